@@ -1,0 +1,129 @@
+"""Translate the Atlas's query filters (hub, type, tag, time window, search...) into SQL conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..domain import Helix, Record, Stage, StakeholderType, TieKind
+from ..domain.enums import Vocabulary
+from .tables import TABLES, organizations
+
+if TYPE_CHECKING:
+    from .atlas import Atlas
+
+__all__ = ["conditions", "FILTERS"]
+
+# Which filters each kind of record understands.
+FILTERS: dict[str, set[str]] = {
+    "hub": {"search", "country"},
+    "organization": {"hub", "type", "helix", "country", "tag", "stage", "search", "since", "until"},
+    "person": {"organization", "search"},
+    "program": {"hub", "kind", "search", "since", "until", "organization"},
+    "participation": {"organization", "program"},
+    "innovation": {"hub", "organization", "stage", "search"},
+    "stage_event": {"stage", "since", "until"},
+    "deal": {"hub", "organization", "since", "until"},
+    "tie": {"hub", "organization", "kind", "since", "until"},
+    "clinical_need": {"hub", "search"},
+}
+
+
+def _vocab(vocab: type[Vocabulary], value: Any, name: str) -> list[str]:
+    values = value if isinstance(value, list | tuple | set) else [value]
+    out = []
+    for v in values:
+        try:
+            out.append(vocab(v).value)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a {name}; use one of: {', '.join(vocab.choices())}") from None
+    return out
+
+
+def _date(value: Any, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2024-01-31, not {value!r}") from None
+
+
+def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions for ``filters`` on records of kind ``cls``; ``None`` values are ignored."""
+    entity = cls.entity
+    table = TABLES[entity]
+    filters = {k: v for k, v in filters.items() if v is not None and v != [] and v != ""}
+    unknown = set(filters) - FILTERS[entity]
+    if unknown:
+        raise ValueError(f"{entity} records cannot be filtered by {', '.join(sorted(unknown))}; "
+                         f"filters: {', '.join(sorted(FILTERS[entity]))}")
+    out: list[sa.ColumnElement[bool]] = []
+    for name, value in filters.items():
+        if name == "hub":
+            hub_id = atlas.hub_id(value)
+            if entity == "tie":
+                members = sa.select(organizations.c.id).where(organizations.c.hub_id == hub_id)
+                out.append(sa.or_(table.c.source_id.in_(members), table.c.target_id.in_(members)))
+            elif entity == "innovation":
+                members = sa.select(organizations.c.id).where(organizations.c.hub_id == hub_id)
+                out.append(table.c.organization_id.in_(members))
+            else:
+                out.append(table.c.hub_id == hub_id)
+        elif name == "organization":
+            org_id = atlas.organization_id(value)
+            if entity == "tie":
+                out.append(sa.or_(table.c.source_id == org_id, table.c.target_id == org_id))
+            elif entity == "deal":
+                out.append(table.c.recipient_id == org_id)
+            elif entity == "program":
+                from .tables import participations
+
+                out.append(table.c.id.in_(sa.select(participations.c.program_id)
+                                          .where(participations.c.organization_id == org_id)))
+            else:
+                out.append(table.c.organization_id == org_id)
+        elif name == "program":
+            out.append(table.c.program_id == int(value))
+        elif name == "type":
+            out.append(table.c.type.in_(_vocab(StakeholderType, value, "stakeholder type")))
+        elif name == "helix":
+            out.append(table.c.helix.in_(_vocab(Helix, value, "helix sector")))
+        elif name == "stage":
+            out.append(table.c.stage.in_(_vocab(Stage, value, "stage")))
+        elif name == "kind":
+            if entity == "tie":
+                out.append(table.c.kind.in_(_vocab(TieKind, value, "tie kind")))
+            else:
+                from ..domain import ProgramKind
+
+                out.append(table.c.kind.in_(_vocab(ProgramKind, value, "programme kind")))
+        elif name == "country":
+            values = value if isinstance(value, list | tuple | set) else [value]
+            out.append(table.c.country.in_([str(v).upper() for v in values]))
+        elif name == "tag":
+            # Tags live in a JSON list; matching its text form with the quotes keeps whole tags apart.
+            needle = '"' + str(value).replace('"', "") + '"'
+            text = sa.cast(table.c.tags, sa.Text)
+            cols = [text] + ([sa.cast(table.c.focus_areas, sa.Text)] if "focus_areas" in table.c else [])
+            out.append(sa.or_(*[c.contains(needle) for c in cols]))
+        elif name == "search":
+            col = table.c.problem if entity == "clinical_need" else table.c.name
+            out.append(col.ilike(f"%{value}%"))
+        elif name in ("since", "until"):
+            out.append(_window(entity, table, name, _date(value, name)))
+    return out
+
+
+def _window(entity: str, table: sa.Table, name: str, day: dt.date) -> sa.ColumnElement[bool]:
+    # A record with a period lies in the window if the two overlap; one with a date, if the date does.
+    if entity == "organization":
+        year = table.c.founded
+        return (year >= day.year) if name == "since" else (year <= day.year)
+    if "start_date" in table.c:
+        if name == "since":
+            return sa.or_(table.c.end_date.is_(None), table.c.end_date >= day)
+        return sa.or_(table.c.start_date.is_(None), table.c.start_date <= day)
+    return (table.c.date >= day) if name == "since" else (table.c.date <= day)

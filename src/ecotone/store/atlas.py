@@ -1,0 +1,358 @@
+"""The Atlas: the repository through which every record of an ecosystem is read and written."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ..domain import ENTITIES, Organization, Record
+from ..settings import database_url
+from ._filters import conditions
+from .tables import TABLES, hubs, organizations, ties
+
+__all__ = ["Atlas", "AtlasError", "NotFound", "Page"]
+
+R = TypeVar("R", bound=Record)
+T = TypeVar("T")
+
+
+class AtlasError(Exception):
+    """The atlas cannot do what was asked; the message says why and what to do."""
+
+
+class NotFound(AtlasError):
+    """No record has that id (or name)."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a filtered query: the records and the count of all that match."""
+
+    items: list[T]
+    total: int
+    limit: int | None
+    offset: int
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def record_to_row(record: Record) -> dict[str, Any]:
+    """The table row of a record: enums as their values, helix derived for organisations."""
+    row = {k: _plain(getattr(record, k)) for k in type(record).model_fields}
+    if row.get("id") is None:
+        row.pop("id", None)
+    if isinstance(record, Organization):
+        row["helix"] = record.helix.value
+    return row
+
+
+def row_to_record(cls: type[R], row: sa.RowMapping | dict[str, Any]) -> R:
+    """The record of a table row."""
+    data = {k: row[k] for k in cls.model_fields if k in row}
+    return cls.model_validate(data)
+
+
+def _migrations_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("ecotone.store") / "migrations"))
+    return cfg
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class Atlas:
+    """An ecosystem atlas stored in SQLite (default) or PostgreSQL; the only door to the database.
+
+    Open it with :meth:`open`; its migrations are applied then. Every write outside :meth:`transaction`
+    commits at once; inside, all writes commit together or not at all.
+
+    Examples
+    --------
+    >>> from ecotone.domain import Hub, Organization
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     bcn = atlas.add(Hub(name="Barcelona Health Hub", city="Barcelona", country="ES"))
+    ...     org = atlas.add(Organization(name="Medlumics", type="startup", hub_id=bcn.id))
+    ...     atlas.find(Organization, hub="Barcelona Health Hub").total
+    1
+    """
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._conn: sa.Connection | None = None
+
+    # -- opening -------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Atlas:
+        """Open the atlas at ``url`` (a SQLAlchemy URL or an SQLite path; default ``ECOTONE_DATABASE_URL``)."""
+        url = database_url(url)
+        try:
+            engine = sa.create_engine(url)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise AtlasError(f"cannot use database URL {url!r}: {exc}. "
+                             "Give a path to an SQLite file or a URL like postgresql+psycopg://user@host/db") from exc
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _on_sqlite_connect)
+        atlas = cls(engine)
+        try:
+            if migrate:
+                atlas.migrate()
+            else:
+                with engine.connect():
+                    pass
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise AtlasError(f"cannot open the atlas at {atlas.url}: {reason}. "
+                             "Check that the database server runs and the URL is right (--db or ECOTONE_DATABASE_URL)") from exc
+        return atlas
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (done by :meth:`open`)."""
+        cfg = _migrations_config()
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.begin() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Atlas:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, *, dry_run: bool = False) -> Iterator[Atlas]:
+        """All writes inside commit together, or none if an exception escapes or ``dry_run`` is true."""
+        if self._conn is not None:
+            yield self
+            return
+        conn = self.engine.connect()
+        trans = conn.begin()
+        self._conn = conn
+        try:
+            yield self
+            if dry_run:
+                trans.rollback()
+            else:
+                trans.commit()
+        except BaseException:
+            trans.rollback()
+            raise
+        finally:
+            self._conn = None
+            conn.close()
+
+    @contextmanager
+    def _connection(self) -> Iterator[sa.Connection]:
+        if self._conn is not None:
+            yield self._conn
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    def execute(self, statement: sa.Executable, params: Any = None) -> sa.CursorResult:
+        """Run a SQLAlchemy statement in the current transaction (for the store's own modules)."""
+        with self._connection() as conn:
+            result = conn.execute(statement, params) if params is not None else conn.execute(statement)
+            if result.returns_rows:
+                # Buffer before an autocommitting connection closes.
+                result = result.freeze()()  # type: ignore[assignment]
+            return result
+
+    # -- create, read, update, delete -----------------------------------------------------------------------
+    def add(self, record: R) -> R:
+        """Insert a record and return it with its new id."""
+        table = TABLES[record.entity]
+        result = self.execute(sa.insert(table).returning(table.c.id), [record_to_row(record)])
+        return record.model_copy(update={"id": result.scalar_one()})
+
+    def add_all(self, records: Sequence[R]) -> list[R]:
+        """Insert records of one kind in one statement; returns them with their ids, in order."""
+        if not records:
+            return []
+        table = TABLES[records[0].entity]
+        stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = self.execute(stmt, [record_to_row(r) for r in records]).scalars().all()
+        return [r.model_copy(update={"id": i}) for r, i in zip(records, ids, strict=True)]
+
+    def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert plain table rows without validation (bulk loads of generated data)."""
+        if rows:
+            self.execute(sa.insert(TABLES[entity]), list(rows))
+
+    def get(self, cls: type[R], id: int) -> R:
+        """The record of that kind with that id; raises :class:`NotFound`."""
+        table = TABLES[cls.entity]
+        row = self.execute(sa.select(table).where(table.c.id == id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no {cls.entity.replace('_', ' ')} has id {id}")
+        return row_to_record(cls, row)
+
+    def update(self, record: R) -> R:
+        """Write a changed record back (its id says which)."""
+        if record.id is None:
+            raise AtlasError("cannot update a record that has no id; add it first")
+        table = TABLES[record.entity]
+        result = self.execute(sa.update(table).where(table.c.id == record.id).values(**record_to_row(record)))
+        if result.rowcount == 0:
+            raise NotFound(f"no {record.entity.replace('_', ' ')} has id {record.id}")
+        return record
+
+    def delete(self, cls: type[Record], id: int) -> None:
+        """Delete a record; ties, participations and innovations of a deleted organisation go with it."""
+        table = TABLES[cls.entity]
+        if self.execute(sa.delete(table).where(table.c.id == id)).rowcount == 0:
+            raise NotFound(f"no {cls.entity.replace('_', ' ')} has id {id}")
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    def hub_id(self, hub: int | str) -> int:
+        """The id of a hub given by id or by name (case-insensitive)."""
+        if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
+            return int(hub)
+        found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower())).scalars().all()
+        if not found:
+            names = self.execute(sa.select(hubs.c.name).order_by(hubs.c.name)).scalars().all()
+            listed = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none yet"
+            raise NotFound(f"no hub is named {hub!r}; hubs: {listed}")
+        return found[0]
+
+    def organization_id(self, org: int | str) -> int:
+        """The id of an organisation given by id, by name, or by external id (``scheme:value``)."""
+        if isinstance(org, int) or org.isdigit():
+            return int(org)
+        found = self.execute(
+            sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == org.lower())
+        ).scalars().all()
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise AtlasError(f"{len(found)} organisations are named {org!r} (ids {', '.join(map(str, found))}); "
+                             "give the id instead")
+        raise NotFound(f"no organisation is named {org!r}; search with: ecotone orgs list --search {org!r}")
+
+    def find(self, cls: type[R], *, limit: int | None = 50, offset: int = 0, order_by: str = "id",
+             **filters: Any) -> Page[R]:
+        """Records of a kind that pass the filters, one page at a time, with the count of all matches.
+
+        Filters (each applies where it makes sense; an unknown one is an error): ``hub`` (id or name),
+        ``type``, ``helix``, ``country``, ``tag``, ``stage``, ``kind``, ``organization`` (id), ``since`` and
+        ``until`` (a time window), ``search`` (part of a name, any case).
+        """
+        table = TABLES[cls.entity]
+        where = conditions(self, cls, filters)
+        if order_by.lstrip("-") not in table.c:
+            raise AtlasError(f"cannot order {cls.entity} records by {order_by!r}; "
+                             f"use one of: {', '.join(table.c.keys())}")
+        column = table.c[order_by.lstrip("-")]
+        stmt = sa.select(table).where(*where).order_by(column.desc() if order_by.startswith("-") else column,
+                                                       table.c.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        rows = self.execute(stmt.offset(offset)).mappings().all()
+        total = self.count(cls, **filters)
+        return Page([row_to_record(cls, r) for r in rows], total, limit, offset)
+
+    def count(self, cls: type[Record], **filters: Any) -> int:
+        """How many records of a kind pass the filters."""
+        table = TABLES[cls.entity]
+        return self.execute(sa.select(sa.func.count()).select_from(table).where(*conditions(self, cls, filters))).scalar_one()
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind the atlas holds."""
+        return {name: self.count(cls) for name, cls in ENTITIES.items()}
+
+    def rows(self, entity: str, *, columns: Iterable[str] | None = None, batch: int = 20_000) -> Iterator[dict[str, Any]]:
+        """Every row of a table as plain dicts, in id order, streamed in batches (for exports and snapshots)."""
+        table = TABLES[entity]
+        cols = [table.c[c] for c in columns] if columns else list(table.c)
+        last = 0
+        while True:
+            stmt = sa.select(*cols).where(table.c.id > last).order_by(table.c.id).limit(batch)
+            if columns and "id" not in columns:
+                stmt = stmt.add_columns(table.c.id)
+            chunk = self.execute(stmt).mappings().all()
+            if not chunk:
+                return
+            for row in chunk:
+                yield dict(row)
+            last = chunk[-1]["id"]
+
+    def records(self, cls: type[R]) -> Iterator[R]:
+        """Every record of a kind, in id order."""
+        for row in self.rows(cls.entity):
+            yield row_to_record(cls, row)
+
+    def coverage(self) -> list[tuple[str | None, str, int]]:
+        """(hub name, stakeholder type, organisations) for every pair present; no hub is ``None``."""
+        stmt = (
+            sa.select(hubs.c.name, organizations.c.type, sa.func.count())
+            .select_from(organizations.outerjoin(hubs, organizations.c.hub_id == hubs.c.id))
+            .group_by(hubs.c.name, organizations.c.type)
+        )
+        return [tuple(r) for r in self.execute(stmt).all()]  # type: ignore[misc]
+
+    def hub_summaries(self) -> list[dict[str, Any]]:
+        """Every hub with its counts of organisations and of ties inside it and leaving it."""
+        org_hub = sa.select(organizations.c.id, organizations.c.hub_id).subquery()
+        orgs_per_hub = (sa.select(organizations.c.hub_id, sa.func.count().label("n"))
+                        .group_by(organizations.c.hub_id).subquery())
+        src = org_hub.alias("src")
+        tgt = org_hub.alias("tgt")
+        tie_hubs = (sa.select(src.c.hub_id.label("a"), tgt.c.hub_id.label("b"))
+                    .select_from(ties.join(src, ties.c.source_id == src.c.id).join(tgt, ties.c.target_id == tgt.c.id))
+                    .subquery())
+        inside = (sa.select(tie_hubs.c.a.label("hub_id"), sa.func.count().label("n"))
+                  .where(tie_hubs.c.a == tie_hubs.c.b).group_by(tie_hubs.c.a).subquery())
+        ends = sa.union_all(
+            sa.select(tie_hubs.c.a.label("hub_id")).where(tie_hubs.c.a.is_distinct_from(tie_hubs.c.b)),
+            sa.select(tie_hubs.c.b.label("hub_id")).where(tie_hubs.c.a.is_distinct_from(tie_hubs.c.b)),
+        ).subquery()
+        crossing = sa.select(ends.c.hub_id, sa.func.count().label("n")).group_by(ends.c.hub_id).subquery()
+        stmt = (
+            sa.select(hubs, sa.func.coalesce(orgs_per_hub.c.n, 0).label("organizations"),
+                      sa.func.coalesce(inside.c.n, 0).label("ties_inside"),
+                      sa.func.coalesce(crossing.c.n, 0).label("ties_across"))
+            .outerjoin(orgs_per_hub, orgs_per_hub.c.hub_id == hubs.c.id)
+            .outerjoin(inside, inside.c.hub_id == hubs.c.id)
+            .outerjoin(crossing, crossing.c.hub_id == hubs.c.id)
+            .order_by(hubs.c.name)
+        )
+        return [dict(r) for r in self.execute(stmt).mappings().all()]
+

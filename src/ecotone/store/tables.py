@@ -1,0 +1,175 @@
+"""The relational schema of an atlas (SQLAlchemy Core tables), one table per domain entity."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["metadata", "TABLES"]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+def _record_columns() -> list[sa.Column]:
+    # Enumerations are stored as text, not database enums, so a vocabulary can grow without a table rewrite.
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("owner_kind", sa.String(20)),
+        sa.Column("owner_id", sa.Integer),
+        sa.Column("visibility", sa.String(10), nullable=False),
+        sa.Column("source", sa.Text),
+        sa.Column("external_ids", sa.JSON, nullable=False),
+    ]
+
+
+def _fk(table: str, ondelete: str = "SET NULL") -> sa.ForeignKey:
+    return sa.ForeignKey(f"{table}.id", ondelete=ondelete)
+
+
+hubs = sa.Table(
+    "hubs", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("city", sa.String(200)),
+    sa.Column("region", sa.String(200)),
+    sa.Column("country", sa.String(2)),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("website", sa.String(500)),
+)
+
+organizations = sa.Table(
+    "organizations", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("type", sa.String(30), nullable=False, index=True),
+    sa.Column("helix", sa.String(20), nullable=False, index=True),
+    sa.Column("short_name", sa.String(200)),
+    sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
+    sa.Column("city", sa.String(200)),
+    sa.Column("country", sa.String(2), index=True),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("focus_areas", sa.JSON, nullable=False),
+    sa.Column("offers", sa.JSON, nullable=False),
+    sa.Column("needs", sa.JSON, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("stage", sa.String(30)),
+    sa.Column("size", sa.String(10)),
+    sa.Column("founded", sa.Integer),
+    sa.Column("website", sa.String(500)),
+    sa.Column("description", sa.Text),
+)
+
+people = sa.Table(
+    "people", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("role", sa.String(200)),
+    sa.Column("organization_id", sa.Integer, _fk("organizations"), index=True),
+    sa.Column("specialty", sa.String(200)),
+    sa.Column("expertise", sa.JSON, nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("consent", sa.Boolean, nullable=False),
+)
+
+programs = sa.Table(
+    "programs", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
+    sa.Column("operator_id", sa.Integer, _fk("organizations")),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("budget", sa.Float),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("website", sa.String(500)),
+)
+
+participations = sa.Table(
+    "participations", metadata, *_record_columns(),
+    sa.Column("program_id", sa.Integer, _fk("programs", "CASCADE"), nullable=False),
+    sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("role", sa.String(50), nullable=False),
+    sa.Column("contribution", sa.Float),
+    sa.UniqueConstraint("program_id", "organization_id"),
+)
+
+innovations = sa.Table(
+    "innovations", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("category", sa.String(200)),
+    sa.Column("clinical_area", sa.String(200)),
+    sa.Column("regulatory_pathway", sa.String(200)),
+    sa.Column("stage", sa.String(30), nullable=False, index=True),
+    sa.Column("description", sa.Text),
+)
+
+stage_events = sa.Table(
+    "stage_events", metadata, *_record_columns(),
+    sa.Column("innovation_id", sa.Integer, _fk("innovations", "CASCADE"), nullable=False, index=True),
+    sa.Column("stage", sa.String(30), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("note", sa.Text),
+)
+
+deals = sa.Table(
+    "deals", metadata, *_record_columns(),
+    sa.Column("recipient_id", sa.Integer, _fk("organizations", "CASCADE"), index=True),
+    sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
+    sa.Column("investor_ids", sa.JSON, nullable=False),
+    sa.Column("amount", sa.Float),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("date", sa.Date, index=True),
+    sa.Column("round_type", sa.String(30), nullable=False),
+    sa.Column("description", sa.Text),
+)
+
+ties = sa.Table(
+    "ties", metadata, *_record_columns(),
+    sa.Column("source_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False),
+    sa.Column("target_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("directed", sa.Boolean, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("label", sa.String(300)),
+    sa.Column("evidence", sa.Text),
+    sa.Column("tags", sa.JSON, nullable=False),
+    # One tie per ordered pair and kind: re-imports update it instead of piling up duplicates.
+    sa.UniqueConstraint("source_id", "target_id", "kind"),
+)
+
+clinical_needs = sa.Table(
+    "clinical_needs", metadata, *_record_columns(),
+    sa.Column("problem", sa.String(300), nullable=False),
+    sa.Column("population", sa.String(300), nullable=False),
+    sa.Column("outcome", sa.String(300), nullable=False),
+    sa.Column("clinical_area", sa.String(200)),
+    sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
+    sa.Column("raised_by_id", sa.Integer, _fk("organizations")),
+)
+
+#: entity name (``Record.entity``) → table, in an order where every table follows those it refers to.
+TABLES: dict[str, sa.Table] = {
+    "hub": hubs,
+    "organization": organizations,
+    "person": people,
+    "program": programs,
+    "participation": participations,
+    "innovation": innovations,
+    "stage_event": stage_events,
+    "deal": deals,
+    "tie": ties,
+    "clinical_need": clinical_needs,
+}
