@@ -2,6 +2,7 @@
 
 from .entities import (
     ENTITIES,
+    REFERENCES,
     ClinicalNeed,
     Deal,
     Hub,
@@ -32,6 +33,7 @@ from .problems import Problem, describe_validation_error
 
 __all__ = [
     "ENTITIES",
+    "REFERENCES",
     "ClinicalNeed",
     "Deal",
     "Hub",

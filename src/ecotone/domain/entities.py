@@ -36,6 +36,7 @@ __all__ = [
     "Participation",
     "ClinicalNeed",
     "ENTITIES",
+    "REFERENCES",
 ]
 
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -361,4 +362,19 @@ class ClinicalNeed(Record):
 ENTITIES: dict[str, type[Record]] = {
     cls.entity: cls
     for cls in (Hub, Organization, Person, Program, Participation, Innovation, StageEvent, Deal, Tie, ClinicalNeed)
+}
+
+#: entity → {field: entity it refers to}; ``investor_ids`` holds a list of references. ``owner_id`` refers to
+#: the entity its ``owner_kind`` names.
+REFERENCES: dict[str, dict[str, str]] = {
+    "hub": {},
+    "organization": {"hub_id": "hub"},
+    "person": {"organization_id": "organization"},
+    "program": {"hub_id": "hub", "operator_id": "organization"},
+    "participation": {"program_id": "program", "organization_id": "organization"},
+    "innovation": {"organization_id": "organization"},
+    "stage_event": {"innovation_id": "innovation"},
+    "deal": {"recipient_id": "organization", "hub_id": "hub", "investor_ids": "organization"},
+    "tie": {"source_id": "organization", "target_id": "organization"},
+    "clinical_need": {"hub_id": "hub", "raised_by_id": "organization"},
 }
