@@ -1,1 +1,3 @@
-"""placeholder"""
+"""Data that ships with Ecotone: the demo atlas built from the seed articles, with sources."""
+
+__all__: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ def row_to_record(cls: type[R], row: sa.RowMapping | dict[str, Any]) -> R:
     """The record of a table row."""
     data = {k: row[k] for k in cls.model_fields if k in row}
     return cls.model_validate(data)
+
+
+def _encoder(column_type: sa.types.TypeEngine, dialect: str) -> Any:
+    if isinstance(column_type, sa.JSON):
+        return lambda v: json.dumps(v, ensure_ascii=False)
+    if isinstance(column_type, sa.Date) and dialect == "sqlite":
+        return lambda v: v.isoformat()
+    return None
 
 
 def _migrations_config() -> Config:
@@ -213,9 +222,32 @@ class Atlas:
         return [r.model_copy(update={"id": i}) for r, i in zip(records, ids, strict=True)]
 
     def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert plain table rows without validation (bulk loads of generated data)."""
-        if rows:
-            self.execute(sa.insert(TABLES[entity]), list(rows))
+        """Insert plain table rows without validation, straight through the database driver (bulk loads).
+
+        Every row must have the same keys. JSON values are encoded here and, on SQLite, dates written in ISO
+        form, as SQLAlchemy's column types would; skipping its per-value processing makes bulk loads about
+        twice as fast.
+        """
+        if not rows:
+            return
+        table = TABLES[entity]
+        columns = list(rows[0])
+        encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
+        marker = "?" if self.dialect == "sqlite" else "%s"
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+               f"VALUES ({', '.join([marker] * len(columns))})")
+        params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
+                  for row in rows]
+        with self._connection() as conn:
+            conn.exec_driver_sql(sql, params)
+
+    def resync_ids(self) -> None:
+        """After rows were inserted with explicit ids, make PostgreSQL's id sequences continue past them."""
+        if self.dialect != "postgresql":
+            return
+        for table in TABLES.values():
+            self.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
     def get(self, cls: type[R], id: int) -> R:
         """The record of that kind with that id; raises :class:`NotFound`."""
@@ -243,10 +275,13 @@ class Atlas:
 
     # -- queries ----------------------------------------------------------------------------------------------
     def hub_id(self, hub: int | str) -> int:
-        """The id of a hub given by id or by name (case-insensitive)."""
+        """The id of a hub given by id or by name (any case; a part of the name that only one hub has will do)."""
         if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
             return int(hub)
         found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower())).scalars().all()
+        if not found:  # a part of the name will do when only one hub has it
+            found = self.execute(sa.select(hubs.c.id).where(hubs.c.name.ilike(f"%{hub}%"))).scalars().all()
+            found = found if len(found) == 1 else []
         if not found:
             names = self.execute(sa.select(hubs.c.name).order_by(hubs.c.name)).scalars().all()
             listed = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none yet"

@@ -182,6 +182,8 @@ class _Merger:
                 merged = _overlay(entity, current, row, provided)
                 if merged != existing[match]:
                     changed[match] = merged
+                else:
+                    changed.pop(match, None)
                 self.maps[entity][local] = match
                 matched.add(match)
                 continue
@@ -208,8 +210,8 @@ class _Merger:
 
     def _write(self, entity: str, table: sa.Table, inserts, insert_locals, changed) -> None:
         if inserts:
-            if entity == "tie":
-                self.atlas.execute(sa.insert(table), inserts)
+            if entity == "tie":  # nothing refers to ties: no ids needed back, the driver's fast path will do
+                self.atlas.insert_rows(entity, inserts)
             else:
                 stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
                 ids = self.atlas.execute(stmt, inserts).scalars().all()

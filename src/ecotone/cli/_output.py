@@ -1,0 +1,125 @@
+"""Print results as a table, JSON or CSV; show progress; report errors without tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..domain.problems import Problem
+
+__all__ = ["Format", "console", "errors", "emit", "emit_record", "progress_bar", "show_problems"]
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class Format(str, enum.Enum):
+    """How a command prints its result."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    return value
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = None, footer: str | None = None,
+         table_columns: Sequence[str] | None = None) -> None:
+    """Print rows (all with the same keys) in the chosen format; the footer goes to stderr outside tables.
+
+    ``table_columns`` narrows what a terminal table shows; JSON and CSV always carry every column.
+    """
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt is Format.csv:
+        out = csv.writer(sys.stdout)
+        if rows:
+            out.writerow(list(rows[0]))
+            for row in rows:
+                out.writerow(["" if v is None else _plain(v) for v in row.values()])
+    else:
+        table = Table(title=title, header_style="bold", show_lines=False)
+        columns = list(table_columns or (rows[0] if rows else []))
+        for col in columns:
+            short = all(len(str(_plain(r[col]))) <= 12 for r in rows)
+            table.add_column(col, overflow="fold", no_wrap=short, justify="right" if _numeric(rows, col) else "left")
+        for row in rows:
+            table.add_row(*["" if row[c] is None else str(_plain(row[c])) for c in columns])
+        if rows:
+            console.print(table)
+        else:
+            console.print("[dim]nothing to show[/dim]")
+    if footer:
+        (console if fmt is Format.table else errors).print(f"[dim]{footer}[/dim]")
+
+
+def _numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
+    return all(isinstance(r[col], int | float) and not isinstance(r[col], bool) for r in rows if r[col] is not None)
+
+
+def emit_record(record: dict[str, Any], fmt: Format, *, title: str | None = None) -> None:
+    """Print one record: a two-column table, a JSON object, or field,value CSV rows."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    emit([{"field": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else _plain(v)}
+          for k, v in record.items()], fmt, title=title)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback ``(task, done, total)`` drawing rich bars on stderr (silent when not a terminal)."""
+    if not enabled or not errors.is_terminal:
+        yield lambda task, done, total: None
+        return
+    with Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=errors, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.update(tasks[task], completed=done, total=total)
+
+        yield update
+
+
+def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) -> None:
+    """Print the problems of a rejected input (all of them in JSON/CSV, the first ``limit`` in a table)."""
+    rows = [p.as_dict() for p in problems]
+    if fmt is Format.table and not any(p.file or p.row for p in problems):
+        for p in problems:  # a command's own arguments: one line each
+            errors.print(f"[red]error:[/red] {p.column + ': ' if p.column else ''}{p.reason}"
+                         + (f" ({p.hint})" if p.hint else ""))
+        return
+    if fmt is Format.table:
+        table = Table(title=f"{len(problems)} problem(s); nothing was written", title_style="bold red",
+                      header_style="bold")
+        for col in ("file", "sheet", "row", "column", "reason", "hint"):
+            table.add_column(col, overflow="fold")
+        for row in rows[:limit]:
+            table.add_row(*["" if row[c] is None else str(row[c]) for c in ("file", "sheet", "row", "column",
+                                                                            "reason", "hint")])
+        errors.print(table)
+        if len(rows) > limit:
+            errors.print(f"[dim]… and {len(rows) - limit} more; see them all with --format csv or --format json[/dim]")
+    else:
+        emit(rows, fmt)

@@ -1,0 +1,348 @@
+"""The demo atlas: the hubs, organisations, programmes and deals the seed articles name, each with its seed as
+source, surrounded by illustrative members (source ``illustrative``) so every hub is a living ecosystem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from ..domain import (
+    ClinicalNeed,
+    Deal,
+    Hub,
+    Innovation,
+    Organization,
+    Participation,
+    Person,
+    Program,
+    Stage,
+    StageEvent,
+    Tie,
+    Visibility,
+)
+from ..domain.batch import Batch
+
+__all__ = ["SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
+
+#: The seed articles the facts come from (file names of the project's source texts).
+SEEDS = {
+    "connecting": "seeds/000_c5b93bc135899f68.txt",  # Medical Innovation Institute joins Barcelona & Madrid Health Hub
+    "ecosystems": "seeds/001_1eb9c42937e3139e.txt",  # H. Asumah: healthcare innovation ecosystems, TMC, BioCity, Singapore
+    "digital_hub": "seeds/002_8e66784f30c170a4.txt",  # Apiumhub: digital health hubs, Barcelona, top-5 European hubs
+}
+ILLUSTRATIVE = "illustrative"
+
+C, E, D = SEEDS["connecting"], SEEDS["ecosystems"], SEEDS["digital_hub"]
+
+
+@dataclass(frozen=True)
+class _HubFact:
+    name: str
+    city: str | None
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    source: str
+    description: str
+
+
+# Coordinates are the cities' own; everything else is stated in the seed named.
+HUBS = [
+    _HubFact("Barcelona Health Hub", "Barcelona", "ES", 41.3874, 2.1686, "hub", C,
+             "One of Europe's liveliest digital health clusters: startups, hospitals, corporates, research "
+             "institutions and investors in one place; a Biocat top-5 European digital health hub (biomedicine and ICT)."),
+    _HubFact("Madrid Health Hub", "Madrid", "ES", 40.4168, -3.7038, "hub", C,
+             "Madrid's side of the Barcelona & Madrid Health Hub ecosystem; with Barcelona, home to 24% of Spain's "
+             "255 health startups."),
+    _HubFact("Medical Innovation Institute", None, "PL", 52.2297, 21.0122, "institute", C,
+             "Polish institute connecting medtech and digital health innovators with physicians, healthcare managers "
+             "and medical institutions; joined the Barcelona & Madrid Health Hub ecosystem."),
+    _HubFact("Texas Medical Center", "Houston", "US", 29.7079, -95.4011, "innovation_district", E,
+             "One of the world's largest medical complexes and an innovation district (TMCx accelerator)."),
+    _HubFact("BioCity Nottingham", "Nottingham", "UK", 52.9548, -1.1581, "science_park", E,
+             "Innovation hub for life sciences and healthcare: biopharma, medical devices, diagnostics, digital health."),
+    _HubFact("Singapore Health Innovation Ecosystem", "Singapore", "SG", 1.3521, 103.8198, "national", E,
+             "Government-backed initiatives and public-private partnerships across public and private healthcare."),
+    _HubFact("London", "London", "UK", 51.5072, -0.1276, "hub", D,
+             "Biocat top-5 European digital health hub: capital of science and the economy."),
+    _HubFact("Munich", "Munich", "DE", 48.1351, 11.5820, "hub", D,
+             "Biocat top-5 European digital health hub: large innovative companies."),
+    _HubFact("Berlin", "Berlin", "DE", 52.5200, 13.4050, "hub", D,
+             "Biocat top-5 European digital health hub: attractive to entrepreneurs."),
+    _HubFact("Stockholm", "Stockholm", "SE", 59.3293, 18.0686, "hub", D,
+             "Biocat top-5 European digital health hub: health technology companies working together."),
+    _HubFact("Cambridge–London–Oxford", None, "UK", 51.7520, -1.2577, "region", D,
+             "A strong digital health hub spanning Cambridge, London and Oxford."),
+    _HubFact("Finland", None, "FI", 60.1699, 24.9384, "national", D,
+             "Finnish digital health scene, home of the Vertical incubator."),
+    _HubFact("Tel Aviv", "Tel Aviv", "IL", 32.0853, 34.7818, "hub", D,
+             "The one ecosystem the seed ranks above Barcelona in 2017."),
+]
+
+# (name, type, hub, country, source, description, focus areas)
+NAMED = [
+    ("Barcelona Health Hub", "hub_operator", "Barcelona Health Hub", "ES", C,
+     "Operates the Barcelona Health Hub and facilitates relationships between innovators and clinicians.", ["digital health"]),
+    ("Medical Innovation Institute", "hub_operator", "Medical Innovation Institute", "PL", C,
+     "Bridges Polish and Spanish innovation communities; brings innovators together with physicians.", ["medtech", "digital health"]),
+    ("Texas Medical Center", "hub_operator", "Texas Medical Center", "US", E,
+     "Runs the TMC innovation district and the TMCx accelerator.", ["healthcare technology"]),
+    ("BioCity", "hub_operator", "BioCity Nottingham", "UK", E,
+     "Runs the BioCity innovation hub; commercialises academic research.", ["biopharma", "medical devices", "diagnostics"]),
+    ("HealthTech Singapore", "government", "Singapore Health Innovation Ecosystem", "SG", E,
+     "Government-backed programme joining agencies, providers and technology innovators.", ["healthtech"]),
+    ("Medlumics", "startup", "Madrid Health Hub", "ES", D,
+     "Madrid medical startup behind Ablaview, a device for atrial fibrillation; Spain's largest health round.", ["cardiology", "medical devices"]),
+    ("Oryzon Genomics", "sme", "Barcelona Health Hub", "ES", D, "Raised EUR 18.2M from Nexthera and Heights Capital.", ["biotech", "epigenetics"]),
+    ("GlyCardial", "startup", "Barcelona Health Hub", "ES", D,
+     "Spin-off of the Catalan Cardiovascular Science Institute.", ["cardiology", "biotech"]),
+    ("Cardiovascular Science Institute of Catalonia", "research_center", "Barcelona Health Hub", "ES", D,
+     "Catalan cardiovascular research institute; GlyCardial's parent.", ["cardiology"]),
+    ("Dycare", "startup", "Barcelona Health Hub", "ES", D,
+     "Technology for the control and clinical assessment of musculoskeletal pathologies.", ["musculoskeletal", "rehabilitation"]),
+    ("Bayer", "corporate", None, "DE", D, "Gave Dycare offices and a six-month mentoring team.", ["pharma"]),
+    ("Tecnocampus", "incubator", "Barcelona Health Hub", "ES", D,
+     "Science park in Mataró; launched the Kenko Health Accelerator.", ["digital health", "medical devices", "biotech"]),
+    ("Stanford University", "university", None, "US", D, "Partner of the Moebio programme.", ["biodesign"]),
+    ("La Caixa", "corporate", "Barcelona Health Hub", "ES", D, "Partner of the Moebio programme.", ["philanthropy"]),
+    ("Barcelona Activa", "government", "Barcelona Health Hub", "ES", D,
+     "Barcelona's local development agency; partner of the Moebio programme.", ["entrepreneurship"]),
+    ("Biocat", "industry_association", "Barcelona Health Hub", "ES", D,
+     "Catalan bioregion; ranks Barcelona among the top five European digital health hubs.", ["life sciences"]),
+    ("Barcinno", "other", "Barcelona Health Hub", "ES", D, "Reports Barcelona's deals and startups.", ["media"]),
+    ("Ysios Capital", "investor", "Barcelona Health Hub", "ES", D, "Health investor active in 2017.", ["life sciences"]),
+    ("Caixa Capital Risc", "investor", "Barcelona Health Hub", "ES", D, "Health investor; led GlyCardial's first round.", ["life sciences"]),
+    ("Rothschild", "investor", None, None, D, "Investor in Spanish health in 2017.", []),
+    ("Inveready", "investor", "Barcelona Health Hub", "ES", D, "Health investor active in 2017.", []),
+    ("Capital Cell", "investor", "Barcelona Health Hub", "ES", D, "Health investor active in 2017.", []),
+    ("Portobello Capital", "investor", "Madrid Health Hub", "ES", D, "Health investor active in 2017.", []),
+    ("Apax Partners", "investor", None, None, D, "Health investor active in Spain in 2017.", []),
+    ("Nexthera", "investor", None, None, D, "Invested in Oryzon Genomics.", []),
+    ("Heights Capital", "investor", None, None, D, "Invested in Oryzon Genomics.", []),
+    ("HealthEquity", "investor", None, None, D, "Co-invested in GlyCardial's first round.", []),
+    ("XLHealth", "investor", None, "DE", D, "German venture firm for digital health that incubates startups.", ["digital health"]),
+    ("Healthbox", "accelerator", "London", "UK", D, "Accelerator for London-based health companies (Foundry, Studios).", ["digital health"]),
+    ("Vertical", "incubator", "Finland", "FI", D, "Finnish incubator helping founders shape and launch first ideas.", []),
+    ("Hacking Health", "patient_organization", None, None, D,
+     "Social organisation of innovators and experts across Europe solving health problems.", ["co-creation"]),
+    ("11 Health", "startup", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", []),
+    ("Antidote", "startup", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", ["clinical trials"]),
+    ("Cambridge Cognition", "sme", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", ["neuroscience"]),
+    ("Px Healthcare", "startup", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", []),
+] + [(n, "startup", "Barcelona Health Hub", "ES", D, "Named among Barcelona's 2017 deals (Barcinno).", [])
+     for n in ("21 Buttons", "500 Markets", "Acqustic", "Adsmurai", "ByHours", "B-Wom", "Carnovo", "Cornerjob",
+               "Coverfy", "Dexma", "Glovo", "Agora", "Alpify")]
+
+# (name, kind, hub, operator, source, description)
+PROGRAMS = [
+    ("TMCx", "accelerator", "Texas Medical Center", "Texas Medical Center", E,
+     "Supports early-stage healthcare startups with mentorship, funding and access to clinical data."),
+    ("Kenko Health Accelerator", "accelerator", "Barcelona Health Hub", "Tecnocampus", D,
+     "Seeks startups in digital health, medical devices and biotechnology."),
+    ("Moebio", "fellowship", "Barcelona Health Hub", "Barcelona Activa", D,
+     "Stanford University, La Caixa and Barcelona Activa train health entrepreneurs around unmet clinical needs; "
+     "1,400 needs identified."),
+    ("Healthbox Foundry", "accelerator", "London", "Healthbox", D, "Brings products to larger companies."),
+    ("Healthbox Studios", "accelerator", "London", "Healthbox", D, "Mentoring, smart capital and growth."),
+    ("HealthTech Singapore programme", "network", "Singapore Health Innovation Ecosystem", "HealthTech Singapore", E,
+     "Government-backed collaboration between agencies, health providers and technology innovators."),
+]
+
+# (recipient or None, hub or None, investors, amount, round, year, source, description)
+DEALS = [
+    ("Medlumics", None, [], 34_000_000, "growth", None, D, "Largest health round in Spain (Ablaview)."),
+    ("Oryzon Genomics", None, ["Nexthera", "Heights Capital"], 18_200_000, "equity", None, D, "Entry of Nexthera and Heights Capital."),
+    ("GlyCardial", None, ["Caixa Capital Risc", "HealthEquity"], 2_400_000, "seed", None, D, "First round."),
+    (None, "Barcelona Health Hub", [], 620_000_000, "aggregate", 2017, D,
+     "140 deals in Barcelona in 2017 (Barcinno), over 50% more than the year before."),
+]
+
+# (from, to, kind, directed, source, evidence)
+TIES = [
+    ("Medical Innovation Institute", "Barcelona Health Hub", "membership", True, C,
+     "Medical Innovation Institute joined the Barcelona & Madrid Health Hub ecosystem."),
+    ("GlyCardial", "Cardiovascular Science Institute of Catalonia", "co_development", True, D, "Spin-off."),
+    ("Bayer", "Dycare", "mentorship", True, D, "Offices and a six-month mentoring team."),
+    ("Caixa Capital Risc", "GlyCardial", "investment", True, D, "First round, EUR 2.4M."),
+    ("HealthEquity", "GlyCardial", "investment", True, D, "First round, EUR 2.4M."),
+    ("Nexthera", "Oryzon Genomics", "investment", True, D, "EUR 18.2M."),
+    ("Heights Capital", "Oryzon Genomics", "investment", True, D, "EUR 18.2M."),
+    ("Stanford University", "Barcelona Activa", "partnership", False, D, "Moebio."),
+    ("La Caixa", "Barcelona Activa", "partnership", False, D, "Moebio."),
+    ("Stanford University", "La Caixa", "partnership", False, D, "Moebio."),
+    ("Biocat", "Barcelona Health Hub", "membership", True, D, "Biocat ranks the Barcelona hub."),
+]
+
+# Real national regulators, placed as illustrative members (their ties are illustrative).
+REGULATORS = {
+    "ES": "AEMPS (Spanish Agency of Medicines and Medical Devices)", "PL": "URPL (Polish Office for Registration of "
+    "Medicinal Products)", "US": "FDA (US Food and Drug Administration)", "UK": "MHRA (Medicines and Healthcare "
+    "products Regulatory Agency)", "SG": "HSA (Health Sciences Authority)", "DE": "BfArM (Federal Institute for Drugs "
+    "and Medical Devices)", "SE": "Swedish Medical Products Agency", "FI": "Fimea (Finnish Medicines Agency)",
+    "IL": "Israeli Ministry of Health Medical Device Division",
+}
+_ROOTS = ["Cardia", "Neuro", "Derma", "Onco", "Pulmo", "Gluco", "Ortho", "Vita", "Medi", "Sano", "Cura", "Thera"]
+_TAILS = ["Labs", "Health", "Diagnostics", "AI", "Devices", "Bio", "Care", "Sense", "Robotics", "Link"]
+_AREAS = ["cardiology", "neurology", "dermatology", "oncology", "pulmonology", "diabetes", "orthopaedics",
+          "geriatrics", "mental health", "radiology"]
+_CATEGORIES = ["medical device", "digital therapeutic", "diagnostic", "AI software", "telemedicine", "biotech"]
+_PATHWAYS = {"ES": "CE (MDR)", "PL": "CE (MDR)", "DE": "DiGA fast track", "SE": "CE (MDR)", "FI": "CE (MDR)",
+             "UK": "UKCA", "US": "FDA 510(k)", "SG": "HSA Class B", "IL": "AMAR"}
+_SPECIALTIES = ["cardiologist", "neurologist", "oncologist", "endocrinologist", "surgeon", "nurse lead", "radiologist"]
+_FIRST = ["Ana", "Marek", "Laura", "Piotr", "Sofia", "James", "Mei", "Lukas", "Elin", "Aino", "Noa", "Carlos", "Zofia"]
+_LAST = ["Garcia", "Nowak", "Smith", "Tan", "Muller", "Lindqvist", "Virtanen", "Cohen", "Lopez", "Kowalski", "Brown"]
+
+
+def demo_batch(seed: int = 7) -> Batch:
+    """The demo atlas as a batch (merge it with :func:`ecotone.store.merge.merge`); same seed, same atlas.
+
+    Examples
+    --------
+    >>> batch = demo_batch()
+    >>> len(batch.records["hub"]) >= 12
+    True
+    >>> {r.source for r, _ in batch.records["deal"]} >= {SEEDS["digital_hub"], ILLUSTRATIVE}
+    True
+    """
+    rng = random.Random(seed)
+    b = Batch()
+    hub = {h.name: b.add(Hub(name=h.name, city=h.city, country=h.country, latitude=h.lat, longitude=h.lon,
+                             kind=h.kind, description=h.description, source=h.source, visibility=Visibility.public))
+           for h in HUBS}
+    org: dict[str, int] = {}
+    for name, kind, hub_name, country, source, description, focus in NAMED:
+        org[name] = b.add(Organization(
+            name=name, type=kind, hub_id=hub.get(hub_name), country=country, source=source, description=description,
+            focus_areas=focus, visibility=Visibility.public,
+            city=next((h.city for h in HUBS if h.name == hub_name), None)))
+    for name, kind, hub_name, operator, source, description in PROGRAMS:
+        pid = b.add(Program(name=name, kind=kind, hub_id=hub[hub_name], operator_id=org[operator], source=source,
+                            description=description, visibility=Visibility.public))
+        if name == "Moebio":
+            for partner in ("Stanford University", "La Caixa", "Barcelona Activa"):
+                b.add(Participation(program_id=pid, organization_id=org[partner], role="partner", source=source))
+    for recipient, hub_name, investors, amount, round_type, year, source, description in DEALS:
+        b.add(Deal(recipient_id=org.get(recipient), hub_id=hub.get(hub_name), investor_ids=[org[i] for i in investors],
+                   amount=amount, currency="EUR", round_type=round_type, source=source, description=description,
+                   date=dt.date(year, 12, 31) if year else None, visibility=Visibility.public))
+    b.add(Innovation(name="Ablaview", organization_id=org["Medlumics"], category="medical device",
+                     clinical_area="cardiology", stage=Stage.clinical_validation, source=D,
+                     description="Device to treat atrial fibrillation, a cardiac arrhythmia.", visibility=Visibility.public))
+    for a, z, kind, directed, source, evidence in TIES:
+        b.add(Tie(source_id=org[a], target_id=org[z], kind=kind, directed=directed, source=source, evidence=evidence,
+                  visibility=Visibility.public))
+    for h in HUBS:
+        _illustrate(b, rng, h, hub[h.name], org)
+    _bridges(b, rng, org)
+    return b
+
+
+def _illustrative(**fields) -> dict:
+    return {"source": ILLUSTRATIVE, "tags": ["illustrative"], **fields}
+
+
+def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dict[str, int]) -> None:
+    """Give a hub startups, hospitals with clinicians, a university, an investor, an incubator, a regulator,
+    innovations at every stage and the ties between them."""
+    place = h.city or h.name.split("–")[0]
+    members: dict[str, list[int]] = {}
+
+    def add(name: str, kind: str, **extra) -> int:
+        full = extra.pop("full_name", None) or f"{place} {name}"
+        if full in org:  # a national regulator serves several hubs
+            members.setdefault(kind, []).append(org[full])
+            return org[full]
+        oid = b.add(Organization(**_illustrative(name=full, type=kind, hub_id=hub_id, city=h.city, country=h.country,
+                                                 **extra)))
+        org[full] = oid
+        members.setdefault(kind, []).append(oid)
+        return oid
+
+    for n in range(2):
+        add(f"{['University', 'General'][n]} Hospital", "hospital", offers=["clinical validation", "clinical pilots"],
+            needs=["digital tools", "workflow software"])
+    add("University", "university", offers=["research", "talent"])
+    add("Health Ventures", "investor", offers=["funding"], needs=["deal flow"])
+    add("Incubator", "incubator", offers=["mentorship", "office space"])
+    regulator = REGULATORS.get(h.country)
+    if regulator:
+        add("", "regulator", full_name=regulator, offers=["regulatory advice"])
+    stages = Stage.pipeline() + [Stage.stopped]
+    for n in range(8):
+        area = rng.choice(_AREAS)
+        name = f"{rng.choice(_ROOTS)}{rng.choice(_TAILS).lower()}"
+        while f"{place} {name}" in org:
+            name = f"{rng.choice(_ROOTS)}{rng.choice(_TAILS).lower()}"
+        stage = stages[n % len(stages)]
+        sid = add(name, "startup", focus_areas=[area], stage=None if stage is Stage.stopped else stage,
+                  founded=rng.randint(2015, 2023), needs=_needs(stage), offers=[rng.choice(_CATEGORIES)],
+                  size="micro")
+        _innovation(b, rng, sid, f"{name} {rng.choice(['One', 'Pro', 'Care', 'Scan', 'Go'])}", area, stage, h.country)
+    hospitals = members["hospital"]
+    for hid in hospitals:
+        for _ in range(2):
+            b.add(Person(**{k: v for k, v in _illustrative(
+                name=f"Dr. {rng.choice(_FIRST)} {rng.choice(_LAST)}", organization_id=hid,
+                role="clinician", specialty=rng.choice(_SPECIALTIES), expertise=[rng.choice(_AREAS)]).items()
+                if k != "tags"}))
+    operator = next((org[n] for n, k, hn, *_ in NAMED if hn == h.name and k == "hub_operator"), None)
+    for sid in members["startup"]:
+        ties = [(members["incubator"][0], sid, "mentorship"), (rng.choice(hospitals), sid, "clinical_pilot")]
+        if rng.random() < 0.6:
+            ties.append((members["investor"][0], sid, "investment"))
+        if regulator and rng.random() < 0.4:
+            ties.append((members["regulator"][0], sid, "regulatory_advice"))
+        if operator:
+            ties.append((sid, operator, "membership"))
+        for a, z, kind in ties:
+            start = dt.date(rng.randint(2018, 2024), rng.randint(1, 12), 1)
+            b.add(Tie(**_illustrative(source_id=a, target_id=z, kind=kind, start_date=start,
+                                      weight=float(rng.randint(1, 3)))))
+    b.add(Tie(**_illustrative(source_id=members["university"][0], target_id=hospitals[0], kind="partnership",
+                              directed=False, start_date=dt.date(2016, 1, 1))))
+    invested = rng.sample(members["startup"], 3)
+    for sid in invested:
+        b.add(Deal(**{k: v for k, v in _illustrative(
+            recipient_id=sid, investor_ids=[members["investor"][0]], amount=float(rng.choice([250, 500, 1200, 3000]) * 1000),
+            currency="USD" if h.country == "US" else "SGD" if h.country == "SG" else "GBP" if h.country == "UK" else "EUR",
+            date=dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 15), round_type=rng.choice(["pre_seed", "seed", "series_a"])
+        ).items() if k != "tags"}))
+    b.add(ClinicalNeed(problem=f"shorten the wait for {rng.choice(_AREAS)} diagnosis", population=f"patients in {place}",
+                       outcome="start treatment sooner", hub_id=hub_id, raised_by_id=hospitals[0], source=ILLUSTRATIVE))
+
+
+def _needs(stage: Stage) -> list[str]:
+    return {
+        Stage.idea: ["clinical insight", "mentorship"], Stage.prototype: ["clinical validation", "seed funding"],
+        Stage.clinical_validation: ["clinical validation", "hospital partners"],
+        Stage.regulatory_approval: ["regulatory advice", "notified body"],
+        Stage.market_launch: ["distribution", "series A funding"], Stage.scale: ["investors", "international markets"],
+        Stage.cross_border: ["foreign clinical sites", "market access"], Stage.stopped: [],
+    }[stage]
+
+
+def _innovation(b: Batch, rng: random.Random, org_id: int, name: str, area: str, stage: Stage, country: str) -> None:
+    iid = b.add(Innovation(source=ILLUSTRATIVE, name=name, organization_id=org_id, category=rng.choice(_CATEGORIES),
+                           clinical_area=area, regulatory_pathway=_PATHWAYS.get(country), stage=stage))
+    day = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
+    path = Stage.pipeline()
+    reached = path[: rng.randint(2, 4)] + [stage] if stage is Stage.stopped else path[: path.index(stage) + 1]
+    for step in reached:
+        b.add(StageEvent(source=ILLUSTRATIVE, innovation_id=iid, stage=step, date=day))
+        day += dt.timedelta(days=rng.randint(90, 420))
+
+
+def _bridges(b: Batch, rng: random.Random, org: dict[str, int]) -> None:
+    """Cross-border ties the seeds call for: Polish solutions refined with Spanish clinicians, and the Polish
+    institute working with the Catalan bioregion."""
+    orgs = [r for r, _ in b.records["organization"]]
+    polish_startups = [r.id for r in orgs if r.type.value == "startup" and r.country == "PL"]
+    spanish_hospitals = [r.id for r in orgs if r.type.value == "hospital" and r.country == "ES"]
+    for sid in polish_startups[:3]:
+        b.add(Tie(**_illustrative(source_id=rng.choice(spanish_hospitals), target_id=sid, kind="clinical_validation",
+                                  start_date=dt.date(2025, rng.randint(1, 12), 1),
+                                  evidence="Polish solution refined with Spanish clinicians")))
+    b.add(Tie(**_illustrative(source_id=org["Medical Innovation Institute"], target_id=org["Biocat"],
+                              kind="partnership", directed=False, start_date=dt.date(2025, 3, 1))))

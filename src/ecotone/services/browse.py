@@ -1,0 +1,124 @@
+"""Browse and edit an atlas: hubs, organisations, ties, and the hub × stakeholder-type coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..domain import Deal, Innovation, Organization, StakeholderType, Tie
+from ..domain.problems import InputRejected, Problem, describe_validation_error
+from ..store import Atlas, Page
+
+__all__ = ["CORE_ROLES", "coverage_summary", "validated", "hub_table", "organization_page", "organization_card", "add_organization",
+           "tie_page", "add_tie", "coverage_table", "NO_HUB"]
+
+NO_HUB = "(no hub)"
+
+#: The roles a living hub has, after the seeds: incubators, governments, investors, industry associations,
+#: corporates and startups make a hub; clinicians (hospitals), regulators and investors carry an idea to patients.
+CORE_ROLES = (StakeholderType.startup, StakeholderType.hospital, StakeholderType.university,
+              StakeholderType.investor, StakeholderType.regulator, StakeholderType.incubator,
+              StakeholderType.government, StakeholderType.industry_association, StakeholderType.corporate)
+
+
+def validated(cls: type, data: dict[str, Any], *, flags: dict[str, str] | None = None) -> Any:
+    """``cls(**data)``, or :class:`InputRejected` naming each bad field (by its command-line flag if given)."""
+    try:
+        return cls.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        raise InputRejected([Problem(column=(flags or {}).get(f, f), reason=r)
+                             for f, r in describe_validation_error(exc)]) from None
+
+
+def hub_table(atlas: Atlas) -> list[dict[str, Any]]:
+    """Every hub with where it is and how many organisations and ties it has."""
+    return [{"id": h["id"], "name": h["name"], "kind": h["kind"], "city": h["city"], "country": h["country"],
+             "organizations": h["organizations"], "ties_inside": h["ties_inside"], "ties_across": h["ties_across"],
+             "source": h["source"]} for h in atlas.hub_summaries()]
+
+
+def _hub_names(atlas: Atlas) -> dict[int, str]:
+    return {row["id"]: row["name"] for row in atlas.rows("hub", columns=["id", "name"])}
+
+
+def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
+    """A page of organisations as table rows (hub by name), with the count of all that match."""
+    page = atlas.find(Organization, limit=limit, offset=offset, order_by="name", **filters)
+    hubs = _hub_names(atlas)
+    rows = [{"id": o.id, "name": o.name, "type": o.type.value, "helix": o.helix.value, "hub": hubs.get(o.hub_id),
+             "city": o.city, "country": o.country, "tags": "|".join(o.tags), "source": o.source} for o in page.items]
+    return Page(rows, page.total, page.limit, page.offset)
+
+
+def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
+    """Everything about one organisation (by id or name): its fields, hub, ties, innovations and deals."""
+    org = atlas.get(Organization, atlas.organization_id(ref))
+    card = org.model_dump(mode="json")
+    card["helix"] = org.helix.value
+    card["hub"] = _hub_names(atlas).get(org.hub_id)
+    card["ties"] = atlas.count(Tie, organization=org.id)
+    card["innovations"] = [f"{i.name} ({i.stage.value})" for i in atlas.find(Innovation, organization=org.id,
+                                                                             limit=None).items]
+    card["deals"] = [f"{d.date or 'undated'}: {d.amount or '?'} {d.currency} {d.round_type.value}"
+                     for d in atlas.find(Deal, organization=org.id, limit=None).items]
+    return card
+
+
+def add_organization(atlas: Atlas, *, hub: str | None = None, **fields: Any) -> Organization:
+    """Add an organisation (``hub`` by name or id); bad fields are reported by their flags."""
+    if hub is not None:
+        fields["hub_id"] = atlas.hub_id(hub)
+    flags = {f: f"--{f.replace('_', '-')}" for f in fields} | {"hub_id": "--hub", "focus_areas": "--focus"}
+    org = validated(Organization, fields, flags=flags)
+    return atlas.add(org)
+
+
+def tie_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
+    """A page of ties as table rows (organisations by name)."""
+    page = atlas.find(Tie, limit=limit, offset=offset, **filters)
+    ids = {t.source_id for t in page.items} | {t.target_id for t in page.items}
+    names = {o.id: o.name for o in (atlas.get(Organization, i) for i in ids)}
+    rows = [{"id": t.id, "source": names[t.source_id], "target": names[t.target_id], "kind": t.kind.value,
+             "directed": t.directed, "weight": t.weight, "start": t.start_date, "end": t.end_date,
+             "status": t.status.value, "source_of_record": t.source} for t in page.items]
+    return Page(rows, page.total, page.limit, page.offset)
+
+
+def add_tie(atlas: Atlas, source: str, target: str, **fields: Any) -> Tie:
+    """Add a tie between two organisations given by id or name."""
+    fields.update(source_id=atlas.organization_id(source), target_id=atlas.organization_id(target))
+    flags = {"kind": "--kind", "weight": "--weight", "start_date": "--start", "end_date": "--end",
+             "status": "--status", "source_id": "SOURCE", "target_id": "TARGET"}
+    return atlas.add(validated(Tie, fields, flags=flags))
+
+
+def coverage_table(atlas: Atlas) -> list[dict[str, Any]]:
+    """One row per hub (and one for organisations in no hub), one column per stakeholder type, plus the total."""
+    counts: dict[str, dict[str, int]] = {}
+    for hub, kind, n in atlas.coverage():
+        counts.setdefault(hub or NO_HUB, {})[kind] = n
+    names = [h["name"] for h in atlas.rows("hub", columns=["name"])]
+    order = sorted(names, key=str.casefold) + ([NO_HUB] if NO_HUB in counts else [])
+    rows = []
+    for hub in order:
+        row: dict[str, Any] = {"hub": hub}
+        for t in StakeholderType:
+            row[t.value] = counts.get(hub, {}).get(t.value, 0)
+        row["total"] = sum(counts.get(hub, {}).values())
+        rows.append(row)
+    return rows
+
+
+
+
+def coverage_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The coverage table in a form that fits a terminal: per hub, the total, the types present, the core roles
+    missing."""
+    out = []
+    for row in rows:
+        present = [f"{t.value} {row[t.value]}" for t in StakeholderType if row[t.value]]
+        missing = [t.value for t in CORE_ROLES if not row[t.value]] if row["hub"] != NO_HUB else []
+        out.append({"hub": row["hub"], "total": row["total"], "by type": ", ".join(present),
+                    "missing roles": ", ".join(missing) or "none"})
+    return out
