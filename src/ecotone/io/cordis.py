@@ -105,7 +105,10 @@ def _date(text: str) -> dt.date | None:
 
 
 def _number(text: str) -> float | None:
+    # CORDIS's own exports write decimals with a comma (18565826,25).
     text = text.strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
     return float(text) if text else None
 
 
@@ -127,6 +130,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     today = today or dt.date.today()
     batch = Batch()
     ptable = read_csv(projects_csv)
+    pname = Path(ptable.file).name
     pcols = _required(ptable, {"id": ("id",), "start": ("startDate",), "end": ("endDate",)})
     optional = {k: ptable.column(*a) for k, a in {"acronym": ("acronym",), "title": ("title",),
                                                   "programme": ("programme", "frameworkProgramme"),
@@ -161,16 +165,18 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             "name": acronym or f"{framework} project {pid}", "kind": "research_project",
             "start_date": start, "end_date": end, "budget": cost, "description": description,
             "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
-            "source": f"CORDIS {Path(ptable.file).name} row {number}"}, origin)
+            "source": f"CORDIS {pname} row {number}"}, origin)
         if program is not None:
             projects[pid] = _Project(batch.add(program, origin), start, end)
 
     otable = read_csv(organizations_csv)
+    oname = Path(otable.file).name
     ocols = _required(otable, {"project": ("projectID",), "pic": ("organisationID", "organizationID", "pic"),
                                "activity": ("activityType",), "country": ("country",)})
     ocol = {k: otable.column(*a) for k, a in {
         "name": ("name",), "short": ("shortName",), "city": ("city",), "role": ("role",), "sme": ("SME",),
-        "contribution": ("ecContribution",), "geo": ("geolocation",), "url": ("organizationURL",)}.items()}
+        "contribution": ("ecContribution",), "geo": ("geolocation",), "url": ("organizationURL",),
+        "acronym": ("projectAcronym",)}.items()}
 
     def get(row: dict, key: str) -> str:
         col = ocol[key]
@@ -186,10 +192,19 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             batch.problems.append(origin.problem(f"the PIC {pic!r} is not a number", column=ocols["pic"],
                                                  hint="organisationID holds the 9-digit Participant Identification Code"))
             continue
-        if pid not in projects:
-            batch.problems.append(origin.problem(f"project {pid!r} is not in {Path(ptable.file).name}",
-                                                 column=ocols["project"], hint="use the project.csv of the same extract"))
+        if not pid:
+            batch.problems.append(origin.problem("the project id is empty", column=ocols["project"]))
             continue
+        if pid not in projects:
+            # Partial extracts (a sample, a filtered download) name projects their project.csv lacks: keep the
+            # participation, with a project known by its id and acronym only.
+            acronym = get(row, "acronym")
+            batch.warnings.append(f"{otable.file}, row {number}: project {pid} is not in {pname}; "
+                                  "it was added without dates or title")
+            program = Program(name=acronym or f"{framework} project {pid}", kind="research_project",
+                              external_ids={"cordis_project": pid}, visibility=Visibility.public,
+                              source=f"CORDIS {oname} row {number}")
+            projects[pid] = _Project(batch.add(program, origin), None, None)
         if activity not in ACTIVITY_TYPES:
             batch.problems.append(origin.problem(f"activity type {activity!r} is not a CORDIS one; use one of: "
                                                  f"{', '.join(ACTIVITY_TYPES)}", column=ocols["activity"]))
@@ -238,7 +253,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             "city": f["city"], "country": f["country"], "latitude": f["latitude"], "longitude": f["longitude"],
             "website": f["website"], "external_ids": {"cordis_pic": pic}, "visibility": Visibility.public,
             "tags": [f"cordis:{f['activity']}"],
-            "source": f"CORDIS {Path(otable.file).name} row {origin.row}"}, origin,
+            "source": f"CORDIS {oname} row {origin.row}"}, origin,
             columns={"country": ocols["country"], "name": ocol["name"] or "name", "website": ocol["url"] or "url"})
         if org is not None:
             local_of[pic] = batch.add(org, origin)
@@ -250,7 +265,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
         for pic, (role, contribution) in project.members.items():
             batch.add(Participation(program_id=project.local, organization_id=local_of[pic], role=role,
                                     contribution=contribution, visibility=Visibility.public,
-                                    source=f"CORDIS {Path(otable.file).name}"))
+                                    source=f"CORDIS {oname}"))
         for a, b in itertools.combinations(sorted(local_of[p] for p in project.members), 2):
             agg = pairs[(a, b)]
             agg[0] += 1
@@ -263,5 +278,5 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             id=None, source_id=a, target_id=b, kind="co_participation", directed=False, weight=float(weight),
             start_date=start, end_date=end, status="ended" if end and end < today else "active",
             label=None, evidence=f"CORDIS projects {shown}", tags=[], owner_kind=None, owner_id=None,
-            visibility=Visibility.public, source=f"CORDIS {Path(otable.file).name}", external_ids={}))
+            visibility=Visibility.public, source=f"CORDIS {oname}", external_ids={}))
     return batch

@@ -1,0 +1,105 @@
+"""Fixtures: an atlas on each backend (SQLite file, PostgreSQL schema), the CORDIS data, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ecotone.store import Atlas
+
+REPO = Path(__file__).resolve().parent.parent
+CORDIS_H2020 = REPO / "data" / "cordis" / "h2020-health"
+CORDIS_HE = REPO / "data" / "cordis" / "horizon-europe-sample"
+PG_SERVER = os.environ.get("ECOTONE_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Set by .ci/run: there a missing PostgreSQL fails the run instead of skipping its tests.
+REQUIRED = os.environ.get("ECOTONE_REQUIRE_SERVICES") == "1"
+
+
+def _postgres_or_skip() -> sa.Engine:
+    engine = sa.create_engine(PG_SERVER)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL is not reachable at {PG_SERVER} ({str(exc.orig).strip().splitlines()[0]})"
+        if REQUIRED:
+            pytest.fail(message + "; ECOTONE_REQUIRE_SERVICES=1 makes it required")
+        pytest.skip(message + "; set ECOTONE_TEST_POSTGRESQL to run these tests")
+    return engine
+
+
+def _postgres_atlas():
+    """A fresh schema on the test server, dropped afterwards."""
+    admin = _postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_SERVER else "?"
+    atlas = Atlas.open(f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}")
+    try:
+        yield atlas
+    finally:
+        atlas.close()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql",
+                                                                 marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(params=BACKENDS)
+def atlas(request, tmp_path):
+    """An empty atlas on each backend."""
+    if request.param == "sqlite":
+        with Atlas.open(str(tmp_path / "atlas.db")) as a:
+            yield a
+    else:
+        yield from _postgres_atlas()
+
+
+@pytest.fixture
+def sqlite_atlas(tmp_path):
+    """An empty atlas in an SQLite file (for tests about SQLite itself, or too slow to repeat)."""
+    with Atlas.open(str(tmp_path / "atlas.db")) as a:
+        yield a
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def cordis_atlas(request, tmp_path_factory):
+    """The H2020 health extract imported once per backend; tests must not change it."""
+    from ecotone.services.imports import import_files
+
+    if request.param == "sqlite":
+        atlas = Atlas.open(str(tmp_path_factory.mktemp("cordis") / "atlas.db"))
+        import_files(atlas, "cordis", [CORDIS_H2020])
+        yield atlas
+        atlas.close()
+    else:
+        gen = _postgres_atlas()
+        atlas = next(gen)
+        import_files(atlas, "cordis", [CORDIS_H2020])
+        yield atlas
+        gen.close()
+
+
+@pytest.fixture
+def demo_atlas(atlas):
+    """The demo atlas on each backend."""
+    from ecotone.services.demo import build_demo
+
+    build_demo(atlas)
+    return atlas
+
+
+def snapshot(atlas: Atlas) -> dict:
+    """Everything an atlas holds (for "nothing changed" checks)."""
+    from ecotone.store.tables import TABLES
+
+    return {entity: list(atlas.rows(entity)) for entity in TABLES}

@@ -1,0 +1,177 @@
+"""CORDIS imports on real data: the H2020 health network and the Horizon Europe sample."""
+
+import csv
+import datetime as dt
+import itertools
+import shutil
+from collections import Counter, defaultdict
+
+import networkx as nx
+import pytest
+
+from conftest import CORDIS_H2020, CORDIS_HE, snapshot
+from ecotone.domain import Organization, Participation, Program, Tie
+from ecotone.domain.problems import InputRejected
+from ecotone.io.cordis import read_cordis
+from ecotone.services.imports import import_files
+
+
+def _csv(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """The co-participation network computed straight from the CSV, independently of Ecotone."""
+    rows = _csv(CORDIS_H2020 / "organization.csv")
+    members = defaultdict(set)
+    for r in rows:
+        members[r["projectID"]].add(r["organisationID"])
+    g = nx.Graph()
+    g.add_nodes_from(r["organisationID"] for r in rows)
+    for pics in members.values():
+        for a, b in itertools.combinations(sorted(pics), 2):
+            w = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1
+            g.add_edge(a, b, weight=w)
+    return g, rows
+
+
+def test_h2020_health_gives_its_organisations_projects_and_ties(cordis_atlas, oracle):
+    g, rows = oracle
+    assert cordis_atlas.count(Organization) == 3995 == g.number_of_nodes()
+    assert cordis_atlas.count(Program) == 1105
+    assert cordis_atlas.count(Participation) == len(rows) == 10906
+    assert cordis_atlas.count(Tie, kind="co_participation") == g.number_of_edges()
+
+
+def test_co_participation_weights_match_an_independent_count(cordis_atlas, oracle):
+    g, _ = oracle
+    pic = {r["id"]: r["external_ids"]["cordis_pic"] for r in cordis_atlas.rows("organization", columns=["id", "external_ids"])}
+    ours = nx.Graph()
+    for t in cordis_atlas.rows("tie", columns=["source_id", "target_id", "weight", "directed"]):
+        assert t["directed"] is False or t["directed"] == 0
+        ours.add_edge(pic[t["source_id"]], pic[t["target_id"]], weight=t["weight"])
+    assert set(map(frozenset, ours.edges)) == set(map(frozenset, g.edges))
+    assert all(ours.edges[a, b]["weight"] == g.edges[a, b]["weight"] for a, b in g.edges)
+
+
+def test_ties_are_dated_by_the_projects(cordis_atlas):
+    projects = {r["id"]: r for r in _csv(CORDIS_H2020 / "project.csv")}
+    tie = cordis_atlas.find(Tie, limit=1, order_by="-weight").items[0]
+    shared = tie.evidence.removeprefix("CORDIS projects ").split(" and ")[0].split(", ")
+    starts = [dt.date.fromisoformat(projects[p]["startDate"]) for p in shared]
+    assert tie.start_date <= min(starts)
+    assert tie.weight >= len(shared)
+
+
+def test_organisations_carry_pic_type_helix_country_and_source(cordis_atlas):
+    page = cordis_atlas.find(Organization, search="FRAUNHOFER GESELLSCHAFT ZUR FOERDERUNG")
+    fraunhofer = page.items[0]
+    assert fraunhofer.external_ids == {"cordis_pic": "999984059"}
+    assert fraunhofer.type.value == "research_center" and fraunhofer.helix.value == "academia"
+    assert fraunhofer.country == "DE" and fraunhofer.city == "MUNCHEN"
+    assert fraunhofer.source.startswith("CORDIS organization.csv row")
+    types = Counter(o.type.value for o in cordis_atlas.records(Organization))
+    assert types["hospital"] > 50 and types["university"] > 500 and types["sme"] > 500
+    # Organisations CORDIS names no more keep their PIC as a name.
+    assert cordis_atlas.count(Organization, search="PIC ") > 1000
+
+
+def test_coordinators_and_contributions_are_kept(cordis_atlas):
+    coordinators = [p for p in cordis_atlas.records(Participation) if p.role == "coordinator"]
+    assert len(coordinators) == 1105
+    assert sum(p.contribution or 0 for p in coordinators) > 1e9
+
+
+def test_importing_again_changes_nothing(cordis_atlas):
+    before = snapshot(cordis_atlas)
+    report = import_files(cordis_atlas, "cordis", [CORDIS_H2020])
+    assert not report.changed
+    assert report.unchanged["organization"] == 3995
+    assert snapshot(cordis_atlas) == before
+
+
+def test_a_dry_run_reports_and_writes_nothing(atlas):
+    report = import_files(atlas, "cordis", [CORDIS_HE], dry_run=True)
+    assert report.dry_run and report.created["organization"] > 50
+    assert atlas.counts()["organization"] == 0
+
+
+def test_horizon_europe_comma_separated_with_geolocation(atlas):
+    report = import_files(atlas, "cordis", [CORDIS_HE / "organization.csv", CORDIS_HE / "project.csv"])
+    assert report.created["program"] == 100
+    wur = atlas.find(Organization, search="WAGENINGEN UNIVERSITY").items[0]
+    assert (round(wur.latitude, 4), round(wur.longitude, 4)) == (51.9863, 5.6679)
+    assert wur.website == "http://www.wageningenur.nl/nl.htm"
+    doe = atlas.find(Program, search="DOE").items[0]
+    assert doe.description.startswith("Digitizing Other Economies")
+    # SME flag: PRC companies flagged False are corporates, not SMEs.
+    rows = list(csv.DictReader(open(CORDIS_HE / "organization.csv", encoding="utf-8")))
+    big = next(r for r in rows if r["activityType"] == "PRC" and r["SME"] == "False")
+    assert atlas.find(Organization, search=big["name"]).items[0].type.value == "corporate"
+
+
+def _broken_copy(tmp_path, row_number, column, value):
+    folder = tmp_path / "cordis"
+    shutil.copytree(CORDIS_H2020, folder)
+    path = folder / "organization.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    rows[row_number - 1][rows[0].index(column)] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL).writerows(rows)
+    return folder
+
+
+def test_a_broken_row_is_reported_and_the_atlas_is_left_exactly_as_it_was(atlas, tmp_path):
+    import_files(atlas, "cordis", [CORDIS_HE])
+    before = snapshot(atlas)
+    folder = _broken_copy(tmp_path, 5000, "activityType", "XYZ")
+    with pytest.raises(InputRejected) as info:
+        import_files(atlas, "cordis", [folder])
+    [problem] = info.value.problems
+    assert problem.file.endswith("organization.csv")
+    assert problem.row == 5000
+    assert problem.column == "activityType"
+    assert "XYZ" in problem.reason and "HES" in problem.reason
+    assert snapshot(atlas) == before
+
+
+@pytest.mark.parametrize("column, value, reason", [
+    ("organisationID", "abc", "not a number"),
+    ("projectID", "", "project id is empty"),
+    ("ecContribution", "lots", "not a number"),
+    ("country", "Spain", "two-letter"),
+])
+def test_each_kind_of_bad_cell_is_named(tmp_path, column, value, reason):
+    folder = _broken_copy(tmp_path, 42, column, value)
+    batch = read_cordis(folder / "organization.csv", folder / "project.csv")
+    assert len(batch.problems) == 1
+    assert (batch.problems[0].row, batch.problems[0].column) == (42, column)
+    assert reason in batch.problems[0].reason
+
+
+def test_missing_files_and_columns_are_explained(tmp_path):
+    with pytest.raises(InputRejected, match="project.csv"):
+        import_files(None, "cordis", [tmp_path])
+    (tmp_path / "organization.csv").write_text('"projectID";"name"\n"1";"X"\n', encoding="utf-8")
+    (tmp_path / "project.csv").write_text('"id";"startDate";"endDate"\n"1";"2020-01-01";"2021-01-01"\n',
+                                          encoding="utf-8")
+    with pytest.raises(InputRejected) as info:
+        import_files(None, "cordis", [tmp_path])
+    assert {p.column for p in info.value.problems} == {"organisationID", "activityType", "country"}
+    assert all(p.row == 1 for p in info.value.problems)
+
+
+def test_projects_missing_from_a_partial_extract_are_kept_with_a_warning(atlas, tmp_path):
+    folder = tmp_path / "partial"
+    shutil.copytree(CORDIS_HE, folder)
+    lines = (folder / "project.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = next(csv.reader([lines[1]]))[0]
+    (folder / "project.csv").write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")
+    report = import_files(atlas, "cordis", [folder])
+    assert any(f"project {dropped} is not in project.csv" in w for w in report.warnings)
+    program = next(p for p in atlas.records(Program) if p.external_ids["cordis_project"] == dropped)
+    assert program.start_date is None and program.name == "DOE"
+    assert atlas.count(Participation, program=program.id) >= 1
