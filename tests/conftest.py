@@ -65,6 +65,12 @@ def atlas(request, tmp_path):
 
 
 @pytest.fixture
+def postgres_atlas():
+    """An empty atlas in a fresh PostgreSQL schema."""
+    yield from _postgres_atlas()
+
+
+@pytest.fixture
 def sqlite_atlas(tmp_path):
     """An empty atlas in an SQLite file (for tests about SQLite itself, or too slow to repeat)."""
     with Atlas.open(str(tmp_path / "atlas.db")) as a:

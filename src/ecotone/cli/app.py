@@ -352,30 +352,20 @@ def ties_add(
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors are explained, never shown as tracebacks)."""
     try:
-        app(args=argv, prog_name="ecotone", standalone_mode=False)
-    except typer.Exit as exc:
-        return exc.exit_code
+        # Standalone mode lets Typer report usage errors itself (exit code 2); ours come through to here.
+        app(args=argv, prog_name="ecotone", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except InputRejected as exc:
         show_problems(exc.problems, Format.table)
         return 1
     except (AtlasError, ValueError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         return 1
-    except KeyboardInterrupt:
-        errors.print("[yellow]cancelled[/yellow]; an import in progress was rolled back")
-        return 130
     except OSError as exc:
         errors.print(f"[red]error:[/red] {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            errors.print("[yellow]aborted[/yellow]")
-            return 1
         errors.print(f"[red]unexpected error:[/red] {exc.__class__.__name__}: {exc}\n"
                      "Please report it with the command you ran.")
         return 1

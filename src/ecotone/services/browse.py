@@ -85,9 +85,9 @@ def tie_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) 
     return Page(rows, page.total, page.limit, page.offset)
 
 
-def add_tie(atlas: Atlas, source: str, target: str, **fields: Any) -> Tie:
+def add_tie(atlas: Atlas, from_org: str, to_org: str, **fields: Any) -> Tie:
     """Add a tie between two organisations given by id or name."""
-    fields.update(source_id=atlas.organization_id(source), target_id=atlas.organization_id(target))
+    fields.update(source_id=atlas.organization_id(from_org), target_id=atlas.organization_id(to_org))
     flags = {"kind": "--kind", "weight": "--weight", "start_date": "--start", "end_date": "--end",
              "status": "--status", "source_id": "SOURCE", "target_id": "TARGET"}
     return atlas.add(validated(Tie, fields, flags=flags))

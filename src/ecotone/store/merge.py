@@ -201,9 +201,10 @@ class _Merger:
             insert_locals.append([local])
         if self.problems:
             return
-        self.report.created[entity] += len(inserts)
-        self.report.updated[entity] += len(changed)
-        self.report.unchanged[entity] += len(matched - set(changed))
+        for counter, n in ((self.report.created, len(inserts)), (self.report.updated, len(changed)),
+                           (self.report.unchanged, len(matched - set(changed)))):
+            if n:
+                counter[entity] += n
         self._write(entity, table, inserts, insert_locals, changed)
         if self.progress:
             self.progress(entity, len(items), len(items))

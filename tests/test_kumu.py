@@ -1,0 +1,219 @@
+"""Kumu spreadsheets: Kumu's conventions, our columns, errors that name the cell, lossless round trips."""
+
+import csv
+
+import openpyxl
+import pytest
+
+from conftest import snapshot
+from ecotone.domain import Hub, Organization, Tie
+from ecotone.domain.problems import InputRejected
+from ecotone.io._tabular import read_xlsx
+from ecotone.services.exports import export_kumu
+from ecotone.services.imports import import_files
+
+
+def workbook(path, sheets, hidden_rows=()):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    for title, row in hidden_rows:
+        book[title].row_dimensions[row].hidden = True
+    book.save(path)
+    return path
+
+
+ELEMENTS = [
+    ["Label", "Type", "Description", "Tags", "Hub", "Country", "Offers", "Needs", "Stage"],
+    ["Kardio Labs", "Startup", "ECG patch", "cardiology|ai", "Medical Innovation Institute", "PL", "",
+     "clinical validation|hospital partners", "prototype"],
+    ["Hospital Clínic", "hospital", "", "cardiology", "Barcelona Health Hub", "ES", "clinical validation", "", ""],
+    ["Ysios Capital", "investor", "", "", "Barcelona Health Hub", "ES", "funding", "", ""],
+    ["AEMPS", "regulator", "Spanish agency", "", "", "ES", "", "", ""],
+]
+CONNECTIONS = [
+    ["From", "To", "Type", "Direction", "Strength", "Start"],
+    ["Hospital Clínic", "Kardio Labs", "clinical validation", "directed", 2, "2025-03-01"],
+    ["Ysios Capital", "Kardio Labs|Hospital Clínic", "investment", "directed", "", ""],
+    ["AEMPS", "Kardio Labs", "regulatory_advice", "mutual", "", ""],
+]
+
+
+def test_elements_connections_lists_and_ignored_sheets(atlas, tmp_path):
+    path = workbook(tmp_path / "map.xlsx", {
+        "Elements": ELEMENTS, "Connections": CONNECTIONS,
+        "Notes (ignore)": [["Label", "Type"], ["Should not appear", "bank"]]})
+    report = import_files(atlas, "kumu", [path])
+    assert report.created["organization"] == 4
+    assert report.created["tie"] == 4  # the | list in To made two ties
+    assert report.created["hub"] == 2
+    kardio = atlas.find(Organization, search="Kardio").items[0]
+    assert kardio.tags == ["cardiology", "ai"]
+    assert kardio.needs == ["clinical validation", "hospital partners"]
+    assert kardio.stage.value == "prototype"
+    assert atlas.find(Organization, hub="Medical Innovation Institute").total == 1
+    ties = {(t.kind.value, t.directed, t.weight) for t in atlas.records(Tie)}
+    assert ("clinical_validation", True, 2.0) in ties
+    assert ("regulatory_advice", False, 1.0) in ties
+    assert atlas.count(Organization, search="Should not appear") == 0
+
+
+def test_two_csv_files(atlas, tmp_path):
+    for name, rows in (("elements.csv", ELEMENTS), ("connections.csv", CONNECTIONS)):
+        with open(tmp_path / name, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+    report = import_files(atlas, "kumu", [tmp_path / "elements.csv", tmp_path / "connections.csv"])
+    assert report.created["organization"] == 4 and report.created["tie"] == 4
+
+
+def test_unknown_type_lists_the_allowed_ones_unless_mapped(atlas, tmp_path):
+    rows = [ELEMENTS[0], ["Sant Pau", "University Hospital", "", "", "", "ES", "", "", ""]]
+    path = workbook(tmp_path / "map.xlsx", {"Elements": rows})
+    with pytest.raises(InputRejected) as info:
+        import_files(atlas, "kumu", [path])
+    [problem] = info.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("Elements", 2, "Type")
+    assert "'University Hospital'" in problem.reason and "patient_organization" in problem.reason
+    assert "--map-type" in problem.reason
+    report = import_files(atlas, "kumu", [path], type_map={"university hospital": "hospital"})
+    assert report.created["organization"] == 1
+    assert atlas.find(Organization, type="hospital").total == 1
+
+
+def test_duplicate_labels_and_connections_are_errors_that_name_both_rows(atlas, tmp_path):
+    elements = ELEMENTS + [["Kardio Labs", "startup", "again", "", "", "PL", "", "", ""]]
+    connections = CONNECTIONS + [["Hospital Clínic", "Kardio Labs", "clinical_validation", "", "", ""]]
+    path = workbook(tmp_path / "map.xlsx", {"Elements": elements, "Connections": connections})
+    with pytest.raises(InputRejected) as info:
+        import_files(atlas, "kumu", [path])
+    reasons = {(p.sheet, p.row): p.reason for p in info.value.problems}
+    assert "row 2" in reasons[("Elements", 6)]
+    assert "row 2" in reasons[("Connections", 5)]
+    assert atlas.counts()["organization"] == 0
+
+
+def test_same_label_different_types_needs_ids_to_connect(atlas, tmp_path):
+    elements = [["ID", "Label", "Type"], ["a", "Sant Pau", "hospital"], ["b", "Sant Pau", "research_center"],
+                ["c", "Kardio", "startup"]]
+    ambiguous = workbook(tmp_path / "a.xlsx", {"Elements": elements,
+                                               "Connections": [["From", "To", "Type"], ["Sant Pau", "Kardio", ""]]})
+    with pytest.raises(InputRejected, match="names 2 elements"):
+        import_files(atlas, "kumu", [ambiguous])
+    by_id = workbook(tmp_path / "b.xlsx", {"Elements": elements,
+                                           "Connections": [["From", "To", "Type"], ["a", "c", "partnership"]]})
+    report = import_files(atlas, "kumu", [by_id])
+    assert report.created == {"organization": 3, "tie": 1}
+    assert {o.external_ids["kumu"] for o in atlas.records(Organization)} == {"a", "b", "c"}
+
+
+def test_connections_may_name_organisations_already_in_the_atlas(atlas, tmp_path):
+    atlas.add(Organization(name="Hospital Clínic", type="hospital"))
+    path = workbook(tmp_path / "c.xlsx", {"Elements": ELEMENTS[:2], "Connections": CONNECTIONS[:2]})
+    assert import_files(atlas, "kumu", [path]).created == {"hub": 1, "organization": 1, "tie": 1}
+    unknown = workbook(tmp_path / "d.xlsx", {"Elements": ELEMENTS[:2],
+                                             "Connections": [["From", "To"], ["Nowhere Clinic", "Kardio Labs"]]})
+    with pytest.raises(InputRejected, match="no organization named 'Nowhere Clinic'"):
+        import_files(atlas, "kumu", [unknown])
+
+
+def test_bad_cells_name_sheet_row_and_column(atlas, tmp_path):
+    elements = [["Label", "Type", "Latitude", "Founded", "Country", "External IDs"],
+                ["A", "startup", "north", "", "", ""],
+                ["B", "startup", "", "soon", "", ""],
+                ["C", "startup", "", "", "Spain", ""],
+                ["D", "startup", "", "", "", "nocolon"],
+                ["", "", "", "", "", ""],
+                ["F", "", "", "", "", ""]]
+    connections = [["From", "To", "Direction", "Start"], ["A", "B", "sideways", ""], ["A", "", "", ""],
+                   ["A", "B", "", "yesterday"]]
+    path = workbook(tmp_path / "bad.xlsx", {"Elements": elements, "Connections": connections})
+    with pytest.raises(InputRejected) as info:
+        import_files(atlas, "kumu", [path])
+    where = {(p.sheet, p.row, p.column) for p in info.value.problems}
+    assert where >= {("Elements", 2, "Latitude"), ("Elements", 3, "Founded"), ("Elements", 4, "Country"),
+                     ("Elements", 5, "External IDs"), ("Elements", 7, "Type"), ("Connections", 2, "Direction"),
+                     ("Connections", 3, "To"), ("Connections", 4, "Start")}
+    assert all(p.file.endswith("bad.xlsx") for p in info.value.problems)
+    assert atlas.counts()["organization"] == 0
+
+
+def test_hidden_rows_are_read_and_reported(atlas, tmp_path):
+    path = workbook(tmp_path / "h.xlsx", {"Elements": ELEMENTS}, hidden_rows=[("Elements", 3)])
+    report = import_files(atlas, "kumu", [path])
+    assert report.created["organization"] == 4
+    assert any("row 3 is hidden" in w for w in report.warnings)
+
+
+def test_unknown_columns_are_reported_not_silently_dropped(atlas, tmp_path):
+    rows = [["Label", "Type", "Favourite colour"], ["A", "startup", "blue"]]
+    report = import_files(atlas, "kumu", [workbook(tmp_path / "u.xlsx", {"Elements": rows})])
+    assert any("Favourite colour" in w for w in report.warnings)
+
+
+def test_files_users_get_wrong(atlas, tmp_path):
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0not really")
+    with pytest.raises(InputRejected, match="save it as .xlsx"):
+        import_files(atlas, "kumu", [tmp_path / "old.xls"])
+    (tmp_path / "fake.xlsx").write_text("hello")
+    with pytest.raises(InputRejected, match="not a readable .xlsx"):
+        import_files(atlas, "kumu", [tmp_path / "fake.xlsx"])
+    no_elements = workbook(tmp_path / "n.xlsx", {"Sheet1": [["Label"]]})
+    with pytest.raises(InputRejected, match="no Elements sheet"):
+        import_files(atlas, "kumu", [no_elements])
+    (tmp_path / "people.csv").write_text("Label\nA\n")
+    with pytest.raises(InputRejected, match="elements.csv"):
+        import_files(atlas, "kumu", [tmp_path / "people.csv"])
+    (tmp_path / "elements.csv").write_bytes("Label,Type\nCaf\xe9,startup\n".encode("latin-1"))
+    with pytest.raises(InputRejected, match="UTF-8") as info:
+        import_files(atlas, "kumu", [tmp_path / "elements.csv"])
+    assert info.value.problems[0].row == 2
+
+
+def test_reimport_changes_nothing_and_updates_only_what_changed(atlas, tmp_path):
+    path = workbook(tmp_path / "map.xlsx", {"Elements": ELEMENTS, "Connections": CONNECTIONS})
+    import_files(atlas, "kumu", [path])
+    before = snapshot(atlas)
+    assert not import_files(atlas, "kumu", [path]).changed
+    assert snapshot(atlas) == before
+    edited = [row[:] for row in ELEMENTS]
+    edited[4][2] = "Agencia Española de Medicamentos"
+    report = import_files(atlas, "kumu", [workbook(tmp_path / "m2.xlsx", {"Elements": edited})])
+    assert report.updated == {"organization": 1}
+    assert atlas.find(Organization, search="AEMPS").items[0].description == "Agencia Española de Medicamentos"
+
+
+def test_export_then_import_is_lossless(demo_atlas, tmp_path):
+    out = tmp_path / "demo.xlsx"
+    export_kumu(demo_atlas, out)
+    books = {name: read_xlsx(out) for name in ("first",)}
+    assert {"Elements", "Connections", "Hubs"} <= set(books["first"])
+    from ecotone.store import Atlas
+
+    with Atlas.open(str(tmp_path / "again.db")) as again:
+        report = import_files(again, "kumu", [out])
+        assert report.created["organization"] == demo_atlas.count(Organization)
+        assert report.created["tie"] == demo_atlas.count(Tie)
+        assert report.created["hub"] == demo_atlas.count(Hub)
+        export_kumu(again, tmp_path / "again.xlsx")
+        first, second = read_xlsx(out), read_xlsx(tmp_path / "again.xlsx")
+        for sheet in ("Elements", "Connections", "Hubs"):
+            assert first[sheet].header == second[sheet].header
+            assert [r for _, r in first[sheet].rows] == [r for _, r in second[sheet].rows]
+        # Field by field, organisations survive the trip.
+        def fields(a):
+            return sorted((o.name, o.type, o.country, o.tags, o.offers, o.needs, o.focus_areas, o.stage, o.source,
+                           o.visibility, o.founded, o.description) for o in a.records(Organization))
+        assert fields(again) == fields(demo_atlas)
+
+
+def test_kumu_csv_export_reads_back(demo_atlas, tmp_path):
+    paths = export_kumu(demo_atlas, tmp_path / "kumu")
+    assert {p.name for p in paths} == {"elements.csv", "connections.csv", "hubs.csv"}
+    from ecotone.store import Atlas
+
+    with Atlas.open(str(tmp_path / "again.db")) as again:
+        import_files(again, "kumu", paths)
+        assert again.count(Tie) == demo_atlas.count(Tie)
