@@ -52,7 +52,8 @@ class _HubFact:
 HUBS = [
     _HubFact("Barcelona Health Hub", "Barcelona", "ES", 41.3874, 2.1686, "hub", C,
              "One of Europe's liveliest digital health clusters: startups, hospitals, corporates, research "
-             "institutions and investors in one place; a Biocat top-5 European digital health hub (biomedicine and ICT)."),
+             "institutions and investors in one place; a Biocat top-5 European digital health hub (biomedicine and ICT); "
+             "in 2017 it drew more investors than Italy or Russia, only Tel Aviv doing better."),
     _HubFact("Madrid Health Hub", "Madrid", "ES", 40.4168, -3.7038, "hub", C,
              "Madrid's side of the Barcelona & Madrid Health Hub ecosystem; with Barcelona, home to 24% of Spain's "
              "255 health startups."),
@@ -125,7 +126,7 @@ NAMED = [
     ("XLHealth", "investor", None, "DE", D, "German venture firm for digital health that incubates startups.", ["digital health"]),
     ("Healthbox", "accelerator", "London", "UK", D, "Accelerator for London-based health companies (Foundry, Studios).", ["digital health"]),
     ("Vertical", "incubator", "Finland", "FI", D, "Finnish incubator helping founders shape and launch first ideas.", []),
-    ("Hacking Health", "patient_organization", None, None, D,
+    ("Hacking Health", "other", None, None, D,
      "Social organisation of innovators and experts across Europe solving health problems.", ["co-creation"]),
     ("11 Health", "startup", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", []),
     ("Antidote", "startup", "Cambridge–London–Oxford", "UK", D, "Part of the Cambridge–London–Oxford hub.", ["clinical trials"]),
@@ -157,6 +158,8 @@ DEALS = [
     ("GlyCardial", None, ["Caixa Capital Risc", "HealthEquity"], 2_400_000, "seed", None, D, "First round."),
     (None, "Barcelona Health Hub", [], 620_000_000, "aggregate", 2017, D,
      "140 deals in Barcelona in 2017 (Barcinno), over 50% more than the year before."),
+    (None, "Barcelona Health Hub", [], 887_000_000, "aggregate", 2017, D,
+     "Investment the region attracted in 2017 (La Vanguardia)."),
 ]
 
 # (from, to, kind, directed, source, evidence)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..domain import Organization, Participation, Program, StakeholderType, Tie, Visibility
+from ..domain import Organization, Participation, Program, StakeholderType, Tie, TieKind, TieStatus, Visibility
 from ..domain.batch import Batch, Origin
 from ..domain.problems import InputRejected, Problem
 from ._tabular import Table, read_csv
@@ -263,7 +263,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     pairs: dict[tuple[int, int], list] = defaultdict(lambda: [0, None, None, []])
     for pid, project in projects.items():
         for pic, (role, contribution) in project.members.items():
-            batch.add(Participation(program_id=project.local, organization_id=local_of[pic], role=role,
+            batch.add(Participation(id=batch.new_id("participation"), program_id=project.local, organization_id=local_of[pic], role=role,
                                     contribution=contribution, visibility=Visibility.public,
                                     source=f"CORDIS {oname}"))
         for a, b in itertools.combinations(sorted(local_of[p] for p in project.members), 2):
@@ -274,9 +274,9 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             agg[3].append(pid)
     for (a, b), (weight, start, end, pids) in pairs.items():
         shown = ", ".join(pids[:8]) + (f" and {len(pids) - 8} more" if len(pids) > 8 else "")
-        batch.add(Tie.model_construct(
-            id=None, source_id=a, target_id=b, kind="co_participation", directed=False, weight=float(weight),
-            start_date=start, end_date=end, status="ended" if end and end < today else "active",
-            label=None, evidence=f"CORDIS projects {shown}", tags=[], owner_kind=None, owner_id=None,
-            visibility=Visibility.public, source=f"CORDIS {oname}", external_ids={}))
+        batch.add(Tie(
+            id=batch.new_id("tie"), source_id=a, target_id=b, kind=TieKind.co_participation, directed=False,
+            weight=float(weight), start_date=start, end_date=end,
+            status=TieStatus.ended if end and end < today else TieStatus.active,
+            evidence=f"CORDIS projects {shown}", visibility=Visibility.public, source=f"CORDIS {oname}"))
     return batch

@@ -16,7 +16,7 @@ from ..store.tables import TABLES
 
 __all__ = ["Generator", "TYPE_MIX"]
 
-#: Share of each stakeholder type among generated organisations (a hub operator is added per hub).
+#: Share of each stakeholder type among generated organisations (the first of each hub becomes its operator).
 TYPE_MIX: dict[StakeholderType, float] = {
     StakeholderType.startup: 0.34, StakeholderType.sme: 0.14, StakeholderType.corporate: 0.05,
     StakeholderType.hospital: 0.06, StakeholderType.clinic: 0.04, StakeholderType.university: 0.05,
@@ -45,10 +45,11 @@ class Generator:
 
     Examples
     --------
+    >>> from ecotone.domain import Organization
     >>> with Atlas.open("sqlite://") as atlas:
     ...     gen = Generator(orgs=500, hubs=5, seed=1).run(atlas)
-    ...     atlas.count(__import__("ecotone.domain").domain.Organization), gen.ties_
-    (505, 5000)
+    ...     atlas.count(Organization), atlas.count(Organization, type="hub_operator"), gen.ties_
+    (500, 5, 5000)
     """
 
     orgs: int = 1000
