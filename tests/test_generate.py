@@ -56,3 +56,14 @@ def test_it_adds_to_an_existing_atlas_and_keeps_ids_going(atlas):
 def test_bad_sizes_are_refused(atlas):
     with pytest.raises(ValueError, match="at least 1"):
         Generator(orgs=0, hubs=1).run(atlas)
+
+
+def test_each_hub_has_its_own_type_mix(sqlite_atlas):
+    Generator(orgs=20000, hubs=8, ties=0, seed=9).run(sqlite_atlas)
+    shares = []
+    for hub in range(1, 9):
+        members = sqlite_atlas.count(Organization, hub=hub)
+        if members > 500:
+            shares.append(sqlite_atlas.count(Organization, hub=hub, type="startup") / members)
+    assert len(shares) >= 2
+    assert max(shares) - min(shares) > 0.03  # hubs differ, beyond sampling noise at these sizes

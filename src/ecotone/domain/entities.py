@@ -155,7 +155,10 @@ class Organization(Record):
         """The helix sector, derived from the stakeholder type."""
         return helix_of(self.type)
 
-    _country = field_validator("country")(classmethod(lambda cls, v: _check_country(v)))
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        return _check_country(v)
 
     @field_validator("focus_areas", "offers", "needs", "tags")
     @classmethod

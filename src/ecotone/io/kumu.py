@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,9 @@ from ..domain import Hub, Organization, StakeholderType, Tie, TieKind
 from ..domain.batch import Batch, Origin
 from ..domain.problems import InputRejected, Problem
 from ._tabular import Table, cell_text, read_csv, read_xlsx
+from .tables import write_csv
 
-__all__ = ["read_kumu", "write_kumu_xlsx", "write_kumu_csv", "ELEMENT_COLUMNS", "CONNECTION_COLUMNS", "HUB_COLUMNS"]
+__all__ = ["read_kumu", "kumu_sheets", "write_kumu_xlsx", "write_kumu_csv", "ELEMENT_COLUMNS", "CONNECTION_COLUMNS", "HUB_COLUMNS"]
 
 LIST_SEPARATOR = "|"
 
@@ -387,14 +388,13 @@ def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
     tmp.replace(path)
 
 
-def write_kumu_csv(sheets: dict[str, list[list[Any]]], folder: Path,
-                   writer: Callable[[Path, list[list[Any]]], None]) -> list[Path]:
+def write_kumu_csv(sheets: dict[str, list[list[Any]]], folder: Path) -> list[Path]:
     """Write the sheets as elements.csv, connections.csv and hubs.csv in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for title in ("Elements", "Connections", "Hubs"):
         path = folder / f"{title.lower()}.csv"
-        writer(path, sheets[title])
+        write_csv(path, sheets[title])
         out.append(path)
     return out
 

@@ -31,7 +31,7 @@ def export_kumu(atlas: Atlas, path: Path) -> list[Path]:
     if path.suffix.lower() == ".xlsx":
         write_kumu_xlsx(sheets, path)
         return [path]
-    return write_kumu_csv(sheets, path, write_csv)
+    return write_kumu_csv(sheets, path)
 
 
 def export_tables(atlas: Atlas, folder: Path) -> list[Path]:

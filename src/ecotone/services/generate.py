@@ -39,7 +39,8 @@ class Generator:
     """A synthetic atlas: ``orgs`` organisations in ``hubs`` hubs joined by ``ties`` ties (default ten per
     organisation); the same ``seed`` gives the same atlas.
 
-    Hub sizes follow a power law; organisations' activity (how many ties they take part in) is Pareto-distributed,
+    Hub sizes follow a power law and each hub draws its own stakeholder mix around :data:`TYPE_MIX`;
+    organisations' activity (how many ties they take part in) is Pareto-distributed,
     so degrees are heavy-tailed; ``cross_hub`` of the ties bridge two hubs, the rest stay inside one. Startups get
     innovations with stage histories and funding deals.
 
@@ -97,7 +98,12 @@ class Generator:
         hub_of = np.sort(rng.choice(self.hubs, n, p=size / size.sum()))
         types = list(TYPE_MIX)
         p = np.array([TYPE_MIX[t] for t in types])
-        type_idx = rng.choice(len(types), n, p=p / p.sum())
+        # Each hub has its own mix around the common one (a research-heavy hub, a startup-heavy one...).
+        mixes = rng.dirichlet(p / p.sum() * 40, self.hubs)
+        type_idx = np.empty(n, dtype=np.int64)
+        bounds = np.searchsorted(hub_of, np.arange(self.hubs + 1))
+        for h in range(self.hubs):
+            type_idx[bounds[h]:bounds[h + 1]] = rng.choice(len(types), bounds[h + 1] - bounds[h], p=mixes[h])
         org_type = np.array([t.value for t in types], dtype=object)[type_idx]
         # One hub operator per hub, at the start of its block.
         starts = np.searchsorted(hub_of, np.arange(self.hubs))
