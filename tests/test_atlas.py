@@ -187,3 +187,14 @@ def test_coverage_and_hub_summaries(small):
     assert summary["Barcelona Health Hub"]["ties_inside"] == 1
     assert summary["Barcelona Health Hub"]["ties_across"] == 2
     assert summary["Medical Innovation Institute"]["ties_across"] == 2
+
+
+def test_refused_writes_say_why(small):
+    atlas, o = small
+    from ecotone.store import Refused
+
+    with pytest.raises(Refused, match="exists already"):
+        atlas.add(Tie(source_id=o["clinic"].id, target_id=o["kardio"].id, kind="clinical_validation"))
+    with pytest.raises(Refused, match="does not exist"):
+        atlas.add(Organization(name="Ghost", type="startup", hub_id=999))
+    assert atlas.count(Organization, search="Ghost") == 0

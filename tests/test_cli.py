@@ -71,6 +71,8 @@ def test_add_organisations_and_ties(cli):
     (("orgs", "show", "Nobody"), "no organisation is named"),
     (("ties", "add", "Medlumics", "Medlumics", "--kind", "partnership"), "two different"),
     (("ties", "list", "--since", "yesterday"), "2024-01-31"),
+    (("ties", "add", "GlyCardial", "Cardiovascular Science Institute of Catalonia", "--kind", "co_development"),
+     "exists already"),
     (("import", "kumu", "missing.xlsx"), "file not found"),
     (("import", "bundle", "a.json", "--dry-run"), "not found"),
     (("--db", "postgresql+psycopg://nobody@127.0.0.1:1/x?connect_timeout=2", "hubs"), "cannot open the atlas"),

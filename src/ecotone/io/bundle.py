@@ -58,7 +58,17 @@ def write_bundle(bundle: dict[str, Any], path: Path) -> None:
 
 
 def read_bundle(path: Path) -> Batch:
-    """Read a bundle file into a batch (ids stay bundle-local until the merge maps them)."""
+    """Read a bundle file into a batch (ids stay bundle-local until the merge maps them).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "atlas.json"
+    >>> write_bundle(bundle_of({"hub": [{"id": 7, "name": "BioCity Nottingham", "visibility": "public",
+    ...                                  "external_ids": {}, "kind": "science_park"}]}), path)
+    >>> [(h.id, h.name) for h, _ in read_bundle(path).records["hub"]]
+    [(1, 'BioCity Nottingham')]
+    """
     name = str(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -121,11 +121,37 @@ class _Project:
 
 
 def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date | None = None) -> Batch:
-    """Read CORDIS participations into a batch: organisations keyed by PIC, projects as programmes with their
+    r"""Read CORDIS participations into a batch: organisations keyed by PIC, projects as programmes with their
     participations, and one undirected co-participation tie per pair of organisations that share projects
     (weight = projects shared, dated from the first start to the last end).
 
     Both the Horizon 2020 and the Horizon Europe column sets are read, ``;``- or ``,``-separated.
+
+    Parameters
+    ----------
+    organizations_csv, projects_csv : Path
+        CORDIS's ``organization.csv`` and ``project.csv``.
+    today : date, optional
+        The day against which a tie's status (active or ended) is set; today by default.
+
+    Returns
+    -------
+    Batch
+        The records, or the problems found (each with file, row, column, reason and hint).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "project.csv").write_text("id;acronym;startDate;endDate\n1;HEART;2020-01-01;2022-12-31\n")
+    >>> _ = (folder / "organization.csv").write_text(
+    ...     "projectID;organisationID;name;activityType;country;role\n"
+    ...     "1;999;HOSPITAL CLINIC;REC;ES;coordinator\n1;888;KARDIO SP Z OO;PRC;PL;participant\n")
+    >>> batch = read_cordis(folder / "organization.csv", folder / "project.csv")
+    >>> [(o.name, o.type.value) for o, _ in batch.records["organization"]]
+    [('HOSPITAL CLINIC', 'hospital'), ('KARDIO SP Z OO', 'sme')]
+    >>> [(t.weight, str(t.start_date), t.directed) for t, _ in batch.records["tie"]]
+    [(1.0, '2020-01-01', False)]
     """
     today = today or dt.date.today()
     batch = Batch()

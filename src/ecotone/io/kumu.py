@@ -310,11 +310,34 @@ def _sheet(tables: dict[str, Table], name: str) -> Table | None:
 
 def read_kumu(paths: list[Path], *, type_map: dict[str, str] | None = None,
               kind_map: dict[str, str] | None = None) -> Batch:
-    """Read a Kumu spreadsheet: one .xlsx (sheets Elements, Connections and optionally Hubs; sheets whose name
+    r"""Read a Kumu spreadsheet: one .xlsx (sheets Elements, Connections and optionally Hubs; sheets whose name
     contains ``(ignore)`` are skipped) or CSV files named like ``elements.csv``, ``connections.csv``, ``hubs.csv``.
 
-    ``type_map`` maps the user's own element types to stakeholder types (``{"University Hospital": "hospital"}``);
-    ``kind_map`` does the same for connection types and tie kinds.
+    Parameters
+    ----------
+    paths : list of Path
+        One workbook, or the CSV files.
+    type_map : dict, optional
+        The user's own element types → stakeholder types (``{"University Hospital": "hospital"}``).
+    kind_map : dict, optional
+        The user's own connection types → tie kinds.
+
+    Returns
+    -------
+    Batch
+        Hubs, organisations and ties, with every problem and warning found.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "elements.csv").write_text("Label,Type,Tags\nKardio,startup,ai|cardiology\nSant Pau,Hospital,\n")
+    >>> _ = (folder / "connections.csv").write_text("From,To,Type\nSant Pau,Kardio,clinical pilot\n")
+    >>> batch = read_kumu([folder / "elements.csv", folder / "connections.csv"])
+    >>> [(o.name, o.type.value, o.tags) for o, _ in batch.records["organization"]]
+    [('Kardio', 'startup', ['ai', 'cardiology']), ('Sant Pau', 'hospital', [])]
+    >>> [t.kind.value for t, _ in batch.records["tie"]], batch.problems
+    (['clinical_pilot'], [])
     """
     reader = _Reader(type_map or {}, kind_map or {})
     if len(paths) == 1 and paths[0].suffix.lower() in (".xlsx", ".xls", ".xlsm"):

@@ -94,7 +94,21 @@ def add_tie(atlas: Atlas, from_org: str, to_org: str, **fields: Any) -> Tie:
 
 
 def coverage_table(atlas: Atlas) -> list[dict[str, Any]]:
-    """One row per hub (and one for organisations in no hub), one column per stakeholder type, plus the total."""
+    """One row per hub (and one for organisations in no hub), one column per stakeholder type, plus the total.
+
+    Examples
+    --------
+    >>> from ecotone.domain import Hub, Organization
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     hub = atlas.add(Hub(name="BioCity Nottingham"))
+    ...     _ = atlas.add(Organization(name="BioCity", type="hub_operator", hub_id=hub.id))
+    ...     _ = atlas.add(Organization(name="MHRA", type="regulator"))
+    ...     rows = coverage_table(atlas)
+    >>> [(r["hub"], r["hub_operator"], r["regulator"], r["total"]) for r in rows]
+    [('BioCity Nottingham', 1, 0, 1), ('(no hub)', 0, 1, 1)]
+    >>> coverage_summary(rows)[0]["missing roles"].split(", ")[:3]
+    ['startup', 'hospital', 'university']
+    """
     counts: dict[str, dict[str, int]] = {}
     for hub, kind, n in atlas.coverage():
         counts.setdefault(hub or NO_HUB, {})[kind] = n

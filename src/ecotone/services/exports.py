@@ -15,7 +15,17 @@ __all__ = ["export_bundle", "export_kumu", "export_tables", "atlas_bundle"]
 
 
 def atlas_bundle(atlas: Atlas) -> dict:
-    """The whole atlas as a bundle (a JSON-ready dict)."""
+    """The whole atlas as a bundle (a JSON-ready dict).
+
+    Examples
+    --------
+    >>> from ecotone.domain import Hub
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = atlas.add(Hub(name="Texas Medical Center", kind="innovation_district"))
+    ...     bundle = atlas_bundle(atlas)
+    >>> bundle["format"], [h["name"] for h in bundle["records"]["hub"]]
+    ('ecotone-bundle', ['Texas Medical Center'])
+    """
     return bundle_of({entity: list(atlas.rows(entity)) for entity in ENTITIES})
 
 

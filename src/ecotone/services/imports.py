@@ -53,9 +53,48 @@ def read_input(fmt: str, paths: list[Path], *, type_map: dict[str, str] | None =
 def import_files(atlas: Atlas, fmt: str, paths: list[Path], *, dry_run: bool = False,
                  type_map: dict[str, str] | None = None, kind_map: dict[str, str] | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> MergeReport:
-    """Read and merge files into the atlas: all or nothing, idempotent, previewable with ``dry_run``.
+    r"""Read and merge files into the atlas: all or nothing, idempotent, previewable with ``dry_run``.
 
-    Raises :class:`~ecotone.domain.problems.InputRejected` with every problem found; the atlas is then unchanged.
+    Parameters
+    ----------
+    atlas : Atlas
+        Where to import.
+    fmt : {"kumu", "bundle", "cordis"}
+        The format of the files.
+    paths : list of Path
+        The files (or, for CORDIS, their folder).
+    dry_run : bool
+        Report what would change and write nothing.
+    type_map, kind_map : dict, optional
+        For Kumu: the user's own types mapped to stakeholder types and tie kinds.
+    progress : callable, optional
+        Called as ``progress(task, done, total)``.
+
+    Returns
+    -------
+    MergeReport
+        Records created, updated and unchanged per kind, and warnings.
+
+    Raises
+    ------
+    InputRejected
+        With every problem found (file, sheet, row, column, reason, hint); the atlas is then unchanged.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ecotone.store import Atlas
+    >>> elements = pathlib.Path(tempfile.mkdtemp()) / "elements.csv"
+    >>> _ = elements.write_text("Label,Type\nKardio,startup\nSant Pau,University Hospital\n")
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     try:
+    ...         import_files(atlas, "kumu", [elements])
+    ...     except InputRejected as exc:
+    ...         print(exc.problems[0].row, exc.problems[0].column, atlas.counts()["organization"])
+    ...     report = import_files(atlas, "kumu", [elements], type_map={"University Hospital": "hospital"})
+    3 Type 0
+    >>> dict(report.created)
+    {'organization': 2}
     """
     batch = read_input(fmt, paths, type_map=type_map, kind_map=kind_map)
     return merge(atlas, batch, dry_run=dry_run, progress=progress)

@@ -1,5 +1,5 @@
 """The store: database tables, migrations and the Atlas repository."""
 
-from .atlas import Atlas, AtlasError, NotFound, Page
+from .atlas import Atlas, AtlasError, NotFound, Page, Refused
 
-__all__ = ["Atlas", "AtlasError", "NotFound", "Page"]
+__all__ = ["Atlas", "AtlasError", "NotFound", "Page", "Refused"]

@@ -21,7 +21,7 @@ from ..settings import database_url
 from ._filters import conditions
 from .tables import TABLES, hubs, organizations, ties
 
-__all__ = ["Atlas", "AtlasError", "NotFound", "Page"]
+__all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Page"]
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -33,6 +33,10 @@ class AtlasError(Exception):
 
 class NotFound(AtlasError):
     """No record has that id (or name)."""
+
+
+class Refused(AtlasError):
+    """The database refused a write (a duplicate, a reference to a record that does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,16 @@ def row_to_record(cls: type[R], row: sa.RowMapping | dict[str, Any]) -> R:
     """The record of a table row."""
     data = {k: row[k] for k in cls.model_fields if k in row}
     return cls.model_validate(data)
+
+
+def _refusal(exc: sa.exc.IntegrityError) -> str:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    lowered = reason.lower()
+    if "unique" in lowered or "duplicate" in lowered:
+        return f"that record exists already ({reason}); find it and update it instead"
+    if "foreign key" in lowered:
+        return f"it refers to a record that does not exist ({reason})"
+    return f"the database refused it: {reason}"
 
 
 def _encoder(column_type: sa.types.TypeEngine, dialect: str) -> Any:
@@ -193,7 +207,10 @@ class Atlas:
     def execute(self, statement: sa.Executable, params: Any = None) -> sa.CursorResult:
         """Run a SQLAlchemy statement in the current transaction (for the store's own modules)."""
         with self._connection() as conn:
-            result = conn.execute(statement, params) if params is not None else conn.execute(statement)
+            try:
+                result = conn.execute(statement, params) if params is not None else conn.execute(statement)
+            except sa.exc.IntegrityError as exc:
+                raise Refused(_refusal(exc)) from exc
             if result.returns_rows:
                 # Buffer before an autocommitting connection closes.
                 result = result.freeze()()  # type: ignore[assignment]
@@ -233,7 +250,10 @@ class Atlas:
         params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
                   for row in rows]
         with self._connection() as conn:
-            conn.exec_driver_sql(sql, params)
+            try:
+                conn.exec_driver_sql(sql, params)
+            except sa.exc.IntegrityError as exc:
+                raise Refused(_refusal(exc)) from exc
 
     def resync_ids(self) -> None:
         """After rows were inserted with explicit ids, make PostgreSQL's id sequences continue past them."""
@@ -300,9 +320,33 @@ class Atlas:
              **filters: Any) -> Page[R]:
         """Records of a kind that pass the filters, one page at a time, with the count of all matches.
 
-        Filters (each applies where it makes sense; an unknown one is an error): ``hub`` (id or name),
-        ``type``, ``helix``, ``country``, ``tag``, ``stage``, ``kind``, ``organization`` (id), ``since`` and
-        ``until`` (a time window), ``search`` (part of a name, any case).
+        Parameters
+        ----------
+        cls : type of Record
+            The kind of record (``Organization``, ``Tie``...).
+        limit, offset : int
+            The page; ``limit=None`` returns every match.
+        order_by : str
+            A column, ``-column`` for descending order.
+        **filters
+            Each applies where it makes sense, an unknown one is an error: ``hub`` (id or name), ``type``,
+            ``helix``, ``country``, ``tag``, ``stage``, ``kind`` (one value or a list), ``organization`` (id or
+            name), ``program``, ``since`` and ``until`` (a time window), ``search`` (part of a name, any case).
+
+        Returns
+        -------
+        Page
+            ``items`` (records) and ``total`` (all matches).
+
+        Examples
+        --------
+        >>> from ecotone.domain import Organization
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add_all([Organization(name=n, type=t, country="ES") for n, t in
+        ...                        [("Ysios Capital", "investor"), ("Hospital Clínic", "hospital"), ("Dycare", "startup")]])
+        ...     page = atlas.find(Organization, helix="industry", order_by="name", limit=1)
+        >>> [o.name for o in page.items], page.total
+        (['Dycare'], 2)
         """
         table = TABLES[cls.entity]
         where = conditions(self, cls, filters)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ..domain import REFERENCES, helix_of
 from ..domain.problems import InputRejected, Problem
 from ..domain.batch import Batch
-from .atlas import Atlas, record_to_row
+from .atlas import Atlas, Refused, record_to_row
 from .tables import TABLES
 
 __all__ = ["MergeReport", "merge", "NATURAL_KEYS"]
@@ -270,8 +270,7 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
             merger.run()
             if merger.problems:
                 raise InputRejected(merger.problems, report)
-    except sa.exc.IntegrityError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise InputRejected([Problem(reason=f"the database refused the input: {reason}",
+    except Refused as exc:
+        raise InputRejected([Problem(reason=f"the database refused the input: {exc}",
                                      hint="nothing was written; report this with the input file")], report) from exc
     return report
