@@ -198,3 +198,20 @@ def test_refused_writes_say_why(small):
     with pytest.raises(Refused, match="does not exist"):
         atlas.add(Organization(name="Ghost", type="startup", hub_id=999))
     assert atlas.count(Organization, search="Ghost") == 0
+
+
+def test_merge_keeps_namesakes_with_different_identities_apart(atlas):
+    from ecotone.domain.batch import Batch
+    from ecotone.store.merge import merge
+
+    batch = Batch()
+    for pic in ("111", "222"):
+        batch.add(Organization(name="Fundació Clínic", type="research_center", external_ids={"cordis_pic": pic}))
+    batch.add(Organization(name="Fundació Clínic", type="research_center", description="no id: joins the first"))
+    report = merge(atlas, batch)
+    assert report.created == {"organization": 2}
+    assert merge(atlas, batch).changed is False
+    later = Batch()
+    later.add(Organization(name="Fundació Clínic", type="research_center", external_ids={"cordis_pic": "333"}))
+    assert merge(atlas, later).created == {"organization": 1}
+    assert atlas.count(Organization) == 3

@@ -217,3 +217,12 @@ def test_kumu_csv_export_reads_back(demo_atlas, tmp_path):
     with Atlas.open(str(tmp_path / "again.db")) as again:
         import_files(again, "kumu", paths)
         assert again.count(Tie) == demo_atlas.count(Tie)
+
+
+def test_importing_an_atlas_own_export_changes_nothing(demo_atlas, tmp_path):
+    demo_atlas.add(Organization(name="Barcelona Incubator", type="startup"))  # a namesake of another type
+    out = tmp_path / "own.xlsx"
+    export_kumu(demo_atlas, out)
+    first = import_files(demo_atlas, "kumu", [out])
+    assert first.updated["organization"] <= 2  # only the namesakes learn the IDs that tell them apart
+    assert not import_files(demo_atlas, "kumu", [out]).changed

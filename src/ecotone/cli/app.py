@@ -220,7 +220,8 @@ def _paging(total: int, shown: int, limit: int, offset: int) -> str:
 def hubs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """List the hubs with their organisations and the ties inside them and across to other hubs."""
     with _atlas(ctx) as atlas:
-        emit(browse.hub_table(atlas), fmt, title="Hubs")
+        emit(browse.hub_table(atlas), fmt, title="Hubs",
+             table_columns=("id", "name", "kind", "country", "organizations", "ties_inside", "ties_across"))
 
 
 @app.command()

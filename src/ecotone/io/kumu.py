@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,16 +382,24 @@ def _cell(column: Column, value: Any) -> Any:
 
 
 def kumu_sheets(hubs: list[dict], organizations: list[dict], ties: list[dict]) -> dict[str, list[list[Any]]]:
-    """The Hubs, Elements and Connections sheets (header first) of atlas rows."""
+    """The Hubs, Elements and Connections sheets (header first) of atlas rows.
+
+    An element's ID is its Kumu id when the atlas knows one; elements whose label is shared by another get
+    ``org-<id>`` so connections can tell them apart; the others have no ID and are referred to by label, so
+    importing the export back adds nothing.
+    """
     hub_name = {h["id"]: h["name"] for h in hubs}
-    element_id = {o["id"]: o["external_ids"].get(_KUMU_ID) or f"org-{o['id']}" for o in organizations}
+    shared = Counter(o["name"].casefold() for o in organizations)
+    element_id = {o["id"]: o["external_ids"].get(_KUMU_ID)
+                  or (f"org-{o['id']}" if shared[o["name"].casefold()] > 1 else None) for o in organizations}
+    reference = {o["id"]: element_id[o["id"]] or o["name"] for o in organizations}
     sheets: dict[str, list[list[Any]]] = {}
     sheets["Elements"] = [["ID"] + [c.header for c in ELEMENT_COLUMNS]] + [
         [element_id[o["id"]]] + [hub_name.get(o["hub_id"]) if c.field == "hub_id" else _cell(c, o[c.field])
                                  for c in ELEMENT_COLUMNS] for o in organizations]
     direction = {True: "directed", False: "undirected"}
     sheets["Connections"] = [[c.header for c in CONNECTION_COLUMNS]] + [
-        [element_id[t[c.field]] if c.field in ("source_id", "target_id")
+        [reference[t[c.field]] if c.field in ("source_id", "target_id")
          else direction[t["directed"]] if c.field == "directed" else _cell(c, t[c.field])
          for c in CONNECTION_COLUMNS] for t in ties]
     sheets["Hubs"] = [[c.header for c in HUB_COLUMNS]] + [[_cell(c, h[c.field]) for c in HUB_COLUMNS] for h in hubs]

@@ -60,7 +60,8 @@ def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
     card["ties"] = atlas.count(Tie, organization=org.id)
     card["innovations"] = [f"{i.name} ({i.stage.value})" for i in atlas.find(Innovation, organization=org.id,
                                                                              limit=None).items]
-    card["deals"] = [f"{d.date or 'undated'}: {d.amount or '?'} {d.currency} {d.round_type.value}"
+    card["deals"] = [f"{d.date or 'undated'}: {d.currency} {d.amount:,.0f} ({d.round_type.value})" if d.amount
+                     else f"{d.date or 'undated'}: amount unknown ({d.round_type.value})"
                      for d in atlas.find(Deal, organization=org.id, limit=None).items]
     return card
 

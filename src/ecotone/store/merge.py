@@ -177,6 +177,8 @@ class _Merger:
                 match = by_key.get(key)
             if match is None and entity == "tie" and not row["directed"]:
                 match = by_key.get(_key(entity, {**row, "source_id": row["target_id"], "target_id": row["source_id"]}))
+            if match is not None and _conflict(existing[match]["external_ids"], row["external_ids"]):
+                match = None  # same name, but another identity in a scheme both use: a different record
             if match is not None:
                 current = changed.get(match, existing[match])
                 merged = _overlay(entity, current, row, provided)
@@ -190,11 +192,13 @@ class _Merger:
             slot = next((pending_ext[p] for p in row["external_ids"].items() if p in pending_ext), None)
             if slot is None:
                 slot = pending.get(key)
+                if slot is not None and _conflict(inserts[slot]["external_ids"], row["external_ids"]):
+                    slot = None
             if slot is not None:
                 inserts[slot] = _overlay(entity, inserts[slot], row, provided)
                 insert_locals[slot].append(local)
                 continue
-            pending[key] = len(inserts)
+            pending.setdefault(key, len(inserts))
             for p in row["external_ids"].items():
                 pending_ext[p] = len(inserts)
             inserts.append(row)
@@ -226,6 +230,10 @@ class _Merger:
             self.atlas.execute(stmt, [{"_id": i, **{f"_{c}": row[c] for c in columns}} for i, row in changed.items()])
 
 
+def _conflict(a: dict[str, str], b: dict[str, str]) -> bool:
+    return any(scheme in b and b[scheme] != value for scheme, value in a.items())
+
+
 def _overlay(entity: str, current: dict[str, Any], row: dict[str, Any], provided: set[str]) -> dict[str, Any]:
     # Values the input gives overwrite; values it leaves empty never erase what the atlas knows.
     merged = dict(current)
@@ -244,7 +252,8 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
     """Merge ``batch`` into ``atlas`` in one transaction and report what changed.
 
     A record matches an atlas record that shares one of its external ids, else its natural key (a hub's name,
-    an organisation's name and type, a tie's ends and kind...). Matched records take the values the input
+    an organisation's name and type, a tie's ends and kind...) unless the two hold different ids in the same
+    scheme (two organisations of one name with different CORDIS PICs stay two). Matched records take the values the input
     gives; values it leaves empty never erase. Any problem — in the batch or found while merging — rejects the
     whole batch with :class:`~ecotone.domain.problems.InputRejected` and nothing is written. With
     ``dry_run`` the report says what would change and nothing is written.
