@@ -8,11 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
 
 from ..domain import Stage, StakeholderType, TieKind, helix_of
 from ..store import Atlas
-from ..store.tables import TABLES
 
 __all__ = ["Generator", "TYPE_MIX"]
 
@@ -67,8 +65,7 @@ class Generator:
         rng = np.random.default_rng(self.seed)
         n_ties = 10 * self.orgs if self.ties is None else self.ties
         with atlas.transaction():
-            base = {e: atlas.execute(sa.select(sa.func.coalesce(sa.func.max(TABLES[e].c.id), 0))).scalar_one()
-                    for e in ("hub", "organization", "innovation")}
+            base = atlas.last_ids()
             hub_ids, hub_country = self._hubs(atlas, rng, base["hub"])
             org_hub, org_type = self._organizations(atlas, rng, base["organization"], hub_ids, hub_country, progress)
             self.ties_ = self._ties(atlas, rng, base["organization"], org_hub, org_type, n_ties, progress)

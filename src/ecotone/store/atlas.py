@@ -255,6 +255,11 @@ class Atlas:
             except sa.exc.IntegrityError as exc:
                 raise Refused(_refusal(exc)) from exc
 
+    def last_ids(self) -> dict[str, int]:
+        """The highest id of each kind of record (0 when there is none): where bulk loads start numbering."""
+        return {entity: self.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+                for entity, table in TABLES.items()}
+
     def resync_ids(self) -> None:
         """After rows were inserted with explicit ids, make PostgreSQL's id sequences continue past them."""
         if self.dialect != "postgresql":
