@@ -91,3 +91,42 @@ def test_any_bundle_is_imported_whole_or_rejected_whole(tmp_path_factory, record
             assert snapshot(atlas) == before
         else:
             assert not import_files(atlas, "bundle", [path]).changed
+
+
+ORG_HEADER = ["projectID", "organisationID", "name", "activityType", "country", "role", "ecContribution",
+              "geolocation", "SME"]
+PROJECT_HEADER = ["id", "acronym", "startDate", "endDate", "totalCost"]
+org_row = st.fixed_dictionaries({
+    "projectID": st.sampled_from(["1", "2", "", "x"]),
+    "organisationID": st.sampled_from(["999", "888", "777", "", "abc"]),
+    "name": cell, "activityType": st.sampled_from(["HES", "REC", "PRC", "PUB", "OTH", "hes", "XYZ", ""]),
+    "country": st.sampled_from(["ES", "PL", "EL", "UK", "", "Spain", "e"]), "role": cell,
+    "ecContribution": st.sampled_from(["", "1000", "1000,5", "nan", "inf", "lots", "-1"]),
+    "geolocation": st.sampled_from(["", "41.38,2.17", "41.38", "north,south", "95,200"]),
+    "SME": st.sampled_from(["", "True", "False", "maybe"])})
+project_row = st.fixed_dictionaries({
+    "id": st.sampled_from(["1", "2", "", "1"]), "acronym": cell,
+    "startDate": st.sampled_from(["2020-01-01", "", "01/01/2020", "2021-02-30"]),
+    "endDate": st.sampled_from(["2022-12-31", "", "2019-01-01", "never"]),
+    "totalCost": st.sampled_from(["", "12,5", "1e6", "nan", "x"])})
+
+
+@PROFILE
+@given(orgs=st.lists(org_row, max_size=6), projects=st.lists(project_row, max_size=3),
+       delimiter=st.sampled_from([";", ","]))
+def test_any_cordis_extract_is_imported_whole_or_rejected_whole(tmp_path_factory, orgs, projects, delimiter):
+    folder = tmp_path_factory.mktemp("cordis")
+    for name, header, rows in (("organization.csv", ORG_HEADER, orgs), ("project.csv", PROJECT_HEADER, projects)):
+        with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+            out = csv.DictWriter(fh, header, delimiter=delimiter, quoting=csv.QUOTE_ALL)
+            out.writeheader()
+            out.writerows(rows)
+    with Atlas.open(str(folder / "atlas.db")) as atlas:
+        before = snapshot(atlas)
+        try:
+            import_files(atlas, "cordis", [folder])
+        except InputRejected as exc:
+            assert exc.problems and all(p.reason for p in exc.problems)
+            assert snapshot(atlas) == before
+        else:
+            assert not import_files(atlas, "cordis", [folder]).changed

@@ -62,7 +62,8 @@ class Record(BaseModel):
     an identifier scheme (``cordis_pic``, ``kumu``, ``crunchbase``...) to the record's identifier there.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
     entity: ClassVar[str] = "record"
 

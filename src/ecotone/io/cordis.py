@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,12 @@ def _number(text: str) -> float | None:
     text = text.strip()
     if "," in text and "." not in text:
         text = text.replace(",", ".")
-    return float(text) if text else None
+    if not text:
+        return None
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
 
 
 @dataclass

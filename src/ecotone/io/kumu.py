@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,16 +100,18 @@ def _parse(column: Column, raw: Any) -> Any:
         return None
     if column.kind == "list":
         return _split(text)
-    if column.kind == "float":
+    if column.kind in ("float", "int"):
         try:
-            return float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+            number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a number") from None
-    if column.kind == "int":
-        try:
-            return int(float(text))
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{text!r} is not a finite number")
+        if column.kind == "int":
+            if not number.is_integer():
+                raise ValueError(f"{text!r} is not a whole number")
+            return int(number)
+        return number
     if column.kind == "date":
         try:
             return dt.date.fromisoformat(text[:10])
