@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -80,6 +81,21 @@ def _encoder(column_type: sa.types.TypeEngine, dialect: str) -> Any:
         return lambda v: json.dumps(v, ensure_ascii=False)
     if isinstance(column_type, sa.Date) and dialect == "sqlite":
         return lambda v: v.isoformat()
+    return None
+
+
+_EMPTY_JSON = {"[]": list, "{}": dict}
+
+
+def _decoder(column_type: sa.types.TypeEngine, dialect: str) -> Any:
+    if dialect != "sqlite":
+        return None  # psycopg hands back JSON, dates and booleans decoded
+    if isinstance(column_type, sa.JSON):
+        return lambda v: _EMPTY_JSON[v]() if v in _EMPTY_JSON else json.loads(v)
+    if isinstance(column_type, sa.Date):
+        return dt.date.fromisoformat
+    if isinstance(column_type, sa.Boolean):
+        return bool
     return None
 
 
@@ -377,20 +393,28 @@ class Atlas:
         return {name: self.count(cls) for name, cls in ENTITIES.items()}
 
     def rows(self, entity: str, *, columns: Iterable[str] | None = None, batch: int = 20_000) -> Iterator[dict[str, Any]]:
-        """Every row of a table as plain dicts, in id order, streamed in batches (for exports and snapshots)."""
+        """Every row of a table as plain dicts, in id order, streamed in batches (for exports and snapshots).
+
+        Rows are read straight through the database driver and decoded here (JSON, and on SQLite dates), as
+        SQLAlchemy's column types would: several times faster on large tables.
+        """
         table = TABLES[entity]
-        cols = [table.c[c] for c in columns] if columns else list(table.c)
+        names = list(columns) if columns else [c.name for c in table.c]
+        if "id" not in names:
+            names.append("id")
+        decoders = [_decoder(table.c[n].type, self.dialect) for n in names]
+        marker = "?" if self.dialect == "sqlite" else "%s"
+        sql = (f"SELECT {', '.join(names)} FROM {table.name} WHERE id > {marker} ORDER BY id LIMIT {int(batch)}")
+        at = names.index("id")
         last = 0
         while True:
-            stmt = sa.select(*cols).where(table.c.id > last).order_by(table.c.id).limit(batch)
-            if columns and "id" not in columns:
-                stmt = stmt.add_columns(table.c.id)
-            chunk = self.execute(stmt).mappings().all()
+            with self._connection() as conn:
+                chunk = conn.exec_driver_sql(sql, (last,)).fetchall()
             if not chunk:
                 return
-            for row in chunk:
-                yield dict(row)
-            last = chunk[-1]["id"]
+            for values in chunk:
+                yield {n: v if dec is None or v is None else dec(v) for n, v, dec in zip(names, values, decoders)}
+            last = chunk[-1][at]
 
     def records(self, cls: type[R]) -> Iterator[R]:
         """Every record of a kind, in id order."""
