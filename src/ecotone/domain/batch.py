@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .entities import Record
+from .entities import Organization, Record
 from .problems import Problem, describe_validation_error
 
 __all__ = ["Origin", "Batch"]
@@ -66,7 +66,16 @@ class Batch:
 
     def build(self, cls: type[Record], data: dict[str, Any], origin: Origin,
               columns: dict[str, str] | None = None) -> Record | None:
-        """Validate ``data`` as a ``cls``; on failure record a problem per field (named by its column) and return None."""
+        """Validate ``data`` as a ``cls``; on failure record a problem per field (named by its column) and return None.
+
+        Examples
+        --------
+        >>> batch = Batch()
+        >>> batch.build(Organization, {"name": "X", "type": "bank"}, Origin("a.csv", row=3), {"type": "Kind"})
+        >>> p = batch.problems[0]
+        >>> p.file, p.row, p.column, p.reason.split(";")[0]
+        ('a.csv', 3, 'Kind', "'bank' is not allowed")
+        """
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -76,7 +85,18 @@ class Batch:
             return None
 
     def lookup(self, entity: str, name: str, origin: Origin) -> int:
-        """A local id standing for the atlas record of that kind named ``name`` (resolved at merge)."""
+        """A local id standing for the atlas record of that kind named ``name`` (resolved at merge).
+
+        Examples
+        --------
+        >>> from ecotone.domain import Tie
+        >>> batch = Batch()
+        >>> clinic = batch.lookup("organization", "Hospital Clínic", Origin("connections.csv", row=2))
+        >>> kardio = batch.add(Organization(name="Kardio", type="startup"))
+        >>> _ = batch.add(Tie(source_id=clinic, target_id=kardio, kind="clinical_pilot"))
+        >>> batch.size(), len(batch.lookups)
+        (2, 1)
+        """
         local = self.new_id(entity)
         self.lookups[(entity, local)] = (name, origin)
         return local

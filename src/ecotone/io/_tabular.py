@@ -37,7 +37,13 @@ def _norm(name: str) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as stripped text ('' for empty); whole floats lose their '.0'."""
+    """A cell as stripped text ('' for empty); whole floats lose their '.0'.
+
+    Examples
+    --------
+    >>> cell_text(None), cell_text(2021.0), cell_text("  Kardio "), cell_text(1.5)
+    ('', '2021', 'Kardio', '1.5')
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -46,7 +52,17 @@ def cell_text(value: Any) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    """Read a CSV file whose delimiter is ``;`` or ``,`` (guessed from the header line)."""
+    r"""Read a CSV file whose delimiter is ``;`` or ``,`` (guessed from the header line).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "organization.csv"
+    >>> _ = path.write_text('"projectID";"name"\n"1";"TIME.LEX"\n\n"2";"CERTH"\n', encoding="utf-8")
+    >>> table = read_csv(path)
+    >>> table.header, [(n, r["name"]) for n, r in table.rows]
+    (['projectID', 'name'], [(2, 'TIME.LEX'), (4, 'CERTH')])
+    """
     name = str(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")

@@ -27,6 +27,13 @@ def _json_value(value: Any) -> Any:
 def bundle_of(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """A bundle of table rows (per entity, in id order). Ids are renumbered 1, 2, … per kind and every reference
     follows, so the same atlas content always gives the same bundle, whatever ids its database assigned.
+
+    Examples
+    --------
+    >>> rows = {"hub": [{"id": 40, "name": "Munich"}],
+    ...         "organization": [{"id": 7, "name": "XLHealth", "type": "investor", "hub_id": 40}]}
+    >>> bundle_of(rows)["records"]["organization"][0]["hub_id"]
+    1
     """
     renumber: dict[str, dict[int, int]] = {e: {row["id"]: n for n, row in enumerate(rows, 1)}
                                            for e, rows in records.items()}

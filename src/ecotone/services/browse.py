@@ -43,7 +43,17 @@ def _hub_names(atlas: Atlas) -> dict[int, str]:
 
 
 def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
-    """A page of organisations as table rows (hub by name), with the count of all that match."""
+    """A page of organisations as table rows (hub by name), with the count of all that match.
+
+    Examples
+    --------
+    >>> from ecotone.services.demo import build_demo
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = build_demo(atlas)
+    ...     page = organization_page(atlas, hub="Texas Medical Center", type="hub_operator")
+    >>> [(r["name"], r["hub"], r["source"]) for r in page.items]
+    [('Texas Medical Center', 'Texas Medical Center', 'seeds/001_1eb9c42937e3139e.txt')]
+    """
     page = atlas.find(Organization, limit=limit, offset=offset, order_by="name", **filters)
     hubs = _hub_names(atlas)
     rows = [{"id": o.id, "name": o.name, "type": o.type.value, "helix": o.helix.value, "hub": hubs.get(o.hub_id),
@@ -52,7 +62,17 @@ def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filte
 
 
 def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
-    """Everything about one organisation (by id or name): its fields, hub, ties, innovations and deals."""
+    """Everything about one organisation (by id or name): its fields, hub, ties, innovations and deals.
+
+    Examples
+    --------
+    >>> from ecotone.services.demo import build_demo
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = build_demo(atlas)
+    ...     card = organization_card(atlas, "Oryzon Genomics")
+    >>> card["hub"], card["deals"]
+    ('Barcelona Health Hub', ['undated: EUR 18,200,000 (equity)'])
+    """
     org = atlas.get(Organization, atlas.organization_id(ref))
     card = org.model_dump(mode="json")
     card["helix"] = org.helix.value

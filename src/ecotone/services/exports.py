@@ -45,7 +45,19 @@ def export_kumu(atlas: Atlas, path: Path) -> list[Path]:
 
 
 def export_tables(atlas: Atlas, folder: Path) -> list[Path]:
-    """Write one CSV per kind of record (``organizations.csv``, ``ties.csv``…) in ``folder``."""
+    """Write one CSV per kind of record (``organizations.csv``, ``ties.csv``…) in ``folder``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ecotone.domain import Hub
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = atlas.add(Hub(name="Stockholm", country="SE"))
+    ...     paths = export_tables(atlas, folder)
+    >>> len(paths), (folder / "hubs.csv").read_text().splitlines()[1][:12]
+    (10, '1,,,network,')
+    """
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for entity, table in TABLES.items():

@@ -192,7 +192,23 @@ class Atlas:
     # -- transactions ----------------------------------------------------------------------------------------
     @contextmanager
     def transaction(self, *, dry_run: bool = False) -> Iterator[Atlas]:
-        """All writes inside commit together, or none if an exception escapes or ``dry_run`` is true."""
+        """All writes inside commit together, or none if an exception escapes or ``dry_run`` is true.
+
+        Examples
+        --------
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     with atlas.transaction(dry_run=True):
+        ...         _ = atlas.add(Hub(name="Previewed only"))
+        ...     try:
+        ...         with atlas.transaction():
+        ...             _ = atlas.add(Hub(name="Half-written"))
+        ...             raise KeyboardInterrupt
+        ...     except KeyboardInterrupt:
+        ...         pass
+        ...     atlas.count(Hub)
+        0
+        """
         if self._conn is not None:
             yield self
             return
@@ -285,7 +301,22 @@ class Atlas:
                                  f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
     def get(self, cls: type[R], id: int) -> R:
-        """The record of that kind with that id; raises :class:`NotFound`."""
+        """The record of that kind with that id; raises :class:`NotFound`.
+
+        Examples
+        --------
+        >>> from ecotone.domain import Organization
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     org = atlas.add(Organization(name="Oryzon Genomics", type="sme"))
+        ...     org.description = "Epigenetics"
+        ...     _ = atlas.update(org)
+        ...     print(atlas.get(Organization, org.id).description)
+        ...     atlas.delete(Organization, org.id)
+        ...     atlas.get(Organization, org.id)
+        Traceback (most recent call last):
+        ...
+        ecotone.store.atlas.NotFound: no organization has id 1
+        """
         table = TABLES[cls.entity]
         row = self.execute(sa.select(table).where(table.c.id == id)).mappings().first()
         if row is None:
@@ -310,7 +341,16 @@ class Atlas:
 
     # -- queries ----------------------------------------------------------------------------------------------
     def hub_id(self, hub: int | str) -> int:
-        """The id of a hub given by id or by name (any case; a part of the name that only one hub has will do)."""
+        """The id of a hub given by id or by name (any case; a part of the name that only one hub has will do).
+
+        Examples
+        --------
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add_all([Hub(name="Barcelona Health Hub"), Hub(name="Madrid Health Hub")])
+        ...     atlas.hub_id("barcelona"), atlas.hub_id("Madrid Health Hub"), atlas.hub_id("2")
+        (1, 2, 2)
+        """
         if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
             return int(hub)
         found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower())).scalars().all()
@@ -384,7 +424,16 @@ class Atlas:
         return Page([row_to_record(cls, r) for r in rows], total, limit, offset)
 
     def count(self, cls: type[Record], **filters: Any) -> int:
-        """How many records of a kind pass the filters."""
+        """How many records of a kind pass the filters (those of :meth:`find`).
+
+        Examples
+        --------
+        >>> from ecotone.domain import Organization
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add_all([Organization(name="AEMPS", type="regulator"), Organization(name="Glovo", type="startup")])
+        ...     atlas.count(Organization), atlas.count(Organization, helix="government"), atlas.counts()["tie"]
+        (2, 1, 0)
+        """
         table = TABLES[cls.entity]
         return self.execute(sa.select(sa.func.count()).select_from(table).where(*conditions(self, cls, filters))).scalar_one()
 
@@ -394,6 +443,12 @@ class Atlas:
 
     def rows(self, entity: str, *, columns: Iterable[str] | None = None, batch: int = 20_000) -> Iterator[dict[str, Any]]:
         """Every row of a table as plain dicts, in id order, streamed in batches (for exports and snapshots).
+
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add(Hub(name="Finland", kind="national", country="FI"))
+        ...     list(atlas.rows("hub", columns=["name", "country"]))
+        [{'name': 'Finland', 'country': 'FI', 'id': 1}]
 
         Rows are read straight through the database driver and decoded here (JSON, and on SQLite dates), as
         SQLAlchemy's column types would: several times faster on large tables.
@@ -431,7 +486,21 @@ class Atlas:
         return [tuple(r) for r in self.execute(stmt).all()]  # type: ignore[misc]
 
     def hub_summaries(self) -> list[dict[str, Any]]:
-        """Every hub with its counts of organisations and of ties inside it and leaving it."""
+        """Every hub with its counts of organisations and of ties inside it and leaving it.
+
+        Examples
+        --------
+        >>> from ecotone.domain import Hub, Organization, Tie
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     bcn, pl = atlas.add_all([Hub(name="Barcelona Health Hub"), Hub(name="Medical Innovation Institute")])
+        ...     a, b, c = atlas.add_all([Organization(name="Clínic", type="hospital", hub_id=bcn.id),
+        ...                              Organization(name="Ysios", type="investor", hub_id=bcn.id),
+        ...                              Organization(name="Kardio", type="startup", hub_id=pl.id)])
+        ...     _ = atlas.add_all([Tie(source_id=a.id, target_id=c.id, kind="clinical_validation"),
+        ...                        Tie(source_id=b.id, target_id=a.id, kind="partnership")])
+        ...     [(h["name"], h["organizations"], h["ties_inside"], h["ties_across"]) for h in atlas.hub_summaries()]
+        [('Barcelona Health Hub', 2, 1, 1), ('Medical Innovation Institute', 1, 0, 1)]
+        """
         org_hub = sa.select(organizations.c.id, organizations.c.hub_id).subquery()
         orgs_per_hub = (sa.select(organizations.c.hub_id, sa.func.count().label("n"))
                         .group_by(organizations.c.hub_id).subquery())
