@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,26 @@ def _postgres_atlas():
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql",
                                                                  marks=pytest.mark.postgresql)]
+
+
+@contextmanager
+def fresh_atlas(backend: str, folder: Path):
+    """An empty atlas on ``backend`` (for tests that need several, e.g. one per hypothesis example)."""
+    if backend == "sqlite":
+        with Atlas.open(str(folder / "atlas.db")) as a:
+            yield a
+    else:
+        gen = _postgres_atlas()
+        try:
+            yield next(gen)
+        finally:
+            gen.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The name of each backend in turn."""
+    return request.param
 
 
 @pytest.fixture(params=BACKENDS)

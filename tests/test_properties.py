@@ -7,12 +7,11 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import snapshot
+from conftest import fresh_atlas, snapshot
 from ecotone.domain import Organization
 from ecotone.domain.problems import InputRejected
 from ecotone.io.bundle import FORMAT, VERSION
 from ecotone.services.imports import import_files
-from ecotone.store import Atlas
 
 PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -43,11 +42,11 @@ def _write(path, rows):
 
 @PROFILE
 @given(elements=sheet(element_headers), connections=sheet(connection_headers))
-def test_any_kumu_csv_is_imported_whole_or_rejected_whole(tmp_path_factory, elements, connections):
+def test_any_kumu_csv_is_imported_whole_or_rejected_whole(backend, tmp_path_factory, elements, connections):
     folder = tmp_path_factory.mktemp("kumu")
     _write(folder / "elements.csv", elements)
     _write(folder / "connections.csv", connections)
-    with Atlas.open(str(folder / "atlas.db")) as atlas:
+    with fresh_atlas(backend, folder) as atlas:
         atlas.add(Organization(name="Kardio", type="startup"))
         before = snapshot(atlas)
         try:
@@ -78,11 +77,11 @@ record = st.fixed_dictionaries(
 @PROFILE
 @given(records=st.dictionaries(st.sampled_from(["hub", "organization", "tie", "deal", "planet"]),
                                st.one_of(st.lists(record, max_size=4), json_value), max_size=3))
-def test_any_bundle_is_imported_whole_or_rejected_whole(tmp_path_factory, records):
+def test_any_bundle_is_imported_whole_or_rejected_whole(backend, tmp_path_factory, records):
     folder = tmp_path_factory.mktemp("bundle")
     path = folder / "b.json"
     path.write_text(json.dumps({"format": FORMAT, "version": VERSION, "records": records}), encoding="utf-8")
-    with Atlas.open(str(folder / "atlas.db")) as atlas:
+    with fresh_atlas(backend, folder) as atlas:
         before = snapshot(atlas)
         try:
             import_files(atlas, "bundle", [path])
@@ -114,14 +113,15 @@ project_row = st.fixed_dictionaries({
 @PROFILE
 @given(orgs=st.lists(org_row, max_size=6), projects=st.lists(project_row, max_size=3),
        delimiter=st.sampled_from([";", ","]))
-def test_any_cordis_extract_is_imported_whole_or_rejected_whole(tmp_path_factory, orgs, projects, delimiter):
+def test_any_cordis_extract_is_imported_whole_or_rejected_whole(backend, tmp_path_factory, orgs, projects,
+                                                                delimiter):
     folder = tmp_path_factory.mktemp("cordis")
     for name, header, rows in (("organization.csv", ORG_HEADER, orgs), ("project.csv", PROJECT_HEADER, projects)):
         with open(folder / name, "w", newline="", encoding="utf-8") as fh:
             out = csv.DictWriter(fh, header, delimiter=delimiter, quoting=csv.QUOTE_ALL)
             out.writeheader()
             out.writerows(rows)
-    with Atlas.open(str(folder / "atlas.db")) as atlas:
+    with fresh_atlas(backend, folder) as atlas:
         before = snapshot(atlas)
         try:
             import_files(atlas, "cordis", [folder])
