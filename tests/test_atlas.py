@@ -215,3 +215,10 @@ def test_merge_keeps_namesakes_with_different_identities_apart(atlas):
     later.add(Organization(name="Fundació Clínic", type="research_center", external_ids={"cordis_pic": "333"}))
     assert merge(atlas, later).created == {"organization": 1}
     assert atlas.count(Organization) == 3
+
+
+def test_ids_too_large_for_the_database_are_refused_or_not_found(atlas):
+    from ecotone.store import AtlasError
+
+    with pytest.raises(AtlasError):
+        atlas.get(Organization, 10**12)

@@ -143,6 +143,8 @@ def test_a_broken_row_is_reported_and_the_atlas_is_left_exactly_as_it_was(atlas,
     ("projectID", "", "project id is empty"),
     ("ecContribution", "lots", "not a number"),
     ("country", "Spain", "two-letter"),
+    ("ecContribution", "-5", "negative"),
+    ("ecContribution", "inf", "not a number"),
 ])
 def test_each_kind_of_bad_cell_is_named(tmp_path, column, value, reason):
     folder = _broken_copy(tmp_path, 42, column, value)
@@ -175,3 +177,16 @@ def test_projects_missing_from_a_partial_extract_are_kept_with_a_warning(atlas, 
     program = next(p for p in atlas.records(Program) if p.external_ids["cordis_project"] == dropped)
     assert program.start_date is None and program.name == "DOE"
     assert atlas.count(Participation, program=program.id) >= 1
+
+
+def test_long_free_text_is_kept_on_both_backends(atlas, tmp_path):
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "project.csv").write_text("id;acronym;startDate;endDate\n1;HEART;2020-01-01;2022-12-31\n")
+    city = "Santa Cruz de Tenerife " * 20
+    role = "coordinating beneficiary " * 4
+    (folder / "organization.csv").write_text("projectID;organisationID;name;activityType;country;role;city\n"
+                                             f"1;999;HOSPITAL;REC;ES;{role};{city}\n1;888;B;PRC;PL;participant;\n")
+    import_files(atlas, "cordis", [folder])
+    assert atlas.find(Organization, search="HOSPITAL").items[0].city == city.strip()
+    assert {p.role for p in atlas.records(Participation)} == {role.strip(), "participant"}

@@ -120,13 +120,14 @@ def test_connections_may_name_organisations_already_in_the_atlas(atlas, tmp_path
 
 
 def test_bad_cells_name_sheet_row_and_column(atlas, tmp_path):
-    elements = [["Label", "Type", "Latitude", "Founded", "Country", "External IDs"],
-                ["A", "startup", "north", "", "", ""],
-                ["B", "startup", "", "soon", "", ""],
-                ["C", "startup", "", "", "Spain", ""],
-                ["D", "startup", "", "", "", "nocolon"],
-                ["", "", "", "", "", ""],
-                ["F", "", "", "", "", ""]]
+    elements = [["Label", "Type", "Latitude", "Founded", "Country", "External IDs", "Hub"],
+                ["A", "startup", "north", "", "", "", ""],
+                ["B", "startup", "", "soon", "", "", ""],
+                ["C", "startup", "", "", "Spain", "", ""],
+                ["D", "startup", "", "", "", "nocolon", ""],
+                ["E", "startup", "", "2021.5", "", "", "x" * 301],
+                ["", "", "", "", "", "", ""],
+                ["F", "", "", "", "", "", ""]]
     connections = [["From", "To", "Direction", "Start"], ["A", "B", "sideways", ""], ["A", "", "", ""],
                    ["A", "B", "", "yesterday"]]
     path = workbook(tmp_path / "bad.xlsx", {"Elements": elements, "Connections": connections})
@@ -134,7 +135,8 @@ def test_bad_cells_name_sheet_row_and_column(atlas, tmp_path):
         import_files(atlas, "kumu", [path])
     where = {(p.sheet, p.row, p.column) for p in info.value.problems}
     assert where >= {("Elements", 2, "Latitude"), ("Elements", 3, "Founded"), ("Elements", 4, "Country"),
-                     ("Elements", 5, "External IDs"), ("Elements", 7, "Type"), ("Connections", 2, "Direction"),
+                     ("Elements", 5, "External IDs"), ("Elements", 6, "Founded"), ("Elements", 6, "Hub"),
+                     ("Elements", 8, "Type"), ("Connections", 2, "Direction"),
                      ("Connections", 3, "To"), ("Connections", 4, "Start")}
     assert all(p.file.endswith("bad.xlsx") for p in info.value.problems)
     assert atlas.counts()["organization"] == 0

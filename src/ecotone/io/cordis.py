@@ -233,9 +233,12 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             acronym = get(row, "acronym")
             batch.warnings.append(f"{otable.file}, row {number}: project {pid} is not in {pname}; "
                                   "it was added without dates or title")
-            program = Program(name=acronym or f"{framework} project {pid}", kind="research_project",
-                              external_ids={"cordis_project": pid}, visibility=Visibility.public,
-                              source=f"CORDIS {oname} row {number}")
+            program = batch.build(Program, {
+                "name": acronym or f"{framework} project {pid}", "kind": "research_project",
+                "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
+                "source": f"CORDIS {oname} row {number}"}, origin, {"name": ocol["acronym"] or "projectAcronym"})
+            if program is None:
+                continue
             projects[pid] = _Project(batch.add(program, origin), None, None)
         if activity not in ACTIVITY_TYPES:
             batch.problems.append(origin.problem(f"activity type {activity!r} is not a CORDIS one; use one of: "
@@ -268,6 +271,10 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             for k, v in fields.items():
                 if known.get(k) in (None, "") and v not in (None, ""):
                     known[k] = v
+        if contribution is not None and contribution < 0:
+            batch.problems.append(origin.problem(f"the EC contribution {contribution:g} is negative",
+                                                 column=ocol["contribution"]))
+            continue
         members = projects[pid].members
         role = get(row, "role").lower() or "participant"
         if pic in members:

@@ -174,10 +174,13 @@ class _Reader:
                 data[col.field] = value
         return data, origin
 
-    def hub(self, name: str, origin: Origin) -> int:
+    def hub(self, name: str, origin: Origin, column: str) -> int | None:
         key = name.casefold()
         if key not in self.hubs:
-            self.hubs[key] = self.batch.add(Hub(name=name), origin)
+            hub = self.batch.build(Hub, {"name": name}, origin, {"name": column})
+            if hub is None:
+                return None
+            self.hubs[key] = self.batch.add(hub, origin)
         return self.hubs[key]
 
     def read_hubs(self, table: Table) -> None:
@@ -221,7 +224,9 @@ class _Reader:
                     hint=f"use one of: {', '.join(StakeholderType.choices())}"))
                 continue
             if "hub_id" in data:
-                data["hub_id"] = self.hub(data["hub_id"], origin)
+                data["hub_id"] = self.hub(data["hub_id"], origin, header_of["hub_id"])
+                if data["hub_id"] is None:
+                    continue
             if element_id:
                 data.setdefault("external_ids", {})[_KUMU_ID] = element_id
             key = ("id", element_id) if element_id else ("label", data["name"].casefold(), data["type"])

@@ -66,13 +66,15 @@ def row_to_record(cls: type[R], row: sa.RowMapping | dict[str, Any]) -> R:
     return cls.model_validate(data)
 
 
-def _refusal(exc: sa.exc.IntegrityError) -> str:
+def _refusal(exc: sa.exc.IntegrityError | sa.exc.DataError) -> str:
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     lowered = reason.lower()
     if "unique" in lowered or "duplicate" in lowered:
         return f"that record exists already ({reason}); find it and update it instead"
     if "foreign key" in lowered:
         return f"it refers to a record that does not exist ({reason})"
+    if "out of range" in lowered:
+        return f"a number is too large for the database ({reason})"
     return f"the database refused it: {reason}"
 
 
@@ -241,7 +243,7 @@ class Atlas:
         with self._connection() as conn:
             try:
                 result = conn.execute(statement, params) if params is not None else conn.execute(statement)
-            except sa.exc.IntegrityError as exc:
+            except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
                 raise Refused(_refusal(exc)) from exc
             if result.returns_rows:
                 # Buffer before an autocommitting connection closes.
@@ -284,7 +286,7 @@ class Atlas:
         with self._connection() as conn:
             try:
                 conn.exec_driver_sql(sql, params)
-            except sa.exc.IntegrityError as exc:
+            except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
                 raise Refused(_refusal(exc)) from exc
 
     def last_ids(self) -> dict[str, int]:

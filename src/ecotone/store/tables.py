@@ -19,6 +19,7 @@ metadata = sa.MetaData(
 
 def _record_columns() -> list[sa.Column]:
     # Enumerations are stored as text, not database enums, so a vocabulary can grow without a table rewrite.
+    # Free text is TEXT: only names (300, as the domain allows), codes and vocabularies have a length.
     return [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("owner_kind", sa.String(20)),
@@ -36,14 +37,14 @@ def _fk(table: str, ondelete: str = "SET NULL") -> sa.ForeignKey:
 hubs = sa.Table(
     "hubs", metadata, *_record_columns(),
     sa.Column("name", sa.String(300), nullable=False, index=True),
-    sa.Column("city", sa.String(200)),
-    sa.Column("region", sa.String(200)),
+    sa.Column("city", sa.Text),
+    sa.Column("region", sa.Text),
     sa.Column("country", sa.String(2)),
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
     sa.Column("kind", sa.String(30), nullable=False),
     sa.Column("description", sa.Text),
-    sa.Column("website", sa.String(500)),
+    sa.Column("website", sa.Text),
 )
 
 organizations = sa.Table(
@@ -51,9 +52,9 @@ organizations = sa.Table(
     sa.Column("name", sa.String(300), nullable=False, index=True),
     sa.Column("type", sa.String(30), nullable=False, index=True),
     sa.Column("helix", sa.String(20), nullable=False, index=True),
-    sa.Column("short_name", sa.String(200)),
+    sa.Column("short_name", sa.Text),
     sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
-    sa.Column("city", sa.String(200)),
+    sa.Column("city", sa.Text),
     sa.Column("country", sa.String(2), index=True),
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
@@ -64,18 +65,18 @@ organizations = sa.Table(
     sa.Column("stage", sa.String(30)),
     sa.Column("size", sa.String(10)),
     sa.Column("founded", sa.Integer),
-    sa.Column("website", sa.String(500)),
+    sa.Column("website", sa.Text),
     sa.Column("description", sa.Text),
 )
 
 people = sa.Table(
     "people", metadata, *_record_columns(),
     sa.Column("name", sa.String(300), nullable=False, index=True),
-    sa.Column("role", sa.String(200)),
+    sa.Column("role", sa.Text),
     sa.Column("organization_id", sa.Integer, _fk("organizations"), index=True),
-    sa.Column("specialty", sa.String(200)),
+    sa.Column("specialty", sa.Text),
     sa.Column("expertise", sa.JSON, nullable=False),
-    sa.Column("email", sa.String(320)),
+    sa.Column("email", sa.Text),
     sa.Column("consent", sa.Boolean, nullable=False),
 )
 
@@ -90,14 +91,14 @@ programs = sa.Table(
     sa.Column("budget", sa.Float),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("description", sa.Text),
-    sa.Column("website", sa.String(500)),
+    sa.Column("website", sa.Text),
 )
 
 participations = sa.Table(
     "participations", metadata, *_record_columns(),
     sa.Column("program_id", sa.Integer, _fk("programs", "CASCADE"), nullable=False),
     sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
-    sa.Column("role", sa.String(50), nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
     sa.Column("contribution", sa.Float),
     sa.UniqueConstraint("program_id", "organization_id"),
 )
@@ -106,9 +107,9 @@ innovations = sa.Table(
     "innovations", metadata, *_record_columns(),
     sa.Column("name", sa.String(300), nullable=False, index=True),
     sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
-    sa.Column("category", sa.String(200)),
-    sa.Column("clinical_area", sa.String(200)),
-    sa.Column("regulatory_pathway", sa.String(200)),
+    sa.Column("category", sa.Text),
+    sa.Column("clinical_area", sa.Text),
+    sa.Column("regulatory_pathway", sa.Text),
     sa.Column("stage", sa.String(30), nullable=False, index=True),
     sa.Column("description", sa.Text),
 )
@@ -143,7 +144,7 @@ ties = sa.Table(
     sa.Column("start_date", sa.Date),
     sa.Column("end_date", sa.Date),
     sa.Column("status", sa.String(10), nullable=False),
-    sa.Column("label", sa.String(300)),
+    sa.Column("label", sa.Text),
     sa.Column("evidence", sa.Text),
     sa.Column("tags", sa.JSON, nullable=False),
     # One tie per ordered pair and kind: re-imports update it instead of piling up duplicates.
@@ -155,7 +156,7 @@ clinical_needs = sa.Table(
     sa.Column("problem", sa.String(300), nullable=False),
     sa.Column("population", sa.String(300), nullable=False),
     sa.Column("outcome", sa.String(300), nullable=False),
-    sa.Column("clinical_area", sa.String(200)),
+    sa.Column("clinical_area", sa.Text),
     sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
     sa.Column("raised_by_id", sa.Integer, _fk("organizations")),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 07:02:54.243019
+Create Date: 2026-11-22 07:54:26.444463
 """
 
 import sqlalchemy as sa
@@ -24,14 +24,14 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('external_ids', sa.JSON(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('city', sa.String(length=200), nullable=True),
-    sa.Column('region', sa.String(length=200), nullable=True),
+    sa.Column('city', sa.Text(), nullable=True),
+    sa.Column('region', sa.Text(), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('website', sa.String(length=500), nullable=True),
+    sa.Column('website', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hubs'))
     )
     with op.batch_alter_table('hubs', schema=None) as batch_op:
@@ -47,9 +47,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('type', sa.String(length=30), nullable=False),
     sa.Column('helix', sa.String(length=20), nullable=False),
-    sa.Column('short_name', sa.String(length=200), nullable=True),
+    sa.Column('short_name', sa.Text(), nullable=True),
     sa.Column('hub_id', sa.Integer(), nullable=True),
-    sa.Column('city', sa.String(length=200), nullable=True),
+    sa.Column('city', sa.Text(), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
@@ -60,7 +60,7 @@ def upgrade() -> None:
     sa.Column('stage', sa.String(length=30), nullable=True),
     sa.Column('size', sa.String(length=10), nullable=True),
     sa.Column('founded', sa.Integer(), nullable=True),
-    sa.Column('website', sa.String(length=500), nullable=True),
+    sa.Column('website', sa.Text(), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_organizations_hub_id_hubs'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations'))
@@ -82,7 +82,7 @@ def upgrade() -> None:
     sa.Column('problem', sa.String(length=300), nullable=False),
     sa.Column('population', sa.String(length=300), nullable=False),
     sa.Column('outcome', sa.String(length=300), nullable=False),
-    sa.Column('clinical_area', sa.String(length=200), nullable=True),
+    sa.Column('clinical_area', sa.Text(), nullable=True),
     sa.Column('hub_id', sa.Integer(), nullable=True),
     sa.Column('raised_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_clinical_needs_hub_id_hubs'), ondelete='SET NULL'),
@@ -125,9 +125,9 @@ def upgrade() -> None:
     sa.Column('external_ids', sa.JSON(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('category', sa.String(length=200), nullable=True),
-    sa.Column('clinical_area', sa.String(length=200), nullable=True),
-    sa.Column('regulatory_pathway', sa.String(length=200), nullable=True),
+    sa.Column('category', sa.Text(), nullable=True),
+    sa.Column('clinical_area', sa.Text(), nullable=True),
+    sa.Column('regulatory_pathway', sa.Text(), nullable=True),
     sa.Column('stage', sa.String(length=30), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_innovations_organization_id_organizations'), ondelete='CASCADE'),
@@ -146,11 +146,11 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('external_ids', sa.JSON(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('role', sa.String(length=200), nullable=True),
+    sa.Column('role', sa.Text(), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=True),
-    sa.Column('specialty', sa.String(length=200), nullable=True),
+    sa.Column('specialty', sa.Text(), nullable=True),
     sa.Column('expertise', sa.JSON(), nullable=False),
-    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('email', sa.Text(), nullable=True),
     sa.Column('consent', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_people_organization_id_organizations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people'))
@@ -175,7 +175,7 @@ def upgrade() -> None:
     sa.Column('budget', sa.Float(), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('website', sa.String(length=500), nullable=True),
+    sa.Column('website', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_programs_hub_id_hubs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['operator_id'], ['organizations.id'], name=op.f('fk_programs_operator_id_organizations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_programs'))
@@ -199,7 +199,7 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('label', sa.String(length=300), nullable=True),
+    sa.Column('label', sa.Text(), nullable=True),
     sa.Column('evidence', sa.Text(), nullable=True),
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['source_id'], ['organizations.id'], name=op.f('fk_ties_source_id_organizations'), ondelete='CASCADE'),
@@ -219,7 +219,7 @@ def upgrade() -> None:
     sa.Column('external_ids', sa.JSON(), nullable=False),
     sa.Column('program_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.String(length=50), nullable=False),
+    sa.Column('role', sa.Text(), nullable=False),
     sa.Column('contribution', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_participations_organization_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['program_id'], ['programs.id'], name=op.f('fk_participations_program_id_programs'), ondelete='CASCADE'),
