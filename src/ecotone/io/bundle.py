@@ -59,6 +59,7 @@ def bundle_of(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 def write_bundle(bundle: dict[str, Any], path: Path) -> None:
     """Write a bundle as UTF-8 JSON with sorted keys (stable for diffs)."""
     text = json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(text + "\n", encoding="utf-8")
     tmp.replace(path)

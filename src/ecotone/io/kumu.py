@@ -423,6 +423,7 @@ def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
         ws = book.create_sheet(title)
         for row in sheets[title]:
             ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     book.save(tmp)
     tmp.replace(path)
