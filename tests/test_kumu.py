@@ -228,3 +228,10 @@ def test_importing_an_atlas_own_export_changes_nothing(demo_atlas, tmp_path):
     first = import_files(demo_atlas, "kumu", [out])
     assert first.updated["organization"] <= 2  # only the namesakes learn the IDs that tell them apart
     assert not import_files(demo_atlas, "kumu", [out]).changed
+
+
+def test_our_stakeholder_type_column_wins_over_kumus_type(atlas, tmp_path):
+    rows = [["Label", "Type", "Stakeholder type"], ["Sant Pau", "Hospital de referència", "hospital"]]
+    report = import_files(atlas, "kumu", [workbook(tmp_path / "s.xlsx", {"Elements": rows})])
+    assert atlas.find(Organization, search="Sant Pau").items[0].type.value == "hospital"
+    assert any("Type" in w and "not kept" in w for w in report.warnings)

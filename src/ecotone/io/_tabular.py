@@ -27,9 +27,12 @@ class Table:
     hidden_rows: frozenset[int] = frozenset()
 
     def column(self, *names: str) -> str | None:
-        """The header cell matching one of ``names`` (case and spacing ignored), if any."""
-        wanted = {_norm(n) for n in names}
-        return next((h for h in self.header if _norm(h) in wanted), None)
+        """The header cell matching the first of ``names`` that the header has (case and spacing ignored)."""
+        for name in names:
+            found = next((h for h in self.header if _norm(h) == _norm(name)), None)
+            if found is not None:
+                return found
+        return None
 
 
 def _norm(name: str) -> str:

@@ -29,6 +29,12 @@ class Column:
     field: str
     kind: str = "text"  # text | list | float | int | date | ids
     aliases: tuple[str, ...] = ()
+    preferred: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The headers this column is read from, in order of preference."""
+        return (*self.preferred, self.header, *self.aliases)
 
 
 _COMMON = (
@@ -38,7 +44,8 @@ _COMMON = (
 )
 ELEMENT_COLUMNS = (
     Column("Label", "name", aliases=("Name",)),
-    Column("Type", "type", aliases=("Stakeholder type", "Element type")),
+    # Our own "Stakeholder type" wins over Kumu's free "Type" when a sheet has both.
+    Column("Type", "type", aliases=("Element type",), preferred=("Stakeholder type",)),
     Column("Description", "description"),
     Column("Tags", "tags", "list"),
     Column("Hub", "hub_id"),
@@ -149,7 +156,7 @@ class _Reader:
     def _columns(self, table: Table, columns: Iterable[Column]) -> dict[str, Column]:
         present: dict[str, Column] = {}
         for col in columns:
-            header = table.column(col.header, *col.aliases)
+            header = table.column(*col.names)
             if header is not None and header not in present:
                 present[header] = col
         extra = [h for h in table.header if h and h not in present and h.upper() not in ("ID", "IMAGE")]
