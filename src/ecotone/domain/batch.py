@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .entities import Organization, Record
+from .entities import Record
 from .problems import Problem, describe_validation_error
 
 __all__ = ["Origin", "Batch"]
@@ -70,6 +70,7 @@ class Batch:
 
         Examples
         --------
+        >>> from ecotone.domain import Organization
         >>> batch = Batch()
         >>> batch.build(Organization, {"name": "X", "type": "bank"}, Origin("a.csv", row=3), {"type": "Kind"})
         >>> p = batch.problems[0]
@@ -89,7 +90,7 @@ class Batch:
 
         Examples
         --------
-        >>> from ecotone.domain import Tie
+        >>> from ecotone.domain import Organization, Tie
         >>> batch = Batch()
         >>> clinic = batch.lookup("organization", "Hospital Clínic", Origin("connections.csv", row=2))
         >>> kardio = batch.add(Organization(name="Kardio", type="startup"))
