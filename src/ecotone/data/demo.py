@@ -286,10 +286,9 @@ def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dic
     hospitals = members["hospital"]
     for hid in hospitals:
         for _ in range(2):
-            b.add(Person(**{k: v for k, v in _illustrative(
-                name=f"Dr. {rng.choice(_FIRST)} {rng.choice(_LAST)}", organization_id=hid,
-                role="clinician", specialty=rng.choice(_SPECIALTIES), expertise=[rng.choice(_AREAS)]).items()
-                if k != "tags"}))
+            b.add(Person(source=ILLUSTRATIVE, name=f"Dr. {rng.choice(_FIRST)} {rng.choice(_LAST)}",
+                         organization_id=hid, role="clinician", specialty=rng.choice(_SPECIALTIES),
+                         expertise=[rng.choice(_AREAS)]))
     operator = next((org[n] for n, k, hn, *_ in NAMED if hn == h.name and k == "hub_operator"), None)
     for sid in members["startup"]:
         ties = [(members["incubator"][0], sid, "mentorship"), (rng.choice(hospitals), sid, "clinical_pilot")]
@@ -305,13 +304,12 @@ def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dic
                                       weight=float(rng.randint(1, 3)))))
     b.add(Tie(**_illustrative(source_id=members["university"][0], target_id=hospitals[0], kind="partnership",
                               directed=False, start_date=dt.date(2016, 1, 1))))
-    invested = rng.sample(members["startup"], 3)
-    for sid in invested:
-        b.add(Deal(**{k: v for k, v in _illustrative(
-            recipient_id=sid, investor_ids=[members["investor"][0]], amount=float(rng.choice([250, 500, 1200, 3000]) * 1000),
-            currency="USD" if h.country == "US" else "SGD" if h.country == "SG" else "GBP" if h.country == "UK" else "EUR",
-            date=dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 15), round_type=rng.choice(["pre_seed", "seed", "series_a"])
-        ).items() if k != "tags"}))
+    currency = {"US": "USD", "SG": "SGD", "UK": "GBP", "IL": "ILS", "SE": "SEK"}.get(h.country, "EUR")
+    for sid in rng.sample(members["startup"], 3):
+        b.add(Deal(source=ILLUSTRATIVE, recipient_id=sid, investor_ids=[members["investor"][0]],
+                   amount=float(rng.choice([250, 500, 1200, 3000]) * 1000), currency=currency,
+                   date=dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 15),
+                   round_type=rng.choice(["pre_seed", "seed", "series_a"])))
     b.add(ClinicalNeed(problem=f"shorten the wait for {rng.choice(_AREAS)} diagnosis", population=f"patients in {place}",
                        outcome="start treatment sooner", hub_id=hub_id, raised_by_id=hospitals[0], source=ILLUSTRATIVE))
 

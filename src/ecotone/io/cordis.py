@@ -123,7 +123,7 @@ class _Project:
     local: int
     start: dt.date | None
     end: dt.date | None
-    members: dict[int, list] = field(default_factory=dict)  # org local id -> [role, contribution]
+    members: dict[str, list] = field(default_factory=dict)  # PIC -> [role, contribution]
 
 
 def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date | None = None) -> Batch:
@@ -159,96 +159,104 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     >>> [(t.weight, str(t.start_date), t.directed) for t, _ in batch.records["tie"]]
     [(1.0, '2020-01-01', False)]
     """
-    today = today or dt.date.today()
     batch = Batch()
     ptable = read_csv(projects_csv)
-    pname = Path(ptable.file).name
-    pcols = _required(ptable, {"id": ("id",), "start": ("startDate",), "end": ("endDate",)})
-    optional = {k: ptable.column(*a) for k, a in {"acronym": ("acronym",), "title": ("title",),
-                                                  "programme": ("programme", "frameworkProgramme"),
-                                                  "cost": ("totalCost",), "topics": ("topics",)}.items()}
-    framework = "Horizon Europe" if ptable.column("frameworkProgramme") else "Horizon 2020"
+    projects, framework = _read_projects(batch, ptable)
+    otable = read_csv(organizations_csv)
+    participants = _read_participations(batch, otable, projects, framework, Path(ptable.file).name)
+    local_of = _add_organizations(batch, otable, participants)
+    if not batch.problems:
+        _add_collaborations(batch, projects, local_of, f"CORDIS {Path(otable.file).name}", today or dt.date.today())
+    return batch
+
+
+def _read_projects(batch: Batch, table: Table) -> tuple[dict[str, _Project], str]:
+    """Each project of ``project.csv`` as a programme; returns them by CORDIS id, and the framework's name."""
+    name = Path(table.file).name
+    cols = _required(table, {"id": ("id",), "start": ("startDate",), "end": ("endDate",)})
+    optional = {k: table.column(*a) for k, a in {"acronym": ("acronym",), "title": ("title",),
+                                                 "programme": ("programme", "frameworkProgramme"),
+                                                 "cost": ("totalCost",)}.items()}
+    framework = "Horizon Europe" if table.column("frameworkProgramme") else "Horizon 2020"
+
+    def get(row: dict, key: str) -> str:
+        return (row.get(optional[key]) or "").strip() if optional[key] else ""
+
     projects: dict[str, _Project] = {}
-    for number, row in ptable.rows:
-        origin = Origin(ptable.file, None, number)
-        pid = row[pcols["id"]].strip()
+    for number, row in table.rows:
+        origin = Origin(table.file, None, number)
+        pid = row[cols["id"]].strip()
+        dates = {}
+        for key in ("start", "end"):
+            try:
+                dates[key] = _date(row[cols[key]])
+            except ValueError as exc:
+                batch.problems.append(origin.problem(f"not a date: {exc}", column=cols[key],
+                                                     hint="dates are written 2020-01-31"))
         try:
-            start, end = _date(row[pcols["start"]]), _date(row[pcols["end"]])
-        except ValueError as exc:
-            batch.problems.append(origin.problem(f"not a date: {exc}", column=pcols["start"],
-                                                 hint="dates are written 2020-01-31"))
-            continue
-        try:
-            cost = _number(row.get(optional["cost"], "") if optional["cost"] else "")
+            cost = _number(get(row, "cost"))
         except ValueError:
-            batch.problems.append(origin.problem(f"not a number: {row[optional['cost']]!r}", column=optional["cost"]))
+            batch.problems.append(origin.problem(f"not a number: {get(row, 'cost')!r}", column=optional["cost"]))
+            continue
+        if len(dates) < 2:
             continue
         if not pid:
-            batch.problems.append(origin.problem("the project id is empty", column=pcols["id"]))
+            batch.problems.append(origin.problem("the project id is empty", column=cols["id"]))
             continue
         if pid in projects:
-            batch.problems.append(origin.problem(f"project {pid} is listed twice", column=pcols["id"]))
+            batch.problems.append(origin.problem(f"project {pid} is listed twice", column=cols["id"]))
             continue
-        acronym = row.get(optional["acronym"], "").strip() if optional["acronym"] else ""
-        title = row.get(optional["title"], "").strip() if optional["title"] else ""
-        parts = row.get(optional["programme"], "").strip() if optional["programme"] else ""
-        description = "; ".join(p for p in (title, f"{framework} {parts}".strip()) if p)
+        description = "; ".join(p for p in (get(row, "title"), f"{framework} {get(row, 'programme')}".strip()) if p)
         program = batch.build(Program, {
-            "name": acronym or f"{framework} project {pid}", "kind": "research_project",
-            "start_date": start, "end_date": end, "budget": cost, "description": description,
+            "name": get(row, "acronym") or f"{framework} project {pid}", "kind": "research_project",
+            "start_date": dates["start"], "end_date": dates["end"], "budget": cost, "description": description,
             "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
-            "source": f"CORDIS {pname} row {number}"}, origin)
+            "source": f"CORDIS {name} row {number}"}, origin, {"name": optional["acronym"] or "acronym"})
         if program is not None:
-            projects[pid] = _Project(batch.add(program, origin), start, end)
+            projects[pid] = _Project(batch.add(program, origin), dates["start"], dates["end"])
+    return projects, framework
 
-    otable = read_csv(organizations_csv)
-    oname = Path(otable.file).name
-    ocols = _required(otable, {"project": ("projectID",), "pic": ("organisationID", "organizationID", "pic"),
-                               "activity": ("activityType",), "country": ("country",)})
-    ocol = {k: otable.column(*a) for k, a in {
+
+def _read_participations(batch: Batch, table: Table, projects: dict[str, _Project], framework: str,
+                         projects_file: str) -> dict[str, dict]:
+    """Read ``organization.csv``: fills each project's members; returns what is known of each PIC."""
+    name = Path(table.file).name
+    cols = _required(table, {"project": ("projectID",), "pic": ("organisationID", "organizationID", "pic"),
+                             "activity": ("activityType",), "country": ("country",)})
+    optional = {k: table.column(*a) for k, a in {
         "name": ("name",), "short": ("shortName",), "city": ("city",), "role": ("role",), "sme": ("SME",),
         "contribution": ("ecContribution",), "geo": ("geolocation",), "url": ("organizationURL",),
         "acronym": ("projectAcronym",)}.items()}
 
     def get(row: dict, key: str) -> str:
-        col = ocol[key]
-        return (row.get(col) or "").strip() if col else ""
+        return (row.get(optional[key]) or "").strip() if optional[key] else ""
 
-    orgs: dict[str, dict] = {}
-    for number, row in otable.rows:
-        origin = Origin(otable.file, None, number)
-        pic = row[ocols["pic"]].strip()
-        pid = row[ocols["project"]].strip()
-        activity = row[ocols["activity"]].strip().upper()
+    participants: dict[str, dict] = {}
+    for number, row in table.rows:
+        origin = Origin(table.file, None, number)
+        pic = row[cols["pic"]].strip()
+        pid = row[cols["project"]].strip()
+        activity = row[cols["activity"]].strip().upper()
         if not pic.isdigit():
-            batch.problems.append(origin.problem(f"the PIC {pic!r} is not a number", column=ocols["pic"],
+            batch.problems.append(origin.problem(f"the PIC {pic!r} is not a number", column=cols["pic"],
                                                  hint="organisationID holds the 9-digit Participant Identification Code"))
             continue
         if not pid:
-            batch.problems.append(origin.problem("the project id is empty", column=ocols["project"]))
+            batch.problems.append(origin.problem("the project id is empty", column=cols["project"]))
             continue
-        if pid not in projects:
-            # Partial extracts (a sample, a filtered download) name projects their project.csv lacks: keep the
-            # participation, with a project known by its id and acronym only.
-            acronym = get(row, "acronym")
-            batch.warnings.append(f"{otable.file}, row {number}: project {pid} is not in {pname}; "
-                                  "it was added without dates or title")
-            program = batch.build(Program, {
-                "name": acronym or f"{framework} project {pid}", "kind": "research_project",
-                "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
-                "source": f"CORDIS {oname} row {number}"}, origin, {"name": ocol["acronym"] or "projectAcronym"})
-            if program is None:
-                continue
-            projects[pid] = _Project(batch.add(program, origin), None, None)
         if activity not in ACTIVITY_TYPES:
             batch.problems.append(origin.problem(f"activity type {activity!r} is not a CORDIS one; use one of: "
-                                                 f"{', '.join(ACTIVITY_TYPES)}", column=ocols["activity"]))
+                                                 f"{', '.join(ACTIVITY_TYPES)}", column=cols["activity"]))
             continue
         try:
             contribution = _number(get(row, "contribution"))
         except ValueError:
             batch.problems.append(origin.problem(f"not a number: {get(row, 'contribution')!r}",
-                                                 column=ocol["contribution"]))
+                                                 column=optional["contribution"]))
+            continue
+        if contribution is not None and contribution < 0:
+            batch.problems.append(origin.problem(f"the EC contribution {contribution:g} is negative",
+                                                 column=optional["contribution"]))
             continue
         lat = lon = None
         if geo := get(row, "geo"):
@@ -256,25 +264,30 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
                 lat, lon = (float(x) for x in geo.split(","))
             except ValueError:
                 batch.problems.append(origin.problem(f"geolocation {geo!r} is not 'latitude,longitude'",
-                                                     column=ocol["geo"]))
+                                                     column=optional["geo"]))
                 continue
-        name = get(row, "name")
-        sme = {"true": True, "false": False}.get(get(row, "sme").lower())
-        fields = {"name": name, "short_name": get(row, "short") or None, "city": get(row, "city") or None,
-                  "country": row[ocols["country"]].strip() or None, "latitude": lat, "longitude": lon,
-                  "website": get(row, "url") or None, "activity": activity, "sme": sme}
-        if pic not in orgs:
-            orgs[pic] = {**fields, "origin": origin}
-        else:
-            # An organisation appears once per project; the first row that names it wins, blanks are filled later.
-            known = orgs[pic]
-            for k, v in fields.items():
-                if known.get(k) in (None, "") and v not in (None, ""):
-                    known[k] = v
-        if contribution is not None and contribution < 0:
-            batch.problems.append(origin.problem(f"the EC contribution {contribution:g} is negative",
-                                                 column=ocol["contribution"]))
-            continue
+        if pid not in projects:
+            # Partial extracts (a sample, a filtered download) name projects their project.csv lacks: keep the
+            # participation, with a project known by its id and acronym only.
+            batch.warnings.append(f"{table.file}, row {number}: project {pid} is not in {projects_file}; "
+                                  "it was added without dates or title")
+            program = batch.build(Program, {
+                "name": get(row, "acronym") or f"{framework} project {pid}", "kind": "research_project",
+                "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
+                "source": f"CORDIS {name} row {number}"}, origin, {"name": optional["acronym"] or "projectAcronym"})
+            if program is None:
+                continue
+            projects[pid] = _Project(batch.add(program, origin), None, None)
+        fields = {"name": get(row, "name"), "short_name": get(row, "short") or None, "city": get(row, "city") or None,
+                  "country": row[cols["country"]].strip() or None, "latitude": lat, "longitude": lon,
+                  "website": get(row, "url") or None, "activity": activity,
+                  "sme": {"true": True, "false": False}.get(get(row, "sme").lower())}
+        known = participants.setdefault(pic, {**fields, "origin": origin, "columns": {
+            "country": cols["country"], "name": optional["name"] or "name", "website": optional["url"] or "url"}})
+        for k, v in fields.items():
+            # An organisation appears once per project: the first row that names it wins, blanks are filled later.
+            if known.get(k) in (None, "") and v not in (None, ""):
+                known[k] = v
         members = projects[pid].members
         role = get(row, "role").lower() or "participant"
         if pic in members:
@@ -282,29 +295,35 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             members[pic][1] = (members[pic][1] or 0) + (contribution or 0)
         else:
             members[pic] = [role, contribution]
+    return participants
 
+
+def _add_organizations(batch: Batch, table: Table, participants: dict[str, dict]) -> dict[str, int]:
+    """One organisation per PIC; returns PIC → local id."""
+    name = Path(table.file).name
     local_of: dict[str, int] = {}
-    for pic, f in orgs.items():
+    for pic, f in participants.items():
         origin = f["origin"]
         org = batch.build(Organization, {
             "name": f["name"] or f"PIC {pic}", "short_name": f["short_name"],
             "type": stakeholder_type(f["activity"], f["name"], f["sme"]),
             "city": f["city"], "country": f["country"], "latitude": f["latitude"], "longitude": f["longitude"],
             "website": f["website"], "external_ids": {"cordis_pic": pic}, "visibility": Visibility.public,
-            "tags": [f"cordis:{f['activity']}"],
-            "source": f"CORDIS {oname} row {origin.row}"}, origin,
-            columns={"country": ocols["country"], "name": ocol["name"] or "name", "website": ocol["url"] or "url"})
+            "tags": [f"cordis:{f['activity']}"], "source": f"CORDIS {name} row {origin.row}"}, origin, f["columns"])
         if org is not None:
             local_of[pic] = batch.add(org, origin)
-    if batch.problems:
-        return batch
+    return local_of
 
+
+def _add_collaborations(batch: Batch, projects: dict[str, _Project], local_of: dict[str, int], source: str,
+                        today: dt.date) -> None:
+    """Participations, and one co-participation tie per pair of organisations that share projects."""
     pairs: dict[tuple[int, int], list] = defaultdict(lambda: [0, None, None, []])
     for pid, project in projects.items():
         for pic, (role, contribution) in project.members.items():
-            batch.add(Participation(id=batch.new_id("participation"), program_id=project.local, organization_id=local_of[pic], role=role,
-                                    contribution=contribution, visibility=Visibility.public,
-                                    source=f"CORDIS {oname}"))
+            batch.add(Participation(id=batch.new_id("participation"), program_id=project.local,
+                                    organization_id=local_of[pic], role=role, contribution=contribution,
+                                    visibility=Visibility.public, source=source))
         for a, b in itertools.combinations(sorted(local_of[p] for p in project.members), 2):
             agg = pairs[(a, b)]
             agg[0] += 1
@@ -317,5 +336,4 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
             id=batch.new_id("tie"), source_id=a, target_id=b, kind=TieKind.co_participation, directed=False,
             weight=float(weight), start_date=start, end_date=end,
             status=TieStatus.ended if end and end < today else TieStatus.active,
-            evidence=f"CORDIS projects {shown}", visibility=Visibility.public, source=f"CORDIS {oname}"))
-    return batch
+            evidence=f"CORDIS projects {shown}", visibility=Visibility.public, source=source))

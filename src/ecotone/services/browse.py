@@ -38,10 +38,6 @@ def hub_table(atlas: Atlas) -> list[dict[str, Any]]:
              "source": h["source"]} for h in atlas.hub_summaries()]
 
 
-def _hub_names(atlas: Atlas) -> dict[int, str]:
-    return {row["id"]: row["name"] for row in atlas.rows("hub", columns=["id", "name"])}
-
-
 def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
     """A page of organisations as table rows (hub by name), with the count of all that match.
 
@@ -55,7 +51,7 @@ def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filte
     [('Texas Medical Center', 'Texas Medical Center', 'seeds/001_1eb9c42937e3139e.txt')]
     """
     page = atlas.find(Organization, limit=limit, offset=offset, order_by="name", **filters)
-    hubs = _hub_names(atlas)
+    hubs = atlas.names("hub", [o.hub_id for o in page.items if o.hub_id])
     rows = [{"id": o.id, "name": o.name, "type": o.type.value, "helix": o.helix.value, "hub": hubs.get(o.hub_id),
              "city": o.city, "country": o.country, "tags": "|".join(o.tags), "source": o.source} for o in page.items]
     return Page(rows, page.total, page.limit, page.offset)
@@ -76,7 +72,7 @@ def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
     org = atlas.get(Organization, atlas.organization_id(ref))
     card = org.model_dump(mode="json")
     card["helix"] = org.helix.value
-    card["hub"] = _hub_names(atlas).get(org.hub_id)
+    card["hub"] = atlas.names("hub", [org.hub_id] if org.hub_id else []).get(org.hub_id)
     card["ties"] = atlas.count(Tie, organization=org.id)
     card["innovations"] = [f"{i.name} ({i.stage.value})" for i in atlas.find(Innovation, organization=org.id,
                                                                              limit=None).items]
@@ -98,8 +94,7 @@ def add_organization(atlas: Atlas, *, hub: str | None = None, **fields: Any) -> 
 def tie_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
     """A page of ties as table rows (organisations by name)."""
     page = atlas.find(Tie, limit=limit, offset=offset, **filters)
-    ids = {t.source_id for t in page.items} | {t.target_id for t in page.items}
-    names = {o.id: o.name for o in (atlas.get(Organization, i) for i in ids)}
+    names = atlas.names("organization", [t.source_id for t in page.items] + [t.target_id for t in page.items])
     rows = [{"id": t.id, "source": names[t.source_id], "target": names[t.target_id], "kind": t.kind.value,
              "directed": t.directed, "weight": t.weight, "start": t.start_date, "end": t.end_date,
              "status": t.status.value, "source_of_record": t.source} for t in page.items]
