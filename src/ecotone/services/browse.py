@@ -10,8 +10,8 @@ from ..domain import Deal, Innovation, Organization, StakeholderType, Tie
 from ..domain.problems import InputRejected, Problem, describe_validation_error
 from ..store import Atlas, Page
 
-__all__ = ["CORE_ROLES", "coverage_summary", "validated", "hub_table", "organization_page", "organization_card", "add_organization",
-           "tie_page", "add_tie", "coverage_table", "NO_HUB"]
+__all__ = ["CORE_ROLES", "NO_HUB", "validated", "hub_table", "organization_page", "organization_card",
+           "add_organization", "tie_page", "add_tie", "coverage_table", "coverage_summary"]
 
 NO_HUB = "(no hub)"
 
