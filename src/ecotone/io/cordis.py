@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,16 @@ def _required(table: Table, names: dict[str, tuple[str, ...]]) -> dict[str, str]
     return found
 
 
+def _optional(table: Table, names: dict[str, tuple[str, ...]]) -> tuple[dict[str, str | None], Callable]:
+    """The optional columns a table has (key → header or None), and a getter of their stripped text ('' if absent)."""
+    found = {key: table.column(*aliases) for key, aliases in names.items()}
+
+    def get(row: dict, key: str) -> str:
+        return (row.get(found[key]) or "").strip() if found[key] else ""
+
+    return found, get
+
+
 def _date(text: str) -> dt.date | None:
     text = text.strip()
     return dt.date.fromisoformat(text[:10]) if text else None
@@ -174,13 +185,9 @@ def _read_projects(batch: Batch, table: Table) -> tuple[dict[str, _Project], str
     """Each project of ``project.csv`` as a programme; returns them by CORDIS id, and the framework's name."""
     name = Path(table.file).name
     cols = _required(table, {"id": ("id",), "start": ("startDate",), "end": ("endDate",)})
-    optional = {k: table.column(*a) for k, a in {"acronym": ("acronym",), "title": ("title",),
-                                                 "programme": ("programme", "frameworkProgramme"),
-                                                 "cost": ("totalCost",)}.items()}
+    optional, get = _optional(table, {"acronym": ("acronym",), "title": ("title",),
+                                      "programme": ("programme", "frameworkProgramme"), "cost": ("totalCost",)})
     framework = "Horizon Europe" if table.column("frameworkProgramme") else "Horizon 2020"
-
-    def get(row: dict, key: str) -> str:
-        return (row.get(optional[key]) or "").strip() if optional[key] else ""
 
     projects: dict[str, _Project] = {}
     for number, row in table.rows:
@@ -223,13 +230,10 @@ def _read_participations(batch: Batch, table: Table, projects: dict[str, _Projec
     name = Path(table.file).name
     cols = _required(table, {"project": ("projectID",), "pic": ("organisationID", "organizationID", "pic"),
                              "activity": ("activityType",), "country": ("country",)})
-    optional = {k: table.column(*a) for k, a in {
+    optional, get = _optional(table, {
         "name": ("name",), "short": ("shortName",), "city": ("city",), "role": ("role",), "sme": ("SME",),
         "contribution": ("ecContribution",), "geo": ("geolocation",), "url": ("organizationURL",),
-        "acronym": ("projectAcronym",)}.items()}
-
-    def get(row: dict, key: str) -> str:
-        return (row.get(optional[key]) or "").strip() if optional[key] else ""
+        "acronym": ("projectAcronym",)})
 
     participants: dict[str, dict] = {}
     for number, row in table.rows:

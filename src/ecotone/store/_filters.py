@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..domain import Helix, Record, Stage, StakeholderType, TieKind
+from ..domain import Helix, ProgramKind, Record, Stage, StakeholderType, TieKind
 from ..domain.enums import Vocabulary
-from .tables import TABLES, organizations
+from .tables import TABLES, organizations, participations
 
 if TYPE_CHECKING:
     from .atlas import Atlas
@@ -79,8 +79,6 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             elif entity == "deal":
                 out.append(table.c.recipient_id == org_id)
             elif entity == "program":
-                from .tables import participations
-
                 out.append(table.c.id.in_(sa.select(participations.c.program_id)
                                           .where(participations.c.organization_id == org_id)))
             else:
@@ -97,8 +95,6 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             if entity == "tie":
                 out.append(table.c.kind.in_(_vocab(TieKind, value, "tie kind")))
             else:
-                from ..domain import ProgramKind
-
                 out.append(table.c.kind.in_(_vocab(ProgramKind, value, "programme kind")))
         elif name == "country":
             values = value if isinstance(value, list | tuple | set) else [value]

@@ -40,6 +40,11 @@ def _key(entity: str, row: dict[str, Any]) -> tuple:
     return tuple(_fold(row.get(c)) for c in NATURAL_KEYS[entity])
 
 
+def _reversed_key(tie: dict[str, Any]) -> tuple:
+    """The key of an undirected tie read the other way round."""
+    return _key("tie", {**tie, "source_id": tie["target_id"], "target_id": tie["source_id"]})
+
+
 @dataclass
 class MergeReport:
     """What a merge created, updated and left unchanged, per kind of record."""
@@ -155,8 +160,7 @@ class _Merger:
                 by_ext.setdefault(pair, atlas_id)
             by_key.setdefault(_key(entity, row), atlas_id)
             if entity == "tie" and not row["directed"]:
-                by_key.setdefault(_key(entity, {**row, "source_id": row["target_id"],
-                                                "target_id": row["source_id"]}), atlas_id)
+                by_key.setdefault(_reversed_key(row), atlas_id)
         inserts: list[dict[str, Any]] = []
         insert_locals: list[list[int]] = []
         pending: dict[tuple, int] = {}
@@ -176,7 +180,7 @@ class _Merger:
             if match is None:
                 match = by_key.get(key)
             if match is None and entity == "tie" and not row["directed"]:
-                match = by_key.get(_key(entity, {**row, "source_id": row["target_id"], "target_id": row["source_id"]}))
+                match = by_key.get(_reversed_key(row))
             if match is not None and _conflict(existing[match]["external_ids"], row["external_ids"]):
                 match = None  # same name, but another identity in a scheme both use: a different record
             if match is not None:
