@@ -16,6 +16,8 @@ from .entities import (
     Tie,
 )
 from .enums import (
+    CORE_ROLES,
+    STAGE_NEEDS,
     Helix,
     HubKind,
     OwnerKind,
@@ -57,6 +59,8 @@ __all__ = [
     "TieStatus",
     "Visibility",
     "helix_of",
+    "CORE_ROLES",
+    "STAGE_NEEDS",
     "Problem",
     "describe_validation_error",
 ]

@@ -19,6 +19,8 @@ __all__ = [
     "SizeClass",
     "HELIX_OF",
     "helix_of",
+    "CORE_ROLES",
+    "STAGE_NEEDS",
 ]
 
 
@@ -160,6 +162,25 @@ class Stage(Vocabulary):
     def pipeline(cls) -> list[Stage]:
         """The ordered stages of progress (without ``stopped``)."""
         return [m for m in cls if m is not cls.stopped]
+
+
+#: The roles a living hub has, after the seeds: incubators, governments, investors, industry associations,
+#: corporates and startups make a hub; clinicians (hospitals), regulators and investors carry an idea to patients.
+CORE_ROLES = (StakeholderType.startup, StakeholderType.hospital, StakeholderType.university,
+              StakeholderType.investor, StakeholderType.regulator, StakeholderType.incubator,
+              StakeholderType.government, StakeholderType.industry_association, StakeholderType.corporate)
+
+#: Who an innovation at each stage needs next (the seeds: clinicians refine and hospitals test, regulators approve,
+#: investors and other hubs scale).
+STAGE_NEEDS: dict[Stage, tuple[StakeholderType, ...]] = {
+    Stage.idea: (StakeholderType.incubator, StakeholderType.accelerator, StakeholderType.university),
+    Stage.prototype: (StakeholderType.hospital, StakeholderType.clinic, StakeholderType.investor),
+    Stage.clinical_validation: (StakeholderType.hospital, StakeholderType.clinic),
+    Stage.regulatory_approval: (StakeholderType.regulator, StakeholderType.notified_body),
+    Stage.market_launch: (StakeholderType.investor, StakeholderType.corporate),
+    Stage.scale: (StakeholderType.investor, StakeholderType.corporate, StakeholderType.hub_operator),
+    Stage.cross_border: (StakeholderType.hub_operator, StakeholderType.hospital),
+}
 
 
 class Visibility(Vocabulary):

@@ -6,20 +6,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..domain import Deal, Innovation, Organization, StakeholderType, Tie
+from ..domain import CORE_ROLES, Deal, Innovation, Organization, StakeholderType, Tie
 from ..domain.problems import InputRejected, Problem, describe_validation_error
 from ..store import Atlas, Page
 
-__all__ = ["CORE_ROLES", "NO_HUB", "validated", "hub_table", "organization_page", "organization_card",
+__all__ = ["NO_HUB", "validated", "hub_table", "organization_page", "organization_card",
            "add_organization", "tie_page", "add_tie", "coverage_table", "coverage_summary"]
 
 NO_HUB = "(no hub)"
-
-#: The roles a living hub has, after the seeds: incubators, governments, investors, industry associations,
-#: corporates and startups make a hub; clinicians (hospitals), regulators and investors carry an idea to patients.
-CORE_ROLES = (StakeholderType.startup, StakeholderType.hospital, StakeholderType.university,
-              StakeholderType.investor, StakeholderType.regulator, StakeholderType.incubator,
-              StakeholderType.government, StakeholderType.industry_association, StakeholderType.corporate)
 
 
 def validated(cls: type, data: dict[str, Any], *, flags: dict[str, str] | None = None) -> Any:
