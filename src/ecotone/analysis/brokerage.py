@@ -232,8 +232,8 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3) -> pd.DataFrame:
     --------
     >>> nodes = pd.DataFrame({"name": ["Clínic", "Kardio", "MII", "Ysios"], "hub": ["BCN", "PL", "PL", "BCN"]})
     >>> ties = pd.DataFrame({"source": [0, 0, 3], "target": [1, 2, 0]})
-    >>> hub_bridges(Snapshot.from_frames(nodes, ties))[["hub_a", "hub_b", "name", "score"]].to_dict("records")
-    [{'hub_a': 'BCN', 'hub_b': 'PL', 'name': 'Clínic', 'score': 4}]
+    >>> hub_bridges(Snapshot.from_frames(nodes, ties))[["name", "hub", "score"]].to_dict("records")
+    [{'name': 'Clínic', 'hub': 'BCN', 'score': 4}, {'name': 'Kardio', 'hub': 'PL', 'score': 1}, {'name': 'MII', 'hub': 'PL', 'score': 1}]
     """
     columns = ["hub_a", "hub_b", "rank", "id", "name", "hub", "score", "ties_to_a", "ties_to_b"]
     hubs = snapshot.nodes["hub"]

@@ -66,8 +66,8 @@ class Snapshot:
     ...                       "type": ["hospital", "startup", "investor"], "hub": ["BCN", "PL", "BCN"]})
     >>> ties = pd.DataFrame({"source": [0, 2], "target": [1, 1], "kind": ["clinical_pilot", "investment"]})
     >>> snap = Snapshot.from_frames(nodes, ties)
-    >>> snap.graph.vcount(), snap.graph.ecount(), snap.digraph.ecount()
-    (3, 2, 2)
+    >>> snap.graph.vcount(), snap.graph.ecount(), snap.digraph.ecount()  # ties are undirected unless said
+    (3, 2, 4)
     >>> sorted(snap.to_networkx().edges())
     [(1, 2), (2, 3)]
     """

@@ -1,0 +1,91 @@
+"""What the graph-file writers share: typed attribute columns, colours for categories, atomic writes."""
+
+from __future__ import annotations
+
+import colorsys
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text", "NODE_REQUIRED", "TIE_REQUIRED"]
+
+#: A node frame has an ``id`` and a ``name``; every other column is an attribute.
+NODE_REQUIRED = ("id", "name")
+#: A tie frame has these; ``source`` and ``target`` are node ids.
+TIE_REQUIRED = ("id", "source", "target", "weight", "directed")
+
+
+class Column:
+    """An attribute column and its type in the graph formats' vocabulary (string, integer, double, boolean)."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name, self.kind = name, kind
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, {self.kind!r})"
+
+
+def _kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "double"
+    return "string"
+
+
+def columns_of(frame: pd.DataFrame, skip: tuple[str, ...]) -> list[Column]:
+    """The attribute columns of a frame with their types (lists and dates are written as strings)."""
+    return [Column(c, _kind(frame[c])) for c in frame.columns if c not in skip]
+
+
+def value_of(value: Any) -> str | None:
+    """A cell as the text a graph file holds; ``None`` for a missing value (the attribute is then left out)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else repr(float(value))
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "|".join(str(v) for v in value) if len(value) else None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def palette(values: pd.Series) -> dict[Any, tuple[int, int, int]]:
+    """A readable colour per category, stable across runs (categories sorted, hues spread evenly).
+
+    >>> palette(pd.Series(["startup", "hospital", "startup"]))
+    {'hospital': (215, 76, 66), 'startup': (66, 205, 215)}
+    """
+    cats = sorted({str(v) for v in values if v is not None and v == v})
+    out = {}
+    for i, cat in enumerate(cats):
+        hue = (i / max(len(cats), 1) + 0.011) % 1.0
+        r, g, b = colorsys.hls_to_rgb(hue, 0.55, 0.65)
+        out[cat] = (round(r * 255), round(g * 255), round(b * 255))
+    return out
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[TextIO]:
+    """Write a text file through a temporary sibling, renamed into place only when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
