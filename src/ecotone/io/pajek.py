@@ -43,7 +43,7 @@ def write_pajek(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, partitio
     ['map.net', 'map_hub.clu', 'map_partitions.csv', 'map_degree.vec']
     >>> g = ig.Graph.Read_Pajek(str(out[0]))
     >>> g.vcount(), g.ecount(), g.vs["name"]
-    (3, 3, ['Clínic', 'Kardio', 'Ysios'])
+    (3, 2, ['Clínic', 'Kardio', 'Ysios'])
     """
     path = Path(path)
     position = {int(i): k + 1 for k, i in enumerate(nodes["id"])}

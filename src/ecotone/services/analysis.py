@@ -1,0 +1,259 @@
+"""Analyse an atlas: each function builds a Snapshot with the caller's filters, runs one analysis and returns plain
+tables (lists of JSON-ready dicts), as the CLI and the API show them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.brokerage import ROLES, Brokerage, hub_bridges
+from ..analysis.communities import Communities
+from ..analysis.diffusion import Diffusion, reach
+from ..analysis.emerging import Emerging
+from ..analysis.gaps import Gaps
+from ..analysis.metrics import EXACT_LIMIT, PIVOTS, NetworkMetrics
+from ..analysis.snapshot import Snapshot
+from ..analysis.stakeholders import StakeholderMap, coverage
+from ..domain.problems import InputRejected, Problem
+from ..store import Atlas
+
+__all__ = ["Filters", "Result", "records", "snapshot", "stakeholders", "metrics", "brokerage", "communities",
+           "emerging", "gaps", "diffusion", "read_overrides", "METRIC_COLUMNS"]
+
+#: The metrics a user can sort or size by.
+METRIC_COLUMNS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic",
+                  "eigenvector", "pagerank", "core", "clustering", "constraint", "effective_size")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which part of the atlas to analyse (the Snapshot's filters); empty means everything."""
+
+    hubs: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    since: dt.date | str | None = None
+    until: dt.date | str | None = None
+    min_weight: float | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"hubs": list(self.hubs) or None, "types": list(self.types) or None, "kinds": list(self.kinds) or None,
+                "since": self.since, "until": self.until, "min_weight": self.min_weight}
+
+
+@dataclass
+class Result:
+    """An analysis's tables by name (the first is the main one) and its headline figures."""
+
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def main(self) -> list[dict[str, Any]]:
+        return next(iter(self.tables.values()), [])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, **self.tables}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready dicts: NumPy scalars as Python ones, NaN and NaT as ``None``.
+
+    >>> records(pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}))
+    [{'a': 1, 'b': 0.5}, {'a': 2, 'b': None}]
+    """
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def snapshot(atlas: Atlas, filters: Filters | None = None, progress=None) -> Snapshot:
+    """The Snapshot of an atlas under ``filters``; refuses an empty selection with advice."""
+    snap = Snapshot.from_atlas(atlas, **(filters or Filters()).kwargs(), progress=progress)
+    if len(snap) == 0:
+        raise InputRejected([Problem(reason="no organisation matches these filters",
+                                     hint="check --hub and --type, or import data first (ecotone demo)")])
+    return snap
+
+
+def read_overrides(path: Path) -> dict[int | str, dict[str, float]]:
+    """Power/interest overrides from a CSV with an ``organization`` column (id or name) and ``power`` and/or
+    ``interest`` columns in [0, 1]; empty cells keep the computed value."""
+    problems: list[Problem] = []
+    out: dict[int | str, dict[str, float]] = {}
+    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = reader.fieldnames or []
+        if "organization" not in fields or not {"power", "interest"} & set(fields):
+            raise InputRejected([Problem(file=str(path), row=1, reason="the header needs an organization column "
+                                         "and a power and/or interest column", hint="organization,power,interest")])
+        for number, row in enumerate(reader, start=2):
+            key: int | str = row["organization"].strip()
+            if not key:
+                problems.append(Problem(file=str(path), row=number, column="organization", reason="empty"))
+                continue
+            key = int(key) if str(key).isdigit() else key
+            values = {}
+            for col in ("power", "interest"):
+                text = (row.get(col) or "").strip()
+                if not text:
+                    continue
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = float("nan")
+                if not 0 <= value <= 1:
+                    problems.append(Problem(file=str(path), row=number, column=col,
+                                            reason=f"{text!r} is not a number between 0 and 1"))
+                    continue
+                values[col] = value
+            out[key] = values
+    if problems:
+        raise InputRejected(problems)
+    return out
+
+
+def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | None = None,
+                 overrides: dict | None = None, progress=None) -> Result:
+    """Coverage (hub × type and × helix), missing roles, the power–interest grid and the priority list."""
+    snap = snapshot(atlas, filters, progress)
+    try:
+        grid = StakeholderMap(overrides=overrides).run(snap)
+    except ValueError as exc:
+        raise InputRejected([Problem(column="--overrides", reason=str(exc))]) from None
+    table = grid.grid_
+    if hub is not None:
+        name = atlas.names("hub", [atlas.hub_id(hub)]).get(atlas.hub_id(hub), hub)
+        try:
+            table = grid.hub(name)
+        except ValueError as exc:
+            raise InputRejected([Problem(column="--hub", reason=str(exc))]) from None
+    by_type = coverage(snap, "type").reset_index()
+    by_helix = coverage(snap, "helix").reset_index()
+    gaps = Gaps().run(snap).missing_roles_
+    quadrants = table["quadrant"].value_counts().to_dict()
+    return Result(tables={"grid": records(table.drop(columns=["pagerank", "size_rank"])),
+                          "coverage": records(by_type), "coverage_helix": records(by_helix),
+                          "missing_roles": records(gaps)},
+                  summary={"actors": len(table), "hubs": int(by_type.shape[0]), **quadrants})
+
+
+def metrics(atlas: Atlas, filters: Filters | None = None, *, sort: str = "pagerank", top: int | None = 20,
+            exact_limit: int = EXACT_LIMIT, pivots: int = PIVOTS, seed: int = 0, progress=None) -> Result:
+    """Every actor's centralities (the ``top`` by ``sort``) and the network's figures."""
+    if sort not in METRIC_COLUMNS:
+        raise InputRejected([Problem(column="--sort", reason=f"{sort!r} is not a metric",
+                                     hint="one of: " + ", ".join(METRIC_COLUMNS))])
+    snap = snapshot(atlas, filters, progress)
+    m = NetworkMetrics(exact_limit=exact_limit, pivots=pivots, seed=seed).run(snap, progress)
+    nodes = m.nodes_.sort_values([sort, "id"], ascending=[False, True])
+    return Result(tables={"actors": records(nodes.head(top) if top else nodes)}, summary=m.graph_.as_dict())
+
+
+def brokerage(atlas: Atlas, filters: Filters | None = None, *, groups: str = "hub", role: str = "total",
+              top: int | None = 20, bridges: int = 3, progress=None) -> Result:
+    """Gould–Fernandez roles per actor (the ``top`` by ``role``), the network's totals against chance, and the
+    best bridges between each pair of hubs."""
+    if role not in (*ROLES, "total"):
+        raise InputRejected([Problem(column="--role", reason=f"{role!r} is not a brokerage role",
+                                     hint="one of: " + ", ".join((*ROLES, "total")))])
+    snap = snapshot(atlas, filters, progress)
+    try:
+        b = Brokerage(groups=groups).run(snap)
+    except ValueError as exc:
+        raise InputRejected([Problem(column="--groups", reason=str(exc))]) from None
+    nodes = b.top(role, top or len(snap))
+    return Result(tables={"brokers": records(nodes), "roles": records(b.graph_),
+                          "bridges": records(hub_bridges(snap, top=bridges))},
+                  summary={"groups": groups, "actors": len(snap)})
+
+
+def communities(atlas: Atlas, filters: Filters | None = None, *, resolution: float = 1.0, seed: int = 0,
+                min_size: int = 3, progress=None) -> Result:
+    """Leiden communities, each described by its hubs, types and leading members."""
+    snap = snapshot(atlas, filters, progress)
+    c = Communities(resolution=resolution, seed=seed, min_size=min_size).run(snap)
+    members = snap.nodes[["id", "name", "hub", "type"]].assign(community=c.membership_)
+    return Result(tables={"communities": records(c.communities_), "members": records(members)},
+                  summary={"communities": int(c.membership_.max() + 1) if len(c.membership_) else 0,
+                           "modularity": c.modularity_, "resolution": resolution})
+
+
+def emerging(atlas: Atlas, filters: Filters | None = None, *, period: str = "year", window: int = 3,
+             top: int = 10, progress=None) -> Result:
+    """New ties per period, the largest component's growth, rising actors and the latest bridges."""
+    snap = snapshot(atlas, filters, progress)
+    e = Emerging(period=period, window=window, top=top).run(snap)
+    return Result(tables={"periods": records(e.periods_), "risers": records(e.risers_),
+                          "bridges": records(e.bridges_)},
+                  summary={"period": period, "undated_ties": e.undated_, "periods": len(e.periods_)})
+
+
+def gaps(atlas: Atlas, filters: Filters | None = None, *, reach_steps: int = 2, thin: int = 2,
+         progress=None) -> Result:
+    """Missing roles per hub, needs nobody within reach can meet, and hubs with no or thin ties."""
+    snap = snapshot(atlas, filters, progress)
+    g = Gaps(reach=reach_steps, thin=thin).run(snap)
+    missing = g.missing_roles_.assign(missing=g.missing_roles_["missing"].map(lambda v: ", ".join(v) or "none"))
+    return Result(tables={"unreached": records(g.unreached_), "missing_roles": records(missing),
+                          "hub_pairs": records(g.hub_pairs_)},
+                  summary={"unreached": len(g.unreached_), "hubs_missing_roles": int((g.missing_roles_["missing"]
+                                                                                       .map(len) > 0).sum()),
+                           "thin_hub_pairs": len(g.hub_pairs_)})
+
+
+def _positions(atlas: Atlas, snap: Snapshot, refs: list[str], flag: str) -> list[int]:
+    out = []
+    for ref in refs:
+        try:
+            out.append(snap.position(atlas.organization_id(ref)))
+        except KeyError as exc:
+            raise InputRejected([Problem(column=flag, reason=str(exc.args[0]))]) from None
+    return out
+
+
+def diffusion(atlas: Atlas, filters: Filters | None = None, *, seeds: list[str] = (), steps: int = 3,
+              probability: float = 0.1, runs: int = 200, seed: int = 0, best: int = 0, top: int = 20,
+              progress=None) -> Result:
+    """Reach within ``steps`` and independent cascades from ``seeds`` (organisation names or ids); with ``best``,
+    the seed set of that size that spreads furthest."""
+    if not seeds and not best:
+        raise InputRejected([Problem(column="--seed-org", reason="give the actors an idea starts from, or --best K",
+                                     hint="e.g. --seed-org 'Barcelona Health Hub' or --best 5")])
+    snap = snapshot(atlas, filters, progress)
+    model = Diffusion(probability=probability, runs=runs, seed=seed)
+    tables: dict[str, list] = {}
+    summary: dict[str, Any] = {}
+    if seeds:
+        start = _positions(atlas, snap, list(seeds), "--seed-org")
+        model.run(snap, start, progress)
+        tables["reached"] = records(model.actors_.head(top))
+        tables["curve"] = records(model.curve_)
+        tables["reach"] = records(reach(snap, start, steps))
+        summary.update(model.spread_)
+    if best:
+        if best > len(snap):
+            raise InputRejected([Problem(column="--best", reason=f"only {len(snap)} actors are in the snapshot")])
+        tables["best_seeds"] = records(model.best_seeds(snap, best, progress))
+    return Result(tables=tables, summary=summary)
