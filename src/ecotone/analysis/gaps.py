@@ -37,7 +37,8 @@ class Gaps:
       (a startup at clinical validation needs a hospital or clinic) and the needs they state, matched against
       what others offer — with the distance to the nearest provider, a bridge (the neighbour closest to one, else
       the hub's operator or best-connected member) and a provider to introduce.
-    * ``hub_pairs_``: pairs of hubs with at most ``thin`` ties between them, with an actor who could bridge them.
+    * ``hub_pairs_``: pairs of hubs with at most ``thin`` ties between them, with an actor tied to both (``bridge``)
+      or, when nobody is, the best-connected member of each to introduce (``bridge`` and ``partner``).
 
     Examples
     --------
@@ -146,7 +147,7 @@ class Gaps:
 
     # -- hubs that barely talk -----------------------------------------------------------------------------------
     def _hub_pairs(self, snapshot: Snapshot, adjacency: sp.csr_matrix) -> pd.DataFrame:
-        columns = ["hub_a", "hub_b", "ties", "bridge", "bridge_id", "evidence"]
+        columns = ["hub_a", "hub_b", "ties", "bridge", "bridge_id", "partner", "partner_id", "evidence"]
         nodes = snapshot.nodes
         known = nodes["hub"].notna().to_numpy()
         if not known.any():
@@ -162,20 +163,25 @@ class Gaps:
             ties = int(between[a, b])
             if ties > self.thin:
                 continue
-            bridge = None
+            bridge = partner = None
             if neighbours is not None:
                 score = np.minimum(neighbours[:, a], neighbours[:, b])
                 if score.max() > 0:
                     bridge = int(np.argmax(score))
-            if bridge is None:  # nobody touches both: the best-connected member of the first hub
-                inside = np.flatnonzero(member[:, a].toarray().ravel() > 0)
-                bridge = int(inside[np.lexsort((inside, -self._degree[inside]))[0]])
-                how = f"nobody is tied to both; {names[bridge]} is {labels[a]}'s best-connected member"
+            if bridge is None:  # nobody touches both: introduce the best-connected member of each
+                bridge, partner = self._best_member(member, a), self._best_member(member, b)
+                how = (f"nobody is tied to both; introduce {names[bridge]} ({labels[a]}'s best-connected) "
+                       f"to {names[partner]} ({labels[b]}'s)")
             else:
                 how = (f"{names[bridge]} is tied to {int(neighbours[bridge, a])} in {labels[a]} and "
                        f"{int(neighbours[bridge, b])} in {labels[b]}")
             rows.append({"hub_a": labels[a], "hub_b": labels[b], "ties": ties, "bridge": names[bridge],
-                         "bridge_id": int(ids[bridge]),
+                         "bridge_id": int(ids[bridge]), "partner": None if partner is None else names[partner],
+                         "partner_id": None if partner is None else int(ids[partner]),
                          "evidence": f"{ties} tie(s) between {labels[a]} and {labels[b]}; {how}"})
         return pd.DataFrame(rows, columns=columns)
+
+    def _best_member(self, member: sp.csr_matrix, hub: int) -> int:
+        inside = np.flatnonzero(member[:, hub].toarray().ravel() > 0)
+        return int(inside[np.lexsort((inside, -self._degree[inside]))[0]])
 

@@ -170,7 +170,9 @@ def _eigenvector(adjacency: sp.csr_matrix) -> np.ndarray:
         _, vectors = eigsh(adjacency.astype(float), k=1, which="LA", tol=1e-12, maxiter=10 * n)
         vec = vectors[:, 0]
     vec = np.abs(vec)
-    return vec / np.linalg.norm(vec)
+    vec /= np.linalg.norm(vec)
+    vec[vec < 1e-12] = 0.0  # rounding noise outside the leading component
+    return vec
 
 
 class _ShortestPaths:

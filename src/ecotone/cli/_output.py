@@ -31,6 +31,13 @@ class Format(str, enum.Enum):
     csv = "csv"
 
 
+def _shown(value: Any) -> str:
+    """A cell as a terminal table shows it: floats to four significant digits, large ones with separators."""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+    return str(_plain(value))
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -59,10 +66,14 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = Non
         table = Table(title=title, header_style="bold", show_lines=False)
         columns = list(table_columns or (rows[0] if rows else []))
         for col in columns:
-            short = all(len(str(_plain(r[col]))) <= 12 for r in rows)
-            table.add_column(col, overflow="fold", no_wrap=short, justify="right" if _numeric(rows, col) else "left")
+            widest = max((len(_shown(r[col])) for r in rows), default=0)
+            numeric = _numeric(rows, col)
+            # Names keep a readable width; numbers give way first when the terminal is narrow.
+            table.add_column(col, overflow="fold", no_wrap=widest <= 12 and not numeric,
+                             justify="right" if numeric else "left",
+                             min_width=None if numeric else min(widest, 14))
         for row in rows:
-            table.add_row(*["" if row[c] is None else str(_plain(row[c])) for c in columns])
+            table.add_row(*["" if row[c] is None else _shown(row[c]) for c in columns])
         if rows:
             console.print(table)
         else:

@@ -11,7 +11,9 @@ import typer
 
 from .. import __version__
 from ..domain.problems import InputRejected
-from ..services import browse, exports, imports
+from ..services import analysis, browse, exports, imports
+from ..services.analysis import Filters, Result
+from ..services.report import write_report
 from ..services.demo import build_demo
 from ..services.generate import Generator
 from ..store import Atlas, AtlasError
@@ -28,10 +30,16 @@ app = typer.Typer(
     rich_markup_mode="markdown", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 import_app = typer.Typer(help="Import a Kumu spreadsheet, a JSON bundle or a CORDIS extract: all or nothing, "
                               "idempotent, previewable with --dry-run.", no_args_is_help=True)
-export_app = typer.Typer(help="Export the atlas as a JSON bundle, a Kumu spreadsheet or CSV tables.",
+export_app = typer.Typer(help="Export the atlas as a JSON bundle, a Kumu spreadsheet or CSV tables, or its network "
+                                "as GEXF (Gephi), Pajek or GraphML.",
                          no_args_is_help=True)
 orgs_app = typer.Typer(help="List, show and add organisations (the actors of the ecosystems).", no_args_is_help=True)
 ties_app = typer.Typer(help="List and add ties between organisations.", no_args_is_help=True)
+analyze_app = typer.Typer(
+    help="Analyse the network: stakeholder map, centralities, brokers between hubs, communities, emerging "
+         "collaborations, gaps, knowledge flow, and an HTML report. Every command takes the same filters "
+         "(--hub, --type, --kind, --since, --until, --min-weight).", no_args_is_help=True)
+app.add_typer(analyze_app, name="analyze")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(orgs_app, name="orgs")
@@ -348,6 +356,287 @@ def ties_add(
                              status=status, evidence=evidence, source="cli")
     emit_record({"id": tie.id, "source_id": tie.source_id, "target_id": tie.target_id, "kind": tie.kind.value},
                 fmt, title="Added")
+
+
+# -- analyze -----------------------------------------------------------------------------------------------------
+HubsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--hub", help="Keep this hub's members (name, part of it, or id). Repeatable.")]
+TypesOpt = Annotated[Optional[list[str]], typer.Option("--type", help="Keep this stakeholder type. Repeatable.")]
+KindsOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Keep ties of this kind. Repeatable.")]
+SinceOpt = Annotated[Optional[str], typer.Option(help="Keep ties active on or after this date (2020-01-01).")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Keep ties started on or before this date.")]
+MinWeightOpt = Annotated[Optional[float], typer.Option("--min-weight", help="Keep ties at least this strong.")]
+ShowOpt = Annotated[Optional[str], typer.Option(
+    help="Print only this part of the result (e.g. bridges); CSV prints the first part unless told.")]
+
+
+def _filters(hub, type, kind, since, until, min_weight) -> Filters:
+    return Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
+                   until=until, min_weight=min_weight)
+
+
+def _show(result: Result, fmt: Format, show: str | None, columns: dict[str, tuple[str, ...]],
+          titles: dict[str, str]) -> None:
+    if show is not None and show not in result.tables:
+        raise typer.BadParameter(f"no part {show!r}; parts: {', '.join(result.tables)}", param_hint="--show")
+    if fmt is Format.json and show is None:
+        emit_record(result.as_dict(), fmt)
+        return
+    names = [show] if show else ([next(iter(result.tables))] if fmt is Format.csv else list(result.tables))
+    for name in names:
+        rows = result.tables[name]
+        wanted = columns.get(name)
+        if wanted and rows:
+            wanted = tuple(c for c in wanted if c in rows[0])
+        emit(rows, fmt, title=titles.get(name, name), table_columns=wanted if fmt is Format.table else None)
+    if fmt is Format.table and result.summary:
+        console.print("  ".join(f"[bold]{k}[/bold] {_figure(v)}" for k, v in result.summary.items()))
+
+
+def _figure(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def _run(ctx: typer.Context, work):
+    with _atlas(ctx) as atlas, progress_bar() as progress:
+        return work(atlas, progress)
+
+
+@analyze_app.command("stakeholders")
+def analyze_stakeholders(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    focus: Annotated[Optional[str], typer.Option(help="Show the grid of this hub only.")] = None,
+    overrides: Annotated[Optional[Path], typer.Option(
+        help="CSV with organization, power, interest columns (0–1) that replace the computed values.")] = None,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The stakeholder map: actors per hub and type, each hub's missing roles, and the power–interest grid with
+    its priority list (power from PageRank, funding and size; interest from ties and programmes).
+
+    Example: `ecotone analyze stakeholders --focus 'Barcelona Health Hub'`
+    """
+    values = analysis.read_overrides(overrides) if overrides else None
+    result = _run(ctx, lambda atlas, p: analysis.stakeholders(
+        atlas, _filters(hub, type, kind, since, until, min_weight), hub=focus, overrides=values, progress=p))
+    _show(result, fmt, show, {"grid": ("hub", "name", "type", "power", "interest", "quadrant", "needs"),
+                              "coverage": ("hub", "startup", "hospital", "university", "investor", "regulator",
+                                           "incubator", "government", "corporate")},
+          {"grid": "Power–interest grid (priority order)", "coverage": "Actors per hub and type",
+           "coverage_helix": "Actors per hub and helix sector", "missing_roles": "Missing roles"})
+
+
+@analyze_app.command("metrics")
+def analyze_metrics(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    sort: Annotated[str, typer.Option(help="Rank actors by this metric.")] = "pagerank",
+    top: Annotated[int, typer.Option(help="How many actors to list (0: all).", min=0)] = 20,
+    exact_limit: Annotated[int, typer.Option(help="Exact shortest-path metrics in components up to this size; "
+                                                  "estimated from pivots beyond.", min=1)] = analysis.EXACT_LIMIT,
+    pivots: Annotated[int, typer.Option(help="Pivots for the estimates.", min=2)] = analysis.PIVOTS,
+    seed: Annotated[int, typer.Option(help="Seed of the pivots.")] = 0,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Centralities of every actor (degree, betweenness, closeness, harmonic, eigenvector, PageRank, k-core,
+    clustering, Burt's constraint and effective size) and the network's figures (density, components,
+    reciprocity, path length, assortativity, cross-sector and cross-hub shares).
+
+    Example: `ecotone analyze metrics --sort betweenness --top 10 --format csv`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.metrics(
+        atlas, _filters(hub, type, kind, since, until, min_weight), sort=sort, top=top or None,
+        exact_limit=exact_limit, pivots=pivots, seed=seed, progress=p))
+    _show(result, fmt, show, {"actors": ("name", "hub", "type", "degree", "betweenness", "closeness", "eigenvector",
+                                         "pagerank", "core", "constraint")}, {"actors": f"Actors by {sort}"})
+
+
+@analyze_app.command("brokerage")
+def analyze_brokerage(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    groups: Annotated[str, typer.Option(help="Groups: hub, helix, type, country or any actor attribute.")] = "hub",
+    role: Annotated[str, typer.Option(help="Rank by coordinator, itinerant, representative, gatekeeper, liaison "
+                                           "or total.")] = "total",
+    top: Annotated[int, typer.Option(help="How many brokers to list.", min=1)] = 20,
+    bridges: Annotated[int, typer.Option(help="Bridges to list per pair of hubs.", min=1)] = 3,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Gould–Fernandez brokerage: who sits on open two-paths between groups, in which role, against what chance
+    would give (z-scores as R's sna::brokerage); and the actors that bridge each pair of hubs.
+
+    Example: `ecotone analyze brokerage --groups helix --role liaison`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.brokerage(
+        atlas, _filters(hub, type, kind, since, until, min_weight), groups=groups, role=role, top=top,
+        bridges=bridges, progress=p))
+    _show(result, fmt, show, {"brokers": ("name", "group", "coordinator", "itinerant", "representative",
+                                          "gatekeeper", "liaison", "total", "z_total"),
+                              "bridges": ("hub_a", "hub_b", "rank", "name", "hub", "score")},
+          {"brokers": f"Brokers by {role} ({groups} as groups)", "roles": "The network against chance",
+           "bridges": "Bridges between hubs"})
+
+
+@analyze_app.command("communities")
+def analyze_communities(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    resolution: Annotated[float, typer.Option(help="Higher: more, smaller communities.", min=0.0001)] = 1.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same communities.")] = 0,
+    min_size: Annotated[int, typer.Option(help="List communities of at least this many actors.", min=1)] = 3,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Leiden communities, each with its dominant hubs and types and its leading members.
+
+    Example: `ecotone analyze communities --resolution 2 --show members --format csv`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.communities(
+        atlas, _filters(hub, type, kind, since, until, min_weight), resolution=resolution, seed=seed,
+        min_size=min_size, progress=p))
+    if show is None and fmt is Format.table:
+        show = "communities"
+    _show(result, fmt, show, {}, {"communities": "Communities"})
+
+
+@analyze_app.command("emerging")
+def analyze_emerging(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    period: Annotated[str, typer.Option(help="year, quarter or month.")] = "year",
+    window: Annotated[int, typer.Option(help="Risers over the last N periods.", min=1)] = 3,
+    top: Annotated[int, typer.Option(help="Risers and recent bridges to list.", min=1)] = 10,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Emerging collaborations: ties formed per period, new cross-hub and cross-sector ties, the growth of the
+    largest component, and the actors whose PageRank rises fastest.
+
+    Example: `ecotone analyze emerging --period quarter --since 2022-01-01`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.emerging(
+        atlas, _filters(hub, type, kind, since, until, min_weight), period=period, window=window, top=top,
+        progress=p))
+    _show(result, fmt, show, {"risers": ("name", "hub", "type", "degree_before", "degree_now", "rise"),
+                              "bridges": ("start", "source", "source_hub", "target", "target_hub", "kind")},
+          {"periods": "Ties per period", "risers": "Rising actors", "bridges": "Latest bridges"})
+
+
+@analyze_app.command("gaps")
+def analyze_gaps(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    reach: Annotated[int, typer.Option(help="A need is met if a provider is within this many steps.", min=1)] = 2,
+    thin: Annotated[int, typer.Option(help="Hub pairs with at most this many ties are gaps.", min=0)] = 2,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The gap finder: actors whose needs nobody within reach can meet (by their stage and their stated needs),
+    each hub's missing roles, and hubs with no or thin ties — each with the evidence and who could bridge it.
+
+    Example: `ecotone analyze gaps --hub 'Medical Innovation Institute' --show unreached`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.gaps(
+        atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p))
+    _show(result, fmt, show, {"unreached": ("name", "hub", "need", "nearest", "bridge", "provider"),
+                              "hub_pairs": ("hub_a", "hub_b", "ties", "bridge", "partner")},
+          {"unreached": "Needs nobody within reach can meet", "missing_roles": "Missing roles",
+           "hub_pairs": "Hubs with no or thin ties"})
+
+
+@analyze_app.command("diffusion")
+def analyze_diffusion(
+    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    seed_org: Annotated[Optional[list[str]], typer.Option(
+        "--seed-org", help="An actor the idea starts from (name or id). Repeatable.")] = None,
+    steps: Annotated[int, typer.Option(help="Count who is reached within this many steps.", min=1)] = 3,
+    probability: Annotated[float, typer.Option(help="Chance a tie of weight 1 passes the idea.", min=0.0001,
+                                               max=1.0)] = 0.1,
+    runs: Annotated[int, typer.Option(help="Monte Carlo runs.", min=1)] = 200,
+    seed: Annotated[int, typer.Option(help="Same seed, same runs.")] = 0,
+    best: Annotated[int, typer.Option(help="Also find the K actors that together spread furthest.", min=0)] = 0,
+    top: Annotated[int, typer.Option(help="Actors to list.", min=1)] = 20,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Knowledge flow: who the seed actors reach within k steps, an independent-cascade simulation of how far and
+    how fast an idea spreads (Monte Carlo, seeded), and the seed set of size K that spreads furthest.
+
+    Example: `ecotone analyze diffusion --seed-org 'Medical Innovation Institute' --best 5`
+    """
+    result = _run(ctx, lambda atlas, p: analysis.diffusion(
+        atlas, _filters(hub, type, kind, since, until, min_weight), seeds=seed_org or [], steps=steps,
+        probability=probability, runs=runs, seed=seed, best=best, top=top, progress=p))
+    _show(result, fmt, show, {"reached": ("name", "hub", "type", "probability", "mean_step")},
+          {"reached": "Who the idea reaches", "curve": "Actors informed by each step (mean, 5–95%)",
+           "reach": f"Reach within {steps} steps", "best_seeds": f"The {best} seeds that spread furthest"})
+
+
+@analyze_app.command("report")
+def analyze_report(
+    ctx: typer.Context, out: Annotated[Path, typer.Argument(help="The HTML file to write.")] = Path("report.html"),
+    hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
+    until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    focus: Annotated[Optional[str], typer.Option(help="Focus the report on this hub.")] = None,
+) -> None:
+    """Write one HTML page with the analysis: coverage heatmap and missing roles, power–interest grids and
+    priority list, central players, top brokers and bridges between hubs, communities and gaps. It needs no
+    network and no script: open it in any browser.
+
+    Example: `ecotone analyze report report.html --focus 'Barcelona Health Hub'`
+    """
+    path = _run(ctx, lambda atlas, p: write_report(
+        atlas, out, _filters(hub, type, kind, since, until, min_weight), hub=focus, progress=p))
+    console.print(f"wrote {path}")
+
+
+# -- network exports ---------------------------------------------------------------------------------------------
+def _export_graph(ctx: typer.Context, fmt_name: str, out: Path, filters: Filters, **options) -> None:
+    written = _run(ctx, lambda atlas, p: exports.export_graph(atlas, fmt_name, out, filters, progress=p, **options))
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@export_app.command("gexf")
+def export_gexf(
+    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
+    color_by: Annotated[str, typer.Option(help="Colour actors by type, helix, hub or community.")] = "type",
+    size_by: Annotated[str, typer.Option(help="Size actors by a metric (pagerank, betweenness, degree…).")]
+    = "pagerank",
+) -> None:
+    """Write the network as GEXF 1.3 for Gephi: actors with their attributes and metrics, coloured and sized;
+    ties with weight and kind, their start and end dates as intervals (Gephi's timeline).
+
+    Example: `ecotone export gexf atlas.gexf --size-by betweenness`
+    """
+    _export_graph(ctx, "gexf", out, _filters(hub, type, kind, since, until, min_weight), color_by=color_by,
+                  size_by=size_by)
+
+
+@export_app.command("pajek")
+def export_pajek(
+    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
+) -> None:
+    """Write the network for Pajek: OUT.net (arcs and edges with weights), partitions OUT_hub.clu, OUT_type.clu,
+    OUT_community.clu (legend in OUT_partitions.csv) and vectors OUT_<metric>.vec.
+
+    Example: `ecotone export pajek atlas.net --hub Barcelona --hub 'Medical Innovation'`
+    """
+    _export_graph(ctx, "pajek", out, _filters(hub, type, kind, since, until, min_weight))
+
+
+@export_app.command("graphml")
+def export_graphml(
+    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
+) -> None:
+    """Write the network as GraphML (networkx, igraph, Cytoscape, yEd): actors and ties with typed attributes
+    and metrics.
+
+    Example: `ecotone export graphml atlas.graphml --kind clinical_pilot --kind clinical_validation`
+    """
+    _export_graph(ctx, "graphml", out, _filters(hub, type, kind, since, until, min_weight))
 
 
 def main(argv: list[str] | None = None) -> int:

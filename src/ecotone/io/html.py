@@ -91,7 +91,9 @@ def scatter(points: Sequence[dict[str, Any]], *, x: str, y: str, label: str, col
     pad = 26
     inner = size - 2 * pad
     colours = _colours(sorted({str(p[colour]) for p in points}))
-    out = [f'<svg width="{size}" height="{size + 18}" viewBox="0 0 {size} {size + 18}" role="img" '
+    legend_rows = (len(colours) + 2) // 3
+    height = size + 18 + legend_rows * 14 + 4
+    out = [f'<svg width="{size}" height="{height}" viewBox="0 0 {size} {height}" role="img" '
            f'aria-label="{html.escape(title)}"><text x="{pad}" y="13" font-weight="600">{html.escape(title)}</text>',
            f'<g transform="translate(0,18)"><rect x="{pad}" y="{pad}" width="{inner}" height="{inner}" fill="#fff" '
            f'stroke="#9aa3b2"/><line x1="{pad + inner / 2}" y1="{pad}" x2="{pad + inner / 2}" y2="{pad + inner}" '
@@ -110,6 +112,10 @@ def scatter(points: Sequence[dict[str, Any]], *, x: str, y: str, label: str, col
         out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="{colours[str(p[colour])]}" fill-opacity="0.8" '
                    f'stroke="#fff"><title>{html.escape(str(p[label]))} ({html.escape(str(p[colour]))}): '
                    f'{x} {float(p[x]):.2f}, {y} {float(p[y]):.2f}</title></circle>')
+    for j, (name, fill) in enumerate(colours.items()):
+        lx, ly = 4 + (j % 3) * (size // 3), size + 4 + (j // 3) * 14
+        out.append(f'<circle cx="{lx + 4}" cy="{ly - 4}" r="4" fill="{fill}"/>'
+                   f'<text x="{lx + 11}" y="{ly}">{html.escape(name[:16])}</text>')
     out.append("</g></svg>")
     return "".join(out)
 

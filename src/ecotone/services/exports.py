@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis.communities import Communities
+from ..analysis.metrics import NetworkMetrics
 from ..domain import ENTITIES
+from ..io.gexf import write_gexf
+from ..io.graphml import write_graphml
+from ..io.pajek import write_pajek
 from ..io.bundle import bundle_of, write_bundle
 from ..io.kumu import kumu_sheets, write_kumu_csv, write_kumu_xlsx
 from ..io.tables import write_csv
 from ..store import Atlas
 from ..store.tables import TABLES
 
-__all__ = ["export_bundle", "export_kumu", "export_tables", "atlas_bundle"]
+__all__ = ["export_bundle", "export_kumu", "export_tables", "atlas_bundle", "export_graph", "GRAPH_FORMATS"]
+
+GRAPH_FORMATS = ("gexf", "pajek", "graphml")
 
 
 def atlas_bundle(atlas: Atlas) -> dict:
@@ -66,3 +73,43 @@ def export_tables(atlas: Atlas, folder: Path) -> list[Path]:
         write_csv(path, [columns] + [[row[c] for c in columns] for row in atlas.rows(entity)])
         out.append(path)
     return out
+
+
+_EXPORTED_METRICS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic",
+                     "eigenvector", "pagerank", "core", "clustering", "constraint", "effective_size")
+
+
+def export_graph(atlas: Atlas, fmt: str, path: Path, filters=None, *, color_by: str = "type",
+                 size_by: str = "pagerank", progress=None) -> list[Path]:
+    """Write the (filtered) network as GEXF, Pajek or GraphML, with each actor's metrics and community.
+
+    Examples
+    --------
+    >>> import tempfile, networkx as nx
+    >>> from ecotone.services.demo import build_demo
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = build_demo(atlas)
+    ...     [path] = export_graph(atlas, "graphml", Path(tempfile.mkdtemp()) / "demo.graphml")
+    >>> g = nx.read_graphml(path)
+    >>> g.nodes["n2"]["name"], "pagerank" in g.nodes["n2"]
+    ('Medical Innovation Institute', True)
+    """
+    from .analysis import snapshot
+
+    if fmt not in GRAPH_FORMATS:
+        raise ValueError(f"unknown network format {fmt!r}; use one of: {', '.join(GRAPH_FORMATS)}")
+    snap = snapshot(atlas, filters, progress)
+    metrics = NetworkMetrics().run(snap, progress).nodes_
+    nodes = snap.nodes[["id", "name", "type", "helix", "hub", "country", "stage"]].copy()
+    for col in _EXPORTED_METRICS:
+        nodes[col] = metrics[col].to_numpy()
+    nodes["community"] = Communities().run(snap).membership_
+    ids = snap.nodes["id"].to_numpy()
+    ties = snap.ties.assign(source=ids[snap.ties["source"].to_numpy()], target=ids[snap.ties["target"].to_numpy()])
+    if fmt == "gexf":
+        if color_by not in nodes:
+            raise ValueError(f"cannot colour by {color_by!r}; use type, helix, hub or community")
+        return [write_gexf(path, nodes, ties, color_by=color_by, size_by=size_by)]
+    if fmt == "graphml":
+        return [write_graphml(path, nodes, ties)]
+    return write_pajek(path, nodes, ties, partitions=["hub", "type", "community"], vectors=list(_EXPORTED_METRICS))

@@ -12,7 +12,7 @@ from ..analysis.brokerage import ROLES, Brokerage, hub_bridges
 from ..analysis.communities import Communities
 from ..analysis.gaps import Gaps
 from ..analysis.metrics import NetworkMetrics
-from ..analysis.stakeholders import QUADRANTS, StakeholderMap, coverage
+from ..analysis.stakeholders import NO_HUB, QUADRANTS, StakeholderMap, coverage
 from ..domain import CORE_ROLES
 from ..io.html import Page, bars, heatmap, scatter, table
 from ..store import Atlas
@@ -88,7 +88,7 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
     page.section("Power–interest grid", f'<div class="grid">{"".join(cards)}</div>',
                  note="Power: PageRank, funding and size; interest: ties and programmes — percentiles within the hub. "
                       "Hover a dot for the actor. Override with `ecotone analyze stakeholders --overrides`.")
-    priority = grid if not hub_name else grid[grid["hub"] == hub_name]
+    priority = grid[grid["hub"] != NO_HUB] if not hub_name else grid[grid["hub"] == hub_name]
     page.section("Priority list", table(records(priority.head(40 if hub_name else 60)),
                                         ["hub", "name", "type", "quadrant", "power", "interest", "needs", "offers"]))
 
