@@ -157,6 +157,7 @@ class Snapshot:
             if col not in nodes:
                 nodes[col] = [[] for _ in range(n)]
         nodes["name"] = nodes["name"].where(nodes["name"].notna(), nodes["id"].astype(str))
+        nodes["hub"] = nodes["hub"].astype(object).where(nodes["hub"].notna(), None)
         nodes["helix"] = [helix_of(t).value for t in nodes["type"]]
         nodes = nodes[list(NODE_COLUMNS)]
 
