@@ -113,4 +113,4 @@ def _sizes(nodes: pd.DataFrame, size_by: str | None) -> list[float | None]:
     lo, hi = values.min() if len(values) else 0.0, values.max() if len(values) else 0.0
     span = hi - lo
     low, high = _SIZE_RANGE
-    return [round(low + (high - low) * ((v - lo) / span if span > 0 else 0.5), 3) for v in values]
+    return [round(float(low + (high - low) * ((v - lo) / span if span > 0 else 0.5)), 3) for v in values]
