@@ -399,9 +399,13 @@ def _figure(value) -> str:
     return str(value)
 
 
-def _run(ctx: typer.Context, work):
+def _run(ctx: typer.Context, work, fmt: Format = Format.table):
     with _atlas(ctx) as atlas, progress_bar() as progress:
-        return work(atlas, progress)
+        try:
+            return work(atlas, progress)
+        except InputRejected as exc:
+            show_problems(exc.problems, fmt)
+            raise typer.Exit(1) from None
 
 
 @analyze_app.command("stakeholders")
@@ -418,9 +422,9 @@ def analyze_stakeholders(
 
     Example: `ecotone analyze stakeholders --focus 'Barcelona Health Hub'`
     """
-    values = analysis.read_overrides(overrides) if overrides else None
     result = _run(ctx, lambda atlas, p: analysis.stakeholders(
-        atlas, _filters(hub, type, kind, since, until, min_weight), hub=focus, overrides=values, progress=p))
+        atlas, _filters(hub, type, kind, since, until, min_weight), hub=focus,
+        overrides=analysis.read_overrides(overrides) if overrides else None, progress=p), fmt)
     _show(result, fmt, show, {"grid": ("hub", "name", "type", "power", "interest", "quadrant", "needs"),
                               "coverage": ("hub", "startup", "hospital", "university", "investor", "regulator",
                                            "incubator", "government", "corporate")},
@@ -448,7 +452,7 @@ def analyze_metrics(
     """
     result = _run(ctx, lambda atlas, p: analysis.metrics(
         atlas, _filters(hub, type, kind, since, until, min_weight), sort=sort, top=top or None,
-        exact_limit=exact_limit, pivots=pivots, seed=seed, progress=p))
+        exact_limit=exact_limit, pivots=pivots, seed=seed, progress=p), fmt)
     _show(result, fmt, show, {"actors": ("name", "hub", "type", "degree", "betweenness", "closeness", "eigenvector",
                                          "pagerank", "core", "constraint")}, {"actors": f"Actors by {sort}"})
 
@@ -471,7 +475,7 @@ def analyze_brokerage(
     """
     result = _run(ctx, lambda atlas, p: analysis.brokerage(
         atlas, _filters(hub, type, kind, since, until, min_weight), groups=groups, role=role, top=top,
-        bridges=bridges, progress=p))
+        bridges=bridges, progress=p), fmt)
     _show(result, fmt, show, {"brokers": ("name", "group", "coordinator", "itinerant", "representative",
                                           "gatekeeper", "liaison", "total", "z_total"),
                               "bridges": ("hub_a", "hub_b", "rank", "name", "hub", "score")},
@@ -494,7 +498,7 @@ def analyze_communities(
     """
     result = _run(ctx, lambda atlas, p: analysis.communities(
         atlas, _filters(hub, type, kind, since, until, min_weight), resolution=resolution, seed=seed,
-        min_size=min_size, progress=p))
+        min_size=min_size, progress=p), fmt)
     if show is None and fmt is Format.table:
         show = "communities"
     _show(result, fmt, show, {}, {"communities": "Communities"})
@@ -516,7 +520,7 @@ def analyze_emerging(
     """
     result = _run(ctx, lambda atlas, p: analysis.emerging(
         atlas, _filters(hub, type, kind, since, until, min_weight), period=period, window=window, top=top,
-        progress=p))
+        progress=p), fmt)
     _show(result, fmt, show, {"risers": ("name", "hub", "type", "degree_before", "degree_now", "rise"),
                               "bridges": ("start", "source", "source_hub", "target", "target_hub", "kind")},
           {"periods": "Ties per period", "risers": "Rising actors", "bridges": "Latest bridges"})
@@ -536,7 +540,7 @@ def analyze_gaps(
     Example: `ecotone analyze gaps --hub 'Medical Innovation Institute' --show unreached`
     """
     result = _run(ctx, lambda atlas, p: analysis.gaps(
-        atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p))
+        atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p), fmt)
     _show(result, fmt, show, {"unreached": ("name", "hub", "need", "nearest", "bridge", "provider"),
                               "hub_pairs": ("hub_a", "hub_b", "ties", "bridge", "partner")},
           {"unreached": "Needs nobody within reach can meet", "missing_roles": "Missing roles",
@@ -565,7 +569,7 @@ def analyze_diffusion(
     """
     result = _run(ctx, lambda atlas, p: analysis.diffusion(
         atlas, _filters(hub, type, kind, since, until, min_weight), seeds=seed_org or [], steps=steps,
-        probability=probability, runs=runs, seed=seed, best=best, top=top, progress=p))
+        probability=probability, runs=runs, seed=seed, best=best, top=top, progress=p), fmt)
     _show(result, fmt, show, {"reached": ("name", "hub", "type", "probability", "mean_step")},
           {"reached": "Who the idea reaches", "curve": "Actors informed by each step (mean, 5–95%)",
            "reach": f"Reach within {steps} steps", "best_seeds": f"The {best} seeds that spread furthest"})
