@@ -150,7 +150,7 @@ def test_gaps_on_the_demo_atlas(demo_atlas):
     snap = Snapshot.from_atlas(demo_atlas)
     g = Gaps().run(snap)
     present = {}
-    for hub, kind, count in demo_atlas.coverage():
+    for hub, kind, _ in demo_atlas.coverage():
         if hub:
             present.setdefault(hub, set()).add(kind)
     for row in g.missing_roles_.to_dict("records"):

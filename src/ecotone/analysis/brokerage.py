@@ -134,8 +134,8 @@ def _closed_removed(total: np.ndarray, a: sp.csr_matrix, codes: np.ndarray) -> n
         return keys[at] == key if len(keys) else np.zeros(len(key), bool)
 
     closed = np.zeros(5 * n, dtype=np.int64)
-    for i, j, l in itertools.permutations(range(3)):
-        x, v, y = triangles[:, i], triangles[:, j], triangles[:, l]
+    for i, j, k in itertools.permutations(range(3)):
+        x, v, y = triangles[:, i], triangles[:, j], triangles[:, k]
         hit = arc(x, v) & arc(v, y) & arc(x, y)
         x, v, y = x[hit], v[hit], y[hit]
         gx, gv, gy = codes[x], codes[v], codes[y]
