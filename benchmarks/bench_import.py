@@ -12,8 +12,6 @@ Ecotone's time includes reading and validating the files and matching every reco
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import sqlite3
 import statistics
 import sys
@@ -21,14 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import measure, peak_mb
+
 REPO = Path(__file__).resolve().parent.parent
 CORDIS = REPO / "data" / "cordis" / "h2020-health"
 TABLES = ["hubs", "organizations", "people", "programs", "participations", "innovations", "stage_events", "deals",
           "ties", "clinical_needs"]
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rows(db: Path) -> int:
@@ -44,7 +40,7 @@ def run_cordis(db: str) -> tuple[float, int, float]:
         start = time.perf_counter()
         import_files(atlas, "cordis", [CORDIS])
         seconds = time.perf_counter() - start
-    return seconds, _rows(Path(db)), _peak_mb()
+    return seconds, _rows(Path(db)), peak_mb()
 
 
 def run_cordis_again(db: str) -> tuple[float, int, float]:
@@ -58,7 +54,7 @@ def run_cordis_again(db: str) -> tuple[float, int, float]:
         report = import_files(atlas, "cordis", [CORDIS])
         seconds = time.perf_counter() - start
         assert not report.changed
-    return seconds, sum(report.unchanged.values()), _peak_mb()
+    return seconds, sum(report.unchanged.values()), peak_mb()
 
 
 def run_generate(db: str, orgs: int, ties: int) -> tuple[float, int, float]:
@@ -69,7 +65,7 @@ def run_generate(db: str, orgs: int, ties: int) -> tuple[float, int, float]:
         start = time.perf_counter()
         Generator(orgs=orgs, hubs=max(1, orgs // 2000), ties=ties, seed=1).run(atlas)
         seconds = time.perf_counter() - start
-    return seconds, _rows(Path(db)), _peak_mb()
+    return seconds, _rows(Path(db)), peak_mb()
 
 
 def run_executemany(source_db: str, db: str) -> tuple[float, int, float]:
@@ -92,21 +88,7 @@ def run_executemany(source_db: str, db: str) -> tuple[float, int, float]:
                 conn.executemany(f"INSERT INTO {t} ({', '.join(columns[t])}) VALUES ({marks})", data[t])
     seconds = time.perf_counter() - start
     conn.close()
-    return seconds, sum(len(v) for v in data.values()), _peak_mb()
-
-
-def _child(fn, args, queue) -> None:
-    queue.put(fn(*args))
-
-
-def measure(fn, *args) -> tuple[float, int, float]:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+    return seconds, sum(len(v) for v in data.values()), peak_mb()
 
 
 def scenario(name: str, repeats: int, ours, peer) -> list[str]:

@@ -22,20 +22,16 @@ the whole graph, is the baseline.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import random
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _measure import measure, peak_mb
+
 PIVOTS = 256
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build_atlas(path: Path, orgs: int, ties: int, hubs: int, seed: int) -> None:
@@ -76,7 +72,7 @@ def full_analysis(db: str) -> dict:
     Gaps().run(snap)
     stages["gaps"] = time.perf_counter() - t
     stages["total"] = time.perf_counter() - start
-    return {"stages": stages, "mb": _peak_mb(), "actors": len(snap), "ties": len(snap.ties),
+    return {"stages": stages, "mb": peak_mb(), "actors": len(snap), "ties": len(snap.ties),
             "error": metrics.graph_.betweenness_relative_error}
 
 
@@ -116,7 +112,7 @@ def ours_metrics(db: str, exact_limit: int) -> dict:
     t = time.perf_counter()
     Brokerage(groups="hub").run(snap)
     times["brokerage"] = time.perf_counter() - t
-    return {"times": times, "mb": _peak_mb()}
+    return {"times": times, "mb": peak_mb()}
 
 
 def networkx_metrics(db: str, sample: int) -> dict:
@@ -157,7 +153,7 @@ def networkx_metrics(db: str, sample: int) -> dict:
     t = time.perf_counter()
     nx.community.louvain_communities(g, weight="weight", seed=1)
     louvain = time.perf_counter() - t
-    return {"times": times, "louvain": louvain, "mb": _peak_mb()}
+    return {"times": times, "louvain": louvain, "mb": peak_mb()}
 
 
 def naive_brokerage(db: str, sample: int) -> dict:
@@ -185,20 +181,6 @@ def naive_brokerage(db: str, sample: int) -> dict:
                            else 3 if gv == gc != ga else 4] += 1
     seconds = time.perf_counter() - t
     return {"seconds": seconds * total_paths / max(done, 1), "paths": total_paths}
-
-
-def _child(fn, args, queue) -> None:
-    queue.put(fn(*args))
-
-
-def measure(fn, *args):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..domain import StakeholderType, TieKind, helix_of
+from ..domain.parsing import day, terms
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,27 +30,6 @@ TIE_COLUMNS = ("id", "source", "target", "kind", "directed", "weight", "start_da
 
 _ORG_FIELDS = ["name", "type", "hub_id", "country", "stage", "size", "founded", "focus_areas", "offers", "needs"]
 _TIE_FIELDS = ["source_id", "target_id", "kind", "directed", "weight", "start_date", "end_date", "status"]
-
-
-def _date(value: Any, name: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{name} must be a date like 2024-01-31, not {value!r}") from None
-
-
-def _vocab(vocab: type, values: Iterable[str] | None, name: str) -> set[str] | None:
-    if not values:
-        return None
-    out = set()
-    for v in values:
-        try:
-            out.add(vocab(v).value)
-        except ValueError:
-            raise ValueError(f"{v!r} is not a {name}; use one of: {', '.join(vocab.choices())}") from None
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,9 +75,10 @@ class Snapshot:
         min_weight : keep ties at least this strong.
         """
         hub_ids = {atlas.hub_id(h) for h in hubs} if hubs else None
-        type_set = _vocab(StakeholderType, types, "stakeholder type")
-        kind_set = _vocab(TieKind, kinds, "tie kind")
-        since_d, until_d = _date(since, "since"), _date(until, "until")
+        type_set = set(terms(StakeholderType, list(types), "stakeholder type")) if types else None
+        kind_set = set(terms(TieKind, list(kinds), "tie kind")) if kinds else None
+        since_d = day(since, "since") if since is not None else None
+        until_d = day(until, "until") if until is not None else None
         if since_d and until_d and since_d > until_d:
             raise ValueError(f"since ({since_d}) is after until ({until_d})")
         if min_weight is not None and not min_weight >= 0:

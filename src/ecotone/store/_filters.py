@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..domain import Helix, ProgramKind, Record, Stage, StakeholderType, TieKind
-from ..domain.enums import Vocabulary
+from ..domain.parsing import day, terms
 from .tables import TABLES, organizations, participations
 
 if TYPE_CHECKING:
@@ -29,26 +29,6 @@ FILTERS: dict[str, set[str]] = {
     "tie": {"hub", "organization", "kind", "since", "until"},
     "clinical_need": {"hub", "search"},
 }
-
-
-def _vocab(vocab: type[Vocabulary], value: Any, name: str) -> list[str]:
-    values = value if isinstance(value, list | tuple | set) else [value]
-    out = []
-    for v in values:
-        try:
-            out.append(vocab(v).value)
-        except ValueError:
-            raise ValueError(f"{v!r} is not a {name}; use one of: {', '.join(vocab.choices())}") from None
-    return out
-
-
-def _date(value: Any, name: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{name} must be a date like 2024-01-31, not {value!r}") from None
 
 
 def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
@@ -86,16 +66,16 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
         elif name == "program":
             out.append(table.c.program_id == int(value))
         elif name == "type":
-            out.append(table.c.type.in_(_vocab(StakeholderType, value, "stakeholder type")))
+            out.append(table.c.type.in_(terms(StakeholderType, value, "stakeholder type")))
         elif name == "helix":
-            out.append(table.c.helix.in_(_vocab(Helix, value, "helix sector")))
+            out.append(table.c.helix.in_(terms(Helix, value, "helix sector")))
         elif name == "stage":
-            out.append(table.c.stage.in_(_vocab(Stage, value, "stage")))
+            out.append(table.c.stage.in_(terms(Stage, value, "stage")))
         elif name == "kind":
             if entity == "tie":
-                out.append(table.c.kind.in_(_vocab(TieKind, value, "tie kind")))
+                out.append(table.c.kind.in_(terms(TieKind, value, "tie kind")))
             else:
-                out.append(table.c.kind.in_(_vocab(ProgramKind, value, "programme kind")))
+                out.append(table.c.kind.in_(terms(ProgramKind, value, "programme kind")))
         elif name == "country":
             values = value if isinstance(value, list | tuple | set) else [value]
             out.append(table.c.country.in_([str(v).upper() for v in values]))
@@ -109,17 +89,17 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             col = table.c.problem if entity == "clinical_need" else table.c.name
             out.append(col.ilike(f"%{value}%"))
         elif name in ("since", "until"):
-            out.append(_window(entity, table, name, _date(value, name)))
+            out.append(_window(entity, table, name, day(value, name)))
     return out
 
 
-def _window(entity: str, table: sa.Table, name: str, day: dt.date) -> sa.ColumnElement[bool]:
+def _window(entity: str, table: sa.Table, name: str, when: dt.date) -> sa.ColumnElement[bool]:
     # A record with a period lies in the window if the two overlap; one with a date, if the date does.
     if entity == "organization":
         year = table.c.founded
-        return (year >= day.year) if name == "since" else (year <= day.year)
+        return (year >= when.year) if name == "since" else (year <= when.year)
     if "start_date" in table.c:
         if name == "since":
-            return sa.or_(table.c.end_date.is_(None), table.c.end_date >= day)
-        return sa.or_(table.c.start_date.is_(None), table.c.start_date <= day)
-    return (table.c.date >= day) if name == "since" else (table.c.date <= day)
+            return sa.or_(table.c.end_date.is_(None), table.c.end_date >= when)
+        return sa.or_(table.c.start_date.is_(None), table.c.start_date <= when)
+    return (table.c.date >= when) if name == "since" else (table.c.date <= when)
