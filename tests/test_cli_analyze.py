@@ -132,7 +132,18 @@ def test_report_names_bridges_missing_roles_brokers_and_places_every_actor(run, 
     for heading in ("Who is where", "Missing roles", "Power–interest grid", "Top brokers between hubs",
                     "Bridges between hubs", "Communities", "Gaps"):
         assert heading in text
-    assert "Medical Innovation Institute" in text and "regulator, government, industry_association, corporate" in text
+    # The Barcelona–Poland bridge, each hub's missing roles, the top brokers between hubs.
+    bridges = html.split("Bridges between hubs", 1)[1].split("<h2>", 1)[0]
+    assert ("<td>Barcelona Health Hub</td><td>Medical Innovation Institute</td><td>Medical Innovation Institute</td>"
+            in bridges)
+    missing = html.split("<h2>Missing roles</h2>", 1)[1].split("<h2>", 1)[0]
+    code, out, _ = run("hubs", "--format", "json")
+    for hub in json.loads(out):
+        assert f"<td>{hub['name']}</td>" in missing
+    assert "<td>Berlin</td><td class=\"n\">13</td><td>regulator, government, industry_association, corporate</td>" \
+        in missing
+    brokers = html.split("Top brokers between hubs", 1)[1].split("<h2>", 1)[0]
+    assert brokers.index("Medical Innovation Institute") < brokers.index("</svg>")
     # Every SVG chart is well-formed XML.
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     assert len(svgs) == page.svgs >= 13

@@ -11,7 +11,11 @@ from scipy.sparse.linalg import eigsh
 
 from .snapshot import Snapshot
 
-__all__ = ["NetworkMetrics", "GraphMetrics", "EXACT_LIMIT", "PIVOTS"]
+__all__ = ["NetworkMetrics", "GraphMetrics", "EXACT_LIMIT", "PIVOTS", "METRICS"]
+
+#: The per-actor metrics, in the order tables show them.
+METRICS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic", "eigenvector",
+           "pagerank", "core", "clustering", "constraint", "effective_size")
 
 #: Components up to this many actors get exact shortest-path metrics (igraph does 5,000 actors with 50,000 ties
 #: in a few seconds); larger ones are estimated from random pivots.
@@ -132,7 +136,7 @@ class NetworkMetrics:
     def top(self, metric: str, k: int = 10) -> pd.DataFrame:
         """The ``k`` actors with the highest value of a metric."""
         if metric not in self.nodes_:
-            raise ValueError(f"no metric {metric!r}; use one of: {', '.join(self.nodes_.columns[4:])}")
+            raise ValueError(f"no metric {metric!r}; use one of: {', '.join(METRICS)}")
         return self.nodes_.sort_values([metric, "id"], ascending=[False, True]).head(k)
 
 

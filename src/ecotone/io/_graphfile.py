@@ -12,12 +12,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text", "NODE_REQUIRED", "TIE_REQUIRED"]
-
-#: A node frame has an ``id`` and a ``name``; every other column is an attribute.
-NODE_REQUIRED = ("id", "name")
-#: A tie frame has these; ``source`` and ``target`` are node ids.
-TIE_REQUIRED = ("id", "source", "target", "weight", "directed")
+__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text"]
 
 
 class Column:

@@ -18,19 +18,14 @@ from ..analysis.communities import Communities
 from ..analysis.diffusion import Diffusion, reach
 from ..analysis.emerging import Emerging
 from ..analysis.gaps import Gaps
-from ..analysis.metrics import EXACT_LIMIT, PIVOTS, NetworkMetrics
+from ..analysis.metrics import EXACT_LIMIT, METRICS, PIVOTS, NetworkMetrics
 from ..analysis.snapshot import Snapshot
 from ..analysis.stakeholders import StakeholderMap, coverage
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
 
 __all__ = ["Filters", "Result", "records", "snapshot", "stakeholders", "metrics", "brokerage", "communities",
-           "emerging", "gaps", "diffusion", "read_overrides", "METRIC_COLUMNS"]
-
-#: The metrics a user can sort or size by.
-METRIC_COLUMNS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic",
-                  "eigenvector", "pagerank", "core", "clustering", "constraint", "effective_size")
-
+           "emerging", "gaps", "diffusion", "read_overrides", "METRICS", "EXACT_LIMIT", "PIVOTS"]
 
 @dataclass(frozen=True)
 class Filters:
@@ -54,10 +49,6 @@ class Result:
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def main(self) -> list[dict[str, Any]]:
-        return next(iter(self.tables.values()), [])
 
     def as_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, **self.tables}
@@ -162,9 +153,9 @@ def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | Non
 def metrics(atlas: Atlas, filters: Filters | None = None, *, sort: str = "pagerank", top: int | None = 20,
             exact_limit: int = EXACT_LIMIT, pivots: int = PIVOTS, seed: int = 0, progress=None) -> Result:
     """Every actor's centralities (the ``top`` by ``sort``) and the network's figures."""
-    if sort not in METRIC_COLUMNS:
+    if sort not in METRICS:
         raise InputRejected([Problem(column="--sort", reason=f"{sort!r} is not a metric",
-                                     hint="one of: " + ", ".join(METRIC_COLUMNS))])
+                                     hint="one of: " + ", ".join(METRICS))])
     snap = snapshot(atlas, filters, progress)
     m = NetworkMetrics(exact_limit=exact_limit, pivots=pivots, seed=seed).run(snap, progress)
     nodes = m.nodes_.sort_values([sort, "id"], ascending=[False, True])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..analysis.communities import Communities
-from ..analysis.metrics import NetworkMetrics
+from ..analysis.metrics import METRICS, NetworkMetrics
 from ..domain import ENTITIES
 from ..io.gexf import write_gexf
 from ..io.graphml import write_graphml
@@ -75,10 +75,6 @@ def export_tables(atlas: Atlas, folder: Path) -> list[Path]:
     return out
 
 
-_EXPORTED_METRICS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic",
-                     "eigenvector", "pagerank", "core", "clustering", "constraint", "effective_size")
-
-
 def export_graph(atlas: Atlas, fmt: str, path: Path, filters=None, *, color_by: str = "type",
                  size_by: str = "pagerank", progress=None) -> list[Path]:
     """Write the (filtered) network as GEXF, Pajek or GraphML, with each actor's metrics and community.
@@ -101,7 +97,7 @@ def export_graph(atlas: Atlas, fmt: str, path: Path, filters=None, *, color_by: 
     snap = snapshot(atlas, filters, progress)
     metrics = NetworkMetrics().run(snap, progress).nodes_
     nodes = snap.nodes[["id", "name", "type", "helix", "hub", "country", "stage"]].copy()
-    for col in _EXPORTED_METRICS:
+    for col in METRICS:
         nodes[col] = metrics[col].to_numpy()
     nodes["community"] = Communities().run(snap).membership_
     ids = snap.nodes["id"].to_numpy()
@@ -112,4 +108,4 @@ def export_graph(atlas: Atlas, fmt: str, path: Path, filters=None, *, color_by: 
         return [write_gexf(path, nodes, ties, color_by=color_by, size_by=size_by)]
     if fmt == "graphml":
         return [write_graphml(path, nodes, ties)]
-    return write_pajek(path, nodes, ties, partitions=["hub", "type", "community"], vectors=list(_EXPORTED_METRICS))
+    return write_pajek(path, nodes, ties, partitions=["hub", "type", "community"], vectors=list(METRICS))
