@@ -27,6 +27,7 @@ from ..store import Atlas
 __all__ = ["Filters", "Result", "records", "snapshot", "stakeholders", "metrics", "brokerage", "communities",
            "emerging", "gaps", "diffusion", "read_overrides", "METRICS", "EXACT_LIMIT", "PIVOTS"]
 
+
 @dataclass(frozen=True)
 class Filters:
     """Which part of the atlas to analyse (the Snapshot's filters); empty means everything."""

@@ -488,6 +488,9 @@ class Atlas:
         """
         table = TABLES[entity]
         names = ["id", *[n for n in (columns or [c.name for c in table.c]) if n != "id"]]
+        unknown = [n for n in names if n not in table.c]
+        if unknown:
+            raise ValueError(f"{entity} has no column {', '.join(unknown)}")
         with self._connection() as conn:
             # Plain DBAPI tuples: pandas reads them several times faster than SQLAlchemy's Row objects.
             rows = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table.name} ORDER BY id").cursor.fetchall()
