@@ -95,16 +95,19 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
     # Central players and brokers
     central = _involves(metrics.nodes_, hub_name, "hub").sort_values("pagerank", ascending=False).head(20)
     page.section("Central players", table(records(central), ["name", "hub", "type", "degree", "betweenness",
-                                                             "eigenvector", "pagerank", "core", "constraint"]),
+                                                             "closeness", "pagerank", "core", "constraint"]),
                  note=("Betweenness, closeness and harmonic centrality estimated from "
                        f"{g.pivots} pivots (median relative error of the top 100: {g.betweenness_relative_error:.0%})."
                        if g.sampled else "All metrics exact."))
+    across = [r for r in ROLES if r != "coordinator"]  # the roles that join two hubs
     brokers = _involves(broker.nodes_.rename(columns={"group": "hub"}), hub_name, "hub")
-    brokers = brokers[brokers["total"] > 0].sort_values(["total", "id"], ascending=[False, True]).head(15)
+    brokers = brokers.assign(across=brokers[across].sum(axis=1))
+    brokers = brokers[brokers["across"] > 0].sort_values(["across", "id"], ascending=[False, True]).head(15)
     page.section("Top brokers between hubs",
-                 bars(records(brokers), label="name", parts=list(ROLES), title="Open two-paths brokered, by role"),
+                 bars(records(brokers), label="name", parts=across, title="Open two-paths between hubs, by role"),
                  table(records(brokers), ["name", "hub", *ROLES, "total", "z_total"]),
-                 note="Gould–Fernandez roles with hubs as groups: a liaison links two other hubs, a representative "
+                 note="Gould–Fernandez roles with hubs as groups, ranked by the two-paths that join two hubs: a "
+                      "liaison links two other hubs, an itinerant two members of another hub, a representative "
                       "carries its own hub's ties out, a gatekeeper lets others' in.")
     pairs = _involves(bridges[bridges["rank"] == 1], hub_name, "hub_a", "hub_b").sort_values("score", ascending=False)
     page.section("Bridges between hubs", table(records(pairs), ["hub_a", "hub_b", "name", "hub", "score", "ties_to_a",
