@@ -17,7 +17,7 @@ from ..analysis.brokerage import ROLES, Brokerage, hub_bridges
 from ..analysis.communities import Communities
 from ..analysis.diffusion import Diffusion, reach
 from ..analysis.emerging import Emerging
-from ..analysis.gaps import Gaps
+from ..analysis.gaps import Gaps, missing_roles
 from ..analysis.metrics import EXACT_LIMIT, METRICS, PIVOTS, NetworkMetrics
 from ..analysis.snapshot import Snapshot
 from ..analysis.stakeholders import StakeholderMap, coverage
@@ -143,7 +143,7 @@ def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | Non
             raise InputRejected([Problem(column="--hub", reason=str(exc))]) from None
     by_type = coverage(snap, "type").reset_index()
     by_helix = coverage(snap, "helix").reset_index()
-    gaps = Gaps().run(snap).missing_roles_
+    gaps = missing_roles(snap)
     quadrants = table["quadrant"].value_counts().to_dict()
     return Result(tables={"grid": records(table.drop(columns=["pagerank", "size_rank"])),
                           "coverage": records(by_type), "coverage_helix": records(by_helix),
