@@ -237,12 +237,9 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3) -> pd.DataFrame:
     """
     columns = ["hub_a", "hub_b", "rank", "id", "name", "hub", "score", "ties_to_a", "ties_to_b"]
     hubs = snapshot.nodes["hub"]
-    known = hubs.notna().to_numpy()
-    if not known.any() or snapshot.graph.ecount() == 0:
+    labels, member = snapshot.hub_membership()
+    if not len(labels) or snapshot.graph.ecount() == 0:
         return pd.DataFrame(columns=columns)
-    labels, codes = np.unique(hubs[known].astype(str).to_numpy(), return_inverse=True)
-    n = len(snapshot.nodes)
-    member = sp.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), codes)), shape=(n, len(labels)))
     neighbours = (snapshot.adjacency() @ member).tocsr()
     reach = (neighbours + member).tocsr()  # closed neighbourhood per hub
     best: dict[tuple[int, int], list[tuple[float, int]]] = {}

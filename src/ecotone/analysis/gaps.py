@@ -149,13 +149,11 @@ class Gaps:
     def _hub_pairs(self, snapshot: Snapshot, adjacency: sp.csr_matrix) -> pd.DataFrame:
         columns = ["hub_a", "hub_b", "ties", "bridge", "bridge_id", "partner", "partner_id", "evidence"]
         nodes = snapshot.nodes
-        known = nodes["hub"].notna().to_numpy()
-        if not known.any():
+        labels, member = snapshot.hub_membership()
+        if not len(labels):
             return pd.DataFrame(columns=columns)
-        labels, codes = np.unique(nodes["hub"][known].astype(str).to_numpy(), return_inverse=True)
         n, k = len(nodes), len(labels)
-        member = sp.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), codes)), shape=(n, k))
-        between = (member.T @ snapshot.adjacency(weighted=False) @ member).toarray()  # pairs of actors tied
+        between = (member.T @ adjacency @ member).toarray()  # pairs of actors tied
         neighbours = (adjacency @ member).toarray() if n * k <= 50_000_000 else None
         names, ids = nodes["name"].to_numpy(), nodes["id"].to_numpy()
         rows = []

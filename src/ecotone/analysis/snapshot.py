@@ -189,6 +189,15 @@ class Snapshot:
         values = self.nodes[attribute].astype(object).where(self.nodes[attribute].notna(), "(none)").astype(str)
         return pd.factorize(values)[0]
 
+    def hub_membership(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The hubs' names (sorted) and an actors × hubs 0/1 matrix; actors without a hub have an empty row."""
+        hubs = self.nodes["hub"]
+        known = hubs.notna().to_numpy()
+        labels, codes = np.unique(hubs[known].astype(str).to_numpy(), return_inverse=True)
+        member = sp.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), codes)),
+                               shape=(len(self.nodes), len(labels)))
+        return labels, member
+
     def to_networkx(self, *, directed: bool = False) -> nx.Graph:
         """The same network in networkx (a ``Graph``, or a ``DiGraph`` with ``directed=True``), keyed by atlas id,
         with every node attribute and each edge's ``weight`` and ``ties`` (how many ties it sums)."""
