@@ -1,8 +1,6 @@
 """The domain: entities, vocabularies and validation of an ecosystem atlas, free of any I/O."""
 
 from .entities import (
-    ENTITIES,
-    REFERENCES,
     ClinicalNeed,
     Deal,
     Hub,
@@ -18,8 +16,10 @@ from .entities import (
 from .enums import (
     CORE_ROLES,
     STAGE_NEEDS,
+    Criterion,
     Helix,
     HubKind,
+    KpiDirection,
     OwnerKind,
     ProgramKind,
     RoundType,
@@ -28,9 +28,12 @@ from .enums import (
     StakeholderType,
     TieKind,
     TieStatus,
+    Verdict,
     Visibility,
     helix_of,
 )
+from .kinds import ENTITIES, REFERENCES
+from .partnering import FUNNEL, QUESTIONS, Assessment, Introduction, Kpi, KpiActual, Partnership, Question, Rating
 from .problems import Problem, describe_validation_error
 
 __all__ = [
@@ -47,6 +50,18 @@ __all__ = [
     "Record",
     "StageEvent",
     "Tie",
+    "Partnership",
+    "Assessment",
+    "Rating",
+    "Kpi",
+    "KpiActual",
+    "Introduction",
+    "Question",
+    "QUESTIONS",
+    "FUNNEL",
+    "Criterion",
+    "Verdict",
+    "KpiDirection",
     "Helix",
     "HubKind",
     "OwnerKind",

@@ -35,11 +35,12 @@ __all__ = [
     "Program",
     "Participation",
     "ClinicalNeed",
-    "ENTITIES",
-    "REFERENCES",
+    "Name",
+    "check_window",
 ]
 
 Name = Annotated[str, Field(min_length=1, max_length=300)]
+"""A record's name: what a spreadsheet cell holds, up to 300 characters."""
 Tags = Annotated[list[str], Field(default_factory=list)]
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -230,11 +231,11 @@ class Tie(Record):
     def _check(self) -> Tie:
         if self.source_id == self.target_id:
             raise ValueError("a tie joins two different organisations")
-        _check_window(self.start_date, self.end_date)
+        check_window(self.start_date, self.end_date)
         return self
 
 
-def _check_window(start: dt.date | None, end: dt.date | None) -> None:
+def check_window(start: dt.date | None, end: dt.date | None) -> None:
     if start and end and end < start:
         raise ValueError(f"end_date {end} is before start_date {start}")
 
@@ -323,7 +324,7 @@ class Program(Record):
 
     @model_validator(mode="after")
     def _window(self) -> Program:
-        _check_window(self.start_date, self.end_date)
+        check_window(self.start_date, self.end_date)
         return self
 
 
@@ -361,24 +362,3 @@ class ClinicalNeed(Record):
     def statement(self) -> str:
         """The need in Biodesign's form."""
         return f"A way to {self.problem} in {self.population} in order to {self.outcome}"
-
-
-ENTITIES: dict[str, type[Record]] = {
-    cls.entity: cls
-    for cls in (Hub, Organization, Person, Program, Participation, Innovation, StageEvent, Deal, Tie, ClinicalNeed)
-}
-
-#: entity → {field: entity it refers to}; ``investor_ids`` holds a list of references. ``owner_id`` refers to
-#: the entity its ``owner_kind`` names.
-REFERENCES: dict[str, dict[str, str]] = {
-    "hub": {},
-    "organization": {"hub_id": "hub"},
-    "person": {"organization_id": "organization"},
-    "program": {"hub_id": "hub", "operator_id": "organization"},
-    "participation": {"program_id": "program", "organization_id": "organization"},
-    "innovation": {"organization_id": "organization"},
-    "stage_event": {"innovation_id": "innovation"},
-    "deal": {"recipient_id": "organization", "hub_id": "hub", "investor_ids": "organization"},
-    "tie": {"source_id": "organization", "target_id": "organization"},
-    "clinical_need": {"hub_id": "hub", "raised_by_id": "organization"},
-}

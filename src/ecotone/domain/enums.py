@@ -21,6 +21,9 @@ __all__ = [
     "helix_of",
     "CORE_ROLES",
     "STAGE_NEEDS",
+    "Criterion",
+    "Verdict",
+    "KpiDirection",
 ]
 
 
@@ -250,3 +253,27 @@ class SizeClass(Vocabulary):
     small = "small"
     medium = "medium"
     large = "large"
+
+
+class Criterion(Vocabulary):
+    """The four questions the seeds ask of every partnership."""
+
+    strategic_alignment = "strategic_alignment"
+    complementary_capabilities = "complementary_capabilities"
+    cultural_fit = "cultural_fit"
+    impact_measurement = "impact_measurement"
+
+
+class Verdict(Vocabulary):
+    """What a scorecard advises."""
+
+    pursue = "pursue"
+    pursue_with_conditions = "pursue_with_conditions"
+    decline = "decline"
+
+
+class KpiDirection(Vocabulary):
+    """Whether a key performance indicator improves by going up (patients reached) or down (time to market)."""
+
+    increase = "increase"
+    decrease = "decrease"

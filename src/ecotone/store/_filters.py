@@ -28,6 +28,12 @@ FILTERS: dict[str, set[str]] = {
     "deal": {"hub", "organization", "since", "until"},
     "tie": {"hub", "organization", "kind", "since", "until"},
     "clinical_need": {"hub", "search"},
+    "partnership": {"search", "since", "until"},
+    "assessment": {"since", "until"},
+    "rating": set(),
+    "kpi": {"search"},
+    "kpi_actual": {"since", "until"},
+    "introduction": {"organization", "since", "until"},
 }
 
 
@@ -56,6 +62,8 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             org_id = atlas.organization_id(value)
             if entity == "tie":
                 out.append(sa.or_(table.c.source_id == org_id, table.c.target_id == org_id))
+            elif entity == "introduction":
+                out.append(sa.or_(table.c.organization_id == org_id, table.c.partner_id == org_id))
             elif entity == "deal":
                 out.append(table.c.recipient_id == org_id)
             elif entity == "program":
@@ -102,4 +110,5 @@ def _window(entity: str, table: sa.Table, name: str, when: dt.date) -> sa.Column
         if name == "since":
             return sa.or_(table.c.end_date.is_(None), table.c.end_date >= when)
         return sa.or_(table.c.start_date.is_(None), table.c.start_date <= when)
-    return (table.c.date >= when) if name == "since" else (table.c.date <= when)
+    column = table.c.introduced_on if entity == "introduction" else table.c.date
+    return (column >= when) if name == "since" else (column <= when)

@@ -51,9 +51,17 @@ class Page(Generic[T]):
     offset: int
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
 def record_to_row(record: Record) -> dict[str, Any]:
     """The table row of a record: enums as their values, helix derived for organisations."""
-    row = {k: v.value if isinstance(v, enum.Enum) else v for k, v in record.__dict__.items()}
+    row = {k: _plain(v) for k, v in record.__dict__.items()}
     if row.get("id") is None:
         row.pop("id", None)
     if isinstance(record, Organization):

@@ -33,6 +33,12 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "deal": ("recipient_id", "hub_id", "date", "round_type", "amount"),
     "tie": ("source_id", "target_id", "kind"),
     "clinical_need": ("problem", "population", "outcome"),
+    "partnership": ("name",),
+    "assessment": ("partnership_id", "evaluator", "date"),
+    "rating": ("assessment_id", "question"),
+    "kpi": ("partnership_id", "name"),
+    "kpi_actual": ("kpi_id", "date"),
+    "introduction": ("organization_id", "partner_id", "introduced_on"),
 }
 
 

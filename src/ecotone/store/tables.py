@@ -161,6 +161,73 @@ clinical_needs = sa.Table(
     sa.Column("raised_by_id", sa.Integer, _fk("organizations")),
 )
 
+partnerships = sa.Table(
+    "partnerships", metadata, *_record_columns(),
+    sa.Column("name", sa.String(300), nullable=False, index=True),
+    sa.Column("organization_ids", sa.JSON, nullable=False),
+    sa.Column("purpose", sa.Text),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("weights", sa.JSON, nullable=False),
+)
+
+assessments = sa.Table(
+    "assessments", metadata, *_record_columns(),
+    sa.Column("partnership_id", sa.Integer, _fk("partnerships", "CASCADE"), nullable=False, index=True),
+    sa.Column("evaluator", sa.String(300), nullable=False),
+    sa.Column("evaluator_organization_id", sa.Integer, _fk("organizations")),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.UniqueConstraint("partnership_id", "evaluator", "date"),
+)
+
+ratings = sa.Table(
+    "ratings", metadata, *_record_columns(),
+    sa.Column("assessment_id", sa.Integer, _fk("assessments", "CASCADE"), nullable=False, index=True),
+    sa.Column("question", sa.String(10), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("evidence", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.UniqueConstraint("assessment_id", "question"),
+)
+
+kpis = sa.Table(
+    "kpis", metadata, *_record_columns(),
+    sa.Column("partnership_id", sa.Integer, _fk("partnerships", "CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("unit", sa.Text),
+    sa.Column("baseline", sa.Float),
+    sa.Column("target", sa.Float, nullable=False),
+    sa.Column("direction", sa.String(10), nullable=False),
+    sa.Column("due_date", sa.Date),
+    sa.UniqueConstraint("partnership_id", "name"),
+)
+
+kpi_actuals = sa.Table(
+    "kpi_actuals", metadata, *_record_columns(),
+    sa.Column("kpi_id", sa.Integer, _fk("kpis", "CASCADE"), nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("kpi_id", "date"),
+)
+
+introductions = sa.Table(
+    "introductions", metadata, *_record_columns(),
+    sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("partner_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("facilitator_id", sa.Integer, _fk("organizations")),
+    sa.Column("event", sa.Text),
+    sa.Column("introduced_on", sa.Date, nullable=False),
+    sa.Column("met_on", sa.Date),
+    sa.Column("pilot_on", sa.Date),
+    sa.Column("partnered_on", sa.Date),
+    sa.Column("partnership_id", sa.Integer, _fk("partnerships")),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("organization_id", "partner_id", "introduced_on"),
+)
+
 #: entity name (``Record.entity``) → table, in an order where every table follows those it refers to.
 TABLES: dict[str, sa.Table] = {
     "hub": hubs,
@@ -173,4 +240,10 @@ TABLES: dict[str, sa.Table] = {
     "deal": deals,
     "tie": ties,
     "clinical_need": clinical_needs,
+    "partnership": partnerships,
+    "assessment": assessments,
+    "rating": ratings,
+    "kpi": kpis,
+    "kpi_actual": kpi_actuals,
+    "introduction": introductions,
 }
