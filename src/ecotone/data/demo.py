@@ -193,7 +193,15 @@ _AREAS = ["cardiology", "neurology", "dermatology", "oncology", "pulmonology", "
 _CATEGORIES = ["medical device", "digital therapeutic", "diagnostic", "AI software", "telemedicine", "biotech"]
 _PATHWAYS = {"ES": "CE (MDR)", "PL": "CE (MDR)", "DE": "DiGA fast track", "SE": "CE (MDR)", "FI": "CE (MDR)",
              "UK": "UKCA", "US": "FDA 510(k)", "SG": "HSA Class B", "IL": "AMAR"}
-_SPECIALTIES = ["cardiologist", "neurologist", "oncologist", "endocrinologist", "surgeon", "nurse lead", "radiologist"]
+#: clinical specialty → the clinical area it works in
+_SPECIALTIES = {"cardiologist": "cardiology", "neurologist": "neurology", "oncologist": "oncology",
+                "endocrinologist": "diabetes", "orthopaedic surgeon": "orthopaedics", "geriatrician": "geriatrics",
+                "radiologist": "radiology"}
+#: Where a seed names a hub's clinical strength, its university hospital has a clinician in it: Barcelona's
+#: cardiology (GlyCardial, the Catalan Cardiovascular Science Institute) and Madrid's (Medlumics' Ablaview).
+_LEADING_AREA = {"Barcelona Health Hub": "cardiology", "Madrid Health Hub": "cardiology"}
+#: The seed's case (connecting): a Polish medtech startup whose device is refined with Spanish clinicians.
+_POLISH_MEDTECH = "Medical Innovation Institute"
 _FIRST = ["Ana", "Marek", "Laura", "Piotr", "Sofia", "James", "Mei", "Lukas", "Elin", "Aino", "Noa", "Carlos", "Zofia"]
 _LAST = ["Garcia", "Nowak", "Smith", "Tan", "Muller", "Lindqvist", "Virtanen", "Cohen", "Lopez", "Kowalski", "Brown"]
 
@@ -279,16 +287,23 @@ def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dic
         while f"{place} {name}" in org:
             name = f"{rng.choice(_ROOTS)}{rng.choice(_TAILS).lower()}"
         stage = stages[n % len(stages)]
+        medtech = h.name == _POLISH_MEDTECH and stage is Stage.clinical_validation
+        if medtech:
+            area = "cardiology"
         sid = add(name, "startup", focus_areas=[area], stage=None if stage is Stage.stopped else stage,
                   founded=rng.randint(2015, 2023), needs=_needs(stage), offers=[rng.choice(_CATEGORIES)],
                   size="micro")
-        _innovation(b, rng, sid, f"{name} {rng.choice(['One', 'Pro', 'Care', 'Scan', 'Go'])}", area, stage, h.country)
+        _innovation(b, rng, sid, f"{name} {rng.choice(['One', 'Pro', 'Care', 'Scan', 'Go'])}", area, stage, h.country,
+                    "medical device" if medtech else None)
     hospitals = members["hospital"]
-    for hid in hospitals:
-        for _ in range(2):
+    for n, hid in enumerate(hospitals):
+        for k in range(2):
+            specialty = rng.choice(sorted(_SPECIALTIES))
+            if n == k == 0 and h.name in _LEADING_AREA:
+                specialty = next(s for s, a in _SPECIALTIES.items() if a == _LEADING_AREA[h.name])
             b.add(Person(source=ILLUSTRATIVE, name=f"Dr. {rng.choice(_FIRST)} {rng.choice(_LAST)}",
-                         organization_id=hid, role="clinician", specialty=rng.choice(_SPECIALTIES),
-                         expertise=[rng.choice(_AREAS)]))
+                         organization_id=hid, role="clinician", specialty=specialty,
+                         expertise=[_SPECIALTIES[specialty]]))
     operator = next((org[n] for n, k, hn, *_ in NAMED if hn == h.name and k == "hub_operator"), None)
     for sid in members["startup"]:
         ties = [(members["incubator"][0], sid, "mentorship"), (rng.choice(hospitals), sid, "clinical_pilot")]
@@ -324,8 +339,10 @@ def _needs(stage: Stage) -> list[str]:
     }[stage]
 
 
-def _innovation(b: Batch, rng: random.Random, org_id: int, name: str, area: str, stage: Stage, country: str) -> None:
-    iid = b.add(Innovation(source=ILLUSTRATIVE, name=name, organization_id=org_id, category=rng.choice(_CATEGORIES),
+def _innovation(b: Batch, rng: random.Random, org_id: int, name: str, area: str, stage: Stage, country: str,
+                category: str | None = None) -> None:
+    drawn = rng.choice(_CATEGORIES)
+    iid = b.add(Innovation(source=ILLUSTRATIVE, name=name, organization_id=org_id, category=category or drawn,
                            clinical_area=area, regulatory_pathway=_PATHWAYS.get(country), stage=stage))
     day = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
     path = Stage.pipeline()

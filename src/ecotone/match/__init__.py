@@ -1,0 +1,1 @@
+"""Partnering: scorecards and indicators, recommendations, batch matching, event scheduling, introductions."""

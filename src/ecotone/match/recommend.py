@@ -1,0 +1,420 @@
+"""Partner recommendations: who an organisation or an innovation should meet next, scored on the scorecard's four
+criteria plus network proximity, each recommendation explained in a sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..analysis.snapshot import Snapshot
+from ..domain import STAGE_NEEDS, Stage, StakeholderType, TieKind
+from .text import Tfidf, tokens
+
+__all__ = ["Seeker", "Recommender", "PARTS", "WEIGHTS", "partners_for", "LANGUAGE", "REGION"]
+
+#: The parts of a recommendation's score: the scorecard's four criteria, then network proximity.
+PARTS = ("alignment", "complementarity", "cultural_fit", "impact", "proximity")
+#: Default weights of the parts.
+WEIGHTS = {"alignment": 0.25, "complementarity": 0.30, "cultural_fit": 0.15, "impact": 0.15, "proximity": 0.15}
+CLINICIAN = "clinician"
+
+#: Official language and world region of the countries hubs are in (ISO 3166 alpha-2; UK as the atlas writes it).
+LANGUAGE = {"ES": "es", "PL": "pl", "UK": "en", "GB": "en", "IE": "en", "US": "en", "CA": "en", "SG": "en",
+            "AU": "en", "DE": "de", "AT": "de", "CH": "de", "FR": "fr", "BE": "fr", "LU": "fr", "IT": "it",
+            "NL": "nl", "SE": "sv", "FI": "fi", "DK": "da", "NO": "no", "PT": "pt", "IL": "he", "CZ": "cs",
+            "EE": "et", "GR": "el", "HU": "hu", "RO": "ro", "JP": "ja", "KR": "ko", "CN": "zh"}
+REGION = {**{c: "Europe" for c in ("ES", "PL", "UK", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "LU", "IT", "NL",
+                                   "SE", "FI", "DK", "NO", "PT", "CZ", "EE", "GR", "HU", "RO")},
+          "US": "North America", "CA": "North America", "SG": "Asia", "JP": "Asia", "KR": "Asia", "CN": "Asia",
+          "IL": "Middle East", "AU": "Oceania"}
+
+#: The ties that make a partner's track record in its role.
+_TRACK_KINDS: dict[str, tuple[str, ...]] = {
+    "hospital": ("clinical_pilot", "clinical_validation"), "clinic": ("clinical_pilot", "clinical_validation"),
+    CLINICIAN: ("clinical_pilot", "clinical_validation"), "regulator": ("regulatory_advice",),
+    "notified_body": ("regulatory_advice",), "investor": ("investment",),
+    "incubator": ("mentorship",), "accelerator": ("mentorship",), "university": ("co_development", "mentorship"),
+    "corporate": ("partnership", "supply", "co_development"), "hub_operator": ("membership", "partnership"),
+}
+#: Words a stage's needs bring to the need/offer comparison even when an actor lists none.
+_STAGE_WORDS = {Stage.idea: "mentorship clinical insight", Stage.prototype: "clinical validation seed funding",
+                Stage.clinical_validation: "clinical validation clinical pilots hospital partners",
+                Stage.regulatory_approval: "regulatory advice certification",
+                Stage.market_launch: "distribution funding market access",
+                Stage.scale: "funding investors international markets",
+                Stage.cross_border: "foreign clinical sites market access"}
+
+
+def partners_for(stage: Stage | str) -> tuple[str, ...]:
+    """The partner types an innovation at ``stage`` needs, most needed first (clinicians with the hospitals).
+
+    >>> partners_for("clinical validation")
+    ('clinician', 'hospital', 'clinic')
+    >>> partners_for("regulatory_approval")
+    ('regulator', 'notified_body')
+    """
+    stage = Stage(stage)
+    if stage is Stage.stopped:
+        raise ValueError("a stopped innovation needs no partners; give the stage it should restart at")
+    out: list[str] = []
+    for t in STAGE_NEEDS[stage]:
+        if t in (StakeholderType.hospital, StakeholderType.clinic) and CLINICIAN not in out:
+            out.append(CLINICIAN)
+        out.append(t.value)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Seeker:
+    """Who looks for partners: an organisation (its position in the snapshot) at a stage, with what it brings —
+    for an innovation, its description, category and clinical area."""
+
+    position: int
+    stage: Stage
+    label: str
+    text: str = ""
+    areas: tuple[str, ...] = ()
+
+
+def _lower(values) -> list[str]:
+    return [str(v).strip().lower() for v in values or [] if str(v).strip()]
+
+
+class Recommender:
+    """Rank partners for seekers among an atlas's organisations and clinicians.
+
+    Each candidate of a type the seeker's stage needs (:func:`partners_for`) and not yet tied to it is scored on
+    five parts in [0, 1]:
+
+    - **alignment**: half the cosine of TF-IDF vectors of what both are about (descriptions, focus and clinical
+      areas), half the share of the seeker's areas the candidate works in;
+    - **complementarity**: 0.4 × how high its type stands in the stage's needs, 0.4 × the cosine of the seeker's
+      needs with the candidate's offers, 0.2 × the other way round;
+    - **cultural fit**: half the candidate's openness (mean of: share of its ties that cross hubs, any data-sharing
+      tie, programmes joined — two count fully), a quarter each for a shared language and a shared world region;
+    - **impact**: its track record in the role, 1 − e^(−k/3) for k ties of the role's kinds (clinical pilots and
+      validations for hospitals and clinicians, investments for investors…);
+    - **proximity**: 0.6 × (1 − 2^(−s)) for s shared partners, 0.4 × how tied their hubs are (1 within one hub,
+      else the ties between the two hubs over those to the seeker's best-tied other hub).
+
+    The score is the weighted mean of the parts times the cross-border factor 1 ± (``cross_border`` − 0.5) / 2
+    (plus for a candidate in another hub, minus within the seeker's): 0.5 is neutral, 1 favours other hubs.
+
+    Examples
+    --------
+    >>> nodes = pd.DataFrame({"id": [1, 2, 3, 4], "name": ["Kardio", "Clínic", "Sant Pau", "Ysios"],
+    ...     "type": ["startup", "hospital", "hospital", "investor"], "hub": ["Warsaw", "BCN", "BCN", "BCN"],
+    ...     "country": ["PL", "ES", "ES", "ES"], "focus_areas": [["cardiology"], ["cardiology"], ["oncology"], []],
+    ...     "offers": [[], ["clinical validation"], ["clinical validation"], ["funding"]],
+    ...     "needs": [["clinical validation"], [], [], []]})
+    >>> snap = Snapshot.from_frames(nodes, pd.DataFrame({"source": [3], "target": [1]}))
+    >>> rec = Recommender(top=2).fit(snap)
+    >>> out = rec.recommend([Seeker(0, Stage.clinical_validation, "Kardio")])
+    >>> out["partner"].tolist()
+    ['Clínic', 'Sant Pau']
+    """
+
+    def __init__(self, *, top: int = 10, cross_border: float = 0.5, weights: dict[str, float] | None = None,
+                 chunk: int = 512, explain: bool = True) -> None:
+        if top < 1:
+            raise ValueError("top must be at least 1")
+        if not 0 <= cross_border <= 1:
+            raise ValueError(f"cross_border must lie between 0 (stay home) and 1 (go abroad), not {cross_border}")
+        weights = {**WEIGHTS, **(weights or {})}
+        unknown = set(weights) - set(PARTS)
+        if unknown:
+            raise ValueError(f"no score part named {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+        if any(w < 0 for w in weights.values()) or not sum(weights.values()) > 0:
+            raise ValueError("weights must be ≥ 0 and not all 0")
+        self.top, self.cross_border, self.chunk, self.explain = top, cross_border, chunk, explain
+        self.weights = np.array([weights[p] for p in PARTS]) / sum(weights.values())
+
+    # -- fit: everything that does not depend on the seeker --------------------------------------------------
+    def fit(self, snapshot: Snapshot, *, about: Sequence[str] | None = None,
+            areas: Sequence[Sequence[str]] | None = None, people: pd.DataFrame | None = None) -> Recommender:
+        """Learn the candidates from a snapshot.
+
+        Parameters
+        ----------
+        about : one text per node (description, innovations…); default the focus areas.
+        areas : focus and clinical areas per node; default the nodes' ``focus_areas``.
+        people : clinicians, with ``id``, ``name``, ``organization`` (node position), ``specialty``, ``expertise``.
+        """
+        nodes = snapshot.nodes
+        n = len(nodes)
+        org_areas = [_lower(a) for a in (areas if areas is not None else nodes["focus_areas"])]
+        org_about = list(about) if about is not None else [" ".join(a) for a in org_areas]
+        people = people if people is not None else pd.DataFrame(columns=["id", "name", "organization",
+                                                                          "specialty", "expertise"])
+        people = people[people["organization"].notna()].reset_index(drop=True)
+        p_org = people["organization"].to_numpy(np.int64)
+        p_areas = [_lower(e) for e in people["expertise"]]
+        for a, o in zip(p_areas, p_org):  # a hospital works in the areas its clinicians do
+            org_areas[o] = sorted(set(org_areas[o]) | set(a))
+        self.snapshot = snapshot
+        self.kind = np.array(["organization"] * n + ["person"] * len(people), dtype=object)
+        self.ids = np.concatenate([nodes["id"].to_numpy(np.int64), people["id"].to_numpy(np.int64)])
+        self.names = np.concatenate([nodes["name"].astype(str).to_numpy(object),
+                                     people["name"].astype(str).to_numpy(object)])
+        self.org = np.concatenate([np.arange(n), p_org]).astype(np.int64)
+        self.types = np.concatenate([nodes["type"].astype(str).to_numpy(object),
+                                     np.full(len(people), CLINICIAN, dtype=object)])
+        self.areas = org_areas + [sorted(set(a) | set(org_areas[o])) for a, o in zip(p_areas, p_org)]
+        person_about = [" ".join([str(s or ""), *a, org_about[o]]) for s, a, o in
+                        zip(people["specialty"], p_areas, p_org)]
+        self.about_docs = org_about + person_about
+        self.offers_docs = [" ".join(o) for o in nodes["offers"]] + [
+            " ".join(["clinical expertise", str(s or ""), " ".join(nodes["offers"].iloc[o])])
+            for s, o in zip(people["specialty"], p_org)]
+        self.offers = [list(o) for o in nodes["offers"]] + [list(nodes["offers"].iloc[o]) for o in p_org]
+        self.needs_docs = [" ".join(o) for o in nodes["needs"]] + [" ".join(nodes["needs"].iloc[o]) for o in p_org]
+        self.tfidf = Tfidf().fit(self.about_docs + self.offers_docs + self.needs_docs)
+        self.about_x = self.tfidf.transform(self.about_docs)
+        self.offers_x = self.tfidf.transform(self.offers_docs)
+        self.needs_x = self.tfidf.transform(self.needs_docs)
+        self.area_index = {a: i for i, a in enumerate(sorted({a for row in self.areas for a in row}))}
+        self.areas_x = self._indicator(self.areas)
+
+        self.adjacency = snapshot.adjacency()
+        self.adjacency.data[:] = 1.0
+        labels, member = snapshot.hub_membership()
+        self.hub_names = list(labels)
+        hub_code = np.asarray(member.argmax(axis=1)).ravel() if member.shape[1] else np.zeros(n, np.int64)
+        hub_code[np.asarray(member.sum(axis=1)).ravel() == 0] = len(labels)  # no hub: its own code
+        self.hub = hub_code[self.org]
+        between = (member.T @ self.adjacency @ member).toarray() if len(labels) else np.zeros((0, 0))
+        self.hub_ties = np.zeros((len(labels) + 1, len(labels) + 1))
+        self.hub_ties[:len(labels), :len(labels)] = between
+        self.hub_link = self._hub_link(self.hub_ties)
+        country = nodes["country"].astype(object).where(nodes["country"].notna(), "").astype(str).to_numpy()
+        self.country = country[self.org]
+        self.language = self._codes([LANGUAGE.get(c, "") for c in self.country])
+        self.region = self._codes([REGION.get(c, "") for c in self.country])
+        self.openness = self._openness(snapshot, hub_code)[self.org]
+        self.track, self.track_count = self._track(snapshot)
+        return self
+
+    def _indicator(self, rows: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        cols = [[self.area_index[a] for a in set(r) if a in self.area_index] for r in rows]
+        indptr = np.cumsum([0] + [len(c) for c in cols])
+        data = np.ones(indptr[-1])
+        return sp.csr_matrix((data, np.asarray([i for c in cols for i in c], dtype=np.int64), indptr),
+                             shape=(len(rows), len(self.area_index)))
+
+    @staticmethod
+    def _codes(values: list[str]) -> np.ndarray:
+        codes, _ = pd.factorize(pd.Series(values, dtype=object))
+        codes = codes.astype(np.int64)
+        codes[np.asarray(values, dtype=object) == ""] = -1  # unknown never matches
+        return codes
+
+    @staticmethod
+    def _hub_link(ties: np.ndarray) -> np.ndarray:
+        off = ties.copy()
+        np.fill_diagonal(off, 0)
+        best = off.max(axis=1, keepdims=True)
+        link = np.divide(off, best, out=np.zeros_like(off), where=best > 0)
+        np.fill_diagonal(link, 1.0)
+        link[-1, :] = link[:, -1] = 0.0  # actors without a hub share none
+        return link
+
+    def _openness(self, snapshot: Snapshot, hub_code: np.ndarray) -> np.ndarray:
+        n = len(snapshot.nodes)
+        ties = snapshot.ties
+        s, t = ties["source"].to_numpy(np.int64), ties["target"].to_numpy(np.int64)
+        degree = np.bincount(np.concatenate([s, t]), minlength=n).astype(float)
+        cross = hub_code[s] != hub_code[t]
+        crossing = np.bincount(np.concatenate([s[cross], t[cross]]), minlength=n)
+        sharing = ties["kind"].to_numpy(object) == TieKind.data_sharing.value
+        shares = np.bincount(np.concatenate([s[sharing], t[sharing]]), minlength=n) > 0
+        programmes = np.minimum(snapshot.nodes["programmes"].to_numpy(float) / 2, 1.0)
+        cross_share = np.divide(crossing, degree, out=np.zeros(n), where=degree > 0)
+        return (cross_share + shares + programmes) / 3
+
+    def _track(self, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+        n = len(snapshot.nodes)
+        ties = snapshot.ties
+        ends = np.concatenate([ties["source"].to_numpy(np.int64), ties["target"].to_numpy(np.int64)])
+        kinds = np.concatenate([ties["kind"].to_numpy(object)] * 2)
+        per_kind = {k: np.bincount(ends[kinds == k], minlength=n) for k in set(kinds)}
+        count = np.zeros(len(self.types))
+        for role, role_kinds in _TRACK_KINDS.items():
+            mine = self.types == role
+            total = sum((per_kind.get(k, np.zeros(n)) for k in role_kinds), np.zeros(n))
+            count[mine] = total[self.org[mine]]
+        return 1 - np.exp(-count / 3), count
+
+    # -- recommend ------------------------------------------------------------------------------------------------
+    def _seeker_rows(self, seekers: Sequence[Seeker]) -> dict[str, sp.csr_matrix | list]:
+        about = [f"{self.about_docs[s.position]} {s.text}" for s in seekers]
+        needs = [f"{self.needs_docs[s.position]} {_STAGE_WORDS[s.stage]}" for s in seekers]
+        areas = [sorted(set(self.areas[s.position]) | set(_lower(s.areas))) for s in seekers]
+        return {"about": self.tfidf.transform(about), "needs": self.tfidf.transform(needs),
+                "offers": self.offers_x[[s.position for s in seekers]], "areas": self._indicator(areas),
+                "n_areas": np.array([len(a) for a in areas], dtype=float), "area_lists": areas}
+
+    def candidates(self, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates for a stage (indices into the candidate table) and their type fit."""
+        wanted = partners_for(stage)
+        fit = {t: max(1.0 - 0.2 * i, 0.4) for i, t in enumerate(wanted)}
+        idx = np.flatnonzero(np.isin(self.types, list(wanted)))
+        return idx, np.array([fit[t] for t in self.types[idx]])
+
+    def parts(self, seekers: Sequence[Seeker], idx: np.ndarray, type_fit: np.ndarray,
+              rows: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The five parts (seekers × candidates × 5) and which pairs are excluded (already tied, or oneself)."""
+        rows = rows or self._seeker_rows(seekers)
+        pos = np.array([s.position for s in seekers], dtype=np.int64)
+        org = self.org[idx]
+        cos_about = (rows["about"] @ self.about_x[idx].T).toarray()
+        shared_areas = (rows["areas"] @ self.areas_x[idx].T).toarray()
+        area_share = shared_areas / np.maximum(rows["n_areas"], 1)[:, None]
+        alignment = 0.5 * cos_about + 0.5 * area_share
+        cos_need = (rows["needs"] @ self.offers_x[idx].T).toarray()
+        cos_back = (rows["offers"] @ self.needs_x[idx].T).toarray()
+        complementarity = 0.4 * type_fit[None, :] + 0.4 * cos_need + 0.2 * cos_back
+        lang_s, region_s = self.language[pos], self.region[pos]
+        same_lang = (lang_s[:, None] == self.language[idx][None, :]) & (lang_s[:, None] >= 0)
+        same_region = (region_s[:, None] == self.region[idx][None, :]) & (region_s[:, None] >= 0)
+        cultural = 0.5 * self.openness[idx][None, :] + 0.25 * same_lang + 0.25 * same_region
+        impact = np.broadcast_to(self.track[idx][None, :], cos_about.shape)
+        a_s = self.adjacency[pos]
+        shared = (a_s @ self.adjacency[:, org]).toarray()
+        proximity = 0.6 * (1 - np.power(0.5, shared)) + 0.4 * self.hub_link[self.hub[pos]][:, self.hub[idx]]
+        excluded = (a_s[:, org].toarray() > 0) | (org[None, :] == pos[:, None])
+        return np.stack([alignment, complementarity, cultural, impact, proximity], axis=-1), excluded
+
+    def _factor(self, seeker_hub: np.ndarray, cand_hub: np.ndarray) -> np.ndarray:
+        other = seeker_hub[:, None] != cand_hub[None, :]
+        return 1 + (self.cross_border - 0.5) * 0.5 * np.where(other, 1.0, -1.0)
+
+    def recommend(self, seekers: Sequence[Seeker], progress: Callable[[str, int, int], None] | None = None
+                  ) -> pd.DataFrame:
+        """The ``top`` partners of each seeker, best first, with the parts of their score and an explanation."""
+        out: list[pd.DataFrame] = []
+        done = 0
+        by_stage: dict[Stage, list[Seeker]] = {}
+        for s in seekers:
+            by_stage.setdefault(Stage(s.stage), []).append(s)
+        for stage, group in by_stage.items():
+            idx, type_fit = self.candidates(stage)
+            for start in range(0, len(group), self.chunk):
+                block = group[start:start + self.chunk]
+                if len(idx):
+                    out.append(self._rank(block, idx, type_fit))
+                done += len(block)
+                if progress:
+                    progress("recommendations", done, len(seekers))
+        columns = ["seeker", "rank", "partner", "partner_kind", "partner_id", "type", "hub", "country", "score",
+                   *PARTS, "explanation"]
+        if not out:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(out, ignore_index=True)[columns]
+
+    def _rank(self, block: Sequence[Seeker], idx: np.ndarray, type_fit: np.ndarray) -> pd.DataFrame:
+        rows = self._seeker_rows(block)
+        parts, excluded = self.parts(block, idx, type_fit, rows)
+        pos = np.array([s.position for s in block], dtype=np.int64)
+        factor = self._factor(self.hub[pos], self.hub[idx])
+        score = (parts @ self.weights) * factor
+        score[excluded] = -np.inf
+        k = min(self.top, len(idx))
+        best = np.argpartition(-score, k - 1, axis=1)[:, :k] if k < len(idx) else np.tile(np.arange(len(idx)), (len(block), 1))
+        order = np.take_along_axis(best, np.argsort(-np.take_along_axis(score, best, 1), axis=1, kind="stable"), 1)
+        records = []
+        for r, seeker in enumerate(block):
+            rank = 0
+            for j in order[r]:
+                if not np.isfinite(score[r, j]):
+                    continue
+                rank += 1
+                c = idx[j]
+                record = {"seeker": seeker.label, "rank": rank, "partner": self.names[c],
+                          "partner_kind": self.kind[c], "partner_id": int(self.ids[c]), "type": self.types[c],
+                          "hub": self._hub_name(self.hub[c]), "country": self.country[c] or None,
+                          "score": float(score[r, j]), **dict(zip(PARTS, parts[r, j].tolist()))}
+                record["explanation"] = (self.explanation(seeker, c, parts[r, j], rows["area_lists"][r])
+                                         if self.explain else None)
+                records.append(record)
+        return pd.DataFrame.from_records(records)
+
+    def _hub_name(self, code: int) -> str | None:
+        return self.hub_names[code] if code < len(self.hub_names) else None
+
+    # -- one pair at a time ---------------------------------------------------------------------------------------
+    def pair_score(self, seeker: Seeker, c: int) -> tuple[float, dict[str, float]] | None:
+        """The score and parts of one candidate for one seeker, computed pair by pair in plain Python (the
+        definition :meth:`recommend` vectorises; ``None`` when the pair is excluded or the type not needed)."""
+        wanted = partners_for(seeker.stage)
+        me, other = self.org[seeker.position], self.org[c]
+        mine = set(self.adjacency[me].indices)
+        if self.types[c] not in wanted or other == me or other in mine:
+            return None
+        type_fit = max(1.0 - 0.2 * wanted.index(self.types[c]), 0.4)
+
+        def cosine(a: sp.csr_matrix, b: sp.csr_matrix) -> float:
+            left = dict(zip(a.indices.tolist(), a.data.tolist()))
+            return sum(left.get(i, 0.0) * v for i, v in zip(b.indices.tolist(), b.data.tolist()))
+
+        tf = self.tfidf
+        about = tf.transform([f"{self.about_docs[seeker.position]} {seeker.text}"])
+        needs = tf.transform([f"{self.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"])
+        areas = set(self.areas[seeker.position]) | set(_lower(seeker.areas))
+        alignment = 0.5 * cosine(about, self.about_x[c]) + 0.5 * len(areas & set(self.areas[c])) / max(len(areas), 1)
+        complementarity = (0.4 * type_fit + 0.4 * cosine(needs, self.offers_x[c])
+                           + 0.2 * cosine(self.offers_x[seeker.position], self.needs_x[c]))
+        lang, region = self.language[seeker.position], self.region[seeker.position]
+        cultural = (0.5 * self.openness[c] + 0.25 * (lang >= 0 and lang == self.language[c])
+                    + 0.25 * (region >= 0 and region == self.region[c]))
+        shared = len(mine & set(self.adjacency[other].indices))
+        hub_s, hub_c = self.hub[seeker.position], self.hub[c]
+        proximity = 0.6 * (1 - 0.5 ** shared) + 0.4 * self.hub_link[hub_s, hub_c]
+        parts = dict(zip(PARTS, (alignment, complementarity, cultural, float(self.track[c]), proximity)))
+        factor = 1 + (self.cross_border - 0.5) * 0.5 * (1.0 if hub_s != hub_c else -1.0)
+        return float(sum(w * parts[p] for p, w in zip(PARTS, self.weights))) * factor, parts
+
+    # -- explanation ----------------------------------------------------------------------------------------------
+    def explanation(self, seeker: Seeker, c: int, parts: np.ndarray, seeker_areas: list[str]) -> str:
+        """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first."""
+        me = self.org[seeker.position]
+        hub_s, hub_c = self.hub[seeker.position], self.hub[c]
+        where = self._hub_name(hub_c) or self.country[c] or "no hub"
+        label = self.types[c].replace("_", " ")
+        reasons: dict[str, str] = {}
+        shared_areas = sorted(set(seeker_areas) & set(self.areas[c]))
+        if shared_areas:
+            reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
+        need_words = set(tokens(f"{self.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"))
+        matched = [o for o in self.offers[c] if need_words & set(tokens(o))]
+        stage = Stage(seeker.stage).value.replace("_", " ")
+        reasons["complementarity"] = (f"a {label} your {stage} stage needs"
+                                      + (f", offering {', '.join(matched[:3])}" if matched else ""))
+        if self.track_count[c]:
+            k = int(self.track_count[c])
+            reasons["impact"] = f"{k} {'tie' if k == 1 else 'ties'} of its role on record"
+        culture = []
+        if self.openness[c] >= 0.3:
+            culture.append("open to collaboration across hubs")
+        if self.language[c] >= 0 and self.language[c] == self.language[seeker.position]:
+            culture.append("shares your language")
+        elif self.region[c] >= 0 and self.region[c] == self.region[seeker.position]:
+            culture.append(f"in your region ({REGION[self.country[c]]})")
+        if culture:
+            reasons["cultural_fit"] = " and ".join(culture)
+        neighbours_me = set(self.adjacency[me].indices)
+        shared = len(neighbours_me & set(self.adjacency[self.org[c]].indices))
+        proximity = []
+        if shared:
+            proximity.append(f"{shared} shared {'partner' if shared == 1 else 'partners'}")
+        if hub_s != hub_c and self.hub_ties[hub_s, hub_c] > 0:
+            ties = int(self.hub_ties[hub_s, hub_c])
+            proximity.append(f"your hubs are joined by {ties} {'tie' if ties == 1 else 'ties'}")
+        if proximity:
+            reasons["proximity"] = ", ".join(proximity)
+        ranked = sorted(reasons, key=lambda p: -parts[PARTS.index(p)] * self.weights[PARTS.index(p)])
+        border = "across borders" if hub_s != hub_c else "in your hub"
+        return f"{self.names[c]} ({label}, {where}, {border}): " + "; ".join(reasons[p] for p in ranked) + "."
