@@ -10,36 +10,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..analysis.snapshot import Snapshot
-from ..domain import STAGE_NEEDS, Stage, StakeholderType, TieKind
-from .text import Tfidf, tokens
+from ..domain import STAGE_NEEDS, Stage, StakeholderType
+from .profiles import CLINICIAN, REGION, Profiles, lower
+from .text import tokens
 
-__all__ = ["Seeker", "Recommender", "PARTS", "WEIGHTS", "partners_for", "LANGUAGE", "REGION"]
+__all__ = ["PARTS", "WEIGHTS", "Recommender", "Seeker", "partners_for"]
 
 #: The parts of a recommendation's score: the scorecard's four criteria, then network proximity.
 PARTS = ("alignment", "complementarity", "cultural_fit", "impact", "proximity")
 #: Default weights of the parts.
 WEIGHTS = {"alignment": 0.25, "complementarity": 0.30, "cultural_fit": 0.15, "impact": 0.15, "proximity": 0.15}
-CLINICIAN = "clinician"
-
-#: Official language and world region of the countries hubs are in (ISO 3166 alpha-2; UK as the atlas writes it).
-LANGUAGE = {"ES": "es", "PL": "pl", "UK": "en", "GB": "en", "IE": "en", "US": "en", "CA": "en", "SG": "en",
-            "AU": "en", "DE": "de", "AT": "de", "CH": "de", "FR": "fr", "BE": "fr", "LU": "fr", "IT": "it",
-            "NL": "nl", "SE": "sv", "FI": "fi", "DK": "da", "NO": "no", "PT": "pt", "IL": "he", "CZ": "cs",
-            "EE": "et", "GR": "el", "HU": "hu", "RO": "ro", "JP": "ja", "KR": "ko", "CN": "zh"}
-REGION = {**{c: "Europe" for c in ("ES", "PL", "UK", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "LU", "IT", "NL",
-                                   "SE", "FI", "DK", "NO", "PT", "CZ", "EE", "GR", "HU", "RO")},
-          "US": "North America", "CA": "North America", "SG": "Asia", "JP": "Asia", "KR": "Asia", "CN": "Asia",
-          "IL": "Middle East", "AU": "Oceania"}
-
-#: The ties that make a partner's track record in its role.
-_TRACK_KINDS: dict[str, tuple[str, ...]] = {
-    "hospital": ("clinical_pilot", "clinical_validation"), "clinic": ("clinical_pilot", "clinical_validation"),
-    CLINICIAN: ("clinical_pilot", "clinical_validation"), "regulator": ("regulatory_advice",),
-    "notified_body": ("regulatory_advice",), "investor": ("investment",),
-    "incubator": ("mentorship",), "accelerator": ("mentorship",), "university": ("co_development", "mentorship"),
-    "corporate": ("partnership", "supply", "co_development"), "hub_operator": ("membership", "partnership"),
-}
 #: Words a stage's needs bring to the need/offer comparison even when an actor lists none.
 _STAGE_WORDS = {Stage.idea: "mentorship clinical insight", Stage.prototype: "clinical validation seed funding",
                 Stage.clinical_validation: "clinical validation clinical pilots hospital partners",
@@ -80,10 +60,6 @@ class Seeker:
     areas: tuple[str, ...] = ()
 
 
-def _lower(values) -> list[str]:
-    return [str(v).strip().lower() for v in values or [] if str(v).strip()]
-
-
 class Recommender:
     """Rank partners for seekers among an atlas's organisations and clinicians.
 
@@ -111,8 +87,9 @@ class Recommender:
     ...     "country": ["PL", "ES", "ES", "ES"], "focus_areas": [["cardiology"], ["cardiology"], ["oncology"], []],
     ...     "offers": [[], ["clinical validation"], ["clinical validation"], ["funding"]],
     ...     "needs": [["clinical validation"], [], [], []]})
+    >>> from ecotone.analysis.snapshot import Snapshot
     >>> snap = Snapshot.from_frames(nodes, pd.DataFrame({"source": [3], "target": [1]}))
-    >>> rec = Recommender(top=2).fit(snap)
+    >>> rec = Recommender(top=2).fit(Profiles(snap))
     >>> out = rec.recommend([Seeker(0, Stage.clinical_validation, "Kardio")])
     >>> out["partner"].tolist()
     ['Clínic', 'Sant Pau']
@@ -134,157 +111,48 @@ class Recommender:
         self.weights = np.array([weights[p] for p in PARTS]) / sum(weights.values())
 
     # -- fit: everything that does not depend on the seeker --------------------------------------------------
-    def fit(self, snapshot: Snapshot, *, about: Sequence[str] | None = None,
-            areas: Sequence[Sequence[str]] | None = None, people: pd.DataFrame | None = None) -> Recommender:
-        """Learn the candidates from a snapshot.
-
-        Parameters
-        ----------
-        about : one text per node (description, innovations…); default the focus areas.
-        areas : focus and clinical areas per node; default the nodes' ``focus_areas``.
-        people : clinicians, with ``id``, ``name``, ``organization`` (node position), ``specialty``, ``expertise``.
-        """
-        nodes = snapshot.nodes
-        n = len(nodes)
-        org_areas = [_lower(a) for a in (areas if areas is not None else nodes["focus_areas"])]
-        org_about = list(about) if about is not None else [" ".join(a) for a in org_areas]
-        people = people if people is not None else pd.DataFrame(columns=["id", "name", "organization",
-                                                                          "specialty", "expertise"])
-        people = people[people["organization"].notna()].reset_index(drop=True)
-        p_org = people["organization"].to_numpy(np.int64)
-        p_areas = [_lower(e) for e in people["expertise"]]
-        for a, o in zip(p_areas, p_org):  # a hospital works in the areas its clinicians do
-            org_areas[o] = sorted(set(org_areas[o]) | set(a))
-        self.snapshot = snapshot
-        self.kind = np.array(["organization"] * n + ["person"] * len(people), dtype=object)
-        self.ids = np.concatenate([nodes["id"].to_numpy(np.int64), people["id"].to_numpy(np.int64)])
-        self.names = np.concatenate([nodes["name"].astype(str).to_numpy(object),
-                                     people["name"].astype(str).to_numpy(object)])
-        self.org = np.concatenate([np.arange(n), p_org]).astype(np.int64)
-        self.types = np.concatenate([nodes["type"].astype(str).to_numpy(object),
-                                     np.full(len(people), CLINICIAN, dtype=object)])
-        self.areas = org_areas + [sorted(set(a) | set(org_areas[o])) for a, o in zip(p_areas, p_org)]
-        person_about = [" ".join([str(s or ""), *a, org_about[o]]) for s, a, o in
-                        zip(people["specialty"], p_areas, p_org)]
-        self.about_docs = org_about + person_about
-        self.offers_docs = [" ".join(o) for o in nodes["offers"]] + [
-            " ".join(["clinical expertise", str(s or ""), " ".join(nodes["offers"].iloc[o])])
-            for s, o in zip(people["specialty"], p_org)]
-        self.offers = [list(o) for o in nodes["offers"]] + [list(nodes["offers"].iloc[o]) for o in p_org]
-        self.needs_docs = [" ".join(o) for o in nodes["needs"]] + [" ".join(nodes["needs"].iloc[o]) for o in p_org]
-        self.tfidf = Tfidf().fit(self.about_docs + self.offers_docs + self.needs_docs)
-        self.about_x = self.tfidf.transform(self.about_docs)
-        self.offers_x = self.tfidf.transform(self.offers_docs)
-        self.needs_x = self.tfidf.transform(self.needs_docs)
-        self.area_index = {a: i for i, a in enumerate(sorted({a for row in self.areas for a in row}))}
-        self.areas_x = self._indicator(self.areas)
-
-        self.adjacency = snapshot.adjacency()
-        self.adjacency.data[:] = 1.0
-        labels, member = snapshot.hub_membership()
-        self.hub_names = list(labels)
-        hub_code = np.asarray(member.argmax(axis=1)).ravel() if member.shape[1] else np.zeros(n, np.int64)
-        hub_code[np.asarray(member.sum(axis=1)).ravel() == 0] = len(labels)  # no hub: its own code
-        self.hub = hub_code[self.org]
-        between = (member.T @ self.adjacency @ member).toarray() if len(labels) else np.zeros((0, 0))
-        self.hub_ties = np.zeros((len(labels) + 1, len(labels) + 1))
-        self.hub_ties[:len(labels), :len(labels)] = between
-        self.hub_link = self._hub_link(self.hub_ties)
-        country = nodes["country"].astype(object).where(nodes["country"].notna(), "").astype(str).to_numpy()
-        self.country = country[self.org]
-        self.language = self._codes([LANGUAGE.get(c, "") for c in self.country])
-        self.region = self._codes([REGION.get(c, "") for c in self.country])
-        self.openness = self._openness(snapshot, hub_code)[self.org]
-        self.track, self.track_count = self._track(snapshot)
+    def fit(self, profiles: Profiles) -> Recommender:
+        """Take the candidates' profiles (built once per atlas; several recommenders can share them)."""
+        self.p = profiles
         return self
-
-    def _indicator(self, rows: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        cols = [[self.area_index[a] for a in set(r) if a in self.area_index] for r in rows]
-        indptr = np.cumsum([0] + [len(c) for c in cols])
-        data = np.ones(indptr[-1])
-        return sp.csr_matrix((data, np.asarray([i for c in cols for i in c], dtype=np.int64), indptr),
-                             shape=(len(rows), len(self.area_index)))
-
-    @staticmethod
-    def _codes(values: list[str]) -> np.ndarray:
-        codes, _ = pd.factorize(pd.Series(values, dtype=object))
-        codes = codes.astype(np.int64)
-        codes[np.asarray(values, dtype=object) == ""] = -1  # unknown never matches
-        return codes
-
-    @staticmethod
-    def _hub_link(ties: np.ndarray) -> np.ndarray:
-        off = ties.copy()
-        np.fill_diagonal(off, 0)
-        best = off.max(axis=1, keepdims=True)
-        link = np.divide(off, best, out=np.zeros_like(off), where=best > 0)
-        np.fill_diagonal(link, 1.0)
-        link[-1, :] = link[:, -1] = 0.0  # actors without a hub share none
-        return link
-
-    def _openness(self, snapshot: Snapshot, hub_code: np.ndarray) -> np.ndarray:
-        n = len(snapshot.nodes)
-        ties = snapshot.ties
-        s, t = ties["source"].to_numpy(np.int64), ties["target"].to_numpy(np.int64)
-        degree = np.bincount(np.concatenate([s, t]), minlength=n).astype(float)
-        cross = hub_code[s] != hub_code[t]
-        crossing = np.bincount(np.concatenate([s[cross], t[cross]]), minlength=n)
-        sharing = ties["kind"].to_numpy(object) == TieKind.data_sharing.value
-        shares = np.bincount(np.concatenate([s[sharing], t[sharing]]), minlength=n) > 0
-        programmes = np.minimum(snapshot.nodes["programmes"].to_numpy(float) / 2, 1.0)
-        cross_share = np.divide(crossing, degree, out=np.zeros(n), where=degree > 0)
-        return (cross_share + shares + programmes) / 3
-
-    def _track(self, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
-        n = len(snapshot.nodes)
-        ties = snapshot.ties
-        ends = np.concatenate([ties["source"].to_numpy(np.int64), ties["target"].to_numpy(np.int64)])
-        kinds = np.concatenate([ties["kind"].to_numpy(object)] * 2)
-        per_kind = {k: np.bincount(ends[kinds == k], minlength=n) for k in set(kinds)}
-        count = np.zeros(len(self.types))
-        for role, role_kinds in _TRACK_KINDS.items():
-            mine = self.types == role
-            total = sum((per_kind.get(k, np.zeros(n)) for k in role_kinds), np.zeros(n))
-            count[mine] = total[self.org[mine]]
-        return 1 - np.exp(-count / 3), count
 
     # -- recommend ------------------------------------------------------------------------------------------------
     def _seeker_rows(self, seekers: Sequence[Seeker]) -> dict[str, sp.csr_matrix | list]:
-        about = [f"{self.about_docs[s.position]} {s.text}" for s in seekers]
-        needs = [f"{self.needs_docs[s.position]} {_STAGE_WORDS[s.stage]}" for s in seekers]
-        areas = [sorted(set(self.areas[s.position]) | set(_lower(s.areas))) for s in seekers]
-        return {"about": self.tfidf.transform(about), "needs": self.tfidf.transform(needs),
-                "offers": self.offers_x[[s.position for s in seekers]], "areas": self._indicator(areas),
+        about = [f"{self.p.about_docs[s.position]} {s.text}" for s in seekers]
+        needs = [f"{self.p.needs_docs[s.position]} {_STAGE_WORDS[s.stage]}" for s in seekers]
+        areas = [sorted(set(self.p.areas[s.position]) | set(lower(s.areas))) for s in seekers]
+        return {"about": self.p.tfidf.transform(about), "needs": self.p.tfidf.transform(needs),
+                "offers": self.p.offers_x[[s.position for s in seekers]], "areas": self.p.indicator(areas),
                 "n_areas": np.array([len(a) for a in areas], dtype=float), "area_lists": areas}
 
     def candidates(self, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
         """The candidates for a stage (indices into the candidate table) and their type fit."""
         wanted = partners_for(stage)
         fit = {t: max(1.0 - 0.2 * i, 0.4) for i, t in enumerate(wanted)}
-        idx = np.flatnonzero(np.isin(self.types, list(wanted)))
-        return idx, np.array([fit[t] for t in self.types[idx]])
+        idx = np.flatnonzero(np.isin(self.p.types, list(wanted)))
+        return idx, np.array([fit[t] for t in self.p.types[idx]])
 
     def parts(self, seekers: Sequence[Seeker], idx: np.ndarray, type_fit: np.ndarray,
               rows: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The five parts (seekers × candidates × 5) and which pairs are excluded (already tied, or oneself)."""
         rows = rows or self._seeker_rows(seekers)
         pos = np.array([s.position for s in seekers], dtype=np.int64)
-        org = self.org[idx]
-        cos_about = (rows["about"] @ self.about_x[idx].T).toarray()
-        shared_areas = (rows["areas"] @ self.areas_x[idx].T).toarray()
+        org = self.p.org[idx]
+        cos_about = (rows["about"] @ self.p.about_x[idx].T).toarray()
+        shared_areas = (rows["areas"] @ self.p.areas_x[idx].T).toarray()
         area_share = shared_areas / np.maximum(rows["n_areas"], 1)[:, None]
         alignment = 0.5 * cos_about + 0.5 * area_share
-        cos_need = (rows["needs"] @ self.offers_x[idx].T).toarray()
-        cos_back = (rows["offers"] @ self.needs_x[idx].T).toarray()
+        cos_need = (rows["needs"] @ self.p.offers_x[idx].T).toarray()
+        cos_back = (rows["offers"] @ self.p.needs_x[idx].T).toarray()
         complementarity = 0.4 * type_fit[None, :] + 0.4 * cos_need + 0.2 * cos_back
-        lang_s, region_s = self.language[pos], self.region[pos]
-        same_lang = (lang_s[:, None] == self.language[idx][None, :]) & (lang_s[:, None] >= 0)
-        same_region = (region_s[:, None] == self.region[idx][None, :]) & (region_s[:, None] >= 0)
-        cultural = 0.5 * self.openness[idx][None, :] + 0.25 * same_lang + 0.25 * same_region
-        impact = np.broadcast_to(self.track[idx][None, :], cos_about.shape)
-        a_s = self.adjacency[pos]
-        shared = (a_s @ self.adjacency[:, org]).toarray()
-        proximity = 0.6 * (1 - np.power(0.5, shared)) + 0.4 * self.hub_link[self.hub[pos]][:, self.hub[idx]]
+        lang_s, region_s = self.p.language[pos], self.p.region[pos]
+        same_lang = (lang_s[:, None] == self.p.language[idx][None, :]) & (lang_s[:, None] >= 0)
+        same_region = (region_s[:, None] == self.p.region[idx][None, :]) & (region_s[:, None] >= 0)
+        cultural = 0.5 * self.p.openness[idx][None, :] + 0.25 * same_lang + 0.25 * same_region
+        impact = np.broadcast_to(self.p.track[idx][None, :], cos_about.shape)
+        a_s = self.p.adjacency[pos]
+        shared = (a_s @ self.p.adjacency[:, org]).toarray()
+        proximity = 0.6 * (1 - np.power(0.5, shared)) + 0.4 * self.p.hub_link[self.p.hub[pos]][:, self.p.hub[idx]]
         excluded = (a_s[:, org].toarray() > 0) | (org[None, :] == pos[:, None])
         return np.stack([alignment, complementarity, cultural, impact, proximity], axis=-1), excluded
 
@@ -319,7 +187,7 @@ class Recommender:
         rows = self._seeker_rows(block)
         parts, excluded = self.parts(block, idx, type_fit, rows)
         pos = np.array([s.position for s in block], dtype=np.int64)
-        factor = self._factor(self.hub[pos], self.hub[idx])
+        factor = self._factor(self.p.hub[pos], self.p.hub[idx])
         score = (parts @ self.weights) * factor
         score[excluded] = -np.inf
         k = min(self.top, len(idx))
@@ -333,88 +201,85 @@ class Recommender:
                     continue
                 rank += 1
                 c = idx[j]
-                record = {"seeker": seeker.label, "rank": rank, "partner": self.names[c],
-                          "partner_kind": self.kind[c], "partner_id": int(self.ids[c]), "type": self.types[c],
-                          "hub": self._hub_name(self.hub[c]), "country": self.country[c] or None,
+                record = {"seeker": seeker.label, "rank": rank, "partner": self.p.names[c],
+                          "partner_kind": self.p.kind[c], "partner_id": int(self.p.ids[c]), "type": self.p.types[c],
+                          "hub": self.p.hub_name(self.p.hub[c]), "country": self.p.country[c] or None,
                           "score": float(score[r, j]), **dict(zip(PARTS, parts[r, j].tolist()))}
                 record["explanation"] = (self.explanation(seeker, c, parts[r, j], rows["area_lists"][r])
                                          if self.explain else None)
                 records.append(record)
         return pd.DataFrame.from_records(records)
 
-    def _hub_name(self, code: int) -> str | None:
-        return self.hub_names[code] if code < len(self.hub_names) else None
-
     # -- one pair at a time ---------------------------------------------------------------------------------------
     def pair_score(self, seeker: Seeker, c: int) -> tuple[float, dict[str, float]] | None:
         """The score and parts of one candidate for one seeker, computed pair by pair in plain Python (the
         definition :meth:`recommend` vectorises; ``None`` when the pair is excluded or the type not needed)."""
         wanted = partners_for(seeker.stage)
-        me, other = self.org[seeker.position], self.org[c]
-        mine = set(self.adjacency[me].indices)
-        if self.types[c] not in wanted or other == me or other in mine:
+        me, other = self.p.org[seeker.position], self.p.org[c]
+        mine = set(self.p.adjacency[me].indices)
+        if self.p.types[c] not in wanted or other == me or other in mine:
             return None
-        type_fit = max(1.0 - 0.2 * wanted.index(self.types[c]), 0.4)
+        type_fit = max(1.0 - 0.2 * wanted.index(self.p.types[c]), 0.4)
 
         def cosine(a: sp.csr_matrix, b: sp.csr_matrix) -> float:
             left = dict(zip(a.indices.tolist(), a.data.tolist()))
             return sum(left.get(i, 0.0) * v for i, v in zip(b.indices.tolist(), b.data.tolist()))
 
-        tf = self.tfidf
-        about = tf.transform([f"{self.about_docs[seeker.position]} {seeker.text}"])
-        needs = tf.transform([f"{self.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"])
-        areas = set(self.areas[seeker.position]) | set(_lower(seeker.areas))
-        alignment = 0.5 * cosine(about, self.about_x[c]) + 0.5 * len(areas & set(self.areas[c])) / max(len(areas), 1)
-        complementarity = (0.4 * type_fit + 0.4 * cosine(needs, self.offers_x[c])
-                           + 0.2 * cosine(self.offers_x[seeker.position], self.needs_x[c]))
-        lang, region = self.language[seeker.position], self.region[seeker.position]
-        cultural = (0.5 * self.openness[c] + 0.25 * (lang >= 0 and lang == self.language[c])
-                    + 0.25 * (region >= 0 and region == self.region[c]))
-        shared = len(mine & set(self.adjacency[other].indices))
-        hub_s, hub_c = self.hub[seeker.position], self.hub[c]
-        proximity = 0.6 * (1 - 0.5 ** shared) + 0.4 * self.hub_link[hub_s, hub_c]
-        parts = dict(zip(PARTS, (alignment, complementarity, cultural, float(self.track[c]), proximity)))
+        tf = self.p.tfidf
+        about = tf.transform([f"{self.p.about_docs[seeker.position]} {seeker.text}"])
+        needs = tf.transform([f"{self.p.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"])
+        areas = set(self.p.areas[seeker.position]) | set(lower(seeker.areas))
+        alignment = 0.5 * cosine(about, self.p.about_x[c]) + 0.5 * len(areas & set(self.p.areas[c])) / max(len(areas), 1)
+        complementarity = (0.4 * type_fit + 0.4 * cosine(needs, self.p.offers_x[c])
+                           + 0.2 * cosine(self.p.offers_x[seeker.position], self.p.needs_x[c]))
+        lang, region = self.p.language[seeker.position], self.p.region[seeker.position]
+        cultural = (0.5 * self.p.openness[c] + 0.25 * (lang >= 0 and lang == self.p.language[c])
+                    + 0.25 * (region >= 0 and region == self.p.region[c]))
+        shared = len(mine & set(self.p.adjacency[other].indices))
+        hub_s, hub_c = self.p.hub[seeker.position], self.p.hub[c]
+        proximity = 0.6 * (1 - 0.5 ** shared) + 0.4 * self.p.hub_link[hub_s, hub_c]
+        parts = dict(zip(PARTS, (alignment, complementarity, cultural, float(self.p.track[c]), proximity)))
         factor = 1 + (self.cross_border - 0.5) * 0.5 * (1.0 if hub_s != hub_c else -1.0)
         return float(sum(w * parts[p] for p, w in zip(PARTS, self.weights))) * factor, parts
 
     # -- explanation ----------------------------------------------------------------------------------------------
     def explanation(self, seeker: Seeker, c: int, parts: np.ndarray, seeker_areas: list[str]) -> str:
         """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first."""
-        me = self.org[seeker.position]
-        hub_s, hub_c = self.hub[seeker.position], self.hub[c]
-        where = self._hub_name(hub_c) or self.country[c] or "no hub"
-        label = self.types[c].replace("_", " ")
+        me = self.p.org[seeker.position]
+        hub_s, hub_c = self.p.hub[seeker.position], self.p.hub[c]
+        where = self.p.hub_name(hub_c) or self.p.country[c] or "no hub"
+        label = self.p.types[c].replace("_", " ")
         reasons: dict[str, str] = {}
-        shared_areas = sorted(set(seeker_areas) & set(self.areas[c]))
+        shared_areas = sorted(set(seeker_areas) & set(self.p.areas[c]))
         if shared_areas:
             reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
-        need_words = set(tokens(f"{self.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"))
-        matched = [o for o in self.offers[c] if need_words & set(tokens(o))]
+        need_words = set(tokens(f"{self.p.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"))
+        matched = [o for o in self.p.offers[c] if need_words & set(tokens(o))]
         stage = Stage(seeker.stage).value.replace("_", " ")
         reasons["complementarity"] = (f"a {label} your {stage} stage needs"
                                       + (f", offering {', '.join(matched[:3])}" if matched else ""))
-        if self.track_count[c]:
-            k = int(self.track_count[c])
+        if self.p.track_count[c]:
+            k = int(self.p.track_count[c])
             reasons["impact"] = f"{k} {'tie' if k == 1 else 'ties'} of its role on record"
         culture = []
-        if self.openness[c] >= 0.3:
+        if self.p.openness[c] >= 0.3:
             culture.append("open to collaboration across hubs")
-        if self.language[c] >= 0 and self.language[c] == self.language[seeker.position]:
+        if self.p.language[c] >= 0 and self.p.language[c] == self.p.language[seeker.position]:
             culture.append("shares your language")
-        elif self.region[c] >= 0 and self.region[c] == self.region[seeker.position]:
-            culture.append(f"in your region ({REGION[self.country[c]]})")
+        elif self.p.region[c] >= 0 and self.p.region[c] == self.p.region[seeker.position]:
+            culture.append(f"in your region ({REGION[self.p.country[c]]})")
         if culture:
             reasons["cultural_fit"] = " and ".join(culture)
-        neighbours_me = set(self.adjacency[me].indices)
-        shared = len(neighbours_me & set(self.adjacency[self.org[c]].indices))
+        neighbours_me = set(self.p.adjacency[me].indices)
+        shared = len(neighbours_me & set(self.p.adjacency[self.p.org[c]].indices))
         proximity = []
         if shared:
             proximity.append(f"{shared} shared {'partner' if shared == 1 else 'partners'}")
-        if hub_s != hub_c and self.hub_ties[hub_s, hub_c] > 0:
-            ties = int(self.hub_ties[hub_s, hub_c])
+        if hub_s != hub_c and self.p.hub_ties[hub_s, hub_c] > 0:
+            ties = int(self.p.hub_ties[hub_s, hub_c])
             proximity.append(f"your hubs are joined by {ties} {'tie' if ties == 1 else 'ties'}")
         if proximity:
             reasons["proximity"] = ", ".join(proximity)
         ranked = sorted(reasons, key=lambda p: -parts[PARTS.index(p)] * self.weights[PARTS.index(p)])
         border = "across borders" if hub_s != hub_c else "in your hub"
-        return f"{self.names[c]} ({label}, {where}, {border}): " + "; ".join(reasons[p] for p in ranked) + "."
+        return f"{self.p.names[c]} ({label}, {where}, {border}): " + "; ".join(reasons[p] for p in ranked) + "."

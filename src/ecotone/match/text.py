@@ -8,13 +8,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Tfidf", "tokens", "STOP_WORDS"]
+__all__ = ["STOP_WORDS", "Tfidf", "tokens"]
 
 #: Words too common to say anything about what an actor does.
-STOP_WORDS = frozenset("""
-a an and are as at be by for from has have in into is it its of on or our that the their this to we with who
-which will within without not no more most other than through over under via per your you they them also
-""".split())
+STOP_WORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to", "we", "with", "who", "which", "will", "within", "without", "not", "no", "more", "most", "other", "than", "through", "over", "under", "via", "per", "your", "you", "they", "them", "also"])
 _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 
 

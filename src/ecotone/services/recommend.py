@@ -9,21 +9,17 @@ import pandas as pd
 from ..analysis.snapshot import Snapshot
 from ..domain import Stage
 from ..domain.problems import InputRejected, Problem
+from ..match.profiles import Profiles
 from ..match.recommend import PARTS, Recommender, Seeker
 from ..store import Atlas
 from .analysis import Result, records
 
-__all__ = ["recommender", "recommend", "seekers_of"]
+__all__ = ["recommend", "recommender", "seekers_of"]
 
 
-def recommender(atlas: Atlas, *, top: int = 10, cross_border: float = 0.5, weights: dict[str, float] | None = None,
-                explain: bool = True, progress=None) -> Recommender:
-    """A recommender fitted on the whole atlas: every organisation and every clinician is a candidate."""
-    try:
-        model = Recommender(top=top, cross_border=cross_border, weights=weights, explain=explain)
-    except ValueError as exc:
-        raise InputRejected([Problem(column="--weight" if "weight" in str(exc) or "part" in str(exc)
-                                     else "--cross-border", reason=str(exc))]) from None
+def profiles(atlas: Atlas, progress=None) -> Profiles:
+    """The profiles of every organisation and clinician of the atlas: descriptions, focus and clinical areas
+    (their innovations' too), offers, needs, hubs, ties."""
     snap = Snapshot.from_atlas(atlas, progress=progress)
     if len(snap) == 0:
         raise InputRejected([Problem(reason="the atlas holds no organisation",
@@ -44,14 +40,25 @@ def recommender(atlas: Atlas, *, top: int = 10, cross_border: float = 0.5, weigh
     people = people[is_clinician & people["organization_id"].isin(ids)]
     position = pd.Series(range(len(ids)), index=ids.to_numpy())
     people = people.assign(organization=people["organization_id"].map(position))
-    return model.fit(snap, about=about, areas=areas, people=people)
+    return Profiles(snap, about=about, areas=areas, people=people)
+
+
+def recommender(atlas: Atlas, *, top: int = 10, cross_border: float = 0.5, weights: dict[str, float] | None = None,
+                explain: bool = True, progress=None) -> Recommender:
+    """A recommender fitted on the whole atlas: every organisation and every clinician is a candidate."""
+    try:
+        model = Recommender(top=top, cross_border=cross_border, weights=weights, explain=explain)
+    except ValueError as exc:
+        raise InputRejected([Problem(column="--weight" if "weight" in str(exc) or "part" in str(exc)
+                                     else "--cross-border", reason=str(exc))]) from None
+    return model.fit(profiles(atlas, progress))
 
 
 def seekers_of(atlas: Atlas, model: Recommender, *, organizations: Sequence[str] = (),
                innovations: Sequence[str] = (), hub: str | None = None, stage: str | None = None) -> list[Seeker]:
     """The seekers named: organisations (at their own stage, or their latest innovation's), innovations (by name
     or id), or every startup of a hub; ``stage`` overrides the stage of them all."""
-    snap = model.snapshot
+    snap = model.p.snapshot
     chosen = Stage(stage) if stage else None
     inn = atlas.frame("innovation", ["name", "organization_id", "category", "clinical_area", "description", "stage"])
     out: list[Seeker] = []
