@@ -84,7 +84,8 @@ class Profiles:
             " ".join(["clinical expertise", str(s or ""), " ".join(nodes["offers"].iloc[o])])
             for s, o in zip(people["specialty"], p_org)]
         self.offers = [list(o) for o in nodes["offers"]] + [list(nodes["offers"].iloc[o]) for o in p_org]
-        self.needs_docs = [" ".join(o) for o in nodes["needs"]] + [" ".join(nodes["needs"].iloc[o]) for o in p_org]
+        self.needs = [list(o) for o in nodes["needs"]] + [list(nodes["needs"].iloc[o]) for o in p_org]
+        self.needs_docs = [" ".join(o) for o in self.needs]
         self.tfidf = Tfidf().fit(self.about_docs + self.offers_docs + self.needs_docs)
         self.about_x = self.tfidf.transform(self.about_docs)
         self.offers_x = self.tfidf.transform(self.offers_docs)
