@@ -1,6 +1,7 @@
 """The ``ecotone`` command line: a thin Typer layer over the services."""
 
 from .app import app, main
+from . import match as _match  # noqa: F401  (registers `ecotone match`)
 
 __all__ = ["app", "main", "run"]
 

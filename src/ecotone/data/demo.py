@@ -8,14 +8,21 @@ import random
 from dataclasses import dataclass
 
 from ..domain import (
+    QUESTIONS,
+    Assessment,
     ClinicalNeed,
     Deal,
     Hub,
     Innovation,
+    Introduction,
+    Kpi,
+    KpiActual,
     Organization,
     Participation,
+    Partnership,
     Person,
     Program,
+    Rating,
     Stage,
     StageEvent,
     Tie,
@@ -247,6 +254,7 @@ def demo_batch(seed: int = 7) -> Batch:
     for h in HUBS:
         _illustrate(b, rng, h, hub[h.name], org)
     _bridges(b, rng, org)
+    _partnering(b, rng, org)
     return b
 
 
@@ -364,3 +372,64 @@ def _bridges(b: Batch, rng: random.Random, org: dict[str, int]) -> None:
                                   evidence="Polish solution refined with Spanish clinicians")))
     b.add(Tie(**_illustrative(source_id=org["Medical Innovation Institute"], target_id=org["Biocat"],
                               kind="partnership", directed=False, start_date=dt.date(2025, 3, 1))))
+
+
+#: Two evaluators' ratings of the bridge partnership (question → score), after the seed's account: strong shared
+#: purpose and complementary sides, with language and pace the open question.
+_RATINGS = {
+    ("Programme lead, Medical Innovation Institute", "Medical Innovation Institute"): {
+        dt.date(2025, 9, 30): dict(zip([q.code for q in QUESTIONS], [5, 4, 4, 4, 5, 5, 3, 3, 4, 3, 4, 4, 3, 4, 3])),
+        dt.date(2026, 6, 30): dict(zip([q.code for q in QUESTIONS], [5, 4, 5, 4, 5, 5, 4, 4, 4, 4, 4, 5, 4, 4, 4])),
+    },
+    ("Innovation manager, Barcelona Health Hub", "Barcelona Health Hub"): {
+        dt.date(2026, 6, 30): dict(zip([q.code for q in QUESTIONS], [4, 5, 4, 3, 4, 5, 3, 3, 3, 2, 4, 4, 2, 4, 3])),
+    },
+}
+
+
+def _partnering(b: Batch, rng: random.Random, org: dict[str, int]) -> None:
+    """The seed's bridge as a partnership (connecting: the institute joined the Barcelona & Madrid Health Hub
+    ecosystem to refine Polish solutions with Spanish clinicians), with illustrative KPIs, ratings and the
+    introductions behind its pilots."""
+    mii, bhh = org["Medical Innovation Institute"], org["Barcelona Health Hub"]
+    pid = b.add(Partnership(name="Polish–Spanish health innovation bridge", organization_ids=[mii, bhh], source=C,
+                            purpose="Refine Polish medtech and digital health solutions with Spanish clinicians "
+                                    "and open the Spanish market to them", start_date=dt.date(2025, 3, 1),
+                            visibility=Visibility.public))
+    for name, unit, target, direction, baseline, actuals in [
+        ("clinical pilots run", "pilots", 6, "increase", None, [(dt.date(2025, 9, 30), 2), (dt.date(2026, 6, 30), 3)]),
+        ("new cross-border collaborations", "ties", 10, "increase", None, [(dt.date(2026, 6, 30), 5)]),
+        ("time to first pilot", "months", 6, "decrease", 12, [(dt.date(2026, 6, 30), 9)]),
+    ]:
+        kid = b.add(Kpi(**_illustrative_record(partnership_id=pid, name=name, unit=unit, target=target,
+                                               direction=direction, baseline=baseline, due_date=dt.date(2026, 12, 31))))
+        for day, value in actuals:
+            b.add(KpiActual(**_illustrative_record(kpi_id=kid, date=day, value=value)))
+    for (evaluator, employer), rounds in _RATINGS.items():
+        for day, scores in rounds.items():
+            aid = b.add(Assessment(**_illustrative_record(partnership_id=pid, evaluator=evaluator, date=day,
+                                                          evaluator_organization_id=org[employer])))
+            for code, score in scores.items():
+                b.add(Rating(**_illustrative_record(assessment_id=aid, question=code, score=score)))
+    pilots = [r for r, _ in b.records["tie"] if r.kind.value == "clinical_validation" and r.start_date
+              and r.start_date.year == 2025]
+    polish = [r.id for r, _ in b.records["organization"] if r.country == "PL" and r.type.value == "startup"]
+    spanish = [r.id for r, _ in b.records["organization"] if r.country == "ES" and r.type.value == "hospital"]
+    for n, tie in enumerate(pilots):
+        introduced = tie.start_date - dt.timedelta(days=rng.randint(60, 120))
+        b.add(Introduction(**_illustrative_record(
+            organization_id=tie.target_id, partner_id=tie.source_id, facilitator_id=mii,
+            event="Barcelona–Warsaw matchmaking day 2025" if n % 2 == 0 else None, introduced_on=introduced,
+            met_on=introduced + dt.timedelta(days=rng.randint(10, 40)), pilot_on=tie.start_date,
+            partnered_on=tie.start_date + dt.timedelta(days=120) if n == 0 else None,
+            partnership_id=pid if n == 0 else None)))
+    for startup in polish[3:7]:
+        introduced = dt.date(2025, rng.randint(2, 10), rng.randint(1, 28))
+        met = introduced + dt.timedelta(days=rng.randint(10, 40)) if rng.random() < 0.5 else None
+        b.add(Introduction(**_illustrative_record(
+            organization_id=startup, partner_id=rng.choice(spanish), facilitator_id=rng.choice([mii, bhh]),
+            event="Barcelona–Warsaw matchmaking day 2025", introduced_on=introduced, met_on=met)))
+
+
+def _illustrative_record(**fields) -> dict:
+    return {"source": ILLUSTRATIVE, **fields}
