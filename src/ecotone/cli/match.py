@@ -11,7 +11,7 @@ from ..domain.problems import InputRejected
 from ..services import partnering
 from ..services.recommend import recommend
 from ._output import Format, console, progress_bar, show_problems
-from .app import DryRun, FormatOpt, ShowOpt, _atlas, _report, _run, _show, app
+from .app import DryRun, FormatOpt, ShowOpt, _report, _run, _show, app
 
 __all__ = ["match_app"]
 

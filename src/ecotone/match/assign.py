@@ -87,7 +87,8 @@ def optimal_assignment(scores: pd.DataFrame, capacity: dict[str, int], *, min_sc
     a_index = {a: i for i, a in enumerate(applicants)}
     s_index = {s: i for i, s in enumerate(sites)}
     value = np.full((len(applicants), len(sites)), -np.inf)
-    value[scores["applicant"].map(a_index).to_numpy(), scores["site"].map(s_index).to_numpy()] = scores["score"]
+    value[scores["applicant"].map(a_index).to_numpy(np.int64),
+          scores["site"].map(s_index).to_numpy(np.int64)] = scores["score"].to_numpy(float)
     # Each applicant may stay unmatched at no cost (its own dummy seat), so a forbidden pair is never chosen.
     big = 1e9
     cost = np.full((len(applicants), len(seats) + len(applicants)), big)
