@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ecotone.domain import Organization, Stage
+from ecotone.domain import Organization, Stage, Tie
 from ecotone.domain.problems import InputRejected
 from ecotone.match.assign import optimal_assignment, stable_matching
 from ecotone.match.recommend import PARTS, Seeker
@@ -23,8 +23,8 @@ POLISH_STARTUP = "Medical Innovation Institute Pulmolabs"  # the demo's Polish m
 
 
 def test_tfidf_matches_scikit_learn(cordis_atlas):
-    names = atlas_names = cordis_atlas.frame("organization", ["name"])["name"].head(2000).tolist()
-    ours = Tfidf().fit(atlas_names)
+    names = cordis_atlas.frame("organization", ["name"])["name"].head(2000).tolist()
+    ours = Tfidf().fit(names)
     theirs = TfidfVectorizer(sublinear_tf=True, tokenizer=tokens, lowercase=False, token_pattern=None).fit(names)
     order = [ours.vocabulary_[w] for w in theirs.get_feature_names_out()]
     a, b = theirs.transform(names).toarray(), ours.transform(names).toarray()[:, order]
@@ -61,8 +61,6 @@ def test_the_polish_startup_gets_barcelona_clinicians_and_hospitals_explained(de
     assert set(result["type"]) <= {"clinician", "hospital", "clinic"}
     # never someone it already works with
     startup = demo_atlas.organization_id(POLISH_STARTUP)
-    tied = {t.source_id for t in demo_atlas.find_ties(startup)} if hasattr(demo_atlas, "find_ties") else set()
-    from ecotone.domain import Tie
     ties = demo_atlas.find(Tie, organization=startup, limit=None).items
     tied = {t.source_id for t in ties} | {t.target_id for t in ties}
     assert not set(result.loc[result["partner_kind"] == "organization", "partner_id"]) & tied

@@ -37,7 +37,7 @@ A, C, F, I = (Criterion.strategic_alignment, Criterion.complementary_capabilitie
 
 #: The scorecard: the seeds' four criteria, each asked through sub-questions drawn from the Nuffield Partnership
 #: Assessment Tool (purpose, commitment, trust, monitoring), the Wilder Collaboration Factors and the Partnership
-#: Brokers Association's principles (equity, transparency, mutual benefit). ../shared/REFERENCE.md.
+#: Brokers Association's principles (equity, transparency, mutual benefit).
 QUESTIONS: tuple[Question, ...] = (
     Question("A1", A, "The partners share goals for patients and for the ecosystem"),
     Question("A2", A, "Their focus and clinical areas overlap where the partnership works"),

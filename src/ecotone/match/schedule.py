@@ -9,12 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Meeting", "EventScheduler", "meetings_from_requests", "PRIORITY"]
-
-#: Priority words organisers use (Grip's must meet / meet / nice to meet) → weight.
-PRIORITY = {"must meet": 3, "must": 3, "high": 3, "meet": 2, "medium": 2, "normal": 2, "nice to meet": 1,
-            "nice": 1, "low": 1}
-
+__all__ = ["Meeting", "EventScheduler", "meetings_from_requests"]
 
 @dataclass(frozen=True)
 class Meeting:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..domain import Partnership
 from ..domain.problems import InputRejected, Problem
+from ..io._tabular import cell_text, read_csv
 from ..io.event import read_event, write_agendas
 from ..io.partnering import read_kpis, read_ratings
 from ..match.assign import optimal_assignment, stable_matching
@@ -93,8 +94,6 @@ def record_kpis(atlas: Atlas, ref: str, path: Path, *, dry_run: bool = False) ->
 def assign(path: Path, capacities: Path | None, *, method: str = "auto", min_score: float = 0.0) -> Result:
     """Match applicants to sites from a preferences file: ``applicant, site`` with ``applicant_rank`` and
     ``site_rank`` (stable matching), or ``score`` (optimal assignment); capacities from ``site, capacity``."""
-    from ..io._tabular import cell_text, read_csv
-
     table = read_csv(Path(path))
     cols = {c: table.column(c) for c in ("applicant", "site", "applicant_rank", "site_rank", "score")}
     problems = [Problem(table.file, row=1, column=c, reason=f"the column {c} is missing",
@@ -136,8 +135,6 @@ def assign(path: Path, capacities: Path | None, *, method: str = "auto", min_sco
 
 
 def _capacities(path: Path, problems: list[Problem]) -> dict[str, int]:
-    from ..io._tabular import cell_text, read_csv
-
     table = read_csv(Path(path))
     site, cap = table.column("site"), table.column("capacity")
     if site is None or cap is None:
