@@ -1,0 +1,232 @@
+"""Equations of stock-flow models: XMILE's expression syntax parsed into a small tree, and written back as text.
+
+The tree is made of tuples: ``("num", value)``, ``("ref", name)``, ``("call", FUNCTION, args)``,
+``("op", operator, left, right)``, ``("neg", operand)``, ``("not", operand)`` and ``("if", cond, then, else)``.
+Names are canonical (:func:`canonical`): XMILE compares them without case, and a space equals an underscore.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["EquationError", "FUNCTIONS", "STATEFUL", "canonical", "parse", "references", "to_text"]
+
+Node = tuple[Any, ...]
+
+#: Functions an equation may call, with how many arguments each accepts (XMILE 1.0 builtins; SMOOTH is Vensim's
+#: name for SMTH1). TIME, DT, STARTTIME and STOPTIME are names, not calls.
+FUNCTIONS: dict[str, tuple[int, ...]] = {
+    "MIN": (2,), "MAX": (2,), "ABS": (1,), "EXP": (1,), "LN": (1,), "LOG10": (1,), "SQRT": (1,), "SIN": (1,),
+    "COS": (1,), "TAN": (1,), "INT": (1,), "SAFEDIV": (2, 3),
+    "STEP": (2,), "PULSE": (2, 3), "RAMP": (2, 3),
+    "SMTH1": (2, 3), "SMTH3": (2, 3), "SMOOTH": (2, 3), "SMOOTH3": (2, 3), "DELAY1": (2, 3), "DELAY3": (2, 3),
+    "INIT": (1,),
+}
+#: Functions that keep a state of their own (the engine gives each call hidden stocks or an initial value).
+STATEFUL = frozenset({"SMTH1", "SMTH3", "SMOOTH", "SMOOTH3", "DELAY1", "DELAY3", "INIT"})
+TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime"})
+
+_TOKEN = re.compile(r"""
+    \s*(?:
+      (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+    | (?P<quoted>"[^"]*")
+    | (?P<name>[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)
+    | (?P<op><>|<=|>=|[-+*/^(),=<>])
+    )""", re.VERBOSE)
+_KEYWORDS = {"IF", "THEN", "ELSE", "AND", "OR", "NOT", "MOD"}
+_BINARY = [("OR",), ("AND",), ("=", "<>", "<", ">", "<=", ">="), ("+", "-"), ("*", "/", "MOD")]
+
+
+class EquationError(ValueError):
+    """An equation that cannot be read, with the position of the trouble."""
+
+
+def canonical(name: str) -> str:
+    """The name XMILE means: case-folded, quotes dropped, runs of spaces and underscores as one underscore.
+
+    Examples
+    --------
+    >>> canonical('"Clinical  Validation"'), canonical("clinical_validation")
+    ('clinical_validation', 'clinical_validation')
+    """
+    return re.sub(r"[\s_]+", "_", name.strip().strip('"').strip()).lower()
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    text = text.replace("\\n", " ")
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise EquationError(f"cannot read {text[pos:].strip()[:20]!r} in {text.strip()!r}")
+        kind = m.lastgroup
+        value = m.group(kind)
+        if kind == "name" and value.upper() in _KEYWORDS:
+            kind, value = "op", value.upper()
+        out.append((kind, value))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None or (value is not None and tok[1] != value):
+            found = "the end" if tok is None else repr(tok[1])
+            raise EquationError(f"expected {value or 'a value'} but found {found} in {self.text.strip()!r}")
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        node = self.expression()
+        if self.peek() is not None:
+            raise EquationError(f"unexpected {self.peek()[1]!r} in {self.text.strip()!r}")
+        return node
+
+    def expression(self) -> Node:
+        if self.peek() == ("op", "IF"):
+            self.take()
+            cond = self.expression()
+            self.take("THEN")
+            then = self.expression()
+            self.take("ELSE")
+            return ("if", cond, then, self.expression())
+        return self.binary(0)
+
+    def binary(self, level: int) -> Node:
+        if level == len(_BINARY):
+            return self.unary()
+        left = self.binary(level + 1)
+        while (tok := self.peek()) and tok[0] == "op" and tok[1] in _BINARY[level]:
+            self.take()
+            left = ("op", tok[1], left, self.binary(level + 1))
+        return left
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok in (("op", "-"), ("op", "+"), ("op", "NOT")):
+            self.take()
+            operand = self.unary()
+            return operand if tok[1] == "+" else ("neg" if tok[1] == "-" else "not", operand)
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.atom()
+        if self.peek() == ("op", "^"):
+            self.take()
+            return ("op", "^", base, self.unary())  # right-associative, binds tighter than unary minus on its left
+        return base
+
+    def atom(self) -> Node:
+        kind, value = self.take()
+        if kind == "num":
+            return ("num", float(value))
+        if value == "(":
+            node = self.expression()
+            self.take(")")
+            return node
+        if kind in ("name", "quoted"):
+            if self.peek() == ("op", "(") and kind == "name":
+                return self.call(value.upper())
+            return ("ref", canonical(value))
+        raise EquationError(f"unexpected {value!r} in {self.text.strip()!r}")
+
+    def call(self, function: str) -> Node:
+        self.take("(")
+        args: list[Node] = []
+        if self.peek() != ("op", ")"):
+            args.append(self.expression())
+            while self.peek() == ("op", ","):
+                self.take()
+                args.append(self.expression())
+        self.take(")")
+        if function not in FUNCTIONS:
+            raise EquationError(f"the function {function} is not supported (supported: {', '.join(FUNCTIONS)})")
+        if len(args) not in FUNCTIONS[function]:
+            counts = " or ".join(map(str, FUNCTIONS[function]))
+            raise EquationError(f"{function} takes {counts} arguments, not {len(args)}")
+        return ("call", function, tuple(args))
+
+
+def parse(text: str | float | int) -> Node:
+    """Read an equation (a number or an XMILE expression) into a tree.
+
+    Examples
+    --------
+    >>> parse("IF TIME > 12 THEN 2 * base ELSE -base ^ 2")
+    ('if', ('op', '>', ('ref', 'time'), ('num', 12.0)), ('op', '*', ('num', 2.0), ('ref', 'base')), ('neg', ('op', '^', ('ref', 'base'), ('num', 2.0))))
+    >>> parse("DELAYN(x, 3, 2)")
+    Traceback (most recent call last):
+    ...
+    ecotone.simulate.equations.EquationError: the function DELAYN is not supported (supported: MIN, MAX, ABS, EXP, LN, LOG10, SQRT, SIN, COS, TAN, INT, SAFEDIV, STEP, PULSE, RAMP, SMTH1, SMTH3, SMOOTH, SMOOTH3, DELAY1, DELAY3, INIT)
+    """
+    if isinstance(text, (int, float)):
+        return ("num", float(text))
+    if not str(text).strip():
+        raise EquationError("the equation is empty")
+    return _Parser(str(text)).parse()
+
+
+def references(node: Node) -> set[str]:
+    """The names an equation reads (TIME, DT and the like included).
+
+    Examples
+    --------
+    >>> sorted(references(parse("SMTH1(launches, reputation_time) * MAX(0, TIME - start)")))
+    ['launches', 'reputation_time', 'start', 'time']
+    """
+    kind = node[0]
+    if kind == "ref":
+        return {node[1]}
+    if kind == "num":
+        return set()
+    children = node[2] if kind == "call" else node[2:] if kind == "op" else node[1:]
+    return set().union(*(references(c) for c in children))
+
+
+_PRECEDENCE = {"OR": 1, "AND": 2, "=": 3, "<>": 3, "<": 3, ">": 3, "<=": 3, ">=": 3, "+": 4, "-": 4,
+               "*": 5, "/": 5, "MOD": 5, "^": 7}
+
+
+def to_text(node: Node, names: dict[str, str] | None = None) -> str:
+    """Write a tree back as an XMILE equation; ``names`` maps canonical names to the spelling to use.
+
+    Examples
+    --------
+    >>> to_text(parse("(a + b) * -c ^ 2 / SMOOTH(x, 3)"))
+    '(a + b) * -c ^ 2 / SMTH1(x, 3)'
+    """
+    names = names or {}
+
+    def text(n: Node, outer: int = 0) -> str:
+        kind = n[0]
+        if kind == "num":
+            return repr(int(n[1])) if float(n[1]).is_integer() and abs(n[1]) < 1e15 else repr(n[1])
+        if kind == "ref":
+            return names.get(n[1], n[1]).upper() if n[1] in TIME_NAMES else names.get(n[1], n[1])
+        if kind == "call":
+            fn = {"SMOOTH": "SMTH1", "SMOOTH3": "SMTH3"}.get(n[1], n[1])
+            return f"{fn}({', '.join(text(a) for a in n[2])})"
+        if kind in ("neg", "not"):
+            out = f"{'-' if kind == 'neg' else 'NOT '}{text(n[1], 6)}"
+            return f"({out})" if outer > 6 else out
+        if kind == "if":
+            out = f"IF {text(n[1])} THEN {text(n[2])} ELSE {text(n[3])}"
+            return f"({out})" if outer else out
+        op, level = n[1], _PRECEDENCE[n[1]]
+        right_level = level if op == "^" else level + 1
+        out = f"{text(n[2], level + (op == '^'))} {op} {text(n[3], right_level)}"
+        return f"({out})" if level < outer else out
+
+    return text(node)

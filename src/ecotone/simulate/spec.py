@@ -1,0 +1,203 @@
+"""The model spec: a stock-flow model as plain dataclasses (stocks, flows, auxiliaries, constants, graphs).
+
+A spec holds equations as text and nothing computed; :mod:`ecotone.simulate.engine` builds it into something that
+runs, and :mod:`ecotone.io.xmile` writes and reads it. ``print(model)`` shows it the way modellers write equations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from .equations import TIME_NAMES, EquationError, canonical, parse, references
+
+__all__ = ["Aux", "Constant", "Flow", "Graph", "Model", "ModelError", "Stock"]
+
+
+class ModelError(ValueError):
+    """A spec that cannot run: the variable at fault and why."""
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A graphical function (lookup table): y read off straight lines between points, flat beyond the ends.
+
+    Examples
+    --------
+    >>> Graph(xs=(0, 1, 2), ys=(1.0, 0.5, 0.4)).evenly_spaced
+    True
+    """
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.xs) != len(self.ys) or len(self.xs) < 2:
+            raise ModelError(f"a graph needs as many x as y points, at least two (got {len(self.xs)} and {len(self.ys)})")
+        if any(b <= a for a, b in zip(self.xs, self.xs[1:])):
+            raise ModelError("a graph's x points must increase")
+
+    @property
+    def evenly_spaced(self) -> bool:
+        step = (self.xs[-1] - self.xs[0]) / (len(self.xs) - 1)
+        return all(abs(x - (self.xs[0] + i * step)) < 1e-9 * max(1.0, abs(step)) for i, x in enumerate(self.xs))
+
+
+@dataclass(frozen=True)
+class Stock:
+    """An accumulation: its initial value (an equation) and the flows that fill and drain it.
+
+    ``non_negative`` stocks are kept at or above zero after each step (Stella's default for stocks).
+    """
+
+    name: str
+    initial: str | float
+    inflows: tuple[str, ...] = ()
+    outflows: tuple[str, ...] = ()
+    units: str = ""
+    doc: str = ""
+    non_negative: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A rate that moves material into or out of stocks, per unit of time."""
+
+    name: str
+    equation: str | float
+    units: str = ""
+    doc: str = ""
+    graph: Graph | None = None
+
+
+@dataclass(frozen=True)
+class Aux:
+    """An auxiliary: a value computed from others at every step; with a ``graph``, the graph read at the value."""
+
+    name: str
+    equation: str | float
+    units: str = ""
+    doc: str = ""
+    graph: Graph | None = None
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A parameter: a number fixed during a run, the thing Monte Carlo, calibration and scenarios vary."""
+
+    name: str
+    value: float
+    units: str = ""
+    doc: str = ""
+
+
+Variable = Stock | Flow | Aux | Constant
+
+
+@dataclass(frozen=True)
+class Model:
+    """A stock-flow model and how to run it (time from ``start`` to ``stop`` in steps of ``dt``).
+
+    Examples
+    --------
+    >>> m = Model("decay", stocks=[Stock("patients", 100, outflows=("discharges",))],
+    ...           flows=[Flow("discharges", "patients / stay")], constants=[Constant("stay", 4, units="days")],
+    ...           stop=10, dt=0.5, time_units="days")
+    >>> print(m)
+    model decay: time 0 to 10 days, dt 0.5, euler
+    patients = INTEG(-discharges, 100)
+    discharges = patients / stay
+    stay = 4  ~ days
+    >>> m.check()
+    >>> m.with_constants(stay=2).constant("stay").value
+    2.0
+    """
+
+    name: str
+    stocks: list[Stock] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+    auxes: list[Aux] = field(default_factory=list)
+    constants: list[Constant] = field(default_factory=list)
+    start: float = 0.0
+    stop: float = 120.0
+    dt: float = 0.25
+    method: Literal["euler", "rk4"] = "euler"
+    time_units: str = "months"
+    doc: str = ""
+
+    # -- lookup --------------------------------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[Variable]:
+        return [*self.stocks, *self.flows, *self.auxes, *self.constants]
+
+    def variable(self, name: str) -> Variable:
+        key = canonical(name)
+        for v in self.variables:
+            if canonical(v.name) == key:
+                return v
+        raise ModelError(f"the model {self.name!r} has no variable {name!r}")
+
+    def constant(self, name: str) -> Constant:
+        v = self.variable(name)
+        if not isinstance(v, Constant):
+            raise ModelError(f"{name!r} is a {type(v).__name__.lower()}, not a constant")
+        return v
+
+    def with_constants(self, **values: float) -> Model:
+        """A copy with some constants set to new values."""
+        missing = [k for k in values if not isinstance(self.variable(k), Constant)]
+        if missing:
+            raise ModelError(f"not constants: {', '.join(missing)}")
+        keys = {canonical(k): float(v) for k, v in values.items()}
+        return replace(self, constants=[replace(c, value=keys.get(canonical(c.name), c.value))
+                                        for c in self.constants])
+
+    # -- checks --------------------------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise :class:`ModelError` naming the first variable that is wrong (a duplicate name, an equation that
+        cannot be read, a reference to nothing, a stock fed by something that is not a flow)."""
+        if self.dt <= 0 or self.stop <= self.start:
+            raise ModelError(f"time must run forward: start {self.start}, stop {self.stop}, dt {self.dt}")
+        if self.method not in ("euler", "rk4"):
+            raise ModelError(f"unknown integration method {self.method!r}; use euler or rk4")
+        seen: dict[str, str] = {}
+        for v in self.variables:
+            key = canonical(v.name)
+            if not key or key in TIME_NAMES:
+                raise ModelError(f"{v.name!r} cannot name a variable")
+            if key in seen:
+                raise ModelError(f"two variables are named {v.name!r}")
+            seen[key] = type(v).__name__
+        for v in self.variables:
+            if isinstance(v, Constant):
+                continue
+            text = v.initial if isinstance(v, Stock) else v.equation
+            try:
+                refs = references(parse(text))
+            except EquationError as exc:
+                raise ModelError(f"{v.name}: {exc}") from None
+            unknown = sorted(r for r in refs - TIME_NAMES if r not in seen)
+            if unknown:
+                raise ModelError(f"{v.name}: refers to {', '.join(unknown)}, which the model does not define")
+            if isinstance(v, Stock):
+                for f in (*v.inflows, *v.outflows):
+                    if seen.get(canonical(f)) != "Flow":
+                        raise ModelError(f"{v.name}: {f!r} fills or drains it but is not a flow of the model")
+
+    # -- printing ------------------------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        lines = [f"model {self.name}: time {self.start:g} to {self.stop:g} {self.time_units}, dt {self.dt:g}, "
+                 f"{self.method}"]
+        for s in self.stocks:
+            net = " ".join([*(f"+{f}" for f in s.inflows), *(f"-{f}" for f in s.outflows)]).lstrip("+")
+            lines.append(_line(s.name, f"INTEG({net or 0}, {s.initial})", s.units))
+        for v in (*self.flows, *self.auxes):
+            text = f"{v.equation}" if v.graph is None else \
+                f"GRAPH({v.equation}; {', '.join(f'({x:g}, {y:g})' for x, y in zip(v.graph.xs, v.graph.ys))})"
+            lines.append(_line(v.name, text, v.units))
+        lines += [_line(c.name, f"{c.value:g}", c.units) for c in self.constants]
+        return "\n".join(lines)
+
+
+def _line(name: str, text: str, units: str) -> str:
+    return f"{name} = {text}" + (f"  ~ {units}" if units else "")
