@@ -7,11 +7,10 @@ the pathway says so and borrows another's figure, marked as an assumption; repla
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-
-from ..simulate.equations import canonical
 
 __all__ = ["PATHWAYS", "Pathway", "pathway", "pathways_table"]
 
@@ -44,7 +43,7 @@ PATHWAYS: tuple[Pathway, ...] = (
     Pathway("FDA 510(k)", "US", "FDA", 3.3, 10, 31,
             "GAO: average FDA decision 100 days (FY2005) to 161 days (FY2010); Makower 2010 (204 companies): about "
             "10 months from first filing to clearance, 31 months when clinical questions arise",
-            aliases=("510(k)", "510k")),
+            aliases=("510(k)",)),
     Pathway("FDA De Novo", "US", "FDA", 7.5, 7.5, 12,
             "FDA: 229 days average to decision (FY2024 cohort); high end an assumption", aliases=("De Novo",)),
     Pathway("FDA PMA", "US", "FDA", 15.2, 18, 20.6, "GAO: 462 days (FY2003) to 627 days (FY2008)",
@@ -75,11 +74,15 @@ def pathway(name: str) -> Pathway:
     ...
     KeyError: "unknown regulatory pathway 'Breakthrough'; known: CE (MDR) class I, CE (MDR) class IIa, CE (MDR) class IIb, CE (MDR) class III, CE (MDR), FDA 510(k), FDA De Novo, FDA PMA, DiGA fast track, UKCA, HSA Class B, AMAR"
     """
-    key = canonical(name)
+    key = _key(name)
     for p in PATHWAYS:
-        if key in {canonical(p.name), *map(canonical, p.aliases)}:
+        if key in {_key(p.name), *map(_key, p.aliases)}:
             return p
     raise KeyError(f"unknown regulatory pathway {name!r}; known: {', '.join(p.name for p in PATHWAYS)}")
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_()]+", "", name).lower()
 
 
 def pathways_table() -> pd.DataFrame:
