@@ -14,7 +14,7 @@ from ..match.recommend import PARTS, Recommender, Seeker
 from ..store import Atlas
 from .analysis import Result, records
 
-__all__ = ["recommend", "recommender", "seekers_of"]
+__all__ = ["clinicians", "recommend", "recommender", "seekers_of"]
 
 
 def profiles(atlas: Atlas, progress=None) -> Profiles:
@@ -34,13 +34,20 @@ def profiles(atlas: Atlas, progress=None) -> Profiles:
     about = (ids.map(orgs).fillna("") + " " + nodes["focus_areas"].map(" ".join) + " "
              + ids.map(words).fillna("")).tolist()
     areas = [list(f) + list(c if isinstance(c, list) else []) for f, c in zip(nodes["focus_areas"], ids.map(clinical))]
-    people = atlas.frame("person", ["name", "organization_id", "role", "specialty", "expertise"])
-    is_clinician = people["role"].fillna("").str.contains("clinic|physician|doctor|nurse", case=False) | \
-        people["specialty"].notna()
-    people = people[is_clinician & people["organization_id"].isin(ids)]
+    people = clinicians(atlas)
+    people = people[people["organization_id"].isin(ids)]
     position = pd.Series(range(len(ids)), index=ids.to_numpy())
     people = people.assign(organization=people["organization_id"].map(position))
     return Profiles(snap, about=about, areas=areas, people=people)
+
+
+def clinicians(atlas: Atlas) -> pd.DataFrame:
+    """The atlas's clinicians: people whose role says so (clinician, physician, doctor, nurse) or who have a
+    specialty."""
+    people = atlas.frame("person", ["name", "organization_id", "role", "specialty", "expertise"])
+    is_clinician = people["role"].fillna("").str.contains("clinic|physician|doctor|nurse", case=False) | \
+        people["specialty"].notna()
+    return people[is_clinician]
 
 
 def recommender(atlas: Atlas, *, top: int = 10, cross_border: float = 0.5, weights: dict[str, float] | None = None,

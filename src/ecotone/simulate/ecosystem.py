@@ -6,8 +6,8 @@ at a rate (stock / time in stage); a share moves on, the rest stops. Five loops 
 
 - R1 reputation–capital: launches raise the hub's reputation, which draws investment, which fills the capital
   that forms startups, which become launches.
-- R2 reputation–clinicians: reputation draws clinicians into innovation work; more clinicians validate more
-  innovations at once, so validation is quicker and launches come sooner.
+- R2 reputation–clinicians: reputation draws clinicians into innovation work; more clinicians (more clinical
+  sites) validate more innovations at once and enrol patients sooner, so launches come sooner.
 - B1 validation congestion: more innovations in validation than the clinicians can take slows validation.
 - Regulatory support: a fast track (a pre-approved pathway, as Germany's DiGA) shortens approval for the share
   of innovations eligible.
@@ -17,12 +17,16 @@ at a rate (stock / time in stage); a share moves on, the rest stops. Five loops 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..domain import Stage
+from .calibrate import Calibration, Prior, Target
 from .spec import Aux, Constant, Flow, Graph, Model, Stock
+from .uncertainty import Distribution, Uniform, from_estimate
 
-__all__ = ["HubState", "CALIBRATED", "STAGES", "ecosystem_model"]
+__all__ = ["BOUNDS", "HubState", "ObservedPipeline", "STAGES", "UNCERTAIN", "distributions", "ecosystem_model",
+           "fitted_model", "hub_calibration"]
 
 #: The pipeline's stocks, in order (the domain's stages).
 STAGES = [s.value for s in Stage.pipeline()]
@@ -30,8 +34,6 @@ STAGES = [s.value for s in Stage.pipeline()]
 _FORWARD = {"idea": "prototyping", "prototype": "entering_validation", "clinical_validation": "validated",
             "regulatory_approval": "approved", "market_launch": "scaling", "scale": "crossing_borders"}
 _STOP = {s: f"{s}_stops" for s in _FORWARD}
-#: Parameters calibration fits: the rate ideas form, the time in each stage and the share that moves on.
-CALIBRATED = ["idea_rate", *(f"time_{s}" for s in _FORWARD), *(f"success_{s}" for s in _FORWARD)]
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,10 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
     >>> from ecotone.simulate import Simulator
     >>> m = ecosystem_model(HubState(stages={"idea": 10, "prototype": 5}), years=5)
     >>> len(m.stocks), len(m.flows), m.stop
-    (12, 21, 60.0)
+    (13, 22, 60.0)
     >>> r = Simulator(save_every=12).run(m)
     >>> bool(r.final("on_market")[0] > 0), bool(r.final("stopped")[0] > 0)
-    True True
+    (True, True)
     """
     s = state or HubState()
     stocks = []
@@ -93,12 +95,15 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
         Stock("clinicians", "engaged_clinicians", ("recruitment",), ("clinician_attrition",), "people",
               "clinicians working with innovators"),
         Stock("talent", 1, ("talent_growth",), (), "index", "founders and skilled staff (1 at the start)"),
+        Stock("market_years", 0, ("market_exposure",), (), "innovation-years",
+              "years innovations have spent on the market since the start: sooner launches reach more patients"),
     ]
     flows = _stage_flows() + [
         Flow("idea_formation", "idea_rate * capital_effect * talent ^ talent_elasticity", "innovations/month",
              "new innovations formed by the hub's startups and researchers"),
         Flow("cohort_intake", "PULSE(cohort_size, intervention_start)", "innovations/month",
              "an accelerator cohort entering at prototype"),
+        Flow("market_exposure", "on_market / 12", "innovation-years/month", "innovations on the market, in years"),
         Flow("recognition", "approved * reputation_per_launch", "index/month", "reputation earned by launches"),
         Flow("forgetting", "(reputation - 1) / reputation_memory", "index/month", "reputation fading back to 1"),
         Flow("investment", "investors * investment_per_investor * reputation ^ investor_elasticity"
@@ -122,7 +127,9 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
         Aux("congestion", "clinical_validation / MAX(validation_capacity, 0.001)",
             graph=Graph((0, 1, 1.5, 2, 3, 4), (1, 1, 1.4, 2, 3.2, 4.5)), units="dimensionless",
             doc="validation slows once more innovations wait than clinicians can take"),
-        Aux("validation_time", "time_clinical_validation * congestion", "months",
+        Aux("clinical_reach", "(clinicians + partner_clinicians) / MAX(INIT(clinicians), 1)", "dimensionless",
+            "clinicians (own and partners') relative to the start: more sites enrol patients sooner"),
+        Aux("validation_time", "time_clinical_validation * congestion / clinical_reach ^ site_elasticity", "months",
             "months an innovation spends in clinical validation"),
         Aux("approval_time", "time_regulatory_approval * (1 - fast_track_share) + fast_track_share * "
             "MIN(time_regulatory_approval, fast_track_months)", "months", "months in regulatory approval"),
@@ -153,6 +160,7 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
         c("clinician_tenure", 36, "months", "mean months a clinician stays engaged"),
         c("trials_per_clinician", 0.5, "innovations/person", "innovations one clinician can validate at once"),
         c("partner_clinicians", 0, "people", "clinicians of connected hubs open to this hub's innovations"),
+        c("site_elasticity", 0.5, "dimensionless", "how strongly more clinical sites shorten validation"),
         c("investors", s.investors, "organisations", "investors in the hub"),
         c("investment_per_investor", 0.25, "EUR million/month", "money one investor puts in per month"),
         c("capital_turnover", 24, "months", "months capital lasts"),
@@ -179,3 +187,89 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
     return Model(f"Ecotone ecosystem model ({s.name})", stocks=stocks, flows=flows, auxes=auxes,
                  constants=constants, start=0, stop=float(years * 12), dt=dt, time_units="months",
                  doc=__doc__.split("\n\n")[0])
+
+
+@dataclass(frozen=True)
+class ObservedPipeline:
+    """A hub's measured pipeline: its history's length, where its innovations are now, and its velocity.
+
+    ``time_in_stage`` maps a stage to (Kaplan–Meier median months, spells); ``conversion`` to (share moved on
+    among the spells that ended, spells ended). NaN medians (nobody left yet) leave the model's prior alone.
+    """
+
+    months: float
+    counts: dict[str, float]
+    entered: int
+    time_in_stage: dict[str, tuple[float, int]] = field(default_factory=dict)
+    conversion: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+
+#: What calibration fits, within what bounds: the rate ideas form, the time in each stage, the share moving on.
+BOUNDS = {"idea_rate": (0.001, 50.0), **{f"time_{s}": (0.5, 120.0) for s in _FORWARD},
+          **{f"success_{s}": (0.02, 0.99) for s in _FORWARD}}
+
+
+def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 0.25) -> tuple[Model, Calibration]:
+    """Fit the model's pipeline rates to a hub's history: the model runs from the hub's first stage event, empty,
+    for ``observed.months``, and should end with the innovations where they are now; the velocity measured on the
+    histories (times in stage, conversions, ideas per month) enter as priors with their sampling errors.
+
+    Returns the model that ran (empty at the start) and the fitted :class:`Calibration`.
+    """
+    months = max(dt, round(observed.months / dt) * dt)
+    history = ecosystem_model(HubState(state.name, {}, 0.0, state.clinicians, state.investors, state.mentors,
+                                       state.cross_hub_ties, state.approval_months, state.fast_track_months),
+                              years=months / 12, dt=dt)
+    targets = [Target(stage, months, observed.counts.get(stage, 0.0), math.sqrt(max(observed.counts.get(stage, 0.0),
+                                                                                   1.0)), f"now in {stage}")
+               for stage in [*STAGES, "stopped"]]
+    priors = [Prior("idea_rate", observed.entered / months, math.sqrt(max(observed.entered, 1)) / months,
+                    "innovations entered per month of history")]
+    for stage in _FORWARD:
+        median, n = observed.time_in_stage.get(stage, (math.nan, 0))
+        default = history.constant(f"time_{stage}").value
+        if stage == "regulatory_approval":  # the pathway's published duration is prior knowledge too
+            priors.append(Prior(f"time_{stage}", default, 0.5 * default, "the regulatory pathway's typical months"))
+        if n and not math.isnan(median):
+            mean = max(median / math.log(2), 0.5)  # a stage left at a constant rate: median = mean × ln 2
+            priors.append(Prior(f"time_{stage}", mean, mean / math.sqrt(n) + 0.1 * mean,
+                                f"Kaplan–Meier median {median:.1f} months over {n} spells"))
+        else:
+            priors.append(Prior(f"time_{stage}", default, default, "model default (nobody has left the stage yet)"))
+        share, ended = observed.conversion.get(stage, (math.nan, 0))
+        if ended and not math.isnan(share):
+            p = min(max(share, 0.05), 0.95)
+            priors.append(Prior(f"success_{stage}", p, math.sqrt(p * (1 - p) / ended) + 0.05,
+                                f"{ended} spells ended, {share:.0%} moved on"))
+        else:
+            default = history.constant(f"success_{stage}").value
+            priors.append(Prior(f"success_{stage}", default, 0.3, "model default (no spell has ended)"))
+    calibration = Calibration(parameters=BOUNDS, targets=targets, priors=priors).fit(history)
+    return history, calibration
+
+
+def fitted_model(state: HubState, calibration: Calibration, *, years: float = 10, dt: float = 0.25) -> Model:
+    """The model started from the hub's present ``state`` with the calibrated rates."""
+    values = calibration.estimates_["estimate"].to_dict()
+    return ecosystem_model(state, years=years, dt=dt).with_constants(**values)
+
+
+#: What is uncertain beyond calibration: the strength of the loops, given as expert ranges (no hub's data pins
+#: them down); Monte Carlo draws them with the calibrated rates.
+UNCERTAIN: dict[str, Uniform] = {
+    "investor_elasticity": Uniform(0.5, 1.5), "reputation_per_launch": Uniform(0.02, 0.1),
+    "reputation_memory": Uniform(24, 60), "investment_per_investor": Uniform(0.1, 0.5),
+    "capital_turnover": Uniform(12, 36), "clinician_tenure": Uniform(24, 60),
+    "trials_per_clinician": Uniform(0.3, 1.0), "site_elasticity": Uniform(0.25, 0.75), "access_elasticity": Uniform(0.25, 1.0),
+    "mentorship_effect": Uniform(0.1, 0.5), "talent_elasticity": Uniform(0.25, 0.75), "talent_time": Uniform(12, 36),
+}
+
+
+def distributions(calibration: Calibration | None = None) -> dict[str, Distribution]:
+    """The Monte Carlo distributions: calibrated rates around their estimates (with their standard errors) and
+    the loops' expert ranges."""
+    out: dict[str, Distribution] = {}
+    if calibration is not None:
+        for name, row in calibration.estimates_.iterrows():
+            out[name] = from_estimate(row["estimate"], row["std_error"], share=name.startswith("success_"))
+    return {**out, **UNCERTAIN}

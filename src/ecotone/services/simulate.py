@@ -1,0 +1,249 @@
+"""Simulate a hub: its state and history read off the atlas, the model calibrated to it, scenarios, sensitivity,
+and XMILE in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.velocity import MONTH_DAYS, Velocity
+from ..data.pathways import pathway
+from ..domain.parsing import day
+from ..domain.problems import InputRejected, Problem
+from ..io.xmile import read_xmile, write_xmile
+from ..simulate import Model, ModelError, Simulator, build
+from ..simulate.calibrate import Calibration
+from ..simulate.ecosystem import (STAGES, HubState, ObservedPipeline, distributions, ecosystem_model, fitted_model,
+                                  hub_calibration)
+from ..simulate.scenarios import (Intervention, ScenarioComparison, accelerator_cohort, clinician_engagement,
+                                  connect, fast_track, seed_fund)
+from ..simulate.sensitivity import sobol, tornado
+from ..simulate.uncertainty import Uniform, sample
+from ..store import Atlas
+from .analysis import Result, records
+from .recommend import clinicians
+from .velocity import pipeline_frames
+
+__all__ = ["INTERVENTIONS", "HubModel", "calibrate", "compare", "export_xmile", "hub_model", "import_xmile",
+           "parse_scenario", "sensitivity"]
+
+#: Interventions by the name a scenario uses, with their options (see docs/simulation.md).
+INTERVENTIONS = {"connect": "connect:HUB[,ties=10][,share=0.25]", "fast-track": "fast-track[:months=3][,share=0.5]",
+                 "clinicians": "clinicians[:per_month=1][,months=12]", "seed-fund": "seed-fund[:amount=5]",
+                 "cohort": "cohort[:size=10][,mentors=3]"}
+_MENTORING = {"incubator", "accelerator"}
+
+
+@dataclass
+class HubModel:
+    """A hub ready to simulate: its present state, its observed history and the calibration to it."""
+
+    name: str
+    state: HubState
+    observed: ObservedPipeline
+    history: Model
+    calibration: Calibration
+    as_of: dt.date
+
+    def model(self, years: float, *, dt: float = 0.25) -> Model:
+        return fitted_model(self.state, self.calibration, years=years, dt=dt)
+
+
+def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPipeline]:
+    hub_id = atlas.hub_id(hub)
+    name = atlas.names("hub", [hub_id]).get(hub_id, str(hub))
+    events, inn = pipeline_frames(atlas, hub)
+    events = events[pd.to_datetime(events["date"]) <= pd.Timestamp(when)]
+    if events.empty:
+        raise InputRejected([Problem(reason=f"no innovation of {name} has a stage history up to {when}",
+                                     hint="import stage events, or simulate another hub (ecotone velocity --by hub)")])
+    ordered = events.assign(date=pd.to_datetime(events["date"])).sort_values(["innovation_id", "date"])
+    now = ordered.groupby("innovation_id")["stage"].last()
+    counts = Counter(now.tolist())
+    first = ordered["date"].min()
+    v = Velocity(as_of=when).fit(events)
+    tis, conv = v.time_in_stage_, v.conversion_
+    observed = ObservedPipeline(
+        months=(pd.Timestamp(when) - first).days / MONTH_DAYS, counts={k: float(c) for k, c in counts.items()},
+        entered=int(now.size),
+        time_in_stage={s: (float(tis.loc[s, "median"]), int(tis.loc[s, "n"])) for s in tis.index},
+        conversion={s: (float(conv.loc[s, "conversion"]), int(conv.loc[s, "ended"])) for s in conv.index})
+    orgs = atlas.frame("organization", ["type", "hub_id"])
+    members = set(orgs.loc[orgs["hub_id"] == hub_id, "id"])
+    hub_of = orgs.set_index("id")["hub_id"]
+    ties = atlas.frame("tie", ["source_id", "target_id"])
+    a, b = ties["source_id"].map(hub_of), ties["target_id"].map(hub_of)
+    crossing = ((a == hub_id) & b.notna() & (b != hub_id)) | ((b == hub_id) & a.notna() & (a != hub_id))
+    programmes = atlas.frame("program", ["kind", "hub_id"])
+    mentors = int(orgs.loc[orgs["hub_id"] == hub_id, "type"].isin(_MENTORING).sum()) + \
+        int(((programmes["hub_id"] == hub_id) & programmes["kind"].isin([*_MENTORING, "mentorship"])).sum())
+    paths = inn["regulatory_pathway"].dropna()
+    try:
+        approval = pathway(paths.mode().iloc[0]).typical if len(paths) else 12.0
+    except KeyError:
+        approval = 12.0
+    state = HubState(
+        name=name, stages={s: float(counts.get(s, 0)) for s in STAGES}, stopped=float(counts.get("stopped", 0)),
+        clinicians=float(max(clinicians(atlas)["organization_id"].isin(members).sum(), 1)),
+        investors=float((orgs.loc[orgs["hub_id"] == hub_id, "type"] == "investor").sum()),
+        mentors=float(mentors), cross_hub_ties=float(crossing.sum()), approval_months=float(approval),
+        fast_track_months=float(pathway("DiGA fast track").typical))
+    return state, observed
+
+
+def hub_model(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None) -> HubModel:
+    """Read a hub off the atlas and calibrate the ecosystem model to its history."""
+    when = day(as_of, "as of") if as_of is not None else dt.date.today()
+    state, observed = _state(atlas, hub, when)
+    history, calibration = hub_calibration(observed, state)
+    return HubModel(state.name, state, observed, history, calibration, when)
+
+
+def calibrate(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None) -> Result:
+    """Calibrate the model to a hub: fitted rates with their uncertainty, and how well the history is reproduced."""
+    h = hub_model(atlas, hub, as_of=as_of)
+    c = h.calibration
+    est = c.estimates_.reset_index()
+    fit = c.fit_.reset_index()
+    counts = fit[fit["target"].str.startswith("now in")]
+    return Result({"parameters": records(est.round(4)), "fit": records(fit.round(3))},
+                  {"hub": h.name, "as_of": h.as_of.isoformat(), "history_months": round(h.observed.months, 1),
+                   "innovations": h.observed.entered, "rmse_innovations": round(c.rmse_, 3),
+                   "largest_count_gap": round(float((counts["fitted"] - counts["observed"]).abs().max()), 3),
+                   "chi2": round(c.chi2_, 2), "dof": c.dof_, "converged": c.success_})
+
+
+def _options(text: str, positional: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i, part in enumerate(p.strip() for p in text.split(",") if p.strip()):
+        key, eq, value = part.partition("=")
+        if not eq:
+            if i or positional is None:
+                raise ValueError(f"{part!r} is not KEY=VALUE")
+            key, value = positional, part
+        out[key.strip().replace("-", "_")] = value.strip()
+    return out
+
+
+def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]:
+    """Interventions from a scenario's text: intervention specs joined by ``+`` (see :data:`INTERVENTIONS`),
+    e.g. ``connect:Barcelona Health Hub,ties=6+fast-track``."""
+    out = []
+    for spec in (s.strip() for s in text.split("+") if s.strip()):
+        kind, _, rest = spec.partition(":")
+        kind = kind.strip().lower()
+        if kind not in INTERVENTIONS:
+            raise InputRejected([Problem(column="--scenario", reason=f"unknown intervention {kind!r} in {text!r}",
+                                         hint="use: " + "; ".join(INTERVENTIONS.values()))])
+        try:
+            opts = _options(rest, "hub" if kind == "connect" else None)
+            numbers = {k: float(v) for k, v in opts.items() if k != "hub"}
+            if kind == "connect":
+                if "hub" not in opts:
+                    raise ValueError("name the hub to connect with: connect:HUB")
+                partner, _ = _state(atlas, opts["hub"], hub.as_of)
+                if partner.name == hub.name:
+                    raise ValueError(f"{partner.name} cannot connect with itself")
+                out.append(connect(partner.name, partner_clinicians=partner.clinicians,
+                                   new_ties=numbers.get("ties", 10.0), share=numbers.get("share", 0.25)))
+            else:
+                make = {"fast-track": fast_track, "clinicians": clinician_engagement, "seed-fund": seed_fund,
+                        "cohort": accelerator_cohort}[kind]
+                out.append(make(**numbers))
+        except (ValueError, TypeError) as exc:
+            raise InputRejected([Problem(column="--scenario", reason=f"{spec!r}: {exc}",
+                                         hint=f"write it as {INTERVENTIONS[kind]}")]) from None
+    return out
+
+
+def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: float = 10, runs: int = 1000,
+            seed: int = 0, as_of: dt.date | str | None = None, progress=None) -> tuple[Result, ScenarioComparison]:
+    """Run the calibrated baseline and each scenario ``runs`` times on the same draws; outcomes at the horizon with
+    5–95% bands, the change against the baseline and why."""
+    _check_runs(runs, years)
+    h = hub_model(atlas, hub, as_of=as_of)
+    named = {text: parse_scenario(atlas, h, text) for text in scenarios}
+    draws = sample(distributions(h.calibration), runs, seed=seed)
+    comparison = ScenarioComparison(scenarios=named, save_every=1.0, progress=progress).run(h.model(years), draws)
+    explained = comparison.explain()
+    outcomes = comparison.summary_.round(2)
+    explanations = [{"scenario": k, "explanation": v} for k, v in explained.items()]
+    summary = {"hub": h.name, "years": years, "runs": runs, "seed": seed,
+               "on_market_now": sum(h.state.stages.get(s, 0) for s in ("market_launch", "scale", "cross_border"))}
+    tables = {"outcomes": records(outcomes),
+              "mechanisms": records(comparison.mechanisms_.round(3).reset_index())}
+    if explanations:
+        tables["explanations"] = explanations
+    return Result(tables, summary), comparison
+
+
+def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "on_market", method: str = "tornado", years: float = 10,
+                runs: int = 512, seed: int = 0, as_of: dt.date | str | None = None) -> Result:
+    """Which uncertain parameters move an outcome at the horizon most: a tornado (10th–90th percentile swings) or
+    Sobol indices (``runs`` base samples, runs × (k + 2) simulations)."""
+    if method not in ("tornado", "sobol"):
+        raise InputRejected([Problem(column="--method", reason=f"unknown method {method!r}", hint="tornado or sobol")])
+    _check_runs(runs, years)
+    h = hub_model(atlas, hub, as_of=as_of)
+    built = build(h.model(years))
+    if outcome not in {v for v in built.recorded}:
+        raise InputRejected([Problem(column="--outcome", reason=f"the model has no variable {outcome!r}",
+                                     hint="try on_market, cross_border, stopped, in_pipeline")])
+    dists = distributions(h.calibration)
+    table = tornado(built, dists, outcome) if method == "tornado" else sobol(built, dists, outcome, n=runs, seed=seed)
+    return Result({method: records(table.round(4))}, {"hub": h.name, "outcome": outcome, "years": years,
+                                                       "parameters": len(dists)})
+
+
+def export_xmile(atlas: Atlas | None, path: Path, *, hub: str | None = None, years: float = 10,
+                 as_of: dt.date | str | None = None) -> Model:
+    """Write the ecosystem model (calibrated to ``hub`` when given, generic otherwise) as XMILE 1.0."""
+    model = hub_model(atlas, hub, as_of=as_of).model(years) if hub and atlas is not None else \
+        ecosystem_model(years=years)
+    write_xmile(model, path)
+    return model
+
+
+def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str] = (), method: str | None = None,
+                 save_every: float | None = None, progress=None) -> tuple[Model, Result, pd.DataFrame]:
+    """Read an XMILE model and run it: once, or ``runs`` times with ``vary`` constants drawn uniformly
+    (``NAME=LOW:HIGH``). Returns the model, a summary (final values with 5–95% bands) and the tidy trajectories."""
+    model = read_xmile(path)
+    dists = {}
+    for text in vary:
+        name, _, rng = text.partition("=")
+        low, _, high = rng.partition(":")
+        try:
+            model.constant(name.strip())
+            dists[name.strip()] = Uniform(float(low), float(high))
+        except (ValueError, ModelError) as exc:
+            raise InputRejected([Problem(column="--vary", reason=f"{text!r}: {exc}",
+                                         hint="write NAME=LOW:HIGH with a constant of the model")]) from None
+    _check_runs(runs, (model.stop - model.start) / 12)
+    draws = sample(dists, runs, seed=seed) if dists else None
+    step = save_every or max(model.dt, round((model.stop - model.start) / 100 / model.dt) * model.dt)
+    sim = Simulator(method=method, save_every=step,
+                    progress=(lambda d, t: progress("simulating", d, t)) if progress else None)
+    results = sim.run(model, draws, runs=runs)
+    rows = []
+    for v in results.variables:
+        end = results.final(v)
+        rows.append({"variable": v, "units": results.units.get(v, ""), "median": float(np.median(end)),
+                     "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95))})
+    summary = {"model": model.name, "stocks": len(model.stocks), "flows": len(model.flows), "runs": runs,
+               "method": method or model.method, "time": f"{model.start:g}–{model.stop:g} {model.time_units}"}
+    return model, Result({"final": records(pd.DataFrame(rows).round(4))}, summary), results.tidy()
+
+
+def _check_runs(runs: int, years: float) -> None:
+    if runs < 1:
+        raise InputRejected([Problem(column="--runs", reason="at least one run", hint="e.g. --runs 1000")])
+    if not 0 < years <= 100 or math.isnan(years):
+        raise InputRejected([Problem(column="--years", reason=f"{years} years is outside 0–100")])
