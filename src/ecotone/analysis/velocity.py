@@ -188,7 +188,7 @@ class Velocity:
         out = pd.DataFrame([_summary((end - first).dt.days / MONTH_DAYS, pd.Series(failed, index=first.index),
                                      self.alpha)], index=["stop or pivot"])
         stops = sp[sp["outcome"] == "stopped"].drop_duplicates("innovation_id")["stage"].value_counts()
-        for stage in _PIPELINE:
+        for stage in _PIPELINE[:-1]:
             out[f"stopped_in_{stage}"] = int(stops.get(stage, 0))
         return out
 
@@ -199,6 +199,14 @@ class Velocity:
         quarter = ev["date"].dt.to_period("Q").astype(str)
         table = pd.crosstab(quarter, ev["stage"])
         return table[[s for s in [*_PIPELINE, Stage.stopped.value] if s in table.columns]]
+
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The Kaplan–Meier curve of the time in each stage (groups pooled): stage → (months, share still in it)."""
+        out = {}
+        for stage, g in self.spells_.drop_duplicates(["innovation_id", "stage", "start"]).groupby("stage", sort=False):
+            km = kaplan_meier(g["months"].to_numpy(), (g["outcome"] != "in_stage").to_numpy(), alpha=self.alpha)
+            out[stage] = (km.times, km.survival)
+        return dict(sorted(out.items(), key=lambda kv: _RANK[kv[0]]))
 
     def compare(self, events: pd.DataFrame, cohort: Iterable[int], *, measure: str = "time_to_market",
                 label: str = "cohort") -> pd.DataFrame:

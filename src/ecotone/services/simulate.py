@@ -17,13 +17,14 @@ from ..analysis.velocity import MONTH_DAYS, Velocity
 from ..data.pathways import pathway
 from ..domain.parsing import day
 from ..domain.problems import InputRejected, Problem
+from ..io.charts import fan_chart, tornado_chart
 from ..io.xmile import read_xmile, write_xmile
 from ..simulate import Model, ModelError, Simulator, build
 from ..simulate.calibrate import Calibration
 from ..simulate.ecosystem import (STAGES, HubState, ObservedPipeline, distributions, ecosystem_model, fitted_model,
                                   hub_calibration)
-from ..simulate.scenarios import (Intervention, ScenarioComparison, accelerator_cohort, clinician_engagement,
-                                  connect, fast_track, seed_fund)
+from ..simulate.scenarios import (OUTCOMES, Intervention, ScenarioComparison, accelerator_cohort,
+                                  clinician_engagement, connect, fast_track, seed_fund)
 from ..simulate.sensitivity import sobol, tornado
 from ..simulate.uncertainty import Uniform, sample
 from ..store import Atlas
@@ -164,14 +165,24 @@ def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]
 
 
 def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: float = 10, runs: int = 1000,
-            seed: int = 0, as_of: dt.date | str | None = None, progress=None) -> tuple[Result, ScenarioComparison]:
+            seed: int = 0, as_of: dt.date | str | None = None, chart: Path | None = None,
+            chart_outcome: str = "market_years", out: Path | None = None, progress=None) -> Result:
     """Run the calibrated baseline and each scenario ``runs`` times on the same draws; outcomes at the horizon with
-    5–95% bands, the change against the baseline and why."""
+    5–95% bands, the change against the baseline and why. ``chart`` (.png/.svg) draws ``chart_outcome``'s fan
+    chart; ``out`` (.csv) receives the bands of every outcome over time (scenario, outcome, time, p5, p50, p95)."""
     _check_runs(runs, years)
     h = hub_model(atlas, hub, as_of=as_of)
     named = {text: parse_scenario(atlas, h, text) for text in scenarios}
     draws = sample(distributions(h.calibration), runs, seed=seed)
+    if chart_outcome not in OUTCOMES:
+        raise InputRejected([Problem(column="--outcome", reason=f"no outcome {chart_outcome!r}",
+                                     hint=f"use one of: {', '.join(OUTCOMES)}")])
     comparison = ScenarioComparison(scenarios=named, save_every=1.0, progress=progress).run(h.model(years), draws)
+    if chart is not None:
+        fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
+                  f"over {years:g} years ({runs} runs, 5–95% band)")
+    if out is not None:
+        comparison.bands_.round(4).to_csv(out, index=False)
     explained = comparison.explain()
     outcomes = comparison.summary_.round(2)
     explanations = [{"scenario": k, "explanation": v} for k, v in explained.items()]
@@ -181,13 +192,14 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
               "mechanisms": records(comparison.mechanisms_.round(3).reset_index())}
     if explanations:
         tables["explanations"] = explanations
-    return Result(tables, summary), comparison
+    return Result(tables, summary)
 
 
-def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "on_market", method: str = "tornado", years: float = 10,
-                runs: int = 512, seed: int = 0, as_of: dt.date | str | None = None) -> Result:
+def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method: str = "tornado",
+                years: float = 10, runs: int = 512, seed: int = 0, as_of: dt.date | str | None = None,
+                chart: Path | None = None) -> Result:
     """Which uncertain parameters move an outcome at the horizon most: a tornado (10th–90th percentile swings) or
-    Sobol indices (``runs`` base samples, runs × (k + 2) simulations)."""
+    Sobol indices (``runs`` base samples, runs × (k + 2) simulations); ``chart`` (.png/.svg) draws it."""
     if method not in ("tornado", "sobol"):
         raise InputRejected([Problem(column="--method", reason=f"unknown method {method!r}", hint="tornado or sobol")])
     _check_runs(runs, years)
@@ -195,9 +207,12 @@ def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "on_market", method: s
     built = build(h.model(years))
     if outcome not in {v for v in built.recorded}:
         raise InputRejected([Problem(column="--outcome", reason=f"the model has no variable {outcome!r}",
-                                     hint="try on_market, cross_border, stopped, in_pipeline")])
+                                     hint=f"try {', '.join(OUTCOMES)}")])
     dists = distributions(h.calibration)
     table = tornado(built, dists, outcome) if method == "tornado" else sobol(built, dists, outcome, n=runs, seed=seed)
+    if chart is not None:
+        tornado_chart(table, outcome, chart, title=f"{h.name}: what moves {outcome.replace('_', ' ')} in "
+                      f"{years:g} years ({method})")
     return Result({method: records(table.round(4))}, {"hub": h.name, "outcome": outcome, "years": years,
                                                        "parameters": len(dists)})
 
@@ -212,34 +227,47 @@ def export_xmile(atlas: Atlas | None, path: Path, *, hub: str | None = None, yea
 
 
 def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str] = (), method: str | None = None,
-                 save_every: float | None = None, progress=None) -> tuple[Model, Result, pd.DataFrame]:
+                 save_every: float | None = None, out: Path | None = None, chart: Path | None = None,
+                 chart_variable: str | None = None, progress=None) -> Result:
     """Read an XMILE model and run it: once, or ``runs`` times with ``vary`` constants drawn uniformly
-    (``NAME=LOW:HIGH``). Returns the model, a summary (final values with 5–95% bands) and the tidy trajectories."""
+    (``NAME=LOW:HIGH``). Final values with 5–95% bands; ``out`` (.csv) receives every trajectory in tidy form
+    (time, variable, run, value); ``chart`` (.png/.svg) draws ``chart_variable`` (the first stock by default)."""
     model = read_xmile(path)
     dists = {}
     for text in vary:
-        name, _, rng = text.partition("=")
-        low, _, high = rng.partition(":")
+        name, _, span = text.partition("=")
+        low, _, high = span.partition(":")
         try:
             model.constant(name.strip())
             dists[name.strip()] = Uniform(float(low), float(high))
         except (ValueError, ModelError) as exc:
             raise InputRejected([Problem(column="--vary", reason=f"{text!r}: {exc}",
                                          hint="write NAME=LOW:HIGH with a constant of the model")]) from None
-    _check_runs(runs, (model.stop - model.start) / 12)
-    draws = sample(dists, runs, seed=seed) if dists else None
+    _check_runs(runs, 1)
     step = save_every or max(model.dt, round((model.stop - model.start) / 100 / model.dt) * model.dt)
     sim = Simulator(method=method, save_every=step,
                     progress=(lambda d, t: progress("simulating", d, t)) if progress else None)
-    results = sim.run(model, draws, runs=runs)
+    results = sim.run(model, sample(dists, runs, seed=seed) if dists else None, runs=runs)
     rows = []
     for v in results.variables:
         end = results.final(v)
         rows.append({"variable": v, "units": results.units.get(v, ""), "median": float(np.median(end)),
                      "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95))})
+    if out is not None:
+        results.tidy().to_csv(out, index=False)
+    if chart is not None:
+        variable = chart_variable or (model.stocks[0].name if model.stocks else results.variables[0])
+        try:
+            q = results.bands(variable)
+        except KeyError as exc:
+            raise InputRejected([Problem(column="--variable", reason=str(exc.args[0]))]) from None
+        bands = pd.DataFrame({"scenario": model.name, "outcome": variable, "time": q.index, "p5": q["q0.05"],
+                              "p50": q["q0.5"], "p95": q["q0.95"]})
+        fan_chart(bands, variable, chart, time_units=model.time_units,
+                  title=f"{model.name}: {variable} ({runs} run{'s' * (runs > 1)})")
     summary = {"model": model.name, "stocks": len(model.stocks), "flows": len(model.flows), "runs": runs,
                "method": method or model.method, "time": f"{model.start:g}–{model.stop:g} {model.time_units}"}
-    return model, Result({"final": records(pd.DataFrame(rows).round(4))}, summary), results.tidy()
+    return Result({"final": records(pd.DataFrame(rows).round(4))}, summary)
 
 
 def _check_runs(runs: int, years: float) -> None:

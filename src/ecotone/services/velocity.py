@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import pandas as pd
 
 from ..analysis.velocity import Velocity
 from ..domain.parsing import day
 from ..domain.problems import InputRejected, Problem
+from ..io.charts import survival_chart
 from ..store import Atlas
 from .analysis import Result, records
 
@@ -41,10 +43,11 @@ def pipeline_frames(atlas: Atlas, hub: str | None = None) -> tuple[pd.DataFrame,
 
 
 def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_of: dt.date | str | None = None,
-             cohort: str | None = None, measure: str = "time_to_market") -> Result:
+             cohort: str | None = None, measure: str = "time_to_market", chart: Path | None = None) -> Result:
     """Velocity tables: time in each stage (Kaplan–Meier, censored), conversion and stops, time to market,
     fail-fast, bottlenecks and throughput; optionally broken down ``by`` a grouping, or comparing a programme's
-    ``cohort`` (participants' innovations) with the others."""
+    ``cohort`` (participants' innovations) with the others. ``chart`` (.png or .svg) draws the time-in-stage
+    curves."""
     if by is not None and by not in GROUPS:
         raise InputRejected([Problem(column="--by", reason=f"cannot break down by {by!r}",
                                      hint=f"use one of: {', '.join(GROUPS)}")])
@@ -54,13 +57,18 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
         raise InputRejected([Problem(reason="no innovation has a stage history here",
                                      hint="import stage events (Kumu sheet 'Stages' or the bundle) or try ecotone demo")])
     v = Velocity(as_of=when, by=GROUPS.get(by) if by else None).fit(events, inn)
+    if chart is not None:
+        survival_chart(v.curves(), chart, title=f"Time in stage, {hub or 'all hubs'} (Kaplan–Meier, as of {when})")
     tis = v.time_in_stage_.reset_index()
     if by:
         tis = tis.rename(columns={"group": by})
     conv = v.conversion_.reset_index().rename(columns={"group": by} if by else {})
     tables = {"time_in_stage": records(tis.round(2)), "conversion": records(conv.round(3)),
               "time_to_market": records(v.time_to_market_.rename_axis(by or "scope").reset_index().round(2)),
-              "fail_fast": records(v.fail_fast_.rename_axis("measure").reset_index().round(2)),
+              "fail_fast": records(v.fail_fast_[[c for c in v.fail_fast_.columns if not c.startswith("stopped_in_")]]
+                                   .rename_axis("measure").reset_index().round(2)),
+              "stops": [{"stage": c.removeprefix("stopped_in_"), "stopped": int(v.fail_fast_[c].iloc[0])}
+                        for c in v.fail_fast_.columns if c.startswith("stopped_in_")],
               "bottlenecks": records(v.bottlenecks_.rename_axis("stage").reset_index().round(3)),
               "throughput": records(v.throughput_.rename_axis("quarter").reset_index())}
     ttm = v.time_to_market_.iloc[0] if not by else None
@@ -77,4 +85,6 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
         compared = v.compare(events, ids, measure=measure, label=cohort)
         tables = {"cohort": records(compared.rename_axis("group").reset_index().round(3)), **tables}
         summary["logrank_p"] = round(float(compared["logrank_p"].iloc[0]), 4)
+    if chart is not None:
+        summary["chart"] = str(chart)
     return Result(tables, summary)

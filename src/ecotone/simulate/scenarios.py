@@ -100,7 +100,8 @@ class ScenarioComparison:
     summary_ : per scenario and outcome at the horizon: median, 5% and 95%; the median change against the baseline
         over paired draws (absolute and in %), and the share of draws in which the scenario does better.
     mechanisms_ : per scenario: the intermediate variables (mean over the run, median over draws).
-    bands_ : per scenario, outcome and time: 5%, 50% and 95% quantiles.
+    bands_ : per scenario, outcome and time: 5%, 50% and 95% quantiles of the outcome (p5, p50, p95) and of its
+        difference from the baseline in the same draw (d5, d50, d95).
     """
 
     def __init__(self, *, scenarios: Mapping[str, Sequence[Intervention]], save_every: float = 1.0,
@@ -148,9 +149,12 @@ class ScenarioComparison:
                              "change_pct": float(100 * np.median((end - base) / np.where(base == 0, np.nan, base)))
                              if (base != 0).all() else None,
                              "better_in": float(np.mean(better)) if k and direction else None})
-                q = np.quantile(self._series(outcome, k, n), [0.05, 0.5, 0.95], axis=1)
+                series = self._series(outcome, k, n)
+                q = np.quantile(series, [0.05, 0.5, 0.95], axis=1)
+                d = np.quantile(series - self._series(outcome, 0, n), [0.05, 0.5, 0.95], axis=1)
                 bands.append(pd.DataFrame({"scenario": name, "outcome": outcome, "time": self.results_.times,
-                                           "p5": q[0], "p50": q[1], "p95": q[2]}))
+                                           "p5": q[0], "p50": q[1], "p95": q[2], "d5": d[0], "d50": d[1],
+                                           "d95": d[2]}))
             mech.append({"scenario": name, **{m: float(np.median(self._series(m, k, n).mean(axis=0)))
                                               for m in MECHANISMS}})
         self.summary_ = pd.DataFrame(rows)

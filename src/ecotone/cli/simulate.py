@@ -1,0 +1,209 @@
+"""The ``ecotone velocity`` and ``ecotone simulate`` commands: pipeline speed, and the system-dynamics model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..domain.problems import InputRejected
+from ..services import simulate
+from ..services.velocity import GROUPS, velocity
+from ._output import Format, console, show_problems
+from .app import FormatOpt, ShowOpt, _run, _show, app
+
+__all__ = ["simulate_app"]
+
+simulate_app = typer.Typer(
+    help="System dynamics: the built-in ecosystem model calibrated to a hub's history, Monte Carlo scenarios of "
+         "interventions, sensitivity, and XMILE models in and out (Stella, Vensim, PySD).",
+    no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+
+HubArg = Annotated[str, typer.Option("--hub", help="The hub to simulate (name, part of it, or id).")]
+YearsOpt = Annotated[float, typer.Option(help="Years to simulate.")]
+RunsOpt = Annotated[int, typer.Option(help="Monte Carlo runs (parameter draws).")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the draws: the same seed gives the same results.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Measure the history up to this day (YYYY-MM-DD; "
+                                                "default today).")]
+ChartOpt = Annotated[Optional[Path], typer.Option(help="Write a chart here (.png or .svg).")]
+
+
+def _saved(path: Path | None, what: str, fmt: Format) -> None:
+    if path is not None and fmt is Format.table:
+        console.print(f"{what} written to {path}")
+
+
+@app.command("velocity")
+def velocity_command(
+    ctx: typer.Context,
+    hub: Annotated[Optional[str], typer.Option(help="Only this hub's innovations.")] = None,
+    by: Annotated[Optional[str], typer.Option(help=f"Break down by {', '.join(GROUPS)}.")] = None,
+    as_of: AsOfOpt = None,
+    cohort: Annotated[Optional[str], typer.Option(help="Compare innovations of a programme's participants (name or "
+                                                  "part of it) with all others.")] = None,
+    measure: Annotated[str, typer.Option(help="With --cohort: time_to_market, or a stage (months in it).")]
+    = "time_to_market",
+    chart: ChartOpt = None,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """How fast innovations move from idea to patients, from their stage histories: months in each stage
+    (Kaplan–Meier median and quartiles, with innovations still in a stage counted as censored, and the median's
+    95% band), conversion and stop rates, time to market, fail-fast (time to a stop or pivot), bottleneck stages
+    and throughput per quarter. Tables show the main columns; JSON and CSV carry all (quartiles, the median's
+    band). Parts: time_in_stage, conversion, time_to_market, fail_fast, stops, bottlenecks, throughput (and
+    cohort).
+
+    Example: `ecotone velocity --by hub --chart velocity.png`;
+    `ecotone velocity --cohort TMCx` (accelerator participants against the others, with the log-rank p-value)
+    """
+    result = _run(ctx, lambda atlas, p: velocity(atlas, hub=hub, by=by, as_of=as_of, cohort=cohort, measure=measure,
+                                                 chart=chart), fmt)
+    group = (by,) if by else ()
+    _show(result, fmt, show, {"time_in_stage": ("stage", *group, "n", "censored", "median", "q1", "q3"),
+                              "conversion": ("stage", *group, "entered", "progressed", "stopped", "in_stage",
+                                             "conversion", "stop_rate"),
+                              "time_to_market": (by or "scope", "n", "left", "censored", "median", "q1",
+                                                 "median_low"),
+                              "fail_fast": ("measure", "n", "left", "censored", "median", "q1", "median_low")},
+          {"cohort": f"Cohort against the others ({measure})",
+                                  "time_in_stage": "Months in stage (Kaplan–Meier)", "conversion": "Conversion",
+                                  "time_to_market": "Months to market",
+                                  "fail_fast": "Fail fast: months to a stop or pivot", "stops": "Where stops happen",
+                                  "bottlenecks": "Bottlenecks", "throughput": "Stage entries per quarter"})
+
+
+@simulate_app.command("run")
+def simulate_run(
+    ctx: typer.Context, hub: HubArg, years: YearsOpt = 10, runs: RunsOpt = 1000, seed: SeedOpt = 0,
+    as_of: AsOfOpt = None, chart: ChartOpt = None,
+    outcome: Annotated[str, typer.Option(help="The outcome the chart draws.")] = "market_years",
+    out: Annotated[Optional[Path], typer.Option(help="Write the bands of every outcome over time (CSV).")] = None,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The baseline: the ecosystem model calibrated to the hub's history, started from where its innovations are
+    now, run RUNS times with its rates and loop strengths drawn from their uncertainty; outcomes at the horizon
+    with 5–95% bands (innovation-years on the market, on the market, across borders, stopped, in the pipeline).
+
+    Example: `ecotone simulate run --hub 'Medical Innovation Institute' --years 10 --chart baseline.png`
+    """
+    result = _run(ctx, lambda atlas, p: simulate.compare(atlas, hub, years=years, runs=runs, seed=seed, as_of=as_of,
+                                                         chart=chart, chart_outcome=outcome, out=out, progress=p), fmt)
+    _show(result, fmt, show, {}, {"outcomes": "Outcomes at the horizon", "mechanisms": "How (run averages)"})
+    _saved(chart, "Chart", fmt)
+    _saved(out, "Bands", fmt)
+
+
+@simulate_app.command("compare")
+def simulate_compare(
+    ctx: typer.Context, hub: HubArg,
+    scenario: Annotated[list[str], typer.Option(help="A scenario: interventions joined by +; repeatable. "
+                                                + "; ".join(simulate.INTERVENTIONS.values()) + ".")],
+    years: YearsOpt = 10, runs: RunsOpt = 1000, seed: SeedOpt = 0, as_of: AsOfOpt = None, chart: ChartOpt = None,
+    outcome: Annotated[str, typer.Option(help="The outcome the chart draws.")] = "market_years",
+    out: Annotated[Optional[Path], typer.Option(help="Write the bands of every outcome over time (CSV).")] = None,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Compare scenarios with the baseline on the same Monte Carlo draws: each outcome's median and 5–95% band at
+    the horizon, the median change against the baseline (paired draws), the share of draws in which the scenario
+    does better, and a sentence on how it works (validation, approval and scaling times, clinicians, capital,
+    talent, reputation).
+
+    Example: `ecotone simulate compare --hub 'Medical Innovation Institute'
+    --scenario 'connect:Barcelona Health Hub' --scenario fast-track --chart scenarios.svg`
+    """
+    result = _run(ctx, lambda atlas, p: simulate.compare(atlas, hub, scenario, years=years, runs=runs, seed=seed,
+                                                         as_of=as_of, chart=chart, chart_outcome=outcome, out=out,
+                                                         progress=p), fmt)
+    _show(result, fmt, show, {}, {"outcomes": "Outcomes at the horizon", "mechanisms": "How (run averages)",
+                                  "explanations": "Why"})
+    _saved(chart, "Chart", fmt)
+    _saved(out, "Bands", fmt)
+
+
+@simulate_app.command("calibrate")
+def simulate_calibrate(ctx: typer.Context, hub: HubArg, as_of: AsOfOpt = None, show: ShowOpt = None,
+                       fmt: FormatOpt = Format.table) -> None:
+    """Fit the model's rates (ideas per month, months and success share of each stage) to the hub's history:
+    the model, run from the first stage event, should end with the innovations where they are now, and agree with
+    the measured velocity (Kaplan–Meier times, conversions) and the regulatory pathway's published months. Shows
+    each rate with its standard error and 95% interval, and the fit target by target.
+
+    Example: `ecotone simulate calibrate --hub 'Barcelona Health Hub'`
+    """
+    result = _run(ctx, lambda atlas, p: simulate.calibrate(atlas, hub, as_of=as_of), fmt)
+    _show(result, fmt, show, {}, {"parameters": "Calibrated rates", "fit": "Fit"})
+
+
+@simulate_app.command("sensitivity")
+def simulate_sensitivity(
+    ctx: typer.Context, hub: HubArg,
+    outcome: Annotated[str, typer.Option(help="The outcome at the horizon.")] = "market_years",
+    method: Annotated[str, typer.Option(help="tornado (10th–90th percentile swings) or sobol (variance shares).")]
+    = "tornado",
+    years: YearsOpt = 10,
+    runs: Annotated[int, typer.Option(help="Sobol: base samples (runs × (parameters + 2) simulations).")] = 512,
+    seed: SeedOpt = 0, as_of: AsOfOpt = None, chart: ChartOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Which uncertain parameters move an outcome most: a tornado of swings as each goes from its 10th to its
+    90th percentile, or Sobol first-order and total indices (the share of the outcome's variance each explains).
+
+    Example: `ecotone simulate sensitivity --hub Barcelona --method sobol --chart sobol.png`
+    """
+    result = _run(ctx, lambda atlas, p: simulate.sensitivity(atlas, hub, outcome=outcome, method=method, years=years,
+                                                             runs=runs, seed=seed, as_of=as_of, chart=chart), fmt)
+    _show(result, fmt, None, {}, {"tornado": "Tornado", "sobol": "Sobol indices"})
+    _saved(chart, "Chart", fmt)
+
+
+@simulate_app.command("export-xmile")
+def simulate_export_xmile(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The .xmile (or .stmx) file to write.")],
+    hub: Annotated[Optional[str], typer.Option(help="Calibrate to this hub first (generic model otherwise).")] = None,
+    years: YearsOpt = 10, as_of: AsOfOpt = None,
+) -> None:
+    """Write the ecosystem model as XMILE 1.0, for Stella, Vensim and PySD (`pysd.read_xmile`), calibrated to a
+    hub and started from its present when --hub is given.
+
+    Example: `ecotone simulate export-xmile ecosystem.xmile --hub Barcelona`
+    """
+    if hub:
+        model = _run(ctx, lambda atlas, p: simulate.export_xmile(atlas, path, hub=hub, years=years, as_of=as_of))
+    else:
+        model = simulate.export_xmile(None, path, years=years)
+    console.print(f"{model.name}: {len(model.stocks)} stocks, {len(model.flows)} flows, {len(model.auxes)} "
+                  f"auxiliaries, {len(model.constants)} constants written to {path}")
+
+
+@simulate_app.command("import-xmile")
+def simulate_import_xmile(
+    path: Annotated[Path, typer.Argument(help="An XMILE model of the supported subset (docs/simulation.md).")],
+    runs: Annotated[int, typer.Option(help="Runs; with --vary, Monte Carlo draws.")] = 1,
+    seed: SeedOpt = 0,
+    vary: Annotated[Optional[list[str]], typer.Option(help="NAME=LOW:HIGH: draw this constant uniformly; "
+                                                      "repeatable.")] = None,
+    method: Annotated[Optional[str], typer.Option(help="euler or rk4 (default: the file's).")] = None,
+    save_every: Annotated[Optional[float], typer.Option(help="Time between recorded points.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write every trajectory, tidy (time, variable, run, value), "
+                                                "as CSV.")] = None,
+    chart: ChartOpt = None,
+    variable: Annotated[Optional[str], typer.Option(help="The variable the chart draws (default: the first "
+                                                    "stock).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run your own XMILE model here, with Monte Carlo: final values of every variable with 5–95% bands. Arrays,
+    modules, macros, conveyors, queues and unsupported functions are refused by name.
+
+    Example: `ecotone simulate import-xmile clinic.xmile --runs 5000 --vary 'stay=3:6' --chart clinic.png`
+    """
+    try:
+        result = simulate.import_xmile(path, runs=runs, seed=seed, vary=vary or [], method=method,
+                                       save_every=save_every, out=out, chart=chart, chart_variable=variable)
+    except InputRejected as exc:
+        show_problems(exc.problems, fmt)
+        raise typer.Exit(1) from None
+    _show(result, fmt, None, {}, {"final": "Final values"})
+    _saved(chart, "Chart", fmt)
+    _saved(out, "Trajectories", fmt)

@@ -1,0 +1,112 @@
+"""Charts written as PNG or SVG (by the file's suffix): fan charts of scenarios, tornadoes, survival curves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["fan_chart", "survival_chart", "tornado_chart"]
+
+#: Okabe–Ito: distinguishable by colour-blind readers.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _figure(width: float = 8, height: float = 4.5, panels: int = 1):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, panels, figsize=(width, height), dpi=120, squeeze=False)
+    for ax in axes[0]:
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(alpha=0.25)
+    return plt, fig, (axes[0] if panels > 1 else axes[0][0])
+
+
+def _save(plt, fig, path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"{path.name}: charts are written as .png or .svg")
+    fig.tight_layout()
+    fig.savefig(path, format=path.suffix.lower().lstrip("."))
+    plt.close(fig)
+    return path
+
+
+def fan_chart(bands: pd.DataFrame, outcome: str, path: str | Path, *, title: str = "",
+              time_units: str = "months") -> Path:
+    """Each scenario's median trajectory of ``outcome`` with its 5–95% band (``bands``: scenario, outcome, time,
+    p5, p50, p95); with several scenarios and differences (d5, d50, d95), a second panel draws each scenario's
+    difference from the baseline in the same draws, where an intervention's effect shows through the
+    parameters' uncertainty."""
+    rows = bands[bands["outcome"] == outcome]
+    if rows.empty:
+        raise ValueError(f"no bands for {outcome!r}")
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    paired = len(scenarios) > 1 and "d50" in rows.columns
+    plt, fig, axes = _figure(13 if paired else 8, 4.8, 2 if paired else 1)
+    level, diff = (axes[0], axes[1]) if paired else (axes, None)
+    years = time_units.startswith("month")
+    label = outcome.replace("_", " ")
+    for i, name in enumerate(scenarios):
+        g = rows[rows["scenario"] == name]
+        t = g["time"].to_numpy() / (12 if years else 1)
+        colour = PALETTE[i % len(PALETTE)]
+        level.fill_between(t, g["p5"], g["p95"], color=colour, alpha=0.12, linewidth=0)
+        level.plot(t, g["p50"], color=colour, linewidth=2, label=name)
+        if diff is not None and i:
+            diff.fill_between(t, g["d5"], g["d95"], color=colour, alpha=0.2, linewidth=0)
+            diff.plot(t, g["d50"], color=colour, linewidth=2, label=name)
+    for ax in [level, diff] if diff is not None else [level]:
+        ax.set_xlabel("years" if years else time_units)
+        ax.legend(frameon=False, fontsize=8)
+    level.set_ylabel(label)
+    level.set_title(title or f"{label}: median and 5–95% band")
+    if diff is not None:
+        diff.axhline(0, color="black", linewidth=0.8)
+        diff.set_ylabel(f"{label}, scenario − baseline")
+        diff.set_title("Change against the baseline, same draws (median, 5–95%)")
+    return _save(plt, fig, path)
+
+
+def tornado_chart(table: pd.DataFrame, outcome: str, path: str | Path, *, title: str = "", top: int = 12) -> Path:
+    """Bars from the outcome at each parameter's low to its high value, largest swing on top (``table`` as
+    :func:`ecotone.simulate.sensitivity.tornado` returns it); Sobol tables (S1, ST) are drawn as paired bars."""
+    plt, fig, ax = _figure(8, 0.45 * min(len(table), top) + 1.5)
+    rows = table.head(top).iloc[::-1]
+    y = np.arange(len(rows))
+    if "S1" in rows.columns:
+        ax.barh(y + 0.2, rows["ST"], height=0.4, color=PALETTE[0], label="total (ST)")
+        ax.barh(y - 0.2, rows["S1"], height=0.4, color=PALETTE[1], label="first order (S1)")
+        ax.set_xlabel(f"share of the variance of {outcome.replace('_', ' ')}")
+        ax.legend(frameon=False, fontsize=8)
+    else:
+        base = float(rows["baseline"].iloc[0])
+        ax.barh(y, rows["at_low"] - base, left=base, color=PALETTE[0], label="parameter at its 10th percentile")
+        ax.barh(y, rows["at_high"] - base, left=base, color=PALETTE[1], label="parameter at its 90th percentile")
+        ax.axvline(base, color="black", linewidth=0.8)
+        ax.set_xlabel(outcome.replace("_", " "))
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_yticks(y, [p.replace("_", " ") for p in rows["parameter"]])
+    ax.set_title(title or f"What moves {outcome.replace('_', ' ')} most")
+    return _save(plt, fig, path)
+
+
+def survival_chart(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str | Path, *,
+                   title: str = "Time in stage (Kaplan–Meier)", xlabel: str = "months in stage") -> Path:
+    """Step curves of the share still in a stage over time, one per label (``label → (times, survival)``)."""
+    plt, fig, ax = _figure()
+    for i, (label, (times, survival)) in enumerate(curves.items()):
+        ax.step(times, survival, where="post", color=PALETTE[i % len(PALETTE)], linewidth=2,
+                label=label.replace("_", " "))
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share still in the stage")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    return _save(plt, fig, path)
