@@ -116,7 +116,7 @@ class Velocity:
             if innovations is None or self.by not in innovations.columns:
                 raise ValueError(f"cannot break velocity down by {self.by!r}: the innovations have no such column")
             column = innovations.set_index("id")[self.by]
-            sp = sp.assign(group=sp["innovation_id"].map(column)).explode("group")
+            sp = sp.assign(group=sp["innovation_id"].map(column)).explode("group").reset_index(drop=True)
             sp["group"] = sp["group"].fillna("(none)")
             groups = "group"
         self.spells_ = sp
@@ -176,8 +176,8 @@ class Velocity:
             return pd.DataFrame([_summary(frame["months"], frame["ended"], self.alpha)], index=["all"])
         frame = frame.assign(group=frame.index.map(group)).explode("group")
         frame["group"] = frame["group"].fillna("(none)")
-        return pd.DataFrame({k: _summary(g["months"], g["ended"], self.alpha)
-                             for k, g in frame.groupby("group")}).T
+        return pd.DataFrame.from_dict({k: _summary(g["months"], g["ended"], self.alpha)
+                                       for k, g in frame.groupby("group")}, orient="index")
 
     def _fail_fast(self, events: pd.DataFrame, sp: pd.DataFrame) -> pd.DataFrame:
         ev = self._entries(events)

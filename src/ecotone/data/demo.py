@@ -255,6 +255,7 @@ def demo_batch(seed: int = 7) -> Batch:
         _illustrate(b, rng, h, hub[h.name], org)
     _bridges(b, rng, org)
     _partnering(b, rng, org)
+    _cohorts(b)
     return b
 
 
@@ -385,6 +386,20 @@ _RATINGS = {
         dt.date(2026, 6, 30): dict(zip([q.code for q in QUESTIONS], [4, 5, 4, 3, 4, 5, 3, 3, 3, 2, 4, 4, 2, 4, 3])),
     },
 }
+
+
+def _cohorts(b: Batch) -> None:
+    """Accelerator cohorts, so that velocity can compare participants with the others: every other illustrative
+    startup of a hub with an accelerator took part in it (chosen without the random generator, which the rest of
+    the demo depends on)."""
+    orgs = [r for r, _ in b.records["organization"]]
+    for program, _ in b.records["program"]:
+        if program.kind.value != "accelerator":
+            continue
+        startups = [r.id for r in orgs if r.hub_id == program.hub_id and r.type.value == "startup"
+                    and r.source == ILLUSTRATIVE]
+        for sid in startups[1::2]:
+            b.add(Participation(program_id=program.id, organization_id=sid, role="participant", source=ILLUSTRATIVE))
 
 
 def _partnering(b: Batch, rng: random.Random, org: dict[str, int]) -> None:

@@ -31,10 +31,11 @@ def pipeline_frames(atlas: Atlas, hub: str | None = None) -> tuple[pd.DataFrame,
     inn["hub_id"] = inn["organization_id"].map(orgs)
     inn["hub"] = inn["hub_id"].map(hubs)
     part = atlas.frame("participation", ["program_id", "organization_id"])
-    names = atlas.frame("program", ["name"]).set_index("id")["name"]
-    programmes = part.assign(name=part["program_id"].map(names)).groupby("organization_id")["name"].agg(sorted)
-    inn["programmes"] = inn["organization_id"].map(programmes)
-    inn["programmes"] = inn["programmes"].apply(lambda v: v if isinstance(v, list) else [])
+    programs = atlas.frame("program", ["name", "kind"]).set_index("id")
+    part = part.assign(name=part["program_id"].map(programs["name"]), kind=part["program_id"].map(programs["kind"]))
+    for column, field in (("programmes", "name"), ("programme_kinds", "kind")):
+        lists = part.groupby("organization_id")[field].agg(lambda v: sorted(set(v)))
+        inn[column] = inn["organization_id"].map(lists).apply(lambda v: v if isinstance(v, list) else [])
     if hub is not None:
         inn = inn[inn["hub_id"] == atlas.hub_id(hub)]
     events = atlas.frame("stage_event", ["innovation_id", "stage", "date"])
@@ -78,10 +79,14 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
         summary["launched"] = int(ttm["left"])
         summary["median_months_to_market"] = None if math.isnan(ttm["median"]) else round(float(ttm["median"]), 1)
     if cohort is not None:
-        ids = inn.loc[inn["programmes"].apply(lambda ps: any(cohort.lower() in p.lower() for p in ps)), "id"]
+        wanted = cohort.lower()
+        member = inn["programmes"].apply(lambda ps: any(wanted in p.lower() for p in ps)) | \
+            inn["programme_kinds"].apply(lambda ks: wanted in ks)
+        ids = inn.loc[member, "id"]
         if ids.empty:
             raise InputRejected([Problem(column="--cohort", reason=f"no innovation's organisation took part in a "
-                                         f"programme matching {cohort!r}", hint="see ecotone programs list")])
+                                         f"programme named like {cohort!r} or of that kind",
+                                         hint="name a programme (ecotone programs list) or a kind (accelerator…)")])
         compared = v.compare(events, ids, measure=measure, label=cohort)
         tables = {"cohort": records(compared.rename_axis("group").reset_index().round(3)), **tables}
         summary["logrank_p"] = round(float(compared["logrank_p"].iloc[0]), 4)
