@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -116,10 +117,11 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
 def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) -> None:
     """Print the problems of a rejected input (all of them in JSON/CSV, the first ``limit`` in a table)."""
     rows = [p.as_dict() for p in problems]
-    if fmt is Format.table and not any(p.file or p.row for p in problems):
-        for p in problems:  # a command's own arguments: one line each
-            errors.print(f"[red]error:[/red] {p.column + ': ' if p.column else ''}{p.reason}"
-                         + (f" ({p.hint})" if p.hint else ""))
+    if fmt is Format.table and (len(problems) == 1 or not any(p.file or p.row for p in problems)):
+        for p in problems:  # a command's own arguments, or a file's one problem: one line each
+            located = p.file or p.row
+            errors.print("[red]error:[/red] " + escape(str(p) if located else (
+                f"{p.column + ': ' if p.column else ''}{p.reason}" + (f" ({p.hint})" if p.hint else ""))))
         return
     if fmt is Format.table:
         table = Table(title=f"{len(problems)} problem(s); nothing was written", title_style="bold red",

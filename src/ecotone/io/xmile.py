@@ -62,7 +62,7 @@ def xmile_text(model: Model) -> str:
     if model.doc:
         ET.SubElement(xmodel, f"{_N}doc").text = model.doc
     variables = ET.SubElement(xmodel, f"{_N}variables")
-    names = {canonical(v.name): v.name for v in model.variables}
+    names = {canonical(v.name): _reference(v.name) for v in model.variables}
 
     def eqn(parent: ET.Element, text: str | float) -> None:
         ET.SubElement(parent, f"{_N}eqn").text = to_text(parse(text), names)
@@ -94,6 +94,12 @@ def xmile_text(model: Model) -> str:
             ET.SubElement(el, f"{_N}doc").text = v.doc
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _reference(name: str) -> str:
+    """How an equation refers to a variable: spaces become underscores; other characters need quotes."""
+    plain = re.sub(r"\s+", "_", name.strip())
+    return plain if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", plain) else f'"{name}"'
 
 
 def write_xmile(model: Model, path: str | Path) -> Path:

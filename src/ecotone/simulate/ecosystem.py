@@ -204,6 +204,9 @@ class ObservedPipeline:
     conversion: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
+#: The standard error given to the present stage counts: they are what happened, and the baseline must start from
+#: them, so they act as near-exact constraints; the velocity measurements enter with their own sampling errors.
+COUNT_SIGMA = 0.1
 #: What calibration fits, within what bounds: the rate ideas form, the time in each stage, the share moving on.
 BOUNDS = {"idea_rate": (0.001, 50.0), **{f"time_{s}": (0.5, 120.0) for s in _FORWARD},
           **{f"success_{s}": (0.02, 0.99) for s in _FORWARD}}
@@ -211,8 +214,9 @@ BOUNDS = {"idea_rate": (0.001, 50.0), **{f"time_{s}": (0.5, 120.0) for s in _FOR
 
 def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 0.25) -> tuple[Model, Calibration]:
     """Fit the model's pipeline rates to a hub's history: the model runs from the hub's first stage event, empty,
-    for ``observed.months``, and should end with the innovations where they are now; the velocity measured on the
-    histories (times in stage, conversions, ideas per month) enter as priors with their sampling errors.
+    for ``observed.months``, and should end with the innovations where they are now (within :data:`COUNT_SIGMA`);
+    the velocity measured on the histories (times in stage, conversions, ideas per month) and the regulatory
+    pathway's published months enter as priors with their sampling errors.
 
     Returns the model that ran (empty at the start) and the fitted :class:`Calibration`.
     """
@@ -220,8 +224,7 @@ def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 
     history = ecosystem_model(HubState(state.name, {}, 0.0, state.clinicians, state.investors, state.mentors,
                                        state.cross_hub_ties, state.approval_months, state.fast_track_months),
                               years=months / 12, dt=dt)
-    targets = [Target(stage, months, observed.counts.get(stage, 0.0), math.sqrt(max(observed.counts.get(stage, 0.0),
-                                                                                   1.0)), f"now in {stage}")
+    targets = [Target(stage, months, observed.counts.get(stage, 0.0), COUNT_SIGMA, f"now in {stage}")
                for stage in [*STAGES, "stopped"]]
     priors = [Prior("idea_rate", observed.entered / months, math.sqrt(max(observed.entered, 1)) / months,
                     "innovations entered per month of history")]
