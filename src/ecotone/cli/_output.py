@@ -122,6 +122,8 @@ def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) 
             located = p.file or p.row
             errors.print("[red]error:[/red] " + escape(str(p) if located else (
                 f"{p.column + ': ' if p.column else ''}{p.reason}" + (f" ({p.hint})" if p.hint else ""))))
+        if any(p.file or p.row for p in problems):
+            errors.print("nothing was written")
         return
     if fmt is Format.table:
         table = Table(title=f"{len(problems)} problem(s); nothing was written", title_style="bold red",

@@ -143,7 +143,7 @@ def simulate_sensitivity(
     method: Annotated[str, typer.Option(help="tornado (10th–90th percentile swings) or sobol (variance shares).")]
     = "tornado",
     years: YearsOpt = 10,
-    runs: Annotated[int, typer.Option(help="Sobol: base samples (runs × (parameters + 2) simulations).")] = 512,
+    runs: Annotated[int, typer.Option(help="Sobol: base samples (runs × (parameters + 2) simulations).")] = 2048,
     seed: SeedOpt = 0, as_of: AsOfOpt = None, chart: ChartOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """Which uncertain parameters move an outcome most: a tornado of swings as each goes from its 10th to its

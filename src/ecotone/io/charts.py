@@ -90,7 +90,7 @@ def tornado_chart(table: pd.DataFrame, outcome: str, path: str | Path, *, title:
         ax.barh(y, rows["at_high"] - base, left=base, color=PALETTE[1], label="parameter at its 90th percentile")
         ax.axvline(base, color="black", linewidth=0.8)
         ax.set_xlabel(outcome.replace("_", " "))
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
     ax.set_yticks(y, [p.replace("_", " ") for p in rows["parameter"]])
     ax.set_title(title or f"What moves {outcome.replace('_', ' ')} most")
     return _save(plt, fig, path)

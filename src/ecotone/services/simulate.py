@@ -196,7 +196,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
 
 
 def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method: str = "tornado",
-                years: float = 10, runs: int = 512, seed: int = 0, as_of: dt.date | str | None = None,
+                years: float = 10, runs: int = 2048, seed: int = 0, as_of: dt.date | str | None = None,
                 chart: Path | None = None) -> Result:
     """Which uncertain parameters move an outcome at the horizon most: a tornado (10th–90th percentile swings) or
     Sobol indices (``runs`` base samples, runs × (k + 2) simulations); ``chart`` (.png/.svg) draws it."""

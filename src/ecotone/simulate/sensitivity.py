@@ -49,10 +49,11 @@ def tornado(built: _Built, distributions: Mapping[str, Distribution], outcome: s
 
 
 def sobol(built: _Built, distributions: Mapping[str, Distribution], outcome: str, *, n: int = 1024,
-          seed: int | None = 0) -> pd.DataFrame:
+          seed: int | None = 0, resamples: int = 200) -> pd.DataFrame:
     """First-order (S1, Saltelli 2010) and total (ST, Jansen) Sobol indices of ``outcome`` at the end of the run:
     the share of its variance each parameter explains alone, and with its interactions; one ensemble of
-    n(k + 2) runs. Sorted by ST.
+    n(k + 2) runs. ``S1_conf`` and ``ST_conf`` are the half-widths of 95% bootstrap intervals (``resamples``
+    resamples of the runs, as SALib reports them). Sorted by ST.
 
     Examples
     --------
@@ -77,11 +78,16 @@ def sobol(built: _Built, distributions: Mapping[str, Distribution], outcome: str
     table = pd.DataFrame({nm: distributions[nm].ppf(u[:, i]) for i, nm in enumerate(names)})
     y = _outcome(built, table, outcome, None)
     ya, yb = y[:n], y[n:2 * n]
-    var = np.var(np.concatenate([ya, yb]))
+    boot = np.vstack([np.arange(n), rng.integers(0, n, (resamples, n))])  # row 0: the sample itself
+    a_, b_ = ya[boot], yb[boot]
+    var = np.var(np.concatenate([a_, b_], axis=1), axis=1)
+    var = np.where(var > 0, var, np.nan)
     rows = []
     for i, nm in enumerate(names):
-        yab = y[(2 + i) * n:(3 + i) * n]
-        s1 = float(np.mean(yb * (yab - ya)) / var) if var > 0 else 0.0
-        st = float(0.5 * np.mean((ya - yab) ** 2) / var) if var > 0 else 0.0
-        rows.append({"parameter": nm, "S1": s1, "ST": st})
+        ab = y[(2 + i) * n:(3 + i) * n][boot]
+        s1 = np.nan_to_num(np.mean(b_ * (ab - a_), axis=1) / var)
+        st = np.nan_to_num(0.5 * np.mean((a_ - ab) ** 2, axis=1) / var)
+        z = 1.959964
+        rows.append({"parameter": nm, "S1": float(s1[0]), "S1_conf": float(z * np.std(s1[1:])),
+                     "ST": float(st[0]), "ST_conf": float(z * np.std(st[1:]))})
     return pd.DataFrame(rows).sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
