@@ -16,13 +16,34 @@ import pandas as pd
 from ..domain import Stage
 from .survival import kaplan_meier, logrank
 
-__all__ = ["Velocity", "spells", "MONTH_DAYS"]
+__all__ = ["MONTH_DAYS", "Velocity", "current_stages", "spells"]
 
 MONTH_DAYS = 30.4375
 _PIPELINE = [s.value for s in Stage.pipeline()]
 _RANK = {s: i for i, s in enumerate(_PIPELINE)}
 _MARKET = _RANK[Stage.market_launch.value]
 _SUMMARY = ["n", "left", "censored", "median", "q1", "q3", "median_low", "median_high"]
+
+
+def _ordered(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Events up to ``as_of`` in the order they happened (on one day, earlier stages first)."""
+    ev = events.assign(date=pd.to_datetime(events["date"]))
+    ev = ev[ev["date"] <= as_of].sort_values(["innovation_id", "date", "stage"],
+                                            key=lambda c: c.map(_RANK).fillna(99) if c.name == "stage" else c)
+    return ev.reset_index(drop=True)
+
+
+def current_stages(events: pd.DataFrame, as_of: dt.date | None = None) -> pd.Series:
+    """Each innovation's stage on ``as_of`` (its last event up to then), by innovation id.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"innovation_id": [1, 1, 2], "stage": ["idea", "prototype", "idea"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-02-01"])})
+    >>> current_stages(ev, dt.date(2024, 3, 1)).to_dict()
+    {1: 'idea', 2: 'idea'}
+    """
+    return _ordered(events, pd.Timestamp(as_of or dt.date.today())).groupby("innovation_id")["stage"].last()
 
 
 def spells(events: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -44,10 +65,7 @@ def spells(events: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
     3              2  prototype    in_stage    10.0
     """
     as_of = pd.Timestamp(as_of or dt.date.today())
-    ev = events.assign(date=pd.to_datetime(events["date"]))
-    ev = ev[ev["date"] <= as_of].sort_values(["innovation_id", "date", "stage"],
-                                            key=lambda c: c.map(_RANK).fillna(99) if c.name == "stage" else c)
-    ev = ev.reset_index(drop=True)
+    ev = _ordered(events, as_of)
     nxt = ev.groupby("innovation_id")[["stage", "date"]].shift(-1)
     rank, next_rank = ev["stage"].map(_RANK), nxt["stage"].map(_RANK)
     outcome = np.select([nxt["stage"].isna(), nxt["stage"] == Stage.stopped.value, next_rank > rank,

@@ -41,8 +41,9 @@ def velocity_command(
     hub: Annotated[Optional[str], typer.Option(help="Only this hub's innovations.")] = None,
     by: Annotated[Optional[str], typer.Option(help=f"Break down by {', '.join(GROUPS)}.")] = None,
     as_of: AsOfOpt = None,
-    cohort: Annotated[Optional[str], typer.Option(help="Compare innovations of a programme's participants (its name, "
-                                                  "part of it, or a kind such as accelerator) with all others.")] = None,
+    cohort: Annotated[Optional[str], typer.Option(
+        help="Compare innovations of a programme's participants (its name, part of it, or a kind such as "
+             "accelerator) with all others.")] = None,
     measure: Annotated[str, typer.Option(help="With --cohort: time_to_market, or a stage (months in it).")]
     = "time_to_market",
     chart: ChartOpt = None,

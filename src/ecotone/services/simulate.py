@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.velocity import MONTH_DAYS, Velocity
+from ..analysis.velocity import MONTH_DAYS, Velocity, current_stages
 from ..data.pathways import pathway
 from ..domain.parsing import day
 from ..domain.problems import InputRejected, Problem
@@ -64,11 +64,11 @@ def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPip
     events = events[pd.to_datetime(events["date"]) <= pd.Timestamp(when)]
     if events.empty:
         raise InputRejected([Problem(reason=f"no innovation of {name} has a stage history up to {when}",
-                                     hint="import stage events, or simulate another hub (ecotone velocity --by hub)")])
-    ordered = events.assign(date=pd.to_datetime(events["date"])).sort_values(["innovation_id", "date"])
-    now = ordered.groupby("innovation_id")["stage"].last()
+                                     hint="import stage events with the JSON bundle (records.stage_event), or "
+                                          "simulate another hub (ecotone velocity --by hub)")])
+    now = current_stages(events, when)
     counts = Counter(now.tolist())
-    first = ordered["date"].min()
+    first = pd.to_datetime(events["date"]).min()
     v = Velocity(as_of=when).fit(events)
     tis, conv = v.time_in_stage_, v.conversion_
     observed = ObservedPipeline(
@@ -171,12 +171,12 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
     5–95% bands, the change against the baseline and why. ``chart`` (.png/.svg) draws ``chart_outcome``'s fan
     chart; ``out`` (.csv) receives the bands of every outcome over time (scenario, outcome, time, p5, p50, p95)."""
     _check_runs(runs, years)
-    h = hub_model(atlas, hub, as_of=as_of)
-    named = {text: parse_scenario(atlas, h, text) for text in scenarios}
-    draws = sample(distributions(h.calibration), runs, seed=seed)
     if chart_outcome not in OUTCOMES:
         raise InputRejected([Problem(column="--outcome", reason=f"no outcome {chart_outcome!r}",
                                      hint=f"use one of: {', '.join(OUTCOMES)}")])
+    h = hub_model(atlas, hub, as_of=as_of)
+    named = {text: parse_scenario(atlas, h, text) for text in scenarios}
+    draws = sample(distributions(h.calibration), runs, seed=seed)
     comparison = ScenarioComparison(scenarios=named, save_every=1.0, progress=progress).run(h.model(years), draws)
     if chart is not None:
         fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
@@ -205,7 +205,7 @@ def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method
     _check_runs(runs, years)
     h = hub_model(atlas, hub, as_of=as_of)
     built = build(h.model(years))
-    if outcome not in {v for v in built.recorded}:
+    if outcome not in built.recorded:
         raise InputRejected([Problem(column="--outcome", reason=f"the model has no variable {outcome!r}",
                                      hint=f"try {', '.join(OUTCOMES)}")])
     dists = distributions(h.calibration)
@@ -243,7 +243,7 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
         except (ValueError, ModelError) as exc:
             raise InputRejected([Problem(column="--vary", reason=f"{text!r}: {exc}",
                                          hint="write NAME=LOW:HIGH with a constant of the model")]) from None
-    _check_runs(runs, 1)
+    _check_runs(runs)
     step = save_every or max(model.dt, round((model.stop - model.start) / 100 / model.dt) * model.dt)
     sim = Simulator(method=method, save_every=step,
                     progress=(lambda d, t: progress("simulating", d, t)) if progress else None)
@@ -270,8 +270,8 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
     return Result({"final": records(pd.DataFrame(rows).round(4))}, summary)
 
 
-def _check_runs(runs: int, years: float) -> None:
+def _check_runs(runs: int, years: float | None = None) -> None:
     if runs < 1:
         raise InputRejected([Problem(column="--runs", reason="at least one run", hint="e.g. --runs 1000")])
-    if not 0 < years <= 100 or math.isnan(years):
+    if years is not None and (math.isnan(years) or not 0 < years <= 100):
         raise InputRejected([Problem(column="--years", reason=f"{years} years is outside 0–100")])

@@ -56,7 +56,8 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
     events, inn = pipeline_frames(atlas, hub)
     if events.empty:
         raise InputRejected([Problem(reason="no innovation has a stage history here",
-                                     hint="import stage events (Kumu sheet 'Stages' or the bundle) or try ecotone demo")])
+                                     hint="import stage events with the JSON bundle (records.stage_event) or try "
+                                          "ecotone demo")])
     v = Velocity(as_of=when, by=GROUPS.get(by) if by else None).fit(events, inn)
     if chart is not None:
         survival_chart(v.curves(), chart, title=f"Time in stage, {hub or 'all hubs'} (Kaplan–Meier, as of {when})")

@@ -263,7 +263,8 @@ UNCERTAIN: dict[str, Uniform] = {
     "investor_elasticity": Uniform(0.5, 1.5), "reputation_per_launch": Uniform(0.02, 0.1),
     "reputation_memory": Uniform(24, 60), "investment_per_investor": Uniform(0.1, 0.5),
     "capital_turnover": Uniform(12, 36), "clinician_tenure": Uniform(24, 60),
-    "trials_per_clinician": Uniform(0.3, 1.0), "site_elasticity": Uniform(0.25, 0.75), "access_elasticity": Uniform(0.25, 1.0),
+    "trials_per_clinician": Uniform(0.3, 1.0), "site_elasticity": Uniform(0.25, 0.75),
+    "access_elasticity": Uniform(0.25, 1.0),
     "mentorship_effect": Uniform(0.1, 0.5), "talent_elasticity": Uniform(0.25, 0.75), "talent_time": Uniform(12, 36),
 }
 

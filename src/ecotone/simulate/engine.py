@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .equations import TIME_NAMES, Node, canonical, parse, references
-from .spec import Constant, Model, ModelError
+from .spec import Constant, Flow, Model, ModelError
 
-__all__ = ["Results", "Simulator", "build"]
+__all__ = ["BuiltModel", "Results", "Simulator", "build"]
 
 _ORDER = {"SMTH1": 1, "SMOOTH": 1, "SMTH3": 3, "SMOOTH3": 3, "DELAY1": 1, "DELAY3": 3}
 _CALLS = {"MIN": "np.minimum", "MAX": "np.maximum", "ABS": "np.abs", "EXP": "np.exp", "LN": "np.log",
@@ -53,7 +53,7 @@ def _safediv(a: Any, b: Any, otherwise: Any = 0.0) -> Any:
 
 
 @dataclass
-class _Built:
+class BuiltModel:
     """A model built for running: ordered names, generated functions, and the source they came from."""
 
     model: Model
@@ -67,7 +67,7 @@ class _Built:
     non_negative: list[int] = field(default_factory=list)
 
 
-def build(model: Model) -> _Built:
+def build(model: Model) -> BuiltModel:
     """Check a spec and generate its ``init`` and ``rates`` functions.
 
     Examples
@@ -109,13 +109,13 @@ class _Builder:
         self.display: dict[str, str] = {}
         self.hidden = 0
 
-    def build(self) -> _Built:
+    def build(self) -> BuiltModel:
         m = self.model
         for c in m.constants:
             self.kind[canonical(c.name)] = "constant"
         for v in (*m.flows, *m.auxes):
             key = canonical(v.name)
-            self.kind[key] = "flow" if v in m.flows else "aux"
+            self.kind[key] = "flow" if isinstance(v, Flow) else "aux"
             self.display[key] = v.name
             self.eq[key] = self.expand(parse(v.equation), v.name)
             if v.graph is not None:
@@ -148,7 +148,7 @@ class _Builder:
         exec(compile(source, f"<model {m.name}>", "exec"), namespace)  # noqa: S102 - our own generated source
         non_negative = [i for i, k in enumerate(stocks) if any(canonical(s.name) == k and s.non_negative
                                                                 for s in m.stocks)]
-        return _Built(m, stocks, constants, recorded, {k: self.display.get(k, k) for k in recorded},
+        return BuiltModel(m, stocks, constants, recorded, {k: self.display.get(k, k) for k in recorded},
                       namespace["init"], namespace["rates"], source, non_negative)
 
     # -- stateful builtins become hidden stocks ----------------------------------------------------------------
@@ -354,10 +354,10 @@ class Simulator:
         self.variables = variables
         self.progress = progress
 
-    def run(self, model: Model | _Built, params: Mapping[str, Any] | pd.DataFrame | None = None,
+    def run(self, model: Model | BuiltModel, params: Mapping[str, Any] | pd.DataFrame | None = None,
             *, runs: int | None = None) -> Results:
         """Run ``model`` once per row of ``params`` (constant name → one value, or one per run)."""
-        built = model if isinstance(model, _Built) else build(model)
+        built = model if isinstance(model, BuiltModel) else build(model)
         m = built.model
         method = self.method or m.method
         if method not in ("euler", "rk4"):
@@ -407,11 +407,11 @@ class Simulator:
         return Results(times, variables, out, table.reset_index(drop=True), units)
 
 
-def _missing(variable: str, built: _Built) -> int:
+def _missing(variable: str, built: BuiltModel) -> int:
     raise ModelError(f"cannot record {variable!r}: it is not a stock, flow or auxiliary of {built.model.name!r}")
 
 
-def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: _Built, runs: int | None) -> pd.DataFrame:
+def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: BuiltModel, runs: int | None) -> pd.DataFrame:
     if params is None:
         return pd.DataFrame(index=range(runs or 1))
     if isinstance(params, pd.DataFrame):

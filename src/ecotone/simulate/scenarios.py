@@ -86,6 +86,12 @@ def accelerator_cohort(*, size: float = 10.0, mentors: float = 3.0) -> Intervent
                         "succeed more, more startups form)")
 
 
+def _median_percent(end: np.ndarray, base: np.ndarray) -> float | None:
+    """The median relative change in %, over the draws where the baseline is not zero (None if it always is)."""
+    inside = base != 0
+    return float(100 * np.median((end[inside] - base[inside]) / base[inside])) if inside.any() else None
+
+
 class ScenarioComparison:
     """Run a baseline and scenarios (each a list of interventions) on the same Monte Carlo draws, in one ensemble.
 
@@ -146,8 +152,7 @@ class ScenarioComparison:
                 rows.append({"scenario": name, "outcome": outcome, "median": float(np.median(end)),
                              "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95)),
                              "change": float(np.median(end - base)),
-                             "change_pct": float(100 * np.median((end - base) / np.where(base == 0, np.nan, base)))
-                             if (base != 0).all() else None,
+                             "change_pct": _median_percent(end, base),
                              "better_in": float(np.mean(better)) if k and direction else None})
                 series = self._series(outcome, k, n)
                 q = np.quantile(series, [0.05, 0.5, 0.95], axis=1)
@@ -169,9 +174,16 @@ class ScenarioComparison:
             if name == "baseline":
                 continue
             s = self.summary_[self.summary_["scenario"] == name].set_index("outcome")
-            moved = [f"{o.replace('_', ' ')} {s.loc[o, 'change']:+.2f} ({s.loc[o, 'change_pct']:+.1f}%"
-                     + (f", better in {s.loc[o, 'better_in']:.0%} of draws)" if OUTCOMES.get(o, 1) else ")")
-                     for o in self.outcomes if abs(s.loc[o, "change"]) >= 0.005]
+            moved = []
+            for o in self.outcomes:
+                row = s.loc[o]
+                if abs(row["change"]) < 0.005:
+                    continue
+                detail = [f"{row['change_pct']:+.1f}%"] if pd.notna(row["change_pct"]) else []
+                if OUTCOMES.get(o, 1):
+                    detail.append(f"better in {row['better_in']:.0%} of draws")
+                moved.append(f"{o.replace('_', ' ')} {row['change']:+.2f}"
+                             + (f" ({', '.join(detail)})" if detail else ""))
             m = self.mechanisms_.loc[name]
             shifts = [f"{v.replace('_', ' ')} {base[v]:.3g} → {m[v]:.3g}" for v in MECHANISMS
                       if abs(m[v] - base[v]) > 0.02 * max(abs(base[v]), 1e-9)]

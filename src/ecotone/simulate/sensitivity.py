@@ -7,18 +7,18 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .engine import Simulator, _Built
+from .engine import Simulator, BuiltModel
 from .uncertainty import Distribution
 
 __all__ = ["sobol", "tornado"]
 
 
-def _outcome(built: _Built, table: pd.DataFrame, outcome: str, simulator: Simulator | None) -> np.ndarray:
+def _outcome(built: BuiltModel, table: pd.DataFrame, outcome: str, simulator: Simulator | None) -> np.ndarray:
     sim = simulator or Simulator(variables=[outcome], save_every=built.model.stop - built.model.start)
     return sim.run(built, table).final(outcome)
 
 
-def tornado(built: _Built, distributions: Mapping[str, Distribution], outcome: str, *, low: float = 0.1,
+def tornado(built: BuiltModel, distributions: Mapping[str, Distribution], outcome: str, *, low: float = 0.1,
             high: float = 0.9) -> pd.DataFrame:
     """Swing of ``outcome`` at the end of the run as each parameter goes from its ``low`` to its ``high``
     quantile, the others held at their medians; one ensemble of 2k + 1 runs. Sorted by swing, largest first.
@@ -48,7 +48,7 @@ def tornado(built: _Built, distributions: Mapping[str, Distribution], outcome: s
     return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def sobol(built: _Built, distributions: Mapping[str, Distribution], outcome: str, *, n: int = 1024,
+def sobol(built: BuiltModel, distributions: Mapping[str, Distribution], outcome: str, *, n: int = 1024,
           seed: int | None = 0, resamples: int = 200) -> pd.DataFrame:
     """First-order (S1, Saltelli 2010) and total (ST, Jansen) Sobol indices of ``outcome`` at the end of the run:
     the share of its variance each parameter explains alone, and with its interactions; one ensemble of

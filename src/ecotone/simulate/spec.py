@@ -33,7 +33,8 @@ class Graph:
 
     def __post_init__(self) -> None:
         if len(self.xs) != len(self.ys) or len(self.xs) < 2:
-            raise ModelError(f"a graph needs as many x as y points, at least two (got {len(self.xs)} and {len(self.ys)})")
+            raise ModelError("a graph needs as many x as y points, at least two "
+                             f"(got {len(self.xs)} and {len(self.ys)})")
         if any(b <= a for a, b in zip(self.xs, self.xs[1:])):
             raise ModelError("a graph's x points must increase")
 
@@ -60,8 +61,8 @@ class Stock:
 
 
 @dataclass(frozen=True)
-class Flow:
-    """A rate that moves material into or out of stocks, per unit of time."""
+class _Computed:
+    """A value computed at every step from its equation; with a ``graph``, the graph read at that value."""
 
     name: str
     equation: str | float
@@ -71,14 +72,13 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class Aux:
-    """An auxiliary: a value computed from others at every step; with a ``graph``, the graph read at the value."""
+class Flow(_Computed):
+    """A rate that moves material into or out of stocks, per unit of time."""
 
-    name: str
-    equation: str | float
-    units: str = ""
-    doc: str = ""
-    graph: Graph | None = None
+
+@dataclass(frozen=True)
+class Aux(_Computed):
+    """An auxiliary: a value computed from others at every step (a converter, in Stella's words)."""
 
 
 @dataclass(frozen=True)
