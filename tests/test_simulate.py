@@ -316,8 +316,11 @@ def test_simulate_commands(demo_atlas, tmp_path, capsys):
     assert code == 0, err
     assert {r["scenario"] for r in json.loads(out)["outcomes"]} == {"baseline"}
     code, out, _ = run("simulate", "calibrate", "--hub", "Barcelona", "--as-of", AS_OF, "--show", "fit",
-                       "--format", "csv")
+                       "--format", "csv", "--out", str(tmp_path / "rates.json"))
     assert code == 0 and out.startswith("target,observed,fitted")
+    kept = json.loads((tmp_path / "rates.json").read_text())
+    cov = pd.DataFrame(kept["covariance"]).T
+    assert len(kept["parameters"]) == 13 and np.allclose(cov.to_numpy(), cov.to_numpy().T)
     code, out, _ = run("simulate", "sensitivity", "--hub", POLISH, "--as-of", AS_OF, "--format", "json",
                        "--chart", str(tmp_path / "tornado.svg"))
     assert code == 0 and json.loads(out)["tornado"][0]["swing"] > 0 and (tmp_path / "tornado.svg").exists()

@@ -124,8 +124,12 @@ def simulate_compare(
 
 
 @simulate_app.command("calibrate")
-def simulate_calibrate(ctx: typer.Context, hub: HubArg, as_of: AsOfOpt = None, show: ShowOpt = None,
-                       fmt: FormatOpt = Format.table) -> None:
+def simulate_calibrate(
+    ctx: typer.Context, hub: HubArg, as_of: AsOfOpt = None,
+    out: Annotated[Optional[Path], typer.Option(help="Keep the estimates, standard errors and covariance (JSON).")]
+    = None,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
     """Fit the model's rates (ideas per month, months and success share of each stage) to the hub's history:
     the model, run from the first stage event, should end with the innovations where they are now, and agree with
     the measured velocity (Kaplan–Meier times, conversions) and the regulatory pathway's published months. Shows
@@ -133,8 +137,9 @@ def simulate_calibrate(ctx: typer.Context, hub: HubArg, as_of: AsOfOpt = None, s
 
     Example: `ecotone simulate calibrate --hub 'Barcelona Health Hub'`
     """
-    result = _run(ctx, lambda atlas, p: simulate.calibrate(atlas, hub, as_of=as_of), fmt)
+    result = _run(ctx, lambda atlas, p: simulate.calibrate(atlas, hub, as_of=as_of, out=out), fmt)
     _show(result, fmt, show, {}, {"parameters": "Calibrated rates", "fit": "Fit"})
+    _saved(out, "Calibration", fmt)
 
 
 @simulate_app.command("sensitivity")
@@ -153,7 +158,8 @@ def simulate_sensitivity(
     Example: `ecotone simulate sensitivity --hub Barcelona --method sobol --chart sobol.png`
     """
     result = _run(ctx, lambda atlas, p: simulate.sensitivity(atlas, hub, outcome=outcome, method=method, years=years,
-                                                             runs=runs, seed=seed, as_of=as_of, chart=chart), fmt)
+                                                             runs=runs, seed=seed, as_of=as_of, chart=chart,
+                                                             progress=p), fmt)
     _show(result, fmt, None, {}, {"tornado": "Tornado", "sobol": "Sobol indices"})
     _saved(chart, "Chart", fmt)
 

@@ -4,6 +4,7 @@ and XMILE in and out."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -107,10 +108,15 @@ def hub_model(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None) -> 
     return HubModel(state.name, state, observed, history, calibration, when)
 
 
-def calibrate(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None) -> Result:
-    """Calibrate the model to a hub: fitted rates with their uncertainty, and how well the history is reproduced."""
+def calibrate(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None, out: Path | None = None) -> Result:
+    """Calibrate the model to a hub: fitted rates with their uncertainty, and how well the history is reproduced.
+    ``out`` (.json) keeps the estimates, standard errors and covariance."""
     h = hub_model(atlas, hub, as_of=as_of)
     c = h.calibration
+    if out is not None:
+        kept = {"hub": h.name, "as_of": h.as_of.isoformat(), "parameters": records(c.estimates_.reset_index()),
+                "covariance": {k: records(pd.DataFrame([v]))[0] for k, v in c.covariance_.iterrows()}}
+        Path(out).write_text(json.dumps(kept, indent=2, default=str), encoding="utf-8")
     est = c.estimates_.reset_index()
     fit = c.fit_.reset_index()
     counts = fit[fit["target"].str.startswith("now in")]
@@ -197,7 +203,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
 
 def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method: str = "tornado",
                 years: float = 10, runs: int = 2048, seed: int = 0, as_of: dt.date | str | None = None,
-                chart: Path | None = None) -> Result:
+                chart: Path | None = None, progress=None) -> Result:
     """Which uncertain parameters move an outcome at the horizon most: a tornado (10th–90th percentile swings) or
     Sobol indices (``runs`` base samples, runs × (k + 2) simulations); ``chart`` (.png/.svg) draws it."""
     if method not in ("tornado", "sobol"):
@@ -209,7 +215,9 @@ def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method
         raise InputRejected([Problem(column="--outcome", reason=f"the model has no variable {outcome!r}",
                                      hint=f"try {', '.join(OUTCOMES)}")])
     dists = distributions(h.calibration)
-    table = tornado(built, dists, outcome) if method == "tornado" else sobol(built, dists, outcome, n=runs, seed=seed)
+    told = (lambda done, total: progress("simulating", done, total)) if progress else None
+    table = tornado(built, dists, outcome, progress=told) if method == "tornado" else \
+        sobol(built, dists, outcome, n=runs, seed=seed, progress=told)
     if chart is not None:
         tornado_chart(table, outcome, chart, title=f"{h.name}: what moves {outcome.replace('_', ' ')} in "
                       f"{years:g} years ({method})")

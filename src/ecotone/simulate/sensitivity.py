@@ -13,15 +13,17 @@ from .uncertainty import Distribution
 __all__ = ["sobol", "tornado"]
 
 
-def _outcome(built: BuiltModel, table: pd.DataFrame, outcome: str, simulator: Simulator | None) -> np.ndarray:
-    sim = simulator or Simulator(variables=[outcome], save_every=built.model.stop - built.model.start)
+def _outcome(built: BuiltModel, table: pd.DataFrame, outcome: str, progress) -> np.ndarray:
+    steps = int(round((built.model.stop - built.model.start) / built.model.dt))
+    sim = Simulator(variables=[outcome], save_every=steps * built.model.dt, progress=progress)
     return sim.run(built, table).final(outcome)
 
 
 def tornado(built: BuiltModel, distributions: Mapping[str, Distribution], outcome: str, *, low: float = 0.1,
-            high: float = 0.9) -> pd.DataFrame:
+            high: float = 0.9, progress=None) -> pd.DataFrame:
     """Swing of ``outcome`` at the end of the run as each parameter goes from its ``low`` to its ``high``
     quantile, the others held at their medians; one ensemble of 2k + 1 runs. Sorted by swing, largest first.
+    ``progress(done, total)`` is told the steps as they run.
 
     Examples
     --------
@@ -40,7 +42,7 @@ def tornado(built: BuiltModel, distributions: Mapping[str, Distribution], outcom
     for n in names:
         for q in (low, high):
             rows.append({**mid, n: float(distributions[n].ppf(q))})
-    y = _outcome(built, pd.DataFrame(rows), outcome, None)
+    y = _outcome(built, pd.DataFrame(rows), outcome, progress)
     out = pd.DataFrame({"parameter": names, "low_value": [rows[1 + 2 * i][n] for i, n in enumerate(names)],
                         "high_value": [rows[2 + 2 * i][n] for i, n in enumerate(names)],
                         "at_low": y[1:2 * k + 1:2], "at_high": y[2:2 * k + 2:2], "baseline": y[0]})
@@ -49,7 +51,7 @@ def tornado(built: BuiltModel, distributions: Mapping[str, Distribution], outcom
 
 
 def sobol(built: BuiltModel, distributions: Mapping[str, Distribution], outcome: str, *, n: int = 1024,
-          seed: int | None = 0, resamples: int = 200) -> pd.DataFrame:
+          seed: int | None = 0, resamples: int = 200, progress=None) -> pd.DataFrame:
     """First-order (S1, Saltelli 2010) and total (ST, Jansen) Sobol indices of ``outcome`` at the end of the run:
     the share of its variance each parameter explains alone, and with its interactions; one ensemble of
     n(k + 2) runs. ``S1_conf`` and ``ST_conf`` are the half-widths of 95% bootstrap intervals (``resamples``
@@ -76,7 +78,7 @@ def sobol(built: BuiltModel, distributions: Mapping[str, Distribution], outcome:
         blocks.append(ab)
     u = np.clip(np.vstack(blocks), 1e-9, 1 - 1e-9)
     table = pd.DataFrame({nm: distributions[nm].ppf(u[:, i]) for i, nm in enumerate(names)})
-    y = _outcome(built, table, outcome, None)
+    y = _outcome(built, table, outcome, progress)
     ya, yb = y[:n], y[n:2 * n]
     boot = np.vstack([np.arange(n), rng.integers(0, n, (resamples, n))])  # row 0: the sample itself
     a_, b_ = ya[boot], yb[boot]
