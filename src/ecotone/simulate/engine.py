@@ -370,8 +370,12 @@ class Simulator:
         every = 1 if self.save_every is None else int(round(self.save_every / m.dt))
         if every < 1 or abs(every * m.dt - (self.save_every or m.dt)) > 1e-9 * m.dt:
             raise ModelError(f"save every {self.save_every} is not a multiple of dt {m.dt}")
-        keep = [built.recorded.index(canonical(v)) if canonical(v) in built.recorded else _missing(v, built)
-                for v in self.variables] if self.variables is not None else list(range(len(built.recorded)))
+        unknown = [v for v in self.variables or () if canonical(v) not in built.recorded]
+        if unknown:
+            raise ModelError(f"cannot record {', '.join(map(repr, unknown))}: not a stock, flow or auxiliary of "
+                             f"{m.name!r}")
+        keep = [built.recorded.index(canonical(v)) for v in self.variables] if self.variables is not None else \
+            list(range(len(built.recorded)))
         times = m.start + np.arange(0, steps + 1, every) * m.dt
         out = np.empty((len(times), len(keep), n))
         dt, t0, t1 = m.dt, m.start, m.stop
@@ -405,10 +409,6 @@ class Simulator:
         variables = [built.names[built.recorded[j]] for j in keep]
         units = {v.name: v.units for v in m.variables if v.units and not isinstance(v, Constant)}
         return Results(times, variables, out, table.reset_index(drop=True), units)
-
-
-def _missing(variable: str, built: BuiltModel) -> int:
-    raise ModelError(f"cannot record {variable!r}: it is not a stock, flow or auxiliary of {built.model.name!r}")
 
 
 def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: BuiltModel, runs: int | None) -> pd.DataFrame:
