@@ -10,7 +10,7 @@ from ..domain import CORE_ROLES, Deal, Innovation, Organization, StakeholderType
 from ..domain.problems import InputRejected, Problem, describe_validation_error
 from ..store import Atlas, Page
 
-__all__ = ["NO_HUB", "validated", "hub_table", "organization_page", "organization_card",
+__all__ = ["NO_HUB", "validated", "hub_table", "organization_page", "organization_card", "actor_profile",
            "add_organization", "tie_page", "add_tie", "coverage_table", "coverage_summary"]
 
 NO_HUB = "(no hub)"
@@ -146,3 +146,30 @@ def coverage_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"hub": row["hub"], "total": row["total"], "by type": ", ".join(present),
                     "missing roles": ", ".join(missing) or "none"})
     return out
+
+
+def actor_profile(atlas: Atlas, org_id: int) -> dict[str, Any]:
+    """An organisation's card with its ties (partner, kind, direction, dates) and its innovations' stage
+    histories, for its page.
+
+    Examples
+    --------
+    >>> from ecotone.services.demo import build_demo
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = build_demo(atlas)
+    ...     profile = actor_profile(atlas, atlas.organization_id("Medical Innovation Institute Pulmolabs"))
+    >>> [(s["stage"], s["since"]) for s in profile["innovation_stages"]][:2], len(profile["tie_rows"])
+    ([('idea', '2019-11-09'), ('prototype', '2020-11-04')], 5)
+    """
+    card = organization_card(atlas, str(org_id))
+    page = tie_page(atlas, organization=org_id, limit=None)
+    card["tie_rows"] = page.items
+    innovations = atlas.find(Innovation, organization=org_id, limit=None).items
+    events = atlas.frame("stage_event", ["innovation_id", "stage", "date"])
+    events = events[events["innovation_id"].isin([i.id for i in innovations])].sort_values("date")
+    names = {i.id: i.name for i in innovations}
+    card["innovation_stages"] = [{"innovation": names[i.id], "stage": i.stage.value, "since": None}
+                                 for i in innovations if i.id not in set(events["innovation_id"])] + \
+        [{"innovation": names[r.innovation_id], "stage": r.stage, "since": r.date.date().isoformat()}
+         for r in events.itertuples()]
+    return card

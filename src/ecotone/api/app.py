@@ -1,0 +1,57 @@
+"""The application factory: one FastAPI app serving the REST API under /api/v1 and the web pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..store import Atlas
+from . import problems
+from .insight import router as insight_router
+from .jobs import Jobs
+from .pages import router as pages_router
+from .records import router as records_router
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Ecotone's atlas of a health-innovation ecosystem: its actors and ties (CRUD for every kind of
+record, filtered and paged), imports and exports, network analyses, innovation velocity, partner
+recommendations, partnership scorecards, brokerage-event scheduling and simulations. Errors are RFC 9457 problem
+details; long work runs as a job whose progress `/api/v1/jobs/{id}` reports."""
+
+
+def create_app(database_url: str | None = None, *, atlas: Atlas | None = None) -> FastAPI:
+    """The application over the atlas at ``database_url`` (the default atlas when None), or over ``atlas``.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient
+    >>> with TestClient(create_app("sqlite://")) as client:
+    ...     client.get("/api/v1/hubs").json()
+    {'data': [], 'count': 0}
+    """
+    app = FastAPI(title="Ecotone", version=__version__, description=DESCRIPTION, docs_url="/docs",
+                  openapi_url="/api/v1/openapi.json")
+    app.state.atlas = atlas or Atlas.open(database_url)
+    app.state.jobs = Jobs()
+    app.state.job_folders = {}
+    app.state.writes = 0
+
+    @app.middleware("http")
+    async def count_writes(request: Request, call_next):
+        # The map's cache keys on this count too: edits through the API change what it must show.
+        response = await call_next(request)
+        if request.method in ("POST", "PATCH", "DELETE") and response.status_code < 300:
+            app.state.writes += 1
+        return response
+
+    problems.install(app)
+    app.include_router(records_router)
+    app.include_router(insight_router)
+    app.include_router(pages_router)
+    static = resources.files("ecotone.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

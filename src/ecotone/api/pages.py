@@ -1,0 +1,90 @@
+"""The web pages: server-rendered (Jinja2) frames whose tables and charts the browser fills from the API."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .. import __version__
+from ..domain import ProgramKind, Stage, StakeholderType, TieKind
+from ..services import browse
+from ..services.simulate import INTERVENTIONS
+from ..store import Atlas
+from .deps import atlas_of
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(resources.files("ecotone.web") / "templates"))
+NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/partnerships", "Partnerships"),
+       ("/event", "Brokerage event"), ("/scenarios", "Scenarios"), ("/import", "Import")]
+
+
+def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, {"nav": NAV, "version": __version__, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _page(request, "map.html", title="Ecosystem map", hubs=browse.hub_table(atlas),
+                 types=[t.value for t in StakeholderType], kinds=[k.value for k in TieKind])
+
+
+@router.get("/hubs", response_class=HTMLResponse)
+def hubs_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _page(request, "hubs.html", title="Hubs", hubs=browse.hub_table(atlas))
+
+
+@router.get("/hubs/{hub_id}", response_class=HTMLResponse)
+def hub_page(request: Request, hub_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    hubs = browse.hub_table(atlas)
+    hub = next((h for h in hubs if h["id"] == hub_id), None)
+    if hub is None:
+        return _page(request, "missing.html", title="No such hub", what=f"hub {hub_id}")
+    return _page(request, "hub.html", title=hub["name"], hub=hub, hubs=hubs)
+
+
+@router.get("/stakeholders", response_class=HTMLResponse)
+def stakeholders_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _page(request, "stakeholders.html", title="Stakeholder map", hubs=browse.hub_table(atlas))
+
+
+@router.get("/actors/{org_id}", response_class=HTMLResponse)
+def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    try:
+        card = browse.actor_profile(atlas, org_id)
+    except Exception:  # noqa: BLE001 - any lookup failure is a missing page for the reader
+        return _page(request, "missing.html", title="No such actor", what=f"organisation {org_id}")
+    return _page(request, "actor.html", title=card["name"], card=card, org_id=org_id,
+                 types=[t.value for t in StakeholderType], stages=[s.value for s in Stage],
+                 hubs=browse.hub_table(atlas))
+
+
+@router.get("/partnerships", response_class=HTMLResponse)
+def partnerships_page(request: Request) -> HTMLResponse:
+    return _page(request, "partnerships.html", title="Partnerships")
+
+
+@router.get("/partnerships/{partnership_id}", response_class=HTMLResponse)
+def partnership_page(request: Request, partnership_id: int) -> HTMLResponse:
+    return _page(request, "partnership.html", title="Partnership", partnership_id=partnership_id)
+
+
+@router.get("/event", response_class=HTMLResponse)
+def event_page(request: Request) -> HTMLResponse:
+    return _page(request, "event.html", title="Brokerage event")
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _page(request, "scenarios.html", title="Scenarios", hubs=browse.hub_table(atlas),
+                 interventions=INTERVENTIONS)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request) -> HTMLResponse:
+    return _page(request, "import.html", title="Import", kinds=[k.value for k in ProgramKind])

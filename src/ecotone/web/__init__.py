@@ -1,0 +1,1 @@
+"""Templates and static assets of the web pages (vendored JavaScript in static/vendor, with its licences)."""
