@@ -10,10 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..domain import ProgramKind, Stage, StakeholderType, TieKind
+from ..domain import Stage, StakeholderType, TieKind
+from ..domain.partnering import QUESTIONS
 from ..services import browse
 from ..services.simulate import INTERVENTIONS
 from ..store import Atlas
+from ..store.atlas import NotFound
 from .deps import atlas_of
 
 __all__ = ["router"]
@@ -24,8 +26,9 @@ NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/pa
        ("/event", "Brokerage event"), ("/scenarios", "Scenarios"), ("/import", "Import")]
 
 
-def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, {"nav": NAV, "version": __version__, **context})
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, {"nav": NAV, "version": __version__, **context},
+                                      status_code=status_code)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -44,7 +47,7 @@ def hub_page(request: Request, hub_id: int, atlas: Atlas = Depends(atlas_of)) ->
     hubs = browse.hub_table(atlas)
     hub = next((h for h in hubs if h["id"] == hub_id), None)
     if hub is None:
-        return _page(request, "missing.html", title="No such hub", what=f"hub {hub_id}")
+        return _page(request, "missing.html", 404, title="No such hub", what=f"hub {hub_id}")
     return _page(request, "hub.html", title=hub["name"], hub=hub, hubs=hubs)
 
 
@@ -57,8 +60,8 @@ def stakeholders_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTM
 def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
     try:
         card = browse.actor_profile(atlas, org_id)
-    except Exception:  # noqa: BLE001 - any lookup failure is a missing page for the reader
-        return _page(request, "missing.html", title="No such actor", what=f"organisation {org_id}")
+    except NotFound:
+        return _page(request, "missing.html", 404, title="No such actor", what=f"organisation {org_id}")
     return _page(request, "actor.html", title=card["name"], card=card, org_id=org_id,
                  types=[t.value for t in StakeholderType], stages=[s.value for s in Stage],
                  hubs=browse.hub_table(atlas))
@@ -71,7 +74,9 @@ def partnerships_page(request: Request) -> HTMLResponse:
 
 @router.get("/partnerships/{partnership_id}", response_class=HTMLResponse)
 def partnership_page(request: Request, partnership_id: int) -> HTMLResponse:
-    return _page(request, "partnership.html", title="Partnership", partnership_id=partnership_id)
+    questions = [{"code": q.code, "criterion": q.criterion.value.replace("_", " "), "text": q.text} for q in QUESTIONS]
+    return _page(request, "partnership.html", title="Partnership", partnership_id=partnership_id,
+                 questions=questions)
 
 
 @router.get("/event", response_class=HTMLResponse)
@@ -87,4 +92,4 @@ def scenarios_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLRe
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request) -> HTMLResponse:
-    return _page(request, "import.html", title="Import", kinds=[k.value for k in ProgramKind])
+    return _page(request, "import.html", title="Import")

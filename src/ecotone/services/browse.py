@@ -163,7 +163,8 @@ def actor_profile(atlas: Atlas, org_id: int) -> dict[str, Any]:
     """
     card = organization_card(atlas, str(org_id))
     page = tie_page(atlas, organization=org_id, limit=None)
-    card["tie_rows"] = page.items
+    card["tie_rows"] = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
+                        for row in page.items]
     innovations = atlas.find(Innovation, organization=org_id, limit=None).items
     events = atlas.frame("stage_event", ["innovation_id", "stage", "date"])
     events = events[events["innovation_id"].isin([i.id for i in innovations])].sort_values("date")
