@@ -3,6 +3,9 @@ brokerage events and simulations (the last two as background jobs)."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -10,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from ..domain.problems import InputRejected
 from ..services import analysis, browse, partnering, simulate
 from ..services.exports import export_bundle, export_graph, export_kumu
 from ..services.imports import import_files
@@ -137,6 +141,19 @@ def scorecard(record_id: int, atlas: Atlas = Depends(atlas_of)):
     return partnering.evaluate(atlas, str(record_id)).as_dict()
 
 
+@contextmanager
+def _uploads(files: list[UploadFile]) -> Iterator[tuple[Path, list[Path]]]:
+    """The uploaded files saved under their own names in a temporary folder; problems found in them name the
+    files as the user knows them, not where the server kept them."""
+    with tempfile.TemporaryDirectory(prefix="ecotone-upload-") as name:
+        folder = Path(name)
+        try:
+            yield folder, _saved(files, folder)
+        except InputRejected as exc:
+            raise InputRejected([replace(p, file=p.file.replace(f"{folder}/", "") if p.file else p.file)
+                                 for p in exc.problems], exc.report) from None
+
+
 def _saved(files: list[UploadFile], folder: Path) -> list[Path]:
     out = []
     for f in files:
@@ -150,8 +167,7 @@ def _saved(files: list[UploadFile], folder: Path) -> list[Path]:
 @router.post("/partnerships/{record_id}/ratings", tags=["partnering"], summary="Record an evaluator's ratings")
 def ratings(record_id: int, file: UploadFile = File(...), dry_run: bool = Form(False),
             atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        [path] = _saved([file], Path(folder))
+    with _uploads([file]) as (_, [path]):
         report = partnering.record_ratings(atlas, str(record_id), path, dry_run=dry_run)
     return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
 
@@ -160,9 +176,8 @@ def ratings(record_id: int, file: UploadFile = File(...), dry_run: bool = Form(F
              responses={422: {"model": ProblemDetail, "description": "Every problem, by file, row and column"}})
 def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = File(...),
             dry_run: bool = Form(False), atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        paths = _saved(files, Path(folder))
-        report = import_files(atlas, fmt, [Path(folder)] if fmt == "cordis" else paths, dry_run=dry_run)
+    with _uploads(files) as (folder, paths):
+        report = import_files(atlas, fmt, [folder] if fmt == "cordis" else paths, dry_run=dry_run)
     return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
 
 

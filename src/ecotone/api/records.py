@@ -47,7 +47,9 @@ def _routes(s: Schemas) -> None:
         return atlas.add(validated(s.record, payload.model_dump(exclude_unset=True))).model_dump()
 
     router.add_api_route(path, create_record, methods=["POST"], response_model=s.public, status_code=201,
-                         tags=[tag], summary=f"Create a {label}", name=f"create_{s.entity}")
+                         tags=[tag], summary=f"Create a {label}", name=f"create_{s.entity}",
+                         responses={409: {"model": ProblemDetail, "description": "It refers to a record that does "
+                                          "not exist, or repeats a unique one"}})
 
     def read_record(record_id: int, atlas: Atlas = Depends(atlas_of)):
         return atlas.get(s.record, record_id).model_dump()
@@ -69,7 +71,8 @@ def _routes(s: Schemas) -> None:
 
     router.add_api_route(f"{path}/{{record_id}}", delete_record, methods=["DELETE"], status_code=204, tags=[tag],
                          summary=f"Delete a {label}", name=f"delete_{s.entity}",
-                         responses={409: {"model": ProblemDetail, "description": "Other records refer to it"}})
+                         description="What depends on it goes with it (an organisation's ties, participations and "
+                                     "innovations); references from elsewhere are cleared.")
 
 
 for _schemas in SCHEMAS.values():

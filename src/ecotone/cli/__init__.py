@@ -3,6 +3,7 @@
 from .app import app, main
 from . import match as _match  # noqa: F401  (registers `ecotone match`)
 from . import simulate as _simulate  # noqa: F401  (registers `ecotone velocity` and `ecotone simulate`)
+from . import serve as _serve  # noqa: F401  (registers `ecotone serve`)
 
 __all__ = ["app", "main", "run"]
 

@@ -75,11 +75,13 @@ def _atlas(ctx: typer.Context) -> Atlas:
 # -- demo and generate -------------------------------------------------------------------------------------------
 @app.command()
 def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the illustrative members.")] = 7,
+         serve: Annotated[bool, typer.Option("--serve", help="Then open it in the browser at "
+                                              "http://127.0.0.1:8000 (see ecotone serve).")] = False,
          fmt: FormatOpt = Format.table) -> None:
     """Build the demo atlas: the hubs, organisations, programmes and deals the seed articles name (each with its
     source), plus illustrative members so every hub is alive. Running it again changes nothing.
 
-    Example: `ecotone demo && ecotone hubs`
+    Example: `ecotone demo && ecotone hubs`; `ecotone demo --serve`
     """
     with _atlas(ctx) as atlas, progress_bar() as progress:
         report = build_demo(atlas, seed=seed, progress=progress)
@@ -89,7 +91,12 @@ def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the
                     for h in browse.hub_table(atlas)]
             emit(rows, fmt, title=f"Hubs in {atlas.url}")
             console.print("Next: [bold]ecotone stats[/bold] (who is where), [bold]ecotone orgs list --hub "
-                          "'Barcelona Health Hub'[/bold], [bold]ecotone export kumu atlas.xlsx[/bold]")
+                          "'Barcelona Health Hub'[/bold], [bold]ecotone export kumu atlas.xlsx[/bold], "
+                          "[bold]ecotone serve[/bold] (the map in the browser)")
+    if serve:
+        from .serve import start_server
+
+        start_server(ctx, "127.0.0.1", 8000)
 
 
 @app.command()
