@@ -130,3 +130,11 @@ def snapshot(atlas: Atlas) -> dict:
     from ecotone.store.tables import TABLES
 
     return {entity: list(atlas.rows(entity)) for entity in TABLES}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (browser screenshots)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

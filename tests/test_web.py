@@ -1,0 +1,169 @@
+"""The web pages in a real browser: Debian's chromium driven by Playwright, against a live server on the demo.
+
+A failing test leaves a screenshot in test-artifacts/. Without chromium or Playwright these tests skip with a
+message, except under ECOTONE_REQUIRE_SERVICES=1 (CI), where that is a failure.
+"""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, REQUIRED
+from tests.test_match import POLISH_STARTUP
+
+CHROMIUM = os.environ.get("ECOTONE_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = REPO / "test-artifacts"
+pytestmark = pytest.mark.browser
+
+
+def _missing(reason: str):
+    if REQUIRED:
+        pytest.fail(reason + "; ECOTONE_REQUIRE_SERVICES=1 makes browser tests required")
+    pytest.skip(reason + "; install Debian's chromium and playwright to run the browser tests")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The demo atlas served on a free loopback port for the whole module."""
+    import uvicorn
+
+    from ecotone.api import create_app
+    from ecotone.services.demo import build_demo
+    from ecotone.store import Atlas
+
+    path = tmp_path_factory.mktemp("web") / "demo.db"
+    with Atlas.open(str(path)) as atlas:
+        build_demo(atlas)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(str(path))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app.state.atlas
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _missing(f"no chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _map_ready(page, count_before=None):
+    page.wait_for_function("window.ecotoneMap && window.ecotoneMap.ready", timeout=30_000)
+    if count_before is not None:
+        page.wait_for_function(f"window.ecotoneMap.ready && window.ecotoneMap.nodes !== {count_before}",
+                               timeout=30_000)
+    return page.evaluate("window.ecotoneMap.nodes")
+
+
+def test_the_map_draws_the_demo_filters_and_opens_an_actor(server, page):
+    url, atlas = server
+    page.goto(url + "/")
+    total = _map_ready(page)
+    assert total == atlas.counts()["organization"]
+    assert page.locator("#map-status").inner_text().startswith(f"{total} actors")
+    page.evaluate("window.ecotoneMap.ready = false")
+    page.select_option("#hub", label="Barcelona Health Hub")
+    shown = _map_ready(page, total)
+    assert 0 < shown < total
+    page.fill("#search", "Barcelona University Hospital")
+    page.press("#search", "Enter")
+    page.wait_for_selector("#card h2 a")
+    assert page.locator("#card h2").inner_text() == "Barcelona University Hospital"
+    page.select_option("#color-by", "community")
+    assert "community" in page.locator("#legend h2").inner_text()
+    page.click("#card h2 a")
+    page.wait_for_selector("h1:has-text('Barcelona University Hospital')")
+    assert page.locator("#ties table tbody tr").count() > 0
+
+
+def test_an_actor_gets_explained_recommendations(server, page):
+    url, atlas = server
+    page.goto(f"{url}/actors/{atlas.organization_id(POLISH_STARTUP)}")
+    page.click("text=Recommend partners")
+    page.wait_for_selector("#recommendations table")
+    first = page.locator("#recommendations tbody tr").first.inner_text()
+    assert "Barcelona" in first and "cardiology" in first
+
+
+def test_a_scenario_runs_with_bands_and_reasons(server, page):
+    url, _ = server
+    page.goto(url + "/scenarios")
+    page.select_option("select[name=hub]", label="Medical Innovation Institute")
+    page.check("input[value=fast-track]")
+    page.check("input[name=connect]")
+    page.select_option("select[name=partner]", label="Barcelona Health Hub")
+    page.fill("input[name=runs]", "60")
+    page.fill("input[name=years]", "5")
+    page.click("text=Run the scenarios")
+    page.wait_for_selector("#why table", timeout=60_000)
+    why = page.locator("#why").inner_text()
+    assert "approval time" in why and "scale time" in why
+    assert page.locator("#levels svg.marks").count() == 1 and page.locator("#changes svg.marks").count() == 1
+
+
+def test_a_bad_upload_shows_each_problem(server, page, tmp_path):
+    url, _ = server
+    bad = tmp_path / "elements.csv"
+    bad.write_text("Label,Type\nSant Pau,University Hospital\nKardio,startup\n", encoding="utf-8")
+    page.goto(url + "/import")
+    page.set_input_files("#files", str(bad))
+    page.click("#preview")
+    page.wait_for_selector("#problems table")
+    text = page.locator("#problems").inner_text()
+    assert "elements.csv" in text and "University Hospital" in text and "Type" in text
+    assert page.locator("#confirm").is_disabled()
+
+
+def test_dashboards_draw_their_charts_and_are_keyboard_reachable(server, page):
+    url, atlas = server
+    page.goto(f"{url}/hubs/{atlas.hub_id('Barcelona Health Hub')}")
+    page.wait_for_selector("#types-chart svg.marks")
+    page.wait_for_selector("#velocity-chart svg.marks")
+    page.wait_for_selector("#brokers table")
+    page.goto(url + "/stakeholders")
+    page.wait_for_selector("#grid-chart svg.marks")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.goto(url + "/partnerships")
+    page.click("#list a")
+    page.wait_for_selector("#criteria table")
+    assert "pursue" in page.locator("#figures").inner_text()
