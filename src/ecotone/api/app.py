@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..store import Atlas
 from . import problems
+from .cache import ResponseCache
 from .insight import router as insight_router
 from .jobs import Jobs
 from .pages import router as pages_router
@@ -23,13 +24,15 @@ recommendations, partnership scorecards, brokerage-event scheduling and simulati
 details; long work runs as a job whose progress `/api/v1/jobs/{id}` reports."""
 
 
-def create_app(database_url: str | None = None, *, atlas: Atlas | None = None) -> FastAPI:
-    """The application over the atlas at ``database_url`` (the default atlas when None), or over ``atlas``.
+def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, cache: bool = True) -> FastAPI:
+    """The application over the atlas at ``database_url`` (the default atlas when None), or over ``atlas``;
+    ``cache`` answers repeated reads from memory while the atlas is unchanged.
 
     Examples
     --------
+    >>> import pathlib, tempfile
     >>> from fastapi.testclient import TestClient
-    >>> with TestClient(create_app("sqlite://")) as client:
+    >>> with TestClient(create_app(str(pathlib.Path(tempfile.mkdtemp()) / "atlas.db"))) as client:
     ...     client.get("/api/v1/hubs").json()
     {'data': [], 'count': 0}
     """
@@ -38,16 +41,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None) -
     app.state.atlas = atlas or Atlas.open(database_url)
     app.state.jobs = Jobs()
     app.state.job_folders = {}
-    app.state.writes = 0
-
-    @app.middleware("http")
-    async def count_writes(request: Request, call_next):
-        # The map's cache keys on this count too: edits through the API change what it must show.
-        response = await call_next(request)
-        if request.method in ("POST", "PATCH", "DELETE") and response.status_code < 300:
-            app.state.writes += 1
-        return response
-
+    if cache:
+        app.add_middleware(ResponseCache)
     problems.install(app)
     app.include_router(records_router)
     app.include_router(insight_router)

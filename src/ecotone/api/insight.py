@@ -74,15 +74,14 @@ def _filters(hub: Optional[list[str]], type: Optional[list[str]], kind: Optional
                             until=until)
 
 
-class Scope:
+async def scope(hub: Annotated[Optional[list[str]], Query(description="Hub ids or names.")] = None,
+                type: Annotated[Optional[list[str]], Query(description="Stakeholder types.")] = None,
+                kind: Annotated[Optional[list[str]], Query(description="Tie kinds.")] = None,
+                since: Annotated[Optional[str], Query(description="Ties active on or after.")] = None,
+                until: Annotated[Optional[str], Query(description="Ties active on or before.")] = None,
+                ) -> analysis.Filters:
     """The part of the network to look at (the Snapshot's filters)."""
-
-    def __init__(self, hub: Annotated[Optional[list[str]], Query(description="Hub ids or names.")] = None,
-                 type: Annotated[Optional[list[str]], Query(description="Stakeholder types.")] = None,
-                 kind: Annotated[Optional[list[str]], Query(description="Tie kinds.")] = None,
-                 since: Annotated[Optional[str], Query(description="Ties active on or after.")] = None,
-                 until: Annotated[Optional[str], Query(description="Ties active on or before.")] = None) -> None:
-        self.filters = _filters(hub, type, kind, since, until)
+    return _filters(hub, type, kind, since, until)
 
 
 @router.get("/stats", tags=["atlas"], summary="Counts of every kind of record, and every hub")
@@ -93,8 +92,8 @@ def stats(atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
 @router.get("/map", tags=["map"], summary="The map's actors and ties, as columns",
             response_description="nodes and edges as columns (id, label, type, helix, hub, country, stage, "
                                  "community, degree, pagerank; source, target, kind, weight, start)")
-def map_(request: Request, scope: Scope = Depends(), atlas: Atlas = Depends(atlas_of)) -> Response:
-    body = map_json(atlas, scope.filters, writes=request.app.state.writes)
+def map_(f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> Response:
+    body = map_json(atlas, f)
     return Response(body, media_type="application/json")
 
 
@@ -104,10 +103,9 @@ def card(record_id: int, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
 
 
 @router.get("/analysis/{name}", tags=["analysis"], response_model=ResultPublic, summary="A network analysis")
-def analyse(name: Literal[ANALYSES], scope: Scope = Depends(), atlas: Atlas = Depends(atlas_of),
+def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of),
             top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None, description="stakeholders: "
                                                                                  "one hub's grid")):
-    f = scope.filters
     result = {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=focus),
               "metrics": lambda: analysis.metrics(atlas, f, top=top),
               "brokerage": lambda: analysis.brokerage(atlas, f, top=top),
@@ -182,7 +180,7 @@ def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = 
 
 
 @router.get("/exports/{fmt}", tags=["atlas"], summary="Download the atlas (bundle, Kumu) or the network")
-def export(fmt: Literal[tuple(EXPORTS)], scope: Scope = Depends(), atlas: Atlas = Depends(atlas_of)) -> FileResponse:
+def export(fmt: Literal[tuple(EXPORTS)], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> FileResponse:
     name, media = EXPORTS[fmt]
     folder = Path(tempfile.mkdtemp(prefix="ecotone-export-"))
     path = folder / name
@@ -191,7 +189,7 @@ def export(fmt: Literal[tuple(EXPORTS)], scope: Scope = Depends(), atlas: Atlas 
     elif fmt == "kumu":
         export_kumu(atlas, path)
     else:
-        export_graph(atlas, fmt, path, scope.filters)
+        export_graph(atlas, fmt, path, f)
     return FileResponse(path, media_type=media, filename=name)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from ..services.browse import validated
 from ..store import Atlas
 from ..store._filters import FILTERS
-from .deps import atlas_of
+from .deps import atlas_of, json_response
 from .schemas import SCHEMAS, ProblemDetail, Schemas, plural
 
 __all__ = ["router"]
@@ -32,8 +32,8 @@ def _routes(s: Schemas) -> None:
                      order_by: str = Query("id", description="A field; prefix with - for descending order."),
                      **wanted: Optional[str]):
         given = {k: v for k, v in wanted.items() if v is not None}
-        page = atlas.find(s.record, limit=limit, offset=offset, order_by=order_by, **given)
-        return {"data": [r.model_dump() for r in page.items], "count": page.total}
+        page = atlas.find_rows(s.record, limit=limit, offset=offset, order_by=order_by, **given)
+        return json_response({"data": page.items, "count": page.total})
 
     base = [p for p in inspect.signature(list_records).parameters.values() if p.kind is not p.VAR_KEYWORD]
     extra = [inspect.Parameter(f, inspect.Parameter.KEYWORD_ONLY, default=Query(None, description=_FILTER_HELP.get(f)),

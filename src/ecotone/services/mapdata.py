@@ -9,25 +9,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ..analysis.communities import Communities
 from ..store import Atlas
-from ..store.tables import organizations, ties
 from .analysis import Filters, snapshot
 
-__all__ = ["map_data", "map_json", "data_version"]
+__all__ = ["map_data", "map_json"]
 
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()
 _LOCK = threading.Lock()
-
-
-def data_version(atlas: Atlas) -> tuple:
-    """A cheap fingerprint of the actors and ties (how many, the newest id), to know when cached maps are stale."""
-    row = atlas.execute(sa.select(sa.func.count(organizations.c.id), sa.func.max(organizations.c.id),
-                                  sa.select(sa.func.count(ties.c.id)).scalar_subquery(),
-                                  sa.select(sa.func.max(ties.c.id)).scalar_subquery())).one()
-    return tuple(row)
 
 
 def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
@@ -71,10 +61,9 @@ def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
     }
 
 
-def map_json(atlas: Atlas, filters: Filters | None = None, *, writes: int = 0) -> bytes:
-    """:func:`map_data` as JSON bytes, cached until the atlas's actors or ties change (``writes`` counts the
-    changes the application made itself, which a fingerprint of counts may not see)."""
-    key = (atlas.url, data_version(atlas), writes, filters)
+def map_json(atlas: Atlas, filters: Filters | None = None) -> bytes:
+    """:func:`map_data` as JSON bytes, cached until anything is committed to the atlas (its change token)."""
+    key = (atlas.url, atlas.change_token(), filters)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

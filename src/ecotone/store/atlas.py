@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 
 from ..domain import ENTITIES, Organization, Record
 from ..settings import database_url
+from ._changes import change_token
 from ._filters import conditions
 from .tables import TABLES, hubs, organizations, ties
 
@@ -193,6 +194,23 @@ class Atlas:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+    def change_token(self) -> str:
+        """A token that changes whenever anything is committed to the atlas, by this process or another; equal
+        tokens mean nothing changed in between (for caches).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open(str(pathlib.Path(tempfile.mkdtemp()) / "a.db")) as atlas:
+        ...     before = atlas.change_token()
+        ...     same = atlas.change_token() == before
+        ...     _ = atlas.add(Hub(name="Stockholm"))
+        ...     same, atlas.change_token() == before
+        (True, False)
+        """
+        return change_token(self.engine)
 
     def __enter__(self) -> Atlas:
         return self
@@ -420,6 +438,30 @@ class Atlas:
         >>> [o.name for o in page.items], page.total
         (['Dycare'], 2)
         """
+        rows, total = self._page(cls, limit, offset, order_by, filters)
+        return Page([row_to_record(cls, r._mapping) for r in rows], total, limit, offset)
+
+    def find_rows(self, cls: type[Record], *, limit: int | None = 50, offset: int = 0, order_by: str = "id",
+                  **filters: Any) -> Page[dict[str, Any]]:
+        """:meth:`find`, but each match as a plain dict of the record's fields, as stored (validated when it was
+        written); for serving pages of records fast.
+
+        Examples
+        --------
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add(Hub(name="Stockholm", country="SE"))
+        ...     page = atlas.find_rows(Hub)
+        >>> page.items[0]["name"], page.items[0]["external_ids"], page.total
+        ('Stockholm', {}, 1)
+        """
+        rows, total = self._page(cls, limit, offset, order_by, filters)
+        columns = list(TABLES[cls.entity].c.keys())
+        keep = [(k, columns.index(k)) for k in cls.model_fields if k in columns]
+        return Page([{k: row[i] for k, i in keep} for row in rows], total, limit, offset)
+
+    def _page(self, cls: type[Record], limit: int | None, offset: int, order_by: str,
+              filters: dict[str, Any]) -> tuple[Sequence[sa.Row], int]:
         table = TABLES[cls.entity]
         where = conditions(self, cls, filters)
         if order_by.lstrip("-") not in table.c:
@@ -430,9 +472,8 @@ class Atlas:
                                                        table.c.id)
         if limit is not None:
             stmt = stmt.limit(limit)
-        rows = self.execute(stmt.offset(offset)).mappings().all()
-        total = self.count(cls, **filters)
-        return Page([row_to_record(cls, r) for r in rows], total, limit, offset)
+        rows = self.execute(stmt.offset(offset)).all()
+        return rows, self.count(cls, **filters)
 
     def count(self, cls: type[Record], **filters: Any) -> int:
         """How many records of a kind pass the filters (those of :meth:`find`).
