@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
+import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
@@ -203,8 +204,6 @@ def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
         bands = Path(tempfile.mkdtemp(prefix="ecotone-sim-")) / "bands.csv"
         result = simulate.compare(atlas, spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
                                   seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress).as_dict()
-        import pandas as pd
-
         result["bands"] = pd.read_csv(bands).to_dict("records")
         return result
 
