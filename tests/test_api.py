@@ -163,8 +163,9 @@ def test_simulations_and_events_run_as_jobs(client, tmp_path):
         event = _job(client, client.post("/api/v1/events", files={"file": ("event.xlsx", f)},
                                          data={"tables": "1", "method": "cp-sat"}))
     assert event["summary"]["scheduled"] == 2 and "agenda.xlsx" in event["files"]
-    job_id = client.get("/api/v1/jobs/" + "x").status_code  # unknown job: 404
-    assert job_id == 404
+    metrics = _job(client, client.post("/api/v1/analysis/metrics/jobs", params={"top": 3}))
+    assert len(metrics["actors"]) == 3
+    assert client.get("/api/v1/jobs/x").status_code == 404
 
 
 def test_pages_render(client, demo_atlas):

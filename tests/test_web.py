@@ -167,3 +167,69 @@ def test_dashboards_draw_their_charts_and_are_keyboard_reachable(server, page):
     page.click("#list a")
     page.wait_for_selector("#criteria table")
     assert "pursue" in page.locator("#figures").inner_text()
+
+
+def test_a_tablet_gets_one_column_and_every_page_loads(server, browser):
+    url, atlas = server
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, has_touch=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url + "/")
+    _map_ready(pg)
+    graph, controls = pg.locator("#graph").bounding_box(), pg.locator("#map-controls").bounding_box()
+    assert graph["y"] > controls["y"] and graph["width"] > 700  # the map below its controls, full width
+    for path in ("/hubs", "/event", "/import", f"/hubs/{atlas.hub_id('Texas Medical Center')}"):
+        assert pg.goto(url + path).status == 200
+    pg.wait_for_selector("#types-chart svg.marks")
+    context.close()
+    assert not errors, errors
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, proc) -> str:
+    import urllib.request
+
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise AssertionError(f"the server stopped: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                return r.read().decode()
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing answered at {url}")
+
+
+def test_ecotone_serve_and_demo_serve_answer_on_loopback(tmp_path):
+    import subprocess
+    import sys
+
+    ecotone = str(Path(sys.executable).parent / "ecotone")
+    db = str(tmp_path / "served.db")
+    port = _free_port()
+    proc = subprocess.Popen([ecotone, "--db", db, "serve", "--host", "0.0.0.0", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "Ecosystem map" in _wait_for(f"http://127.0.0.1:{port}/", proc)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "no access control" in " ".join(err.split())
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 8000)) == 0:
+            pytest.skip("port 8000 is taken here; ecotone demo --serve uses it")
+    proc = subprocess.Popen([ecotone, "--db", str(tmp_path / "demo.db"), "demo", "--serve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        hubs = _wait_for("http://127.0.0.1:8000/api/v1/hubs", proc)
+        assert "Barcelona Health Hub" in hubs
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "no access control" not in err

@@ -103,17 +103,29 @@ def card(record_id: int, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
     return browse.organization_card(atlas, str(record_id))
 
 
+def _analysis(name: str, atlas: Atlas, f: analysis.Filters, top: int, focus: Optional[str], progress=None):
+    return {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=focus, progress=progress),
+            "metrics": lambda: analysis.metrics(atlas, f, top=top, progress=progress),
+            "brokerage": lambda: analysis.brokerage(atlas, f, top=top, progress=progress),
+            "communities": lambda: analysis.communities(atlas, f, progress=progress),
+            "emerging": lambda: analysis.emerging(atlas, f, top=top, progress=progress),
+            "gaps": lambda: analysis.gaps(atlas, f, progress=progress)}[name]().as_dict()
+
+
 @router.get("/analysis/{name}", tags=["analysis"], response_model=ResultPublic, summary="A network analysis")
 def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of),
-            top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None, description="stakeholders: "
-                                                                                 "one hub's grid")):
-    result = {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=focus),
-              "metrics": lambda: analysis.metrics(atlas, f, top=top),
-              "brokerage": lambda: analysis.brokerage(atlas, f, top=top),
-              "communities": lambda: analysis.communities(atlas, f),
-              "emerging": lambda: analysis.emerging(atlas, f, top=top),
-              "gaps": lambda: analysis.gaps(atlas, f)}[name]()
-    return result.as_dict()
+            top: int = Query(20, ge=1, le=10_000),
+            focus: Optional[str] = Query(None, description="stakeholders: one hub's grid")):
+    return _analysis(name, atlas, f, top, focus)
+
+
+@router.post("/analysis/{name}/jobs", tags=["analysis"], status_code=202, response_model=JobPublic,
+             summary="A network analysis of a large atlas, as a background job")
+def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
+                  top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None)) -> dict[str, Any]:
+    engine = request.app.state.atlas.engine
+    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine), f, top, focus,
+                                                                          progress)).public()
 
 
 @router.get("/velocity", tags=["velocity"], response_model=ResultPublic, summary="Innovation velocity")
