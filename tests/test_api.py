@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 from ecotone.api import create_app
 from ecotone.api.schemas import SCHEMAS, plural
 from ecotone.domain import Organization, Tie
-from tests.conftest import CORDIS_HE
-from tests.test_match import POLISH_STARTUP, _workbook
+from conftest import CORDIS_HE
+from test_match import POLISH_STARTUP, _workbook
 
 PROBLEM = "application/problem+json"
 

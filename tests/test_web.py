@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, REQUIRED
-from tests.test_match import POLISH_STARTUP
+from conftest import REPO, REQUIRED
+from test_match import POLISH_STARTUP
 
 CHROMIUM = os.environ.get("ECOTONE_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

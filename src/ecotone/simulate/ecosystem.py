@@ -11,7 +11,8 @@ at a rate (stock / time in stage); a share moves on, the rest stops. Five loops 
 - B1 validation congestion: more innovations in validation than the clinicians can take slows validation.
 - Regulatory support: a fast track (a pre-approved pathway, as Germany's DiGA) shortens approval for the share
   of innovations eligible.
-- Cross-hub ties open clinical sites (partner clinicians) and markets (the rate of crossing borders).
+- Cross-hub ties open clinical sites (partner clinicians) and markets (the rate of crossing borders; scaling
+  innovations that stop keep their own pace).
 - Mentorship feeds talent, which forms startups and makes prototypes succeed.
 """
 
@@ -59,7 +60,9 @@ def _stage_flows() -> list[Flow]:
         success = "prototype_success" if stage == "prototype" else f"success_{stage}"
         flows.append(Flow(forward, f"{stage} * {success} / {time}", "innovations/month",
                           f"innovations leaving {stage.replace('_', ' ')} for the next stage"))
-        flows.append(Flow(_STOP[stage], f"{stage} * (1 - {success}) / {time}", "innovations/month",
+        # open foreign markets speed the crossing, not the giving up: scaling stops keep their own pace
+        stop_time = "time_scale" if stage == "scale" else time
+        flows.append(Flow(_STOP[stage], f"{stage} * (1 - {success}) / {stop_time}", "innovations/month",
                           f"innovations stopped in {stage.replace('_', ' ')}"))
     return flows
 
