@@ -160,9 +160,13 @@ def test_simulations_and_events_run_as_jobs(client, tmp_path):
     path = tmp_path / "event.xlsx"
     _workbook(path, [("Ana Ruiz", "Marek Nowak", "must meet"), ("Lea Vogel", "Ana Ruiz", "meet")])
     with path.open("rb") as f:
-        event = _job(client, client.post("/api/v1/events", files={"file": ("event.xlsx", f)},
-                                         data={"tables": "1", "method": "cp-sat"}))
+        submitted = client.post("/api/v1/events", files={"file": ("event.xlsx", f)},
+                                data={"tables": "1", "method": "cp-sat"})
+    event = _job(client, submitted)
     assert event["summary"]["scheduled"] == 2 and "agenda.xlsx" in event["files"]
+    agenda = client.get(f"/api/v1/jobs/{submitted.json()['id']}/files/agenda.csv")
+    assert agenda.status_code == 200 and "Ana Ruiz" in agenda.text
+    assert client.get(f"/api/v1/jobs/{submitted.json()['id']}/files/../../etc/passwd").status_code == 404
     metrics = _job(client, client.post("/api/v1/analysis/metrics/jobs", params={"top": 3}))
     assert len(metrics["actors"]) == 3
     assert client.get("/api/v1/jobs/x").status_code == 404

@@ -40,7 +40,6 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
                   openapi_url="/api/v1/openapi.json")
     app.state.atlas = atlas or Atlas.open(database_url)
     app.state.jobs = Jobs()
-    app.state.job_folders = {}
     if cache:
         app.add_middleware(ResponseCache)
     problems.install(app)

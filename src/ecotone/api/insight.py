@@ -2,6 +2,7 @@
 brokerage events and simulations (the last two as background jobs)."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from ..domain.problems import InputRejected
 from ..services import analysis, browse, partnering, simulate
@@ -69,12 +71,6 @@ class SimulationRequest(BaseModel):
     as_of: Optional[str] = Field(None, description="Measure the history up to this day (YYYY-MM-DD).")
 
 
-def _filters(hub: Optional[list[str]], type: Optional[list[str]], kind: Optional[list[str]], since: Optional[str],
-             until: Optional[str]) -> analysis.Filters:
-    return analysis.Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
-                            until=until)
-
-
 async def scope(hub: Annotated[Optional[list[str]], Query(description="Hub ids or names.")] = None,
                 type: Annotated[Optional[list[str]], Query(description="Stakeholder types.")] = None,
                 kind: Annotated[Optional[list[str]], Query(description="Tie kinds.")] = None,
@@ -82,7 +78,8 @@ async def scope(hub: Annotated[Optional[list[str]], Query(description="Hub ids o
                 until: Annotated[Optional[str], Query(description="Ties active on or before.")] = None,
                 ) -> analysis.Filters:
     """The part of the network to look at (the Snapshot's filters)."""
-    return _filters(hub, type, kind, since, until)
+    return analysis.Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
+                            until=until)
 
 
 @router.get("/stats", tags=["atlas"], summary="Counts of every kind of record, and every hub")
@@ -203,7 +200,7 @@ def export(fmt: Literal[tuple(EXPORTS)], f: analysis.Filters = Depends(scope), a
         export_kumu(atlas, path)
     else:
         export_graph(atlas, fmt, path, f)
-    return FileResponse(path, media_type=media, filename=name)
+    return FileResponse(path, media_type=media, filename=name, background=BackgroundTask(shutil.rmtree, folder))
 
 
 @router.post("/simulations", tags=["simulation"], status_code=202, response_model=JobPublic,
@@ -212,11 +209,11 @@ def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
     engine = request.app.state.atlas.engine
 
     def work(progress):
-        atlas = Atlas(engine)
-        bands = Path(tempfile.mkdtemp(prefix="ecotone-sim-")) / "bands.csv"
-        result = simulate.compare(atlas, spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
-                                  seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress).as_dict()
-        result["bands"] = pd.read_csv(bands).to_dict("records")
+        with tempfile.TemporaryDirectory(prefix="ecotone-sim-") as folder:
+            bands = Path(folder) / "bands.csv"
+            result = simulate.compare(Atlas(engine), spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
+                                      seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress).as_dict()
+            result["bands"] = pd.read_csv(bands).to_dict("records")
         return result
 
     return request.app.state.jobs.submit("simulation", work).public()
@@ -238,9 +235,7 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
         result["files"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
         return result
 
-    job = request.app.state.jobs.submit("event", work)
-    request.app.state.job_folders[job.id] = out
-    return job.public()
+    return request.app.state.jobs.submit("event", work, folder=folder).public()
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"], response_model=JobPublic, summary="A background job's progress")
@@ -253,7 +248,8 @@ def job(request: Request, job_id: str) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/files/{name:path}", tags=["jobs"], summary="A file a job wrote (an event's agendas)")
 def job_file(request: Request, job_id: str, name: str) -> FileResponse:
-    folder = request.app.state.job_folders.get(job_id)
+    found = request.app.state.jobs.get(job_id)
+    folder = found.folder / "agendas" if found is not None and found.folder is not None else None
     path = (folder / name).resolve() if folder else None
     if path is None or folder.resolve() not in path.parents or not path.is_file():
         raise NotFound(f"job {job_id!r} wrote no file {name!r}")

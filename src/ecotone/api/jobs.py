@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..domain.problems import InputRejected
@@ -29,6 +31,7 @@ class Job:
     finished: float | None = None
     result: Any = None
     error: dict[str, Any] | None = None
+    folder: Path | None = None  # files the job wrote, for download; removed with the job
 
     def public(self) -> dict[str, Any]:
         share = self.done / self.total if self.total else (1.0 if self.status == "done" else 0.0)
@@ -48,13 +51,17 @@ class Jobs:
         self.keep = keep
         self.lock = threading.Lock()
 
-    def submit(self, kind: str, work: Callable[[Callable[[str, int, int], None]], Any]) -> Job:
-        """Run ``work(progress)`` in the background; ``progress(task, done, total)`` updates the job."""
-        job = Job(uuid.uuid4().hex[:12], kind)
+    def submit(self, kind: str, work: Callable[[Callable[[str, int, int], None]], Any], *,
+               folder: Path | None = None) -> Job:
+        """Run ``work(progress)`` in the background; ``progress(task, done, total)`` updates the job; ``folder``
+        holds files it writes, deleted when the job is forgotten."""
+        job = Job(uuid.uuid4().hex[:12], kind, folder=folder)
         with self.lock:
             now = time.time()
             for key in [k for k, j in self.jobs.items() if j.finished and now - j.finished > self.keep]:
-                del self.jobs[key]
+                old = self.jobs.pop(key)
+                if old.folder is not None:
+                    shutil.rmtree(old.folder, ignore_errors=True)
             self.jobs[job.id] = job
 
         def progress(task: str, done: int, total: int) -> None:
