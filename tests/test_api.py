@@ -90,7 +90,7 @@ def test_map_data_matches_the_atlas_and_follows_edits(client, demo_atlas):
     data = client.get("/api/v1/map").json()
     assert len(data["nodes"]["id"]) == demo_atlas.count(Organization)
     assert len(data["edges"]["source"]) == data["summary"]["ties"] > 0
-    assert set(data["nodes"]) >= {"label", "type", "hub", "community", "degree", "pagerank"}
+    assert set(data["nodes"]) >= {"label", "type", "hub", "community", "degree", "strength", "coreness", "pagerank"}
     one = client.get("/api/v1/map", params={"hub": "Barcelona Health Hub"}).json()
     assert set(one["nodes"]["hub"]) == {"Barcelona Health Hub"}
     ties = data["summary"]["ties"]

@@ -108,6 +108,7 @@ def test_the_map_draws_the_demo_filters_and_opens_an_actor(server, page):
     page.press("#search", "Enter")
     page.wait_for_selector("#card h2 a")
     assert page.locator("#card h2").inner_text() == "Barcelona University Hospital"
+    page.select_option("#size-by", "coreness")
     page.select_option("#color-by", "community")
     assert "community" in page.locator("#legend h2").inner_text()
     page.click("#card h2 a")

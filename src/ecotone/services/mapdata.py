@@ -22,7 +22,8 @@ _LOCK = threading.Lock()
 
 def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
     """Nodes and edges as columns (compact for 20,000 actors and 100,000 ties): each actor's id, name, type,
-    helix, hub, country, stage, Leiden community, degree and PageRank; each tie's ends (actor ids), kind, weight
+    helix, hub, country, stage, Leiden community, degree, strength (weighted degree), k-core and PageRank
+    (scaled so that the mean is 1); each tie's ends (actor ids), kind, weight
     and start year.
 
     Examples
@@ -32,7 +33,7 @@ def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
     ...     _ = build_demo(atlas)
     ...     data = map_data(atlas, Filters(hubs=("Barcelona Health Hub",)))
     >>> sorted(data["nodes"])[:4], len(data["nodes"]["id"]) == data["summary"]["actors"]
-    (['community', 'country', 'degree', 'helix'], True)
+    (['community', 'coreness', 'country', 'degree'], True)
     """
     snap = snapshot(atlas, filters)
     g = snap.graph
@@ -53,6 +54,8 @@ def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
         "nodes": {"id": ids.tolist(), "label": column("name"), "type": column("type"), "helix": column("helix"),
                   "hub": column("hub"), "country": column("country"), "stage": column("stage"),
                   "community": np.asarray(community).tolist(), "degree": g.degree(),
+                  "strength": np.round(g.strength(weights="weight" if g.ecount() else None), 3).tolist(),
+                  "coreness": g.coreness(),
                   "pagerank": np.round(pagerank * len(nodes), 4).tolist()},
         "edges": {"source": ids[t["source"].to_numpy()].tolist(), "target": ids[t["target"].to_numpy()].tolist(),
                   "kind": t["kind"].tolist(), "weight": t["weight"].fillna(1.0).tolist() if "weight" in t else [],

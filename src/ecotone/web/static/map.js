@@ -30,7 +30,7 @@
       // sigma reads `type` as the drawing program's name, so the stakeholder type is kept as `stakeholder`
       g.addNode(String(id), { label: n.label[i], stakeholder: n.type[i], hub, helix: n.helix[i],
         country: n.country[i], stage: n.stage[i], community: n.community[i], degree: n.degree[i],
-        pagerank: n.pagerank[i], x: radius * Math.cos(angle) + Math.random(), y: radius * Math.sin(angle) + Math.random() });
+        strength: n.strength[i], coreness: n.coreness[i], pagerank: n.pagerank[i], x: radius * Math.cos(angle) + Math.random(), y: radius * Math.sin(angle) + Math.random() });
     });
     e.source.forEach((s, i) => {
       const a = String(s), b = String(e.target[i]);
