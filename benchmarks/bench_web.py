@@ -18,12 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _measure import peak_mb  # noqa: E402
-
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOADS = ("cold (the server computes the map)", "warm (the map is cached)")
 
 
 def _port() -> int:
@@ -100,7 +98,7 @@ async def _load(base: str, paths: list[str], clients: int, per_client: int) -> d
             "throughput": len(latencies) / seconds}
 
 
-def api_latency(clients: int, per_client: int) -> list[dict]:
+def api_latency(clients: int, per_client: int) -> tuple[list[dict], dict[str, float]]:
     import httpx
 
     from ecotone.services.demo import build_demo
@@ -115,6 +113,7 @@ def api_latency(clients: int, per_client: int) -> list[dict]:
                  "map data (whole demo)": ["/api/v1/map"],
                  "actor card": [f"/api/v1/organizations/{a}/card" for a in actors]}
     rows = []
+    memory: dict[str, float] = {}
     bodies: dict[str, bytes] = {}
     for cache, who in ((True, "Ecotone"), (False, "Ecotone, response cache off")):
         port = _port()
@@ -124,6 +123,7 @@ def api_latency(clients: int, per_client: int) -> list[dict]:
         for name, paths in endpoints.items():
             ours = asyncio.run(_load(f"http://127.0.0.1:{port}", paths, clients, per_client))
             rows.append({"endpoint": name, "who": who, **ours})
+        memory[who] = _server_peak_mb(server)
         server.terminate()
         server.join()
     bare_port = _port()
@@ -131,12 +131,34 @@ def api_latency(clients: int, per_client: int) -> list[dict]:
     for name, paths in endpoints.items():
         theirs = asyncio.run(_load(f"http://127.0.0.1:{bare_port}", paths, clients, per_client))
         rows.append({"endpoint": name, "who": "bare FastAPI, same JSON from memory", **theirs})
+    memory["bare FastAPI, same JSON from memory"] = _server_peak_mb(bare)
     bare.terminate()
     bare.join()
-    return rows
+    return rows, memory
 
 
-def map_render(orgs: int, ties: int) -> dict:
+def _server_peak_mb(proc: mp.Process) -> float:
+    """A running server's peak resident memory (Linux's VmHWM), in MB."""
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
+
+
+def _first_picture(browser, port: int) -> dict:
+    """Open the map page; the map script notes, on the browser's clock (0 = the page was requested), its stages
+    and the animation frame that puts the first picture on screen. That clock, not the test driver noticing it
+    later (the layout keeps the main thread busy), is what is reported."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.wait_for_function("window.ecotoneMap && window.ecotoneMap.shownSinceNavigation", timeout=120_000)
+    shown, timings, nodes, edges = page.evaluate(
+        "[window.ecotoneMap.shownSinceNavigation, window.ecotoneMap.timings, window.ecotoneMap.nodes, "
+        "window.ecotoneMap.edges]")
+    return {"page": page, "shown_s": shown / 1000, "timings": timings, "nodes": nodes, "edges": edges}
+
+
+def map_render(orgs: int, ties: int, loads: int) -> dict:
+    """``loads`` cold first pictures (a fresh server computes the map each time) and ``loads`` warm ones (the
+    server has it cached), each in a new tab of one headless Chromium; the median of each, and a screenshot."""
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp(prefix="ecotone-bench-map-"))
@@ -144,27 +166,23 @@ def map_render(orgs: int, ties: int) -> dict:
     ecotone = str(Path(sys.executable).parent / "ecotone")
     subprocess.run([ecotone, "--db", db, "generate", "--orgs", str(orgs), "--ties", str(ties), "--hubs", "20",
                     "--seed", "1", "--format", "json"], check=True, capture_output=True)
-    port = _port()
-    server = _start(_serve_ecotone, db, True, port)
-    out = {}
+    out: dict = {label: [] for label in LOADS}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for label in ("cold (the server computes the map)", "warm (the map is cached)"):
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            start = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_function("window.ecotoneMap && window.ecotoneMap.ready", timeout=120_000)
-            wall = time.perf_counter() - start
-            timings, nodes, edges = page.evaluate(
-                "[window.ecotoneMap.timings, window.ecotoneMap.nodes, window.ecotoneMap.edges]")
-            out[label] = {"page_to_first_render_s": wall, "timings": timings, "nodes": nodes, "edges": edges}
-            if label.startswith("warm"):
-                page.wait_for_timeout(3000)
-                page.screenshot(path=str(Path(__file__).parent / "map-20k.png"))
-            page.close()
+        for k in range(loads):
+            port = _port()
+            server = _start(_serve_ecotone, db, True, port)
+            for label in LOADS:
+                load = _first_picture(browser, port)
+                if label.startswith("warm") and k == loads - 1:
+                    load["page"].wait_for_timeout(3000)  # a few seconds of ForceAtlas2
+                    load["page"].screenshot(path=str(Path(__file__).parent / "map-20k.png"))
+                load.pop("page").close()
+                out[label].append(load)
+            out["server_mb"] = max(out.get("server_mb", 0), _server_peak_mb(server))
+            server.terminate()
+            server.join()
         browser.close()
-    server.terminate()
-    server.join()
     return out
 
 
@@ -174,7 +192,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     args = parser.parse_args()
     per_client = 20 if args.quick else 60
-    rows = api_latency(args.clients, per_client)
+    rows, memory = api_latency(args.clients, per_client)
     print(f"## API under {args.clients} concurrent clients on loopback, demo atlas on SQLite "
           f"({per_client} requests per client and endpoint; one uvicorn worker each)")
     print()
@@ -188,23 +206,29 @@ def main() -> None:
     for who in ("Ecotone", "Ecotone, response cache off"):
         worst = max(r["p95"] for r in rows if r["who"] == who)
         print(f"\ntarget p95 under 50 ms on SQLite, {who}: {'met' if worst < 50 else 'missed'} (worst p95 {worst:.1f} ms)")
+    print()
+    print("peak memory of each server: " + "; ".join(f"{who} {mb:,.0f} MB" for who, mb in memory.items()))
     orgs, ties = (5_000, 25_000) if args.quick else (20_000, 100_000)
-    render = map_render(orgs, ties)
+    loads = 3 if args.quick else 5
+    render = map_render(orgs, ties, loads)
     print()
-    print(f"## First render of the map in headless Chromium (software WebGL): {orgs:,} actors / {ties:,} ties")
+    print(f"## First picture of the map in headless Chromium (software WebGL): {orgs:,} actors / {ties:,} ties, "
+          f"median of {loads} loads each")
     print()
-    print("| load | page opened → first picture s | of which in the map script: data fetched · graph built · "
-          "styled · drawn (s, cumulative) | nodes | edges |")
+    print("| load | page requested → first picture on screen, s (min–max) | of which in the map script: data "
+          "fetched · graph built · styled · drawn (s, cumulative) | nodes | edges |")
     print("|---|---|---|---|---|")
-    for label, r in render.items():
-        t = r["timings"]
+    for label in LOADS:
+        runs = sorted(render[label], key=lambda r: r["shown_s"])
+        mid = runs[len(runs) // 2]
+        t = mid["timings"]
         steps = " · ".join(f"{t[k] / 1000:.2f}" for k in ("fetched", "built", "styled", "rendered"))
-        print(f"| {label} | {r['page_to_first_render_s']:.2f} | {steps} | {r['nodes']:,} | {r['edges']:,} |")
-    warm = render["warm (the map is cached)"]["page_to_first_render_s"]
+        print(f"| {label} | {mid['shown_s']:.2f} ({runs[0]['shown_s']:.2f}–{runs[-1]['shown_s']:.2f}) | {steps} | "
+              f"{mid['nodes']:,} | {mid['edges']:,} |")
+    warm = sorted(r["shown_s"] for r in render[LOADS[1]])[loads // 2]
     print()
-    print(f"target under 3 s: {'met' if warm < 3 else 'missed'} ({warm:.2f} s warm); screenshot "
-          "benchmarks/map-20k.png; peak memory of this script "
-          f"{peak_mb():,.0f} MB")
+    print(f"target under 3 s: {'met' if warm < 3 else 'missed'} ({warm:.2f} s warm, median); screenshot "
+          f"benchmarks/map-20k.png; peak memory of the server {render['server_mb']:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -67,8 +67,8 @@ class Communities:
         if g.vcount() == 0:
             self.membership_ = np.zeros(0, dtype=int)
             self.modularity_ = 0.0
-            self.communities_ = pd.DataFrame(columns=["community", "size", "share", "internal_ties", "hubs",
-                                                      "types", "members"])
+            self._described = pd.DataFrame(columns=["community", "size", "share", "internal_ties", "hubs",
+                                                    "types", "members"])
             return self
         with seeded_igraph(self.seed):
             parts = g.community_leiden(objective_function="modularity", weights="weight",
@@ -84,8 +84,15 @@ class Communities:
         self.membership_ = rename[raw]
         self.modularity_ = float(g.modularity(self.membership_.tolist(), weights="weight",
                                               resolution=self.resolution))
-        self.communities_ = self._describe(snapshot)
+        self._snapshot, self._described = snapshot, None
         return self
+
+    @property
+    def communities_(self) -> pd.DataFrame:
+        # described on first use: the map needs only the membership, and describing 20,000 actors costs 0.4 s
+        if self._described is None:
+            self._described = self._describe(self._snapshot)
+        return self._described
 
     def _describe(self, snapshot: Snapshot) -> pd.DataFrame:
         nodes = snapshot.nodes.assign(community=self.membership_,

@@ -124,6 +124,8 @@
     const ms = performance.now() - started;
     Object.assign(window.ecotoneMap, { ready: true, ms, timings: { ...timings, rendered: ms }, nodes: state.graph.order,
                                         edges: state.graph.size, sigma: state.sigma, graph: state.graph, select });
+    // the frame that puts the picture on screen, on the browser's clock (0 = the page was requested)
+    requestAnimationFrame(() => { window.ecotoneMap.shownSinceNavigation = performance.now(); });
     $("map-status").textContent = `${data.summary.actors.toLocaleString()} actors, ${data.summary.ties.toLocaleString()} ties, ${data.summary.communities} communities · drawn in ${Math.round(ms)} ms`;
     state.sigma.on("enterNode", ({ node }) => { state.hovered = node; state.sigma.refresh(); });
     state.sigma.on("leaveNode", () => { state.hovered = null; state.sigma.refresh(); });
