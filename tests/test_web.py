@@ -77,6 +77,9 @@ def page(browser, request):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    offsite: list[str] = []  # nothing may be fetched from the network: every script, style and font is ours
+    pg.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(("http://127.0.0.1:", "data:",
+                                                                               "blob:")) else None)
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -84,6 +87,7 @@ def page(browser, request):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not offsite, f"the page asked the network for: {offsite}"
 
 
 def _map_ready(page, count_before=None):
@@ -114,6 +118,10 @@ def test_the_map_draws_the_demo_filters_and_opens_an_actor(server, page):
     page.click("#card h2 a")
     page.wait_for_selector("h1:has-text('Barcelona University Hospital')")
     assert page.locator("#ties table tbody tr").count() > 0
+    partner = page.locator("#ties tbody tr a:not(:has-text('Barcelona University Hospital'))").first
+    name = partner.inner_text()
+    partner.click()  # a tie leads to the actor at its other end
+    page.wait_for_selector(f"h1:has-text('{name}')")
 
 
 def test_an_actor_gets_explained_recommendations(server, page):
@@ -168,6 +176,15 @@ def test_dashboards_draw_their_charts_and_are_keyboard_reachable(server, page):
     page.click("#list a")
     page.wait_for_selector("#criteria table")
     assert "pursue" in page.locator("#figures").inner_text()
+
+
+def test_the_api_explorer_works_offline(server, page):
+    base, _ = server
+    page.goto(base + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    operations = page.locator(".opblock").count()
+    assert operations > 40, operations  # CRUD for every kind plus the insight endpoints
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/map").count() == 1
 
 
 def test_a_tablet_gets_one_column_and_every_page_loads(server, browser):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
@@ -36,7 +38,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     ...     client.get("/api/v1/hubs").json()
     {'data': [], 'count': 0}
     """
-    app = FastAPI(title="Ecotone", version=__version__, description=DESCRIPTION, docs_url="/docs",
+    app = FastAPI(title="Ecotone", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json")
     app.state.atlas = atlas or Atlas.open(database_url)
     app.state.jobs = Jobs()
@@ -48,4 +50,13 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(pages_router)
     static = resources.files("ecotone.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # FastAPI's own /docs would fetch Swagger UI from a CDN; ours is vendored, so the page works offline
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="Ecotone API",
+                                   swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui.css",
+                                   swagger_favicon_url="/static/vendor/swagger-favicon-32x32.png")
+
     return app

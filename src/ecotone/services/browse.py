@@ -86,10 +86,11 @@ def add_organization(atlas: Atlas, *, hub: str | None = None, **fields: Any) -> 
 
 
 def tie_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filters: Any) -> Page[dict[str, Any]]:
-    """A page of ties as table rows (organisations by name)."""
+    """A page of ties as table rows (organisations by name, and by id for links)."""
     page = atlas.find(Tie, limit=limit, offset=offset, **filters)
     names = atlas.names("organization", [t.source_id for t in page.items] + [t.target_id for t in page.items])
-    rows = [{"id": t.id, "source": names[t.source_id], "target": names[t.target_id], "kind": t.kind.value,
+    rows = [{"id": t.id, "source": names[t.source_id], "target": names[t.target_id], "source_id": t.source_id,
+             "target_id": t.target_id, "kind": t.kind.value,
              "directed": t.directed, "weight": t.weight, "start": t.start_date, "end": t.end_date,
              "status": t.status.value, "source_of_record": t.source} for t in page.items]
     return Page(rows, page.total, page.limit, page.offset)
