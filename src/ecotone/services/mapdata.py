@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -15,9 +13,6 @@ from ..store import Atlas
 from .analysis import Filters, snapshot
 
 __all__ = ["map_data", "map_json"]
-
-_CACHE: OrderedDict[tuple, bytes] = OrderedDict()
-_LOCK = threading.Lock()
 
 
 def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
@@ -65,15 +60,5 @@ def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
 
 
 def map_json(atlas: Atlas, filters: Filters | None = None) -> bytes:
-    """:func:`map_data` as JSON bytes, cached until anything is committed to the atlas (its change token)."""
-    key = (atlas.url, atlas.change_token(), filters)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    body = json.dumps(map_data(atlas, filters), separators=(",", ":"), default=str).encode()
-    with _LOCK:
-        _CACHE[key] = body
-        while len(_CACHE) > 16:
-            _CACHE.popitem(last=False)
-    return body
+    """:func:`map_data` as compact JSON bytes (the API's response cache keeps them while the atlas is unchanged)."""
+    return json.dumps(map_data(atlas, filters), separators=(",", ":"), default=str).encode()
