@@ -13,8 +13,9 @@ from .. import __version__
 from ..store import Atlas
 from . import problems
 from .cache import ResponseCache
-from .insight import router as insight_router
+from . import analysis, files, partnering, simulations
 from .jobs import Jobs
+from .jobs import router as jobs_router
 from .pages import router as pages_router
 from .records import router as records_router
 
@@ -46,7 +47,9 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
         app.add_middleware(ResponseCache)
     problems.install(app)
     app.include_router(records_router)
-    app.include_router(insight_router)
+    for module in (analysis, partnering, files, simulations):
+        app.include_router(module.router)
+    app.include_router(jobs_router)
     app.include_router(pages_router)
     static = resources.files("ecotone.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any, Optional
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
+
+from ..services import analysis
 
 from ..store import Atlas
 
-__all__ = ["atlas_of", "json_response"]
+__all__ = ["atlas_of", "json_response", "scope"]
 
 
 async def atlas_of(request: Request) -> Atlas:
@@ -32,3 +34,14 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     written (FastAPI's response validation would check them again, at several times the cost)."""
     body = json.dumps(content, default=_plain, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+async def scope(hub: Annotated[Optional[list[str]], Query(description="Hub ids or names.")] = None,
+                type: Annotated[Optional[list[str]], Query(description="Stakeholder types.")] = None,
+                kind: Annotated[Optional[list[str]], Query(description="Tie kinds.")] = None,
+                since: Annotated[Optional[str], Query(description="Ties active on or after.")] = None,
+                until: Annotated[Optional[str], Query(description="Ties active on or before.")] = None,
+                ) -> analysis.Filters:
+    """The part of the network to look at (the Snapshot's filters)."""
+    return analysis.Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
+                            until=until)

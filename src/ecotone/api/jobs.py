@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..domain.problems import InputRejected
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 
-__all__ = ["Job", "Jobs"]
+from ..domain.problems import InputRejected
+from ..store.atlas import NotFound
+from .schemas import JobPublic
+
+__all__ = ["Job", "Jobs", "router"]
+
+router = APIRouter(prefix="/api/v1")
 
 
 @dataclass
@@ -86,3 +93,21 @@ class Jobs:
 
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
+
+
+@router.get("/jobs/{job_id}", tags=["jobs"], response_model=JobPublic, summary="A background job's progress")
+def job(request: Request, job_id: str) -> dict[str, Any]:
+    found = request.app.state.jobs.get(job_id)
+    if found is None:
+        raise NotFound(f"no job {job_id!r} (finished jobs are kept an hour)")
+    return found.public()
+
+
+@router.get("/jobs/{job_id}/files/{name:path}", tags=["jobs"], summary="A file a job wrote (an event's agendas)")
+def job_file(request: Request, job_id: str, name: str) -> FileResponse:
+    found = request.app.state.jobs.get(job_id)
+    folder = found.folder / "agendas" if found is not None and found.folder is not None else None
+    path = (folder / name).resolve() if folder else None
+    if path is None or folder.resolve() not in path.parents or not path.is_file():
+        raise NotFound(f"job {job_id!r} wrote no file {name!r}")
+    return FileResponse(path, filename=path.name)

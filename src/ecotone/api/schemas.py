@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from ..domain.kinds import ENTITIES
 from ..domain.entities import Record
 
-__all__ = ["SCHEMAS", "Schemas", "plural", "ProblemDetail"]
+__all__ = ["SCHEMAS", "Schemas", "plural", "ProblemDetail", "ResultPublic", "JobPublic"]
 
 
 def plural(entity: str) -> str:
@@ -73,3 +73,25 @@ class ProblemDetail(BaseModel):
     status: int
     detail: str | None = None
     errors: list[dict[str, Any]] = []
+
+
+class ResultPublic(BaseModel):
+    """An analysis: its headline figures (``summary``) and its tables by name, each a list of rows."""
+
+    model_config = {"extra": "allow"}
+    summary: dict[str, Any] = {}
+
+
+class JobPublic(BaseModel):
+    """A background job: its status (queued, running, done, failed), progress (0–1), result or error."""
+
+    id: str
+    kind: str
+    status: str
+    task: str
+    done: int
+    total: int
+    progress: float
+    seconds: float
+    result: Optional[Any] = None
+    error: Optional[dict[str, Any]] = None

@@ -1,0 +1,68 @@
+"""The network's figures: counts, the map's data, an actor's card, analyses (also as jobs), velocity."""
+
+# No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+from typing import Any, Literal, Optional
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from ..services import analysis, browse
+from ..services.mapdata import map_json
+from ..services.velocity import velocity
+from ..store import Atlas
+from .deps import atlas_of, scope
+from .schemas import JobPublic, ProblemDetail, ResultPublic
+
+__all__ = ["router", "ANALYSES"]
+
+router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
+ANALYSES = ("stakeholders", "metrics", "brokerage", "communities", "emerging", "gaps")
+
+
+@router.get("/stats", tags=["atlas"], summary="Counts of every kind of record, and every hub")
+def stats(atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+    return {"counts": atlas.counts(), "hubs": browse.hub_table(atlas)}
+
+
+@router.get("/map", tags=["map"], summary="The map's actors and ties, as columns",
+            response_description="nodes and edges as columns (id, label, type, helix, hub, country, stage, "
+                                 "community, degree, pagerank; source, target, kind, weight, start)")
+def map_(f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> Response:
+    body = map_json(atlas, f)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/organizations/{record_id}/card", tags=["organizations"], summary="Everything about an organisation")
+def card(record_id: int, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+    return browse.organization_card(atlas, str(record_id))
+
+
+def _analysis(name: str, atlas: Atlas, f: analysis.Filters, top: int, focus: Optional[str], progress=None):
+    return {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=focus, progress=progress),
+            "metrics": lambda: analysis.metrics(atlas, f, top=top, progress=progress),
+            "brokerage": lambda: analysis.brokerage(atlas, f, top=top, progress=progress),
+            "communities": lambda: analysis.communities(atlas, f, progress=progress),
+            "emerging": lambda: analysis.emerging(atlas, f, top=top, progress=progress),
+            "gaps": lambda: analysis.gaps(atlas, f, progress=progress)}[name]().as_dict()
+
+
+@router.get("/analysis/{name}", tags=["analysis"], response_model=ResultPublic, summary="A network analysis")
+def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of),
+            top: int = Query(20, ge=1, le=10_000),
+            focus: Optional[str] = Query(None, description="stakeholders: one hub's grid")):
+    return _analysis(name, atlas, f, top, focus)
+
+
+@router.post("/analysis/{name}/jobs", tags=["analysis"], status_code=202, response_model=JobPublic,
+             summary="A network analysis of a large atlas, as a background job")
+def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
+                  top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None)) -> dict[str, Any]:
+    engine = request.app.state.atlas.engine
+    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine), f, top, focus,
+                                                                          progress)).public()
+
+
+@router.get("/velocity", tags=["velocity"], response_model=ResultPublic, summary="Innovation velocity")
+def velocity_(atlas: Atlas = Depends(atlas_of), hub: Optional[str] = None,
+              by: Optional[str] = Query(None, description="hub, programme, category, pathway or area"),
+              as_of: Optional[str] = None, cohort: Optional[str] = None, measure: str = "time_to_market"):
+    return velocity(atlas, hub=hub, by=by, as_of=as_of, cohort=cohort, measure=measure).as_dict()
