@@ -11,6 +11,7 @@ import numpy as np
 
 from ..domain import Stage, StakeholderType, TieKind, helix_of
 from ..store import Atlas
+from ..store.atlas import Forbidden
 
 __all__ = ["Generator", "TYPE_MIX"]
 
@@ -62,6 +63,8 @@ class Generator:
         """Generate and insert; sets ``hubs_``, ``orgs_``, ``ties_``, ``innovations_``, ``deals_`` (counts)."""
         if self.orgs < 1 or self.hubs < 1:
             raise ValueError("--orgs and --hubs must be at least 1")
+        if not atlas.principal.is_admin:
+            raise Forbidden("only an admin may generate synthetic records")
         rng = np.random.default_rng(self.seed)
         n_ties = 10 * self.orgs if self.ties is None else self.ties
         with atlas.transaction():
@@ -71,6 +74,12 @@ class Generator:
             self.ties_ = self._ties(atlas, rng, base["organization"], org_hub, org_type, n_ties, progress)
             self._innovations(atlas, rng, base, org_type)
             atlas.resync_ids()
+            # One audit entry per kind of record: a million synthetic ties need no history each.
+            after = atlas.last_ids()
+            for entity, first in base.items():
+                if after[entity] > first:
+                    atlas.trail.created_range(entity, first + 1, after[entity],
+                                              note=f"generated synthetic records, seed {self.seed}")
         self.hubs_, self.orgs_ = len(hub_ids), len(org_hub)
         return self
 

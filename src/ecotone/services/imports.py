@@ -97,4 +97,5 @@ def import_files(atlas: Atlas, fmt: str, paths: list[Path], *, dry_run: bool = F
     {'organization': 2}
     """
     batch = read_input(fmt, paths, type_map=type_map, kind_map=kind_map)
-    return merge(atlas, batch, dry_run=dry_run, progress=progress)
+    note = f"import {fmt}: {', '.join(p.name for p in paths)}"
+    return merge(atlas, batch, dry_run=dry_run, progress=progress, note=note)

@@ -19,12 +19,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from ..domain import ENTITIES, Organization, Record
+from ..domain.access import OWNER, Principal
 from ..settings import database_url
+from ._audit import Trail
 from ._changes import change_token
 from ._filters import conditions
+from ._visibility import HOME, Scope
 from .tables import TABLES, hubs, organizations, ties
 
-__all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Page"]
+__all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Forbidden", "NotSignedIn", "Page"]
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -40,6 +43,14 @@ class NotFound(AtlasError):
 
 class Refused(AtlasError):
     """The database refused a write (a duplicate, a reference to a record that does not exist)."""
+
+
+class Forbidden(AtlasError):
+    """The principal may not do this (a viewer writing, an editor changing another hub's record)."""
+
+
+class NotSignedIn(Forbidden):
+    """Nobody is signed in, and this needs an account."""
 
 
 @dataclass(frozen=True)
@@ -141,14 +152,45 @@ class Atlas:
     1
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, principal: Principal = OWNER) -> None:
         self.engine = engine
+        self.principal = principal
         self._conn: sa.Connection | None = None
+        self._scope: Scope | None = None
+        self.trail = Trail(self)
+
+    def acting_as(self, principal: Principal) -> Atlas:
+        """The same atlas read and written on behalf of ``principal``: it sees only what that principal may see,
+        and its writes are checked against its role and recorded under its name.
+
+        Examples
+        --------
+        >>> from ecotone.domain import Hub
+        >>> from ecotone.domain.access import ANONYMOUS
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     _ = atlas.add_all([Hub(name="Open", visibility="public"), Hub(name="Members only", visibility="hub")])
+        ...     [h.name for h in atlas.acting_as(ANONYMOUS).find(Hub).items], atlas.count(Hub)
+        (['Open'], 2)
+        """
+        return Atlas(self.engine, principal)
+
+    @property
+    def scope(self) -> Scope:
+        """What this atlas's principal may see and change (resolved once)."""
+        if self._scope is None:
+            with self._connection() as conn:
+                self._scope = Scope.of(self.principal, conn)
+        return self._scope
+
+    def _visible(self, entity: str) -> list[sa.ColumnElement[bool]]:
+        cond = self.scope.condition(entity)
+        return [] if cond is None else [cond]
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> Atlas:
-        """Open the atlas at ``url`` (a SQLAlchemy URL or an SQLite path; default ``ECOTONE_DATABASE_URL``)."""
+    def open(cls, url: str | None = None, *, migrate: bool = True, principal: Principal = OWNER) -> Atlas:
+        """Open the atlas at ``url`` (a SQLAlchemy URL or an SQLite path; default ``ECOTONE_DATABASE_URL``), read
+        and written on behalf of ``principal`` (the local owner unless told otherwise)."""
         url = database_url(url)
         try:
             engine = sa.create_engine(url)
@@ -157,7 +199,7 @@ class Atlas:
                              "Give a path to an SQLite file or a URL like postgresql+psycopg://user@host/db") from exc
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _on_sqlite_connect)
-        atlas = cls(engine)
+        atlas = cls(engine, principal)
         try:
             if migrate:
                 atlas.migrate()
@@ -278,20 +320,91 @@ class Atlas:
             return result
 
     # -- create, read, update, delete -----------------------------------------------------------------------
+    def _row(self, entity: str, id: int) -> dict[str, Any] | None:
+        """A stored row as it is, whoever asks (for the store's own checks)."""
+        table = TABLES[entity]
+        row = self.execute(sa.select(table).where(table.c.id == id)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def _sees(self, entity: str, id: int) -> bool:
+        visible = self._visible(entity)
+        if not visible:
+            return True
+        table = TABLES[entity]
+        return self.execute(sa.select(table.c.id).where(table.c.id == id, *visible)).first() is not None
+
+    def home_hubs(self, entity: str, row: dict[str, Any]) -> set[int | None]:
+        """The hubs a record belongs to: its owner's (the owner hub, or the owner organisation's hub), else its
+        own (a hub, a ``hub_id``, the hubs of the organisations it names, or its parent's)."""
+        kind, owner = row.get("owner_kind"), row.get("owner_id")
+        if kind == "hub":
+            return {owner}
+        if kind == "organization":
+            org_ids = [owner]
+        elif entity == "hub":
+            return {row.get("id")}
+        else:
+            org_ids = [row[c] for c in HOME.get(entity, ()) if row.get(c) is not None]
+            org_ids += [i for i in row.get("organization_ids") or [] if isinstance(i, int)]
+            if entity == "organization" and row.get("hub_id") is not None:
+                return {row["hub_id"]}
+            if row.get("hub_id") is not None:
+                return {row["hub_id"]} | self._hubs_of(org_ids)
+            if not org_ids:
+                from ._visibility import PARENTS
+                for column, parent, _ in PARENTS.get(entity, [])[:1]:
+                    parent_row = self._row(parent, row[column]) if row.get(column) is not None else None
+                    if parent_row is not None:
+                        return self.home_hubs(parent, parent_row)
+                return set()
+        return self._hubs_of(org_ids)
+
+    def _hubs_of(self, org_ids: list[int]) -> set[int | None]:
+        if not org_ids:
+            return set()
+        stmt = sa.select(organizations.c.hub_id).where(organizations.c.id.in_(org_ids))
+        return set(self.execute(stmt).scalars())
+
+    def authorize(self, action: str, entity: str, row: dict[str, Any]) -> None:
+        """Raise :class:`NotSignedIn` or :class:`Forbidden` unless this atlas's principal may ``action`` (create,
+        change, delete) a record like ``row``."""
+        p = self.principal
+        if p.is_admin:
+            return
+        label = entity.replace("_", " ")
+        if not p.signed_in:
+            raise NotSignedIn(f"sign in to {action} a {label}: visitors may only read public records")
+        if not p.may_write:
+            raise Forbidden(f"{p.actor} is a {p.role.value if p.role else 'member'} and may only read; "
+                            "ask a manager of your hub for the editor role")
+        if not self.scope.may_change(entity, row, self.home_hubs(entity, row)):
+            raise Forbidden(f"{p.actor} may not {action} this {label}: it belongs to another hub or organisation; "
+                            "ask its owners, or an admin")
+
+    def _owned(self, entity: str, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` as the principal may write it: given a default owner when it names none, then checked."""
+        if not self.principal.is_admin and row.get("owner_kind") is None:
+            kind, owner = self.scope.default_owner(self.home_hubs(entity, row))
+            row = {**row, "owner_kind": kind, "owner_id": owner}
+        self.authorize("create", entity, row)
+        return row
+
     def add(self, record: R) -> R:
-        """Insert a record and return it with its new id."""
-        table = TABLES[record.entity]
-        result = self.execute(sa.insert(table).returning(table.c.id), [record_to_row(record)])
-        return record.model_copy(update={"id": result.scalar_one()})
+        """Insert a record and return it with its new id (and the owner it was given)."""
+        return self.add_all([record])[0]
 
     def add_all(self, records: Sequence[R]) -> list[R]:
         """Insert records of one kind in one statement; returns them with their ids, in order."""
         if not records:
             return []
-        table = TABLES[records[0].entity]
+        entity = records[0].entity
+        table = TABLES[entity]
+        rows = [self._owned(entity, record_to_row(r)) for r in records]
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = self.execute(stmt, [record_to_row(r) for r in records]).scalars().all()
-        return [r.model_copy(update={"id": i}) for r, i in zip(records, ids, strict=True)]
+        ids = self.execute(stmt, rows).scalars().all()
+        self.trail.created(entity, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return [r.model_copy(update={"id": i, "owner_kind": row["owner_kind"], "owner_id": row["owner_id"]})
+                for r, row, i in zip(records, rows, ids, strict=True)]
 
     def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
         """Insert plain table rows without validation, straight through the database driver (bulk loads).
@@ -346,27 +459,53 @@ class Atlas:
         ...
         ecotone.store.atlas.NotFound: no organization has id 1
         """
-        table = TABLES[cls.entity]
-        row = self.execute(sa.select(table).where(table.c.id == id)).mappings().first()
+        entity = cls.entity
+        table = TABLES[entity]
+        stmt = sa.select(*self.scope.columns(entity)).where(table.c.id == id, *self._visible(entity))
+        row = self.execute(stmt).mappings().first()
         if row is None:
-            raise NotFound(f"no {cls.entity.replace('_', ' ')} has id {id}")
+            raise NotFound(f"no {entity.replace('_', ' ')} has id {id}")
         return row_to_record(cls, row)
 
-    def update(self, record: R) -> R:
-        """Write a changed record back (its id says which)."""
+    def _existing(self, entity: str, id: int) -> dict[str, Any]:
+        row = self._row(entity, id)
+        if row is None or not self._sees(entity, id):
+            raise NotFound(f"no {entity.replace('_', ' ')} has id {id}")
+        return row
+
+    def update(self, record: R, *, note: str | None = None) -> R:
+        """Write a changed record back (its id says which); only the principal's own records may be changed, and
+        the change is recorded with the fields before and after."""
         if record.id is None:
             raise AtlasError("cannot update a record that has no id; add it first")
-        table = TABLES[record.entity]
-        result = self.execute(sa.update(table).where(table.c.id == record.id).values(**record_to_row(record)))
-        if result.rowcount == 0:
-            raise NotFound(f"no {record.entity.replace('_', ' ')} has id {record.id}")
+        entity = record.entity
+        table = TABLES[entity]
+        before = self._existing(entity, record.id)
+        after = record_to_row(record)
+        if record.entity == "person" and not self.principal.is_admin and after.get("email") is None \
+                and before.get("email") is not None and not self._sees_contacts(before):
+            after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
+        self.authorize("change", entity, before)
+        self.authorize("change", entity, after)
+        self.execute(sa.update(table).where(table.c.id == record.id).values(**after))
+        self.trail.changed(entity, record.id, before, after, note=note)
         return record
 
-    def delete(self, cls: type[Record], id: int) -> None:
-        """Delete a record; ties, participations and innovations of a deleted organisation go with it."""
-        table = TABLES[cls.entity]
-        if self.execute(sa.delete(table).where(table.c.id == id)).rowcount == 0:
-            raise NotFound(f"no {cls.entity.replace('_', ' ')} has id {id}")
+    def _sees_contacts(self, row: dict[str, Any]) -> bool:
+        p = self.principal
+        return p.is_admin or (p.organization_id is not None and p.organization_id in
+                              (row.get("organization_id"), row.get("owner_id") if row.get("owner_kind") == "organization" else None))
+
+    def delete(self, cls: type[Record], id: int, *, note: str | None = None) -> None:
+        """Delete a record; ties, participations and innovations of a deleted organisation go with it (each
+        recorded in the audit trail)."""
+        entity = cls.entity
+        table = TABLES[entity]
+        before = self._existing(entity, id)
+        self.authorize("delete", entity, before)
+        with self.transaction():
+            self.trail.deleted(entity, before, note=note)
+            self.execute(sa.delete(table).where(table.c.id == id))
 
     # -- queries ----------------------------------------------------------------------------------------------
     def hub_id(self, hub: int | str) -> int:
@@ -382,12 +521,14 @@ class Atlas:
         """
         if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
             return int(hub)
-        found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower())).scalars().all()
+        visible = self._visible("hub")
+        found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower(), *visible)
+                             ).scalars().all()
         if not found:  # a part of the name will do when only one hub has it
-            found = self.execute(sa.select(hubs.c.id).where(hubs.c.name.ilike(f"%{hub}%"))).scalars().all()
+            found = self.execute(sa.select(hubs.c.id).where(hubs.c.name.ilike(f"%{hub}%"), *visible)).scalars().all()
             found = found if len(found) == 1 else []
         if not found:
-            names = self.execute(sa.select(hubs.c.name).order_by(hubs.c.name)).scalars().all()
+            names = self.execute(sa.select(hubs.c.name).where(*visible).order_by(hubs.c.name)).scalars().all()
             listed = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none yet"
             raise NotFound(f"no hub is named {hub!r}; hubs: {listed}")
         return found[0]
@@ -397,7 +538,8 @@ class Atlas:
         if isinstance(org, int) or org.isdigit():
             return int(org)
         found = self.execute(
-            sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == org.lower())
+            sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == org.lower(),
+                                                *self._visible("organization"))
         ).scalars().all()
         if len(found) == 1:
             return found[0]
@@ -463,12 +605,12 @@ class Atlas:
     def _page(self, cls: type[Record], limit: int | None, offset: int, order_by: str,
               filters: dict[str, Any]) -> tuple[Sequence[sa.Row], int]:
         table = TABLES[cls.entity]
-        where = conditions(self, cls, filters)
+        where = conditions(self, cls, filters) + self._visible(cls.entity)
         if order_by.lstrip("-") not in table.c:
             raise AtlasError(f"cannot order {cls.entity} records by {order_by!r}; "
                              f"use one of: {', '.join(table.c.keys())}")
         column = table.c[order_by.lstrip("-")]
-        stmt = sa.select(table).where(*where).order_by(column.desc() if order_by.startswith("-") else column,
+        stmt = sa.select(*self.scope.columns(cls.entity)).where(*where).order_by(column.desc() if order_by.startswith("-") else column,
                                                        table.c.id)
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -487,13 +629,15 @@ class Atlas:
         (2, 1, 0)
         """
         table = TABLES[cls.entity]
-        return self.execute(sa.select(sa.func.count()).select_from(table).where(*conditions(self, cls, filters))).scalar_one()
+        where = conditions(self, cls, filters) + self._visible(cls.entity)
+        return self.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind the atlas holds."""
         return {name: self.count(cls) for name, cls in ENTITIES.items()}
 
-    def rows(self, entity: str, *, columns: Iterable[str] | None = None, batch: int = 20_000) -> Iterator[dict[str, Any]]:
+    def rows(self, entity: str, *, columns: Iterable[str] | None = None, batch: int = 20_000,
+             everyone: bool = False) -> Iterator[dict[str, Any]]:
         """Every row of a table as plain dicts, in id order, streamed in batches (for exports and snapshots).
 
         >>> from ecotone.domain import Hub
@@ -510,18 +654,35 @@ class Atlas:
         if "id" not in names:
             names.append("id")
         decoders = [_decoder(table.c[n].type, self.dialect) for n in names]
-        marker = "?" if self.dialect == "sqlite" else "%s"
-        sql = (f"SELECT {', '.join(names)} FROM {table.name} WHERE id > {marker} ORDER BY id LIMIT {int(batch)}")
+        # ``everyone``: the store's own matching (imports) reads every row, whoever the principal is.
+        scope = Scope(OWNER, frozenset()) if everyone else self.scope
+        stmt = (sa.select(*scope.columns(entity, names))
+                .where(table.c.id > sa.bindparam("after"), *([] if everyone else self._visible(entity)))
+                .order_by(table.c.id).limit(int(batch)))
+        sql, params = self._driver_sql(stmt)
         at = names.index("id")
         last = 0
         while True:
             with self._connection() as conn:
-                chunk = conn.exec_driver_sql(sql, (last,)).fetchall()
+                chunk = conn.exec_driver_sql(sql, params(after=last)).fetchall()
             if not chunk:
                 return
             for values in chunk:
                 yield {n: v if dec is None or v is None else dec(v) for n, v, dec in zip(names, values, decoders)}
             last = chunk[-1][at]
+
+    def _driver_sql(self, stmt: sa.Select) -> tuple[str, Any]:
+        """``stmt`` as the driver's own SQL, and a function giving its parameters (with some replaced): reading
+        through the driver skips SQLAlchemy's per-value processing, several times faster on large tables."""
+        compiled = stmt.compile(dialect=self.engine.dialect, compile_kwargs={"render_postcompile": True})
+        fixed = dict(compiled.params)
+        order = compiled.positiontup
+
+        def params(**given: Any) -> Any:
+            values = {**fixed, **given}
+            return tuple(values[k] for k in order) if order is not None else values
+
+        return str(compiled), params
 
     def frame(self, entity: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
         """A whole table as a pandas DataFrame in id order, for analyses: dates become ``datetime64``
@@ -540,9 +701,11 @@ class Atlas:
         unknown = [n for n in names if n not in table.c]
         if unknown:
             raise ValueError(f"{entity} has no column {', '.join(unknown)}")
+        sql, params = self._driver_sql(sa.select(*self.scope.columns(entity, names)).where(*self._visible(entity))
+                                       .order_by(table.c.id))
         with self._connection() as conn:
             # Plain DBAPI tuples: pandas reads them several times faster than SQLAlchemy's Row objects.
-            rows = conn.exec_driver_sql(f"SELECT {', '.join(names)} FROM {table.name} ORDER BY id").cursor.fetchall()
+            rows = conn.exec_driver_sql(sql, params()).cursor.fetchall()
         out = pd.DataFrame.from_records(rows, columns=names)
         for name in names:
             kind = table.c[name].type
@@ -568,7 +731,8 @@ class Atlas:
         wanted = sorted(set(ids))
         out: dict[int, str] = {}
         for i in range(0, len(wanted), 1000):
-            stmt = sa.select(table.c.id, table.c.name).where(table.c.id.in_(wanted[i:i + 1000]))
+            stmt = sa.select(table.c.id, table.c.name).where(table.c.id.in_(wanted[i:i + 1000]),
+                                                             *self._visible(entity))
             out.update({row.id: row.name for row in self.execute(stmt)})
         return out
 
@@ -582,6 +746,7 @@ class Atlas:
         stmt = (
             sa.select(hubs.c.name, organizations.c.type, sa.func.count())
             .select_from(organizations.outerjoin(hubs, organizations.c.hub_id == hubs.c.id))
+            .where(*self._visible("organization"))
             .group_by(hubs.c.name, organizations.c.type)
         )
         return [tuple(r) for r in self.execute(stmt).all()]  # type: ignore[misc]
@@ -602,14 +767,15 @@ class Atlas:
         ...     [(h["name"], h["organizations"], h["ties_inside"], h["ties_across"]) for h in atlas.hub_summaries()]
         [('Barcelona Health Hub', 2, 1, 1), ('Medical Innovation Institute', 1, 0, 1)]
         """
-        org_hub = sa.select(organizations.c.id, organizations.c.hub_id).subquery()
-        orgs_per_hub = (sa.select(organizations.c.hub_id, sa.func.count().label("n"))
+        seen_orgs = self._visible("organization")
+        org_hub = sa.select(organizations.c.id, organizations.c.hub_id).where(*seen_orgs).subquery()
+        orgs_per_hub = (sa.select(organizations.c.hub_id, sa.func.count().label("n")).where(*seen_orgs)
                         .group_by(organizations.c.hub_id).subquery())
         src = org_hub.alias("src")
         tgt = org_hub.alias("tgt")
         tie_hubs = (sa.select(src.c.hub_id.label("a"), tgt.c.hub_id.label("b"))
                     .select_from(ties.join(src, ties.c.source_id == src.c.id).join(tgt, ties.c.target_id == tgt.c.id))
-                    .subquery())
+                    .where(*self._visible("tie")).subquery())
         inside = (sa.select(tie_hubs.c.a.label("hub_id"), sa.func.count().label("n"))
                   .where(tie_hubs.c.a == tie_hubs.c.b).group_by(tie_hubs.c.a).subquery())
         ends = sa.union_all(
@@ -624,6 +790,7 @@ class Atlas:
             .outerjoin(orgs_per_hub, orgs_per_hub.c.hub_id == hubs.c.id)
             .outerjoin(inside, inside.c.hub_id == hubs.c.id)
             .outerjoin(crossing, crossing.c.hub_id == hubs.c.id)
+            .where(*self._visible("hub"))
             .order_by(hubs.c.name)
         )
         return [dict(r) for r in self.execute(stmt).mappings().all()]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ..domain import REFERENCES, helix_of
 from ..domain.problems import InputRejected, Problem
 from ..domain.batch import Batch
-from .atlas import Atlas, Refused, record_to_row
+from .atlas import Atlas, Forbidden, Refused, record_to_row
 from .tables import TABLES
 
 __all__ = ["MergeReport", "merge", "NATURAL_KEYS"]
@@ -79,8 +79,9 @@ def _empty(value: Any) -> bool:
 
 class _Merger:
     def __init__(self, atlas: Atlas, batch: Batch, report: MergeReport,
-                 progress: Callable[[str, int, int], None] | None) -> None:
+                 progress: Callable[[str, int, int], None] | None, note: str | None = None) -> None:
         self.atlas = atlas
+        self.note = note
         self.batch = batch
         self.report = report
         self.progress = progress
@@ -89,6 +90,7 @@ class _Merger:
         self.done: set[str] = set()
         # Owners merged after the record they own (an organisation owning a hub): (entity, local id, owner).
         self.deferred_owners: list[tuple[str, int, str, int, object]] = []
+        self.existing_rows: dict[int, dict[str, Any]] = {}
 
     def _remap(self, entity: str, local: int, row: dict[str, Any], origin) -> bool:
         ok = True
@@ -141,7 +143,8 @@ class _Merger:
             has_lookups = any(e == entity for e, _ in self.batch.lookups)
             if not items and not has_lookups:
                 continue
-            existing = {r["id"]: r for r in self.atlas.rows(entity)}
+            # Matched against every record, seen or not, so that nobody's import duplicates a hidden one.
+            existing = {r["id"]: r for r in self.atlas.rows(entity, everyone=True)}
             self._resolve_lookups(entity, existing)
             self._merge_entity(entity, table, items, existing)
             self.done.add(entity)
@@ -155,8 +158,12 @@ class _Merger:
                                                     column="owner_id"))
                 continue
             table = TABLES[entity]
-            self.atlas.execute(sa.update(table).where(table.c.id == self.maps[entity][local])
+            record_id = self.maps[entity][local]
+            before = self.atlas._row(entity, record_id)
+            self.atlas.execute(sa.update(table).where(table.c.id == record_id)
                                .values(owner_kind=owner_kind, owner_id=owner))
+            self.atlas.trail.changed(entity, record_id, before, {**before, "owner_kind": owner_kind,
+                                                                 "owner_id": owner}, note=self.note)
 
     def _merge_entity(self, entity: str, table: sa.Table, items, existing: dict[int, dict[str, Any]]) -> None:
         by_ext: dict[tuple[str, str], int] = {}
@@ -213,31 +220,55 @@ class _Merger:
                 pending_ext[p] = len(inserts)
             inserts.append(row)
             insert_locals.append([local])
+        self._authorize(entity, inserts, changed, existing, items)
         if self.problems:
             return
         for counter, n in ((self.report.created, len(inserts)), (self.report.updated, len(changed)),
                            (self.report.unchanged, len(matched - set(changed)))):
             if n:
                 counter[entity] += n
+        self.existing_rows = existing
         self._write(entity, table, inserts, insert_locals, changed)
         if self.progress:
             self.progress(entity, len(items), len(items))
 
+    def _authorize(self, entity: str, inserts: list[dict[str, Any]], changed: dict[int, dict[str, Any]],
+                   existing: dict[int, dict[str, Any]], items) -> None:
+        """Give a signed-in user's new records their default owner, and refuse what they may not change."""
+        if self.atlas.principal.is_admin:
+            return
+        try:
+            for n, row in enumerate(inserts):
+                inserts[n] = self.atlas._owned(entity, row)
+            for record_id in changed:
+                self.atlas.authorize("change", entity, existing[record_id])
+        except Forbidden as exc:
+            self.problems.append(Problem(reason=str(exc), hint="import only your own hub's records, or ask an admin"))
+
     def _write(self, entity: str, table: sa.Table, inserts, insert_locals, changed) -> None:
+        trail = self.atlas.trail
         if inserts:
             if entity == "tie":  # nothing refers to ties: no ids needed back, the driver's fast path will do
+                start = self.atlas.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
                 self.atlas.insert_rows(entity, inserts)
+                new = self.atlas.execute(sa.select(table.c.id, table.c.source_id, table.c.target_id, table.c.kind)
+                                         .where(table.c.id > start)).all()
+                ids = {(s, t, k): i for i, s, t, k in new}
+                trail.created(entity, [{**row, "id": ids[(row["source_id"], row["target_id"], row["kind"])]}
+                                       for row in inserts], note=self.note)
             else:
                 stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
                 ids = self.atlas.execute(stmt, inserts).scalars().all()
                 for locals_, atlas_id in zip(insert_locals, ids, strict=True):
                     for local in locals_:
                         self.maps[entity][local] = atlas_id
+                trail.created(entity, [{**row, "id": i} for row, i in zip(inserts, ids, strict=True)], note=self.note)
         if changed:
             columns = [c.name for c in table.c if c.name != "id"]
             stmt = (sa.update(table).where(table.c.id == sa.bindparam("_id"))
                     .values({c: sa.bindparam(f"_{c}") for c in columns}))
             self.atlas.execute(stmt, [{"_id": i, **{f"_{c}": row[c] for c in columns}} for i, row in changed.items()])
+            trail.changed_many(entity, [(i, self.existing_rows[i], row) for i, row in changed.items()], note=self.note)
 
 
 def _conflict(a: dict[str, str], b: dict[str, str]) -> bool:
@@ -258,7 +289,7 @@ def _overlay(entity: str, current: dict[str, Any], row: dict[str, Any], provided
 
 
 def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
-          progress: Callable[[str, int, int], None] | None = None) -> MergeReport:
+          progress: Callable[[str, int, int], None] | None = None, note: str | None = None) -> MergeReport:
     """Merge ``batch`` into ``atlas`` in one transaction and report what changed.
 
     A record matches an atlas record that shares one of its external ids, else its natural key (a hub's name,
@@ -266,7 +297,9 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
     scheme (two organisations of one name with different CORDIS PICs stay two). Matched records take the values the input
     gives; values it leaves empty never erase. Any problem — in the batch or found while merging — rejects the
     whole batch with :class:`~ecotone.domain.problems.InputRejected` and nothing is written. With
-    ``dry_run`` the report says what would change and nothing is written.
+    ``dry_run`` the report says what would change and nothing is written. Every record created or changed is in
+    the audit trail under the atlas's principal, with ``note`` (say, the files imported); a signed-in user's new
+    records get their default owner, and records they may not change reject the batch.
 
     Examples
     --------
@@ -283,7 +316,7 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
     report = MergeReport(dry_run=dry_run, warnings=list(batch.warnings))
     if batch.problems:
         raise InputRejected(list(batch.problems), report)
-    merger = _Merger(atlas, batch, report, progress)
+    merger = _Merger(atlas, batch, report, progress, note)
     try:
         with atlas.transaction(dry_run=dry_run):
             merger.run()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["metadata", "TABLES"]
+__all__ = ["metadata", "TABLES", "users", "memberships", "api_tokens", "sessions", "hub_shares", "changes",
+           "site_settings"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -247,3 +248,77 @@ TABLES: dict[str, sa.Table] = {
     "kpi_actual": kpi_actuals,
     "introduction": introductions,
 }
+
+# -- access control: who may read and write, and what was written (not records: never exported or imported) --
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("organization_id", sa.Integer, _fk("organizations")),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+)
+
+memberships = sa.Table(
+    "memberships", metadata,
+    sa.Column("user_id", sa.Integer, _fk("users", "CASCADE"), primary_key=True),
+    sa.Column("hub_id", sa.Integer, _fk("hubs", "CASCADE"), primary_key=True, index=True),
+)
+
+# API tokens and browser sessions: only a SHA-256 of each secret is kept, so a copy of the atlas signs nobody in.
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, _fk("users", "CASCADE"), nullable=False, index=True),
+    sa.Column("label", sa.Text),
+    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, _fk("users", "CASCADE"), nullable=False, index=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+hub_shares = sa.Table(
+    "hub_shares", metadata,
+    sa.Column("hub_id", sa.Integer, _fk("hubs", "CASCADE"), primary_key=True),
+    sa.Column("with_hub_id", sa.Integer, _fk("hubs", "CASCADE"), primary_key=True, index=True),
+    sa.Column("granted_by", sa.String(320), nullable=False),
+    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The audit trail: append-only (database triggers refuse updates and deletes, except the erasure of a person's
+# own data on request, which blanks the fields of that person's entries).
+changes = sa.Table(
+    "changes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("actor", sa.String(320), nullable=False, index=True),
+    sa.Column("via", sa.String(20), nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("entity", sa.String(30), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("note", sa.Text),
+    sa.Column("erased", sa.Boolean, nullable=False),
+    sa.Index("ix_changes_record", "entity", "record_id"),
+)
+
+site_settings = sa.Table(
+    "site_settings", metadata,
+    sa.Column("key", sa.String(60), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

@@ -1,0 +1,109 @@
+"""The audit trail: every write to the atlas — who, when, through what, which record, the fields before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .tables import TABLES, changes
+
+if TYPE_CHECKING:
+    from .atlas import Atlas
+
+__all__ = ["Trail", "CONTACT_FIELDS", "plain"]
+
+#: Fields of a person that are personal contact details: the trail says they changed, never what they were.
+CONTACT_FIELDS = {"person": ("email",)}
+HIDDEN = "(contact details)"
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it (dates in ISO form, enums as their values)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _redacted(entity: str, row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: plain(v) for k, v in row.items()}
+    for name in CONTACT_FIELDS.get(entity, ()):
+        if out.get(name) is not None:
+            out[name] = HIDDEN
+    return out
+
+
+class Trail:
+    """Writes the atlas's audit entries, in the transaction of the write they describe, under its principal."""
+
+    def __init__(self, atlas: Atlas) -> None:
+        self.atlas = atlas
+
+    def _entries(self, action: str, entity: str, pairs: Iterable[tuple[int, dict | None, dict | None]],
+                 note: str | None) -> list[dict[str, Any]]:
+        p = self.atlas.principal
+        now = dt.datetime.now(dt.UTC)
+        return [{"at": now, "actor": p.actor, "via": p.via, "action": action, "entity": entity, "record_id": rid,
+                 "before": before, "after": after, "note": note, "erased": False} for rid, before, after in pairs]
+
+    def _write(self, entries: Sequence[dict[str, Any]]) -> None:
+        if entries:
+            self.atlas.execute(sa.insert(changes), list(entries))
+
+    def created(self, entity: str, rows: Sequence[dict[str, Any]], note: str | None = None) -> None:
+        """Records created: each with all its fields."""
+        self._write(self._entries("create", entity, ((r["id"], None, _redacted(entity, r)) for r in rows), note))
+
+    def created_range(self, entity: str, first: int, last: int, note: str | None = None) -> None:
+        """Records created in bulk (synthetic data), ids ``first`` to ``last``: one entry for them all."""
+        self._write(self._entries("create", entity, [(first, None, {"ids": [first, last],
+                                                                    "count": last - first + 1})], note))
+
+    def changed(self, entity: str, record_id: int, before: dict[str, Any], after: dict[str, Any],
+                note: str | None = None) -> None:
+        """A record changed: the fields that differ, before and after (nothing when nothing differs)."""
+        self.changed_many(entity, [(record_id, before, after)], note)
+
+    def changed_many(self, entity: str, items: Iterable[tuple[int, dict[str, Any], dict[str, Any]]],
+                     note: str | None = None) -> None:
+        """Records changed, in one statement."""
+        pairs = []
+        for record_id, before, after in items:
+            old, new = _redacted(entity, before), _redacted(entity, after)
+            fields = sorted(k for k in new if k != "id" and old.get(k) != new[k]
+                            or (k in CONTACT_FIELDS.get(entity, ()) and before.get(k) != after.get(k)))
+            if fields:
+                pairs.append((record_id, {k: old.get(k) for k in fields}, {k: new[k] for k in fields}))
+        self._write(self._entries("update", entity, pairs, note))
+
+    def deleted(self, entity: str, row: dict[str, Any], note: str | None = None) -> None:
+        """A record about to be deleted, and everything its deletion takes with it (ties, innovations…)."""
+        entries = self._entries("delete", entity, [(row["id"], _redacted(entity, row), None)], note)
+        label = f"with {entity.replace('_', ' ')} {row['id']}"
+        for dep_entity, dep_rows in (self._cascade(entity, [row["id"]]) if entity in TABLES else []):
+            entries += self._entries("delete", dep_entity, [(r["id"], _redacted(dep_entity, r), None)
+                                                            for r in dep_rows], label)
+        self._write(entries)
+
+    def _cascade(self, entity: str, ids: list[int]) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The rows that ``ON DELETE CASCADE`` removes with those records, depth first."""
+        out: list[tuple[str, list[dict[str, Any]]]] = []
+        parent = TABLES[entity]
+        for child_entity, table in TABLES.items():
+            for fk in table.foreign_keys:
+                if fk.column.table is parent and fk.ondelete == "CASCADE":
+                    rows = [dict(r) for r in self.atlas.execute(
+                        sa.select(table).where(fk.parent.in_(ids))).mappings()]
+                    if rows:
+                        out.append((child_entity, rows))
+                        out += self._cascade(child_entity, [r["id"] for r in rows])
+        return out
