@@ -138,3 +138,15 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def bearer(atlas: Atlas, email: str = "admin@example.org", role: str = "admin", hubs=(), organization=None) -> dict:
+    """An account of that role in ``atlas`` and the header its API token signs requests with."""
+    from ecotone.services.accounts import add_user, create_token
+
+    add_user(atlas, email, name=email.split("@")[0].title(), role=role, password=PASSWORD, hubs=list(hubs),
+             organization=organization)
+    return {"Authorization": f"Bearer {create_token(atlas, email)}"}

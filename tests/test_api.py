@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from ecotone.api import create_app
 from ecotone.api.schemas import SCHEMAS, plural
 from ecotone.domain import Organization, Tie
-from conftest import CORDIS_HE
+from conftest import CORDIS_HE, bearer
 from test_match import POLISH_STARTUP, _workbook
 
 PROBLEM = "application/problem+json"
@@ -19,7 +19,8 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(demo_atlas):
-    with TestClient(create_app(atlas=demo_atlas)) as c:
+    """An admin's API client."""
+    with TestClient(create_app(atlas=demo_atlas), headers=bearer(demo_atlas)) as c:
         yield c
 
 

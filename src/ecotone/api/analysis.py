@@ -9,6 +9,7 @@ from ..services import analysis, browse
 from ..services.mapdata import map_json
 from ..services.velocity import velocity
 from ..store import Atlas
+from .auth import principal
 from .deps import atlas_of, scope
 from .schemas import JobPublic, ProblemDetail, ResultPublic
 
@@ -56,9 +57,10 @@ def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas
              summary="A network analysis of a large atlas, as a background job")
 def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
                   top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None)) -> dict[str, Any]:
+    who = principal(request)
     engine = request.app.state.atlas.engine
-    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine), f, top, focus,
-                                                                          progress)).public()
+    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine, who), f, top, focus,
+                                                                          progress), owner=who).public()
 
 
 @router.get("/velocity", tags=["velocity"], response_model=ResultPublic, summary="Innovation velocity")

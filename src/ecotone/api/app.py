@@ -13,7 +13,9 @@ from .. import __version__
 from ..store import Atlas
 from . import problems
 from .cache import ResponseCache
-from . import analysis, files, partnering, simulations
+from ..services.accounts import csrf_secret
+from . import accounts, analysis, files, partnering, simulations
+from .auth import CSRF, PrincipalMiddleware
 from .jobs import Jobs
 from .jobs import router as jobs_router
 from .pages import router as pages_router
@@ -43,9 +45,13 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
                   openapi_url="/api/v1/openapi.json")
     app.state.atlas = atlas or Atlas.open(database_url)
     app.state.jobs = Jobs()
+    # Outermost last: CSRF checks a change before anyone is resolved; the principal is known before the cache.
     if cache:
         app.add_middleware(ResponseCache)
+    app.add_middleware(PrincipalMiddleware, atlas=app.state.atlas)
+    app.add_middleware(CSRF, secret=csrf_secret(app.state.atlas))
     problems.install(app)
+    app.include_router(accounts.router)
     app.include_router(records_router)
     for module in (analysis, partnering, files, simulations):
         app.include_router(module.router)

@@ -6,11 +6,14 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from ..domain.access import ANONYMOUS
+
 __all__ = ["ResponseCache"]
 
 
 class ResponseCache:
-    """A plain ASGI middleware caching successful ``GET /api/v1/…`` answers by path and query, each kept with the
+    """A plain ASGI middleware caching successful ``GET /api/v1/…`` answers by the caller's visibility scope, path
+    and query, each kept with the
     atlas's change token read before it was computed: a write anywhere (this server, the command line, another
     process) changes the token, and the next read computes afresh. Jobs and downloads are never cached.
 
@@ -20,13 +23,13 @@ class ResponseCache:
     largest : the largest answer kept, in bytes.
     """
 
-    SKIP = ("/api/v1/jobs", "/api/v1/exports", "/api/v1/openapi.json")
+    SKIP = ("/api/v1/jobs", "/api/v1/exports", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/people/")
 
     def __init__(self, app: Any, *, entries: int = 512, largest: int = 16_000_000) -> None:
         self.app = app
         self.entries = entries
         self.largest = largest
-        self.kept: OrderedDict[tuple[str, bytes], tuple[str, list, bytes]] = OrderedDict()
+        self.kept: OrderedDict[tuple[str, str, bytes], tuple[str, list, bytes]] = OrderedDict()
         self.lock = threading.Lock()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -35,7 +38,9 @@ class ResponseCache:
                 or path.startswith(self.SKIP):
             return await self.app(scope, receive, send)
         token = scope["app"].state.atlas.change_token()
-        key = (path, scope.get("query_string", b""))
+        # Keyed on what the caller may see: principals of one scope share answers, no answer crosses scopes.
+        who = scope.get("state", {}).get("principal", ANONYMOUS)
+        key = (who.scope_key(), path, scope.get("query_string", b""))
         with self.lock:
             hit = self.kept.get(key)
             if hit is not None and hit[0] == token:

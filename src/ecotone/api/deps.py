@@ -11,14 +11,15 @@ from fastapi import Query, Request, Response
 from ..services import analysis
 
 from ..store import Atlas
+from .auth import principal
 
 __all__ = ["atlas_of", "json_response", "scope"]
 
 
 async def atlas_of(request: Request) -> Atlas:
-    """An Atlas for this request: its own transaction state over the application's engine and connection pool
-    (async so that FastAPI does not send this cheap step through its thread pool)."""
-    return Atlas(request.app.state.atlas.engine)
+    """An Atlas for this request, acting for its principal: its own transaction state over the application's
+    engine and connection pool (async so that FastAPI does not send this cheap step through its thread pool)."""
+    return Atlas(request.app.state.atlas.engine, principal(request))
 
 
 def _plain(value: Any) -> Any:

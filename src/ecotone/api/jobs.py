@@ -16,7 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from ..domain.problems import InputRejected
-from ..store.atlas import NotFound
+from ..domain.access import Principal
+from ..store.atlas import NotFound, NotSignedIn
+from .auth import principal
 from .schemas import JobPublic
 
 __all__ = ["Job", "Jobs", "router"]
@@ -39,6 +41,7 @@ class Job:
     result: Any = None
     error: dict[str, Any] | None = None
     folder: Path | None = None  # files the job wrote, for download; removed with the job
+    owner: str = ""  # who submitted it: only they see it
 
     def public(self) -> dict[str, Any]:
         share = self.done / self.total if self.total else (1.0 if self.status == "done" else 0.0)
@@ -58,11 +61,15 @@ class Jobs:
         self.keep = keep
         self.lock = threading.Lock()
 
-    def submit(self, kind: str, work: Callable[[Callable[[str, int, int], None]], Any], *,
+    def submit(self, kind: str, work: Callable[[Callable[[str, int, int], None]], Any], *, owner: Principal,
                folder: Path | None = None) -> Job:
-        """Run ``work(progress)`` in the background; ``progress(task, done, total)`` updates the job; ``folder``
-        holds files it writes, deleted when the job is forgotten."""
-        job = Job(uuid.uuid4().hex[:12], kind, folder=folder)
+        """Run ``work(progress)`` in the background for ``owner`` (who alone sees the job); ``progress(task,
+        done, total)`` updates the job; ``folder`` holds files it writes, deleted when the job is forgotten."""
+        if not owner.signed_in:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise NotSignedIn("sign in to run background work (simulations, large analyses, event schedules)")
+        job = Job(uuid.uuid4().hex[:12], kind, folder=folder, owner=_owner_key(owner))
         with self.lock:
             now = time.time()
             for key in [k for k, j in self.jobs.items() if j.finished and now - j.finished > self.keep]:
@@ -91,13 +98,19 @@ class Jobs:
         self.pool.submit(run)
         return job
 
-    def get(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id)
+    def get(self, job_id: str, who: Principal) -> Job | None:
+        """The job, if ``who`` submitted it (to anyone else it does not exist)."""
+        job = self.jobs.get(job_id)
+        return job if job is not None and job.owner == _owner_key(who) else None
+
+
+def _owner_key(who: Principal) -> str:
+    return "owner" if who.kind == "owner" else f"user:{who.user_id}"
 
 
 @router.get("/jobs/{job_id}", tags=["jobs"], response_model=JobPublic, summary="A background job's progress")
 def job(request: Request, job_id: str) -> dict[str, Any]:
-    found = request.app.state.jobs.get(job_id)
+    found = request.app.state.jobs.get(job_id, principal(request))
     if found is None:
         raise NotFound(f"no job {job_id!r} (finished jobs are kept an hour)")
     return found.public()
@@ -105,7 +118,7 @@ def job(request: Request, job_id: str) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/files/{name:path}", tags=["jobs"], summary="A file a job wrote (an event's agendas)")
 def job_file(request: Request, job_id: str, name: str) -> FileResponse:
-    found = request.app.state.jobs.get(job_id)
+    found = request.app.state.jobs.get(job_id, principal(request))
     folder = found.folder / "agendas" if found is not None and found.folder is not None else None
     path = (folder / name).resolve() if folder else None
     if path is None or folder.resolve() not in path.parents or not path.is_file():

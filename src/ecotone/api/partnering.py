@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from ..services import partnering
 from ..services.recommend import recommend
 from ..store import Atlas
+from ..store.atlas import Forbidden
+from .auth import principal
 from .deps import atlas_of
 from .files import saved, uploads
 from .schemas import JobPublic, ProblemDetail, ResultPublic
@@ -49,6 +51,9 @@ def ratings(record_id: int, file: UploadFile = File(...), dry_run: bool = Form(F
 def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
            tables: int = Form(20, ge=1), method: str = Form("auto"),
            time_limit: float = Form(20.0, gt=0, le=300)) -> dict[str, Any]:
+    who = principal(request)
+    if not who.may_write:
+        raise Forbidden("scheduling a brokerage event takes an editor's, a manager's or an admin's account")
     folder = Path(tempfile.mkdtemp(prefix="ecotone-event-"))
     [path] = saved([file], folder)
     out = folder / "agendas"
@@ -60,4 +65,4 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
         result["files"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
         return result
 
-    return request.app.state.jobs.submit("event", work, folder=folder).public()
+    return request.app.state.jobs.submit("event", work, folder=folder, owner=who).public()

@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException
 
 from ..domain.problems import InputRejected
 from ..simulate.spec import ModelError
-from ..store.atlas import AtlasError, NotFound, Refused
+from ..services.accounts import SignInRefused
+from ..store.atlas import AtlasError, Forbidden, NotFound, NotSignedIn, Refused
 
 __all__ = ["install", "problem"]
 
@@ -49,6 +50,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> JSONResponse:
         return problem(409, "The atlas refused the change", str(exc))
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> JSONResponse:
+        response = problem(401, "Not signed in", str(exc))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "Not allowed", str(exc))
+
+    @app.exception_handler(SignInRefused)
+    async def sign_in_refused(request: Request, exc: SignInRefused) -> JSONResponse:
+        if exc.retry_after:
+            response = problem(429, "Too many failed sign-ins", str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        return problem(401, "Signing in failed", str(exc))
 
     @app.exception_handler(AtlasError)
     async def atlas_error(request: Request, exc: AtlasError) -> JSONResponse:

@@ -60,6 +60,8 @@ def _routes(s: Schemas) -> None:
     def update_record(record_id: int, payload: Annotated[s.update, Body()], atlas: Atlas = Depends(atlas_of)):
         current = atlas.get(s.record, record_id).model_dump()
         changes: dict[str, Any] = payload.model_dump(exclude_unset=True)
+        if changes.get("consent") is False and "email" not in changes:
+            current["email"] = None  # consent withdrawn: the contact details go
         return atlas.update(validated(s.record, {**current, **changes, "id": record_id})).model_dump()
 
     router.add_api_route(f"{path}/{{record_id}}", update_record, methods=["PATCH"], response_model=s.public,

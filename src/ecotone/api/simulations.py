@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from ..services import simulate
 from ..store import Atlas
+from .auth import principal
 from .schemas import JobPublic, ProblemDetail
 
 __all__ = ["router", "SimulationRequest"]
@@ -32,14 +33,15 @@ class SimulationRequest(BaseModel):
 @router.post("/simulations", tags=["simulation"], status_code=202, response_model=JobPublic,
              summary="Run scenarios of a hub (a background job)")
 def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
+    who = principal(request)
     engine = request.app.state.atlas.engine
 
     def work(progress):
         with tempfile.TemporaryDirectory(prefix="ecotone-sim-") as folder:
             bands = Path(folder) / "bands.csv"
-            result = simulate.compare(Atlas(engine), spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
+            result = simulate.compare(Atlas(engine, who), spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
                                       seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress).as_dict()
             result["bands"] = pd.read_csv(bands).to_dict("records")
         return result
 
-    return request.app.state.jobs.submit("simulation", work).public()
+    return request.app.state.jobs.submit("simulation", work, owner=who).public()

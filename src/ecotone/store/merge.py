@@ -199,6 +199,8 @@ class _Merger:
             if match is not None:
                 current = changed.get(match, existing[match])
                 merged = _overlay(entity, current, row, provided)
+                if entity == "person" and not self._consented(merged, row, provided, origin):
+                    continue
                 if merged != existing[match]:
                     changed[match] = merged
                 else:
@@ -244,6 +246,19 @@ class _Merger:
                 self.atlas.authorize("change", entity, existing[record_id])
         except Forbidden as exc:
             self.problems.append(Problem(reason=str(exc), hint="import only your own hub's records, or ask an admin"))
+
+    def _consented(self, merged: dict[str, Any], row: dict[str, Any], provided: set[str], origin) -> bool:
+        """A person's e-mail needs their consent: one given without it is a row error, and consent turned off
+        erases the e-mail the atlas held."""
+        if merged.get("consent"):
+            return True
+        if row.get("email"):
+            self.problems.append(origin.problem("an e-mail is personal data and needs the person's consent",
+                                                column="email", hint="set consent to true once the person has "
+                                                "agreed, or leave the e-mail out"))
+            return False
+        merged["email"] = None
+        return True
 
     def _write(self, entity: str, table: sa.Table, inserts, insert_locals, changed) -> None:
         trail = self.atlas.trail
