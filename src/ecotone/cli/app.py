@@ -14,7 +14,7 @@ from ..domain.problems import InputRejected
 from ..services import analysis, browse, exports, imports
 from ..services.analysis import Filters, Result
 from ..services.report import write_report
-from ..services.demo import build_demo
+from ..services.demo import build_demo, demo_users
 from ..services.generate import Generator
 from ..store import Atlas, AtlasError
 from ..store.merge import MergeReport
@@ -77,11 +77,16 @@ def _atlas(ctx: typer.Context) -> Atlas:
 def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the illustrative members.")] = 7,
          serve: Annotated[bool, typer.Option("--serve", help="Then open it in the browser at "
                                               "http://127.0.0.1:8000 (see ecotone serve).")] = False,
+         users: Annotated[bool, typer.Option("--users", help="Also create the demo's accounts (an admin, "
+                                              "Barcelona's manager, the Polish facilitator, a Texas viewer) "
+                                              "and print their passwords, once.")] = False,
          fmt: FormatOpt = Format.table) -> None:
     """Build the demo atlas: the hubs, organisations, programmes and deals the seed articles name (each with its
-    source), plus illustrative members so every hub is alive. Running it again changes nothing.
+    source), plus illustrative members so every hub is alive. Most of it is public; the bridge partnership is
+    shared only between its two hubs, its KPIs and ratings are for their hub, clinicians' contacts for their
+    hospital. Running it again changes nothing.
 
-    Example: `ecotone demo && ecotone hubs`; `ecotone demo --serve`
+    Example: `ecotone demo && ecotone hubs`; `ecotone demo --users --serve`
     """
     with _atlas(ctx) as atlas, progress_bar() as progress:
         report = build_demo(atlas, seed=seed, progress=progress)
@@ -93,6 +98,8 @@ def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the
             console.print("Next: [bold]ecotone stats[/bold] (who is where), [bold]ecotone orgs list --hub "
                           "'Barcelona Health Hub'[/bold], [bold]ecotone export kumu atlas.xlsx[/bold], "
                           "[bold]ecotone serve[/bold] (the map in the browser)")
+        if users:
+            emit(demo_users(atlas), fmt, title="Demo accounts (passwords shown only now; sign in at /login)")
     if serve:
         from .serve import start_server
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..services.accounts import has_accounts
 from ._output import console, errors
 from .app import _atlas, app
 
@@ -20,11 +21,15 @@ def start_server(ctx: typer.Context, host: str, port: int) -> None:
 
     from ..api import create_app
 
-    if host not in LOCAL:
-        errors.print(f"[yellow]warning:[/yellow] listening on {host} makes the atlas readable and writable by "
-                     "anyone who can reach this machine: Ecotone has no access control yet. Use 127.0.0.1 unless "
-                     "the network is yours alone.")
     atlas = _atlas(ctx)
+    if not has_accounts(atlas):
+        where = "anyone who can reach this machine" if host not in LOCAL else "visitors"
+        errors.print(f"[yellow]warning:[/yellow] the atlas has no accounts yet: {where} can read its public "
+                     "records, and nobody can sign in to see the rest or change anything. Create the first "
+                     "account with: ecotone users add you@example.org --name 'Your Name' --role admin")
+    elif host not in LOCAL:
+        console.print(f"Listening on {host}: visitors see the public records; the others sign in at /login. "
+                      f"Requests must name a trusted host (ECOTONE_TRUSTED_HOSTS).")
     console.print(f"Ecotone serves {atlas.url} at [bold]http://{'127.0.0.1' if host in LOCAL else host}:{port}[/bold]"
                   f" (API docs at /docs). Stop it with Ctrl+C.")
     uvicorn.run(create_app(atlas=atlas), host=host, port=port, log_level="warning")
@@ -39,7 +44,9 @@ def serve(
 ) -> None:
     """Open the atlas in the browser: the ecosystem map, hub dashboards, stakeholder map, actor pages,
     partnerships, brokerage events, scenarios and the import wizard, on the REST API (/api/v1, documented at
-    /docs). Binds to 127.0.0.1 unless told otherwise: there is no access control yet.
+    /docs). Visitors see public records; accounts (`ecotone users add`) sign in at /login to see what their hubs
+    share and to change what their role allows. Binds to 127.0.0.1 unless told otherwise; to serve a hub, listen
+    on its interface (--host 0.0.0.0) and list the names it is reached by in ECOTONE_TRUSTED_HOSTS.
 
     Example: `ecotone serve` then open http://127.0.0.1:8000
     """

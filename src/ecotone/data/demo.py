@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 from dataclasses import dataclass
 
 from ..domain import (
@@ -30,7 +31,7 @@ from ..domain import (
 )
 from ..domain.batch import Batch
 
-__all__ = ["SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
+__all__ = ["BRIDGE", "SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
 
 #: The seed articles the facts come from (file names of the project's source texts).
 SEEDS = {
@@ -256,7 +257,49 @@ def demo_batch(seed: int = 7) -> Batch:
     _bridges(b, rng, org)
     _partnering(b, rng, org)
     _cohorts(b)
+    _access(b, hub)
     return b
+
+
+def _access(b: Batch, hub: dict[str, int]) -> None:
+    """Who sees what, as a hub would set it: the map, programmes, deals and innovations public; the bridge's
+    partnership shared only between its two hubs (``network``, owned by the institute's hub, which shares with
+    Barcelona); its KPIs and each evaluator's ratings for their own hub only; clinicians' contacts for their
+    hospital only (with their consent)."""
+    institute = hub[BRIDGE[0]]
+    org_hub = {r.id: r.hub_id for r, _ in b.records["organization"]}
+    names = {r.id: r.name for r, _ in b.records["organization"]}
+    assessed = {r.id: org_hub[r.evaluator_organization_id] for r, _ in b.records["assessment"]}
+
+    def access(entity: str, record) -> dict:
+        if entity == "partnership":
+            return {"owner_kind": "hub", "owner_id": institute, "visibility": Visibility.network}
+        if entity in ("kpi", "kpi_actual"):
+            return {"owner_kind": "hub", "owner_id": institute, "visibility": Visibility.hub}
+        if entity in ("assessment", "rating"):
+            owner = assessed[record.id if entity == "assessment" else record.assessment_id]
+            return {"owner_kind": "hub", "owner_id": owner, "visibility": Visibility.hub}
+        if entity == "person" and record.organization_id is not None and record.role == "clinician":
+            domain = "".join(c for c in _ascii(names[record.organization_id]) if c.isalnum())[:30]
+            local = ".".join(_ascii(record.name).removeprefix("dr. ").split())
+            # Illustrative people; a real hub records each clinician's consent before their e-mail.
+            return {"visibility": Visibility.public, "consent": True, "email": f"{local}@{domain}.example.org",
+                    "owner_kind": "organization", "owner_id": record.organization_id}
+        return {} if "visibility" in record.model_fields_set else {"visibility": Visibility.public}
+
+    for entity, items in b.records.items():
+        for n, (record, origin) in enumerate(items):
+            fields = access(entity, record)
+            if fields:  # model_copy: the fields count as given, and no half-set owner is ever validated
+                items[n] = (record.model_copy(update=fields), origin)
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+
+
+#: The hubs of the Polish–Spanish bridge: each shares its network records with the other in the demo.
+BRIDGE = ("Medical Innovation Institute", "Barcelona Health Hub")
 
 
 def _illustrative(**fields) -> dict:
