@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..domain import Stage, StakeholderType, TieKind
-from ..domain.partnering import QUESTIONS
+from ..domain.partnering import QUESTIONS, Partnership
 from ..services import browse
 from ..services.simulate import INTERVENTIONS
 from ..store import Atlas
@@ -73,7 +73,11 @@ def partnerships_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/partnerships/{partnership_id}", response_class=HTMLResponse)
-def partnership_page(request: Request, partnership_id: int) -> HTMLResponse:
+def partnership_page(request: Request, partnership_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    try:
+        atlas.get(Partnership, partnership_id)
+    except NotFound:
+        return _page(request, "missing.html", 404, title="No such partnership", what=f"partnership {partnership_id}")
     questions = [{"code": q.code, "criterion": q.criterion.value.replace("_", " "), "text": q.text} for q in QUESTIONS]
     return _page(request, "partnership.html", title="Partnership", partnership_id=partnership_id,
                  questions=questions)

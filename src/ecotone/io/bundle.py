@@ -27,6 +27,7 @@ def _json_value(value: Any) -> Any:
 def bundle_of(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """A bundle of table rows (per entity, in id order). Ids are renumbered 1, 2, … per kind and every reference
     follows, so the same atlas content always gives the same bundle, whatever ids its database assigned.
+    References to records that are not in ``records`` are left out.
 
     Examples
     --------
@@ -45,12 +46,16 @@ def bundle_of(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         for row in rows:
             item = {f: _json_value(row.get(f)) for f in fields}
             item["id"] = renumber[entity][row["id"]]
+            # A reference to a record the bundle does not hold (one its exporter may not see) is left out.
             for column, target in {**refs, **({"owner_id": row["owner_kind"]} if row.get("owner_kind") else {})}.items():
                 value = item.get(column)
+                known = renumber.get(target, {})
                 if isinstance(value, list):
-                    item[column] = [renumber[target][v] for v in value]
+                    item[column] = [known[v] for v in value if v in known]
                 elif value is not None:
-                    item[column] = renumber[target][value]
+                    item[column] = known.get(value)
+            if item.get("owner_kind") and item.get("owner_id") is None:
+                item["owner_kind"] = None
             converted.append(item)
         out[entity] = converted
     return {"format": FORMAT, "version": VERSION, "generator": f"ecotone {__version__}", "records": out}

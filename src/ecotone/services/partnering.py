@@ -18,6 +18,7 @@ from ..match.introductions import funnel
 from ..match.schedule import EventScheduler, meetings_from_requests
 from ..match.scorecard import Scorecard
 from ..store import Atlas
+from ..store.atlas import NotFound
 from ..store.merge import MergeReport, merge
 from .analysis import Result, records
 from .recommend import profiles
@@ -29,6 +30,8 @@ def _partnership(atlas: Atlas, ref: str) -> Partnership:
     page = atlas.find(Partnership, limit=None)
     hits = [p for p in page.items if str(p.id) == ref or p.name.casefold() == ref.casefold()]
     hits = hits or [p for p in page.items if ref.casefold() in p.name.casefold()]
+    if not hits and ref.isdigit():
+        raise NotFound(f"no partnership has id {ref}")
     if len(hits) != 1:
         names = ", ".join(p.name for p in page.items) or "none yet"
         raise InputRejected([Problem(column="PARTNERSHIP", reason=f"{'no' if not hits else 'more than one'} "

@@ -520,6 +520,8 @@ class Atlas:
         (1, 2, 2)
         """
         if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
+            if not self._sees("hub", int(hub)):
+                raise NotFound(f"no hub has id {hub}")
             return int(hub)
         visible = self._visible("hub")
         found = self.execute(sa.select(hubs.c.id).where(sa.func.lower(hubs.c.name) == hub.lower(), *visible)
@@ -536,6 +538,8 @@ class Atlas:
     def organization_id(self, org: int | str) -> int:
         """The id of an organisation given by id, by name, or by external id (``scheme:value``)."""
         if isinstance(org, int) or org.isdigit():
+            if not self._sees("organization", int(org)):
+                raise NotFound(f"no organisation has id {org}")
             return int(org)
         found = self.execute(
             sa.select(organizations.c.id).where(sa.func.lower(organizations.c.name) == org.lower(),
@@ -657,7 +661,7 @@ class Atlas:
         # ``everyone``: the store's own matching (imports) reads every row, whoever the principal is.
         scope = Scope(OWNER, frozenset()) if everyone else self.scope
         stmt = (sa.select(*scope.columns(entity, names))
-                .where(table.c.id > sa.bindparam("after"), *([] if everyone else self._visible(entity)))
+                .where(table.c.id > sa.bindparam("after", 0), *([] if everyone else self._visible(entity)))
                 .order_by(table.c.id).limit(int(batch)))
         sql, params = self._driver_sql(stmt)
         at = names.index("id")
