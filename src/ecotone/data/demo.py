@@ -19,6 +19,7 @@ from ..domain import (
     Kpi,
     KpiActual,
     Organization,
+    OwnerKind,
     Participation,
     Partnership,
     Person,
@@ -273,18 +274,18 @@ def _access(b: Batch, hub: dict[str, int]) -> None:
 
     def access(entity: str, record) -> dict:
         if entity == "partnership":
-            return {"owner_kind": "hub", "owner_id": institute, "visibility": Visibility.network}
+            return {"owner_kind": OwnerKind.hub, "owner_id": institute, "visibility": Visibility.network}
         if entity in ("kpi", "kpi_actual"):
-            return {"owner_kind": "hub", "owner_id": institute, "visibility": Visibility.hub}
+            return {"owner_kind": OwnerKind.hub, "owner_id": institute, "visibility": Visibility.hub}
         if entity in ("assessment", "rating"):
             owner = assessed[record.id if entity == "assessment" else record.assessment_id]
-            return {"owner_kind": "hub", "owner_id": owner, "visibility": Visibility.hub}
+            return {"owner_kind": OwnerKind.hub, "owner_id": owner, "visibility": Visibility.hub}
         if entity == "person" and record.organization_id is not None and record.role == "clinician":
             domain = "".join(c for c in _ascii(names[record.organization_id]) if c.isalnum())[:30]
             local = ".".join(_ascii(record.name).removeprefix("dr. ").split())
             # Illustrative people; a real hub records each clinician's consent before their e-mail.
             return {"visibility": Visibility.public, "consent": True, "email": f"{local}@{domain}.example.org",
-                    "owner_kind": "organization", "owner_id": record.organization_id}
+                    "owner_kind": OwnerKind.organization, "owner_id": record.organization_id}
         return {} if "visibility" in record.model_fields_set else {"visibility": Visibility.public}
 
     for entity, items in b.records.items():
