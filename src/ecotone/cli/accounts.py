@@ -236,7 +236,7 @@ def people_export(ctx: typer.Context,
                   person: Annotated[str, typer.Argument(help="The person's id or exact name.")]) -> None:
     """Everything the atlas holds about a person, as JSON: their record and its history (GDPR art. 15).
 
-    Example: `ecotone people export 'Dr. Marta Vidal' > marta-vidal.json`
+    Example: `ecotone people export 'Dr. Ana Muller' > ana-muller.json`
     """
     with _atlas(ctx) as atlas:
         print(json.dumps(people.export_person(atlas, person), ensure_ascii=False, indent=2, default=str))
@@ -251,7 +251,7 @@ def people_erase(
     """Erase a person on their request (GDPR art. 17): the record goes, and the history keeps that it changed but
     not the person's fields.
 
-    Example: `ecotone people erase 'Dr. Marta Vidal' --yes`
+    Example: `ecotone people erase 'Dr. Ana Muller' --yes`
     """
     if not yes and not typer.confirm(f"Erase {person} and their fields in the history? This cannot be undone"):
         raise typer.Exit(1)
