@@ -372,8 +372,9 @@ class Atlas:
         if p.is_admin:
             return
         label = entity.replace("_", " ")
+        article = "an" if label[0] in "aeiou" else "a"
         if not p.signed_in:
-            raise NotSignedIn(f"sign in to {action} a {label}: visitors may only read public records")
+            raise NotSignedIn(f"sign in to {action} {article} {label}: visitors may only read public records")
         if not p.may_write:
             raise Forbidden(f"{p.actor} is a {p.role.value if p.role else 'member'} and may only read; "
                             "ask a manager of your hub for the editor role")
