@@ -11,7 +11,7 @@ from ..services.velocity import velocity
 from ..store import Atlas
 from .auth import principal
 from .deps import atlas_of, scope
-from .schemas import JobPublic, ProblemDetail, ResultPublic
+from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router", "ANALYSES"]
 
@@ -33,7 +33,7 @@ def map_(f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of))
 
 
 @router.get("/organizations/{record_id}/card", tags=["organizations"], summary="Everything about an organisation")
-def card(record_id: int, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+def card(record_id: RecordId, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
     return browse.organization_card(atlas, str(record_id))
 
 

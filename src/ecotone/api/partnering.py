@@ -14,7 +14,7 @@ from ..store.atlas import Forbidden
 from .auth import principal
 from .deps import atlas_of
 from .files import saved, uploads
-from .schemas import JobPublic, ProblemDetail, ResultPublic
+from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router"]
 
@@ -34,12 +34,12 @@ def recommendations(atlas: Atlas = Depends(atlas_of),
 
 @router.get("/partnerships/{record_id}/scorecard", tags=["partnering"], response_model=ResultPublic,
             summary="A partnership's scorecard")
-def scorecard(record_id: int, atlas: Atlas = Depends(atlas_of)):
+def scorecard(record_id: RecordId, atlas: Atlas = Depends(atlas_of)):
     return partnering.evaluate(atlas, str(record_id)).as_dict()
 
 
 @router.post("/partnerships/{record_id}/ratings", tags=["partnering"], summary="Record an evaluator's ratings")
-def ratings(record_id: int, file: UploadFile = File(...), dry_run: bool = Form(False),
+def ratings(record_id: RecordId, file: UploadFile = File(...), dry_run: bool = Form(False),
             atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
     with uploads([file]) as (_, [path]):
         report = partnering.record_ratings(atlas, str(record_id), path, dry_run=dry_run)
@@ -49,7 +49,7 @@ def ratings(record_id: int, file: UploadFile = File(...), dry_run: bool = Form(F
 @router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic,
              summary="Schedule a brokerage event from its workbook (a background job)")
 def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
-           tables: int = Form(20, ge=1), method: str = Form("auto"),
+           tables: int = Form(20, ge=1, le=1000), method: str = Form("auto"),
            time_limit: float = Form(20.0, gt=0, le=300)) -> dict[str, Any]:
     who = principal(request)
     if not who.may_write:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.problems import InputRejected
 from ..simulate.spec import ModelError
 from ..services.accounts import SignInRefused
 from ..store.atlas import AtlasError, Forbidden, NotFound, NotSignedIn, Refused
+from .schemas import ProblemDetail
 
-__all__ = ["install", "problem"]
+__all__ = ["install", "problem", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
 
 MEDIA_TYPE = "application/problem+json"
+#: How deeply a JSON request body may nest: a record needs three levels (a partnership's weights in a list of
+#: records would be four), so 32 leaves room and keeps every parser far from its recursion limit.
+MAX_JSON_DEPTH = 32
+#: The problems any operation of the API may answer with, documented on each in the OpenAPI document.
+PROBLEM_STATUSES = {400: "The request cannot be read or served", 401: "Not signed in",
+                    403: "Not allowed for this account", 404: "Not found",
+                    409: "The atlas refused the change (a duplicate, or a reference to a record that does not exist)",
+                    413: "The request body is too large", 422: "The request or its input is not valid"}
 
 
 def problem(status: int, title: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None,
@@ -24,11 +36,157 @@ def problem(status: int, title: str, detail: str | None = None, errors: list[dic
     """A problem-details response."""
     body = {"type": "about:blank", "title": title, "status": status, **({"detail": detail} if detail else {}),
             "errors": errors or [], **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return _ProblemResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+class _ProblemResponse(JSONResponse):
+    """A problem as JSON that always renders: text quoted from the request (a field name, a value) may hold what
+    UTF-8 cannot encode (a lone surrogate sent as ``"\\ud800"``), or values JSON has no form for."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, default=str,
+                          separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
+_JSON_TOKENS = re.compile(rb'["\\\[\]{}]')
+
+
+class _TooDeep(Exception):
+    """Raised to the application reading a request body that nests too deeply."""
+
+
+class _Nesting:
+    """How deeply the JSON text fed so far nests, chunk after chunk (brackets inside strings do not count)."""
+
+    def __init__(self) -> None:
+        self.depth = self.deepest = 0
+        self.offset = 0
+        self.in_string = False
+        self.escaped_at = -1
+
+    def feed(self, chunk: bytes) -> int:
+        """Read the next chunk; returns the deepest nesting seen so far."""
+        for token in _JSON_TOKENS.finditer(chunk):
+            at = self.offset + token.start()
+            char = token.group()
+            if self.in_string:
+                if at == self.escaped_at:
+                    continue
+                if char == b"\\":
+                    self.escaped_at = at + 1
+                elif char == b'"':
+                    self.in_string = False
+            elif char == b'"':
+                self.in_string = True
+            elif char in b"[{":
+                self.depth += 1
+                self.deepest = max(self.deepest, self.depth)
+            else:
+                self.depth -= 1
+        self.offset += len(chunk)
+        return self.deepest
+
+
+class JsonDepth:
+    """ASGI middleware refusing a JSON request body nested more than ``depth`` levels deep, as it streams in:
+    parsers and validators recurse once per level, and ten thousand ``[`` would exhaust their stack.
+
+    The body is scanned as the application reads it, never buffered here; once it goes too deep the application is
+    told the body cannot be read, and its answer is replaced by a 400 problem saying why.
+
+    Examples
+    --------
+    >>> from fastapi import FastAPI, Body
+    >>> from fastapi.testclient import TestClient
+    >>> app = FastAPI()
+    >>> @app.post("/echo")
+    ... def echo(value=Body()):
+    ...     return value
+    >>> app.add_middleware(JsonDepth, depth=3)
+    >>> client = TestClient(app)
+    >>> client.post("/echo", json=[[["fine"]]]).json()
+    [[['fine']]]
+    >>> client.post("/echo", json=[[[["too deep"]]]]).json()["title"]
+    'The request body nests too deeply'
+    """
+
+    def __init__(self, app: ASGIApp, depth: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.depth = depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _may_be_json(scope):
+            await self.app(scope, receive, send)
+            return
+        nesting = _Nesting()
+        too_deep = False
+
+        async def checked() -> Message:
+            nonlocal too_deep
+            message = await receive()
+            if message["type"] == "http.request" and nesting.feed(message.get("body", b"")) > self.depth:
+                too_deep = True
+                raise _TooDeep()
+            return message
+
+        async def unless_too_deep(message: Message) -> None:
+            if not too_deep:  # the application's answer to a body it could not read is replaced by ours
+                await send(message)
+
+        try:
+            await self.app(scope, checked, unless_too_deep)
+        except _TooDeep:
+            pass
+        if too_deep:
+            response = problem(400, "The request body nests too deeply",
+                               f"its JSON nests more than {self.depth} levels deep, which is not read; a record "
+                               "needs three or four levels")
+            await response(scope, receive, send)
+
+
+def _may_be_json(scope: Scope) -> bool:
+    """Whether the request's body is read as JSON (FastAPI reads a body without a content type as JSON too)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return True
+
+
+def _document(app: FastAPI) -> None:
+    """Declare on every API operation the problems it may answer with, as ``application/problem+json``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            schema = {"$ref": "#/components/schemas/ProblemDetail"}
+            for path, item in doc.get("paths", {}).items():
+                if not path.startswith("/api/"):
+                    continue
+                for method, operation in item.items():
+                    if method not in ("get", "put", "post", "patch", "delete"):
+                        continue
+                    responses = operation.setdefault("responses", {})
+                    for status, description in PROBLEM_STATUSES.items():
+                        responses.setdefault(str(status), {"description": description})
+                    for status, response in responses.items():
+                        if status.isdigit() and int(status) >= 400:
+                            response["content"] = {MEDIA_TYPE: {"schema": schema}}
+            doc.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+                "ProblemDetail", ProblemDetail.model_json_schema())
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 
 def install(app: FastAPI) -> None:
-    """Turn the errors the services raise into problem details."""
+    """Turn the errors the services raise into problem details, refuse JSON nested too deeply, and document the
+    problems on every operation of the OpenAPI document."""
+    app.add_middleware(JsonDepth)
+    _document(app)
 
     @app.exception_handler(InputRejected)
     async def rejected(request: Request, exc: InputRejected) -> JSONResponse:
@@ -81,7 +239,17 @@ def install(app: FastAPI) -> None:
     async def value_error(request: Request, exc: ValueError) -> JSONResponse:
         return problem(400, "The request cannot be served", str(exc))
 
+    @app.exception_handler(OverflowError)
+    async def overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses a Python int beyond 64 bits (an offset, an id given as a filter)
+        return problem(400, "A number in the request is too large", f"{exc}; give a smaller one")
+
+    @app.exception_handler(RecursionError)
+    async def recursion(request: Request, exc: RecursionError) -> JSONResponse:
+        return problem(400, "The request nests too deeply to be served",
+                       "something in it (a JSON value, a file) nests deeper than Ecotone follows")
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error"),
-                       str(exc.detail) if exc.detail else None)
+        titles = {400: "The request cannot be read", 404: "Not found", 405: "Method not allowed"}
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail) if exc.detail else None)

@@ -10,7 +10,7 @@ from ..services.browse import validated
 from ..store import Atlas
 from ..store._filters import FILTERS
 from .deps import atlas_of, json_response
-from .schemas import SCHEMAS, ProblemDetail, Schemas, plural
+from .schemas import SCHEMAS, ProblemDetail, RecordId, Schemas, plural
 
 __all__ = ["router"]
 
@@ -51,13 +51,13 @@ def _routes(s: Schemas) -> None:
                          responses={409: {"model": ProblemDetail, "description": "It refers to a record that does "
                                           "not exist, or repeats a unique one"}})
 
-    def read_record(record_id: int, atlas: Atlas = Depends(atlas_of)):
+    def read_record(record_id: RecordId, atlas: Atlas = Depends(atlas_of)):
         return atlas.get(s.record, record_id).model_dump()
 
     router.add_api_route(f"{path}/{{record_id}}", read_record, methods=["GET"], response_model=s.public, tags=[tag],
                          summary=f"Read a {label}", name=f"read_{s.entity}")
 
-    def update_record(record_id: int, payload: Annotated[s.update, Body()], atlas: Atlas = Depends(atlas_of)):
+    def update_record(record_id: RecordId, payload: Annotated[s.update, Body()], atlas: Atlas = Depends(atlas_of)):
         current = atlas.get(s.record, record_id).model_dump()
         changes: dict[str, Any] = payload.model_dump(exclude_unset=True)
         if changes.get("consent") is False and "email" not in changes:
@@ -67,7 +67,7 @@ def _routes(s: Schemas) -> None:
     router.add_api_route(f"{path}/{{record_id}}", update_record, methods=["PATCH"], response_model=s.public,
                          tags=[tag], summary=f"Update a {label}", name=f"update_{s.entity}")
 
-    def delete_record(record_id: int, atlas: Atlas = Depends(atlas_of)):
+    def delete_record(record_id: RecordId, atlas: Atlas = Depends(atlas_of)):
         atlas.delete(s.record, record_id)
         return Response(status_code=204)
 

@@ -3,15 +3,72 @@ kind of record, derived from the domain's own models so that the API validates e
 
 from __future__ import annotations
 
+import re
+import types
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Annotated, Any, Optional, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, create_model
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from ..domain.kinds import ENTITIES
 from ..domain.entities import Record
 
-__all__ = ["SCHEMAS", "Schemas", "plural", "ProblemDetail", "ResultPublic", "JobPublic"]
+__all__ = ["SCHEMAS", "Schemas", "plural", "ProblemDetail", "ResultPublic", "JobPublic", "MAX_ID", "MIN_INT",
+           "MAX_INT", "RecordId", "unwritable"]
+
+#: The largest id a record can have: ids are INTEGER columns, 32 bits wide on PostgreSQL (64 on SQLite), so a
+#: larger one could only ever be refused by the database, on one backend as an overflow.
+MAX_ID = 2**31 - 1
+#: The range of every other whole number the API accepts: what an INTEGER column holds on both backends.
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1
+
+#: A record's id in a path: ``/api/v1/organizations/{record_id}``.
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+
+_ID = Field(ge=1, le=MAX_ID)
+_INT = Field(ge=MIN_INT, le=MAX_INT)
+# Characters no record needs and some peer cannot take: C0 controls but tab and line breaks (PostgreSQL refuses
+# NUL, XML 1.0 and spreadsheets refuse the others), DEL, lone surrogates (not UTF-8) and the XML non-characters.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def unwritable(value: Any) -> str | None:
+    r"""Why ``value`` (a string, or lists and mappings of them) cannot be written, or None when it can.
+
+    Examples
+    --------
+    >>> unwritable(["fine", {"tab": "a	b"}]) is None, unwritable("bell")
+    (True, 'holds the control character U+0007, which cannot be stored or exported; remove it')
+    """
+    pending = [value]
+    while pending:  # a loop, not recursion: the nesting of a request body is the client's to choose
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _UNWRITABLE.search(item)
+            if found:
+                return (f"holds the control character U+{ord(found.group()):04X}, which cannot be stored or "
+                        "exported; remove it")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            pending.extend(item)
+    return None
+
+
+class _Input(BaseModel):
+    """What every request body shares: no unknown field, finite numbers, text that can be stored and exported."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _writable(cls, value: Any) -> Any:
+        reason = unwritable(value)
+        if reason:
+            raise ValueError(reason)
+        return value
 
 
 def plural(entity: str) -> str:
@@ -44,15 +101,36 @@ class Schemas:
     collection: type[BaseModel]
 
 
+def _bounded(annotation: Any, bound: Any) -> Any:
+    """``annotation`` with each ``int`` in it (alone, optional, in a list or a dict) constrained by ``bound``;
+    ids (``owner_id``, ``hub_id``, the lists ``investor_ids``...) are 1 to :data:`MAX_ID`, other whole numbers fit
+    an INTEGER column."""
+    if annotation is int:
+        return Annotated[int, bound]
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return Annotated[(_bounded(args[0], bound), *annotation.__metadata__)]
+    if origin in (Union, types.UnionType):
+        return Union[tuple(_bounded(a, bound) for a in args)]
+    if origin in (list, set, tuple, dict) and args:
+        return origin[tuple(_bounded(a, bound) for a in args)]
+    return annotation
+
+
+def _annotation(name: str, field: Any) -> Any:
+    """A domain field's type for the API: its ints bounded, its own constraints (lengths, ranges) kept over them."""
+    bounded = _bounded(field.annotation, _ID if name.endswith(("_id", "_ids")) else _INT)
+    return Annotated[(bounded, *field.metadata)] if field.metadata else bounded
+
+
 def _schemas(entity: str, cls: type[Record]) -> Schemas:
     name = _title(entity)
     fields = {k: f for k, f in cls.model_fields.items() if k != "id"}
-    config = ConfigDict(extra="forbid")
-    create = create_model(f"{name}Create", __config__=config, __doc__=f"A new {entity.replace('_', ' ')}.",
-                          **{k: (f.annotation, f) for k, f in fields.items()})
-    update = create_model(f"{name}Update", __config__=config,
+    create = create_model(f"{name}Create", __base__=_Input, __doc__=f"A new {entity.replace('_', ' ')}.",
+                          **{k: (_annotation(k, f), f) for k, f in fields.items()})
+    update = create_model(f"{name}Update", __base__=_Input,
                           __doc__=f"Fields of a {entity.replace('_', ' ')} to change; the others stay.",
-                          **{k: (Optional[f.annotation], None) for k, f in fields.items()})
+                          **{k: (Optional[_annotation(k, f)], None) for k, f in fields.items()})
     public = create_model(f"{name}Public", __base__=cls, __doc__=cls.__doc__)
     collection = create_model(f"{name}sPublic", __doc__=f"A page of {plural(entity)} and how many match in all.",
                               data=(list[public], ...), count=(int, ...))
