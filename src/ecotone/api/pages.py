@@ -16,6 +16,7 @@ from ..services import browse
 from ..services.simulate import INTERVENTIONS
 from ..store import Atlas
 from ..store.atlas import NotFound
+from .auth import principal
 from .deps import atlas_of
 
 __all__ = ["router"]
@@ -27,8 +28,14 @@ NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/pa
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, {"nav": NAV, "version": __version__, **context},
-                                      status_code=status_code)
+    context = {"nav": NAV, "version": __version__, "principal": principal(request), **context}
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    safe = next if next.startswith("/") and not next.startswith("//") else "/"
+    return _page(request, "login.html", title="Sign in", next=safe)
 
 
 @router.get("/", response_class=HTMLResponse)
