@@ -80,6 +80,7 @@ def page(browser, request):
     offsite: list[str] = []  # nothing may be fetched from the network: every script, style and font is ours
     pg.on("request", lambda r: offsite.append(r.url) if not r.url.startswith(("http://127.0.0.1:", "data:",
                                                                                "blob:")) else None)
+    refused, unguarded = _watch_the_policy(pg)
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -88,13 +89,29 @@ def page(browser, request):
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not offsite, f"the page asked the network for: {offsite}"
+    assert not refused, f"the Content-Security-Policy refused what the page needs: {refused}"
+    assert not unguarded, f"pages served without a Content-Security-Policy: {unguarded}"
+
+
+def _watch_the_policy(pg):
+    """What the page's Content-Security-Policy refused, as Chromium says on the console ("Refused to …", lately
+    "… violates the following Content Security Policy directive …"), and the pages that came without one, as
+    lists that fill while the page is used."""
+    refused: list[str] = []
+    pg.on("console", lambda m: refused.append(m.text) if "Refused to" in m.text
+          or "Content Security Policy" in m.text else None)
+    unguarded: list[str] = []
+    pg.on("response", lambda r: unguarded.append(r.url) if r.request.resource_type == "document"
+          and "content-security-policy" not in r.headers else None)
+    return refused, unguarded
 
 
 def _map_ready(page, count_before=None):
-    page.wait_for_function("window.ecotoneMap && window.ecotoneMap.ready", timeout=30_000)
+    # predicates as functions: Playwright evaluates an expression string with eval, which the CSP refuses
+    page.wait_for_function("() => window.ecotoneMap && window.ecotoneMap.ready", timeout=30_000)
     if count_before is not None:
-        page.wait_for_function(f"window.ecotoneMap.ready && window.ecotoneMap.nodes !== {count_before}",
-                               timeout=30_000)
+        page.wait_for_function("(before) => window.ecotoneMap.ready && window.ecotoneMap.nodes !== before",
+                               arg=count_before, timeout=30_000)
     return page.evaluate("window.ecotoneMap.nodes")
 
 
@@ -167,6 +184,8 @@ def test_dashboards_draw_their_charts_and_are_keyboard_reachable(server, page):
     page.goto(f"{url}/hubs/{atlas.hub_id('Barcelona Health Hub')}")
     page.wait_for_selector("#types-chart svg.marks")
     page.wait_for_selector("#velocity-chart svg.marks")
+    # drawn under a CSP without 'unsafe-eval': Vega's expressions interpreted, not compiled with new Function
+    assert page.evaluate("() => typeof vega.expressionInterpreter.operator") == "function"
     page.wait_for_selector("#brokers table")
     page.goto(url + "/stakeholders")
     page.wait_for_selector("#grid-chart svg.marks")
@@ -193,6 +212,7 @@ def test_a_tablet_gets_one_column_and_every_page_loads(server, browser):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    refused, unguarded = _watch_the_policy(pg)
     pg.goto(url + "/")
     _map_ready(pg)
     graph, controls = pg.locator("#graph").bounding_box(), pg.locator("#map-controls").bounding_box()
@@ -202,6 +222,7 @@ def test_a_tablet_gets_one_column_and_every_page_loads(server, browser):
     pg.wait_for_selector("#types-chart svg.marks")
     context.close()
     assert not errors, errors
+    assert not refused and not unguarded, (refused, unguarded)
 
 
 def _free_port() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "database_url"]
@@ -20,6 +21,14 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL of the atlas (``ECOTONE_DATABASE_URL``); a plain path means an SQLite file.
     database_url: str = "sqlite:///ecotone.db"
+    #: Host names the web server answers to, comma-separated (``ECOTONE_TRUSTED_HOSTS``): a request naming any
+    #: other host in its ``Host`` header is refused, which defeats DNS rebinding. Loopback only by default; add the
+    #: name a hub's users type (``*.example.org`` matches its subdomains, ``*`` turns the check off).
+    trusted_hosts: str = "127.0.0.1,localhost,[::1]"
+    #: The largest request body the API reads, in bytes, uploads aside (``ECOTONE_MAX_BODY_BYTES``; 1 MiB).
+    max_body_bytes: PositiveInt = 1_048_576
+    #: The largest upload (imports, event workbooks, ratings), in bytes (``ECOTONE_MAX_UPLOAD_BYTES``; 200 MiB).
+    max_upload_bytes: PositiveInt = 209_715_200
 
 
 def database_url(value: str | None = None) -> str:

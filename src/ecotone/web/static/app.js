@@ -62,7 +62,16 @@ window.Ecotone = (function () {
     const el = typeof element === "string" ? document.getElementById(element) : element;
     const full = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: "container",
                    config: { range: { category: palette }, font: "system-ui, sans-serif" }, ...spec };
-    return vegaEmbed(el, full, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg" });
+    // ast + the vendored interpreter: expressions are evaluated, not compiled with new Function, which the
+    // Content-Security-Policy (no 'unsafe-eval') refuses
+    return vegaEmbed(el, full, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
+                                 ast: true, expr: vega.expressionInterpreter });
+  }
+
+  // The server's data for this page: a <script type="application/json" id="page-data"> block, never executed.
+  function pageData() {
+    const el = document.getElementById("page-data");
+    return el ? JSON.parse(el.textContent) : {};
   }
 
   async function poll(jobId, onProgress) {
@@ -83,5 +92,5 @@ window.Ecotone = (function () {
     el.textContent = `${Math.round(job.progress * 100)}%`;
   }
 
-  return { palette, escape, api, table, chart, poll, progress, showProblems, format };
+  return { palette, escape, api, table, chart, poll, progress, showProblems, format, pageData };
 })();
