@@ -18,6 +18,8 @@ CORDIS_HE = REPO / "data" / "cordis" / "horizon-europe-sample"
 PG_SERVER = os.environ.get("ECOTONE_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Set by .ci/run: there a missing PostgreSQL fails the run instead of skipping its tests.
 REQUIRED = os.environ.get("ECOTONE_REQUIRE_SERVICES") == "1"
+# The in-process test client calls itself "testserver": a host name the app must trust in tests, and only there.
+os.environ.setdefault("ECOTONE_TRUSTED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 
 def _postgres_or_skip() -> sa.Engine:
@@ -150,3 +152,29 @@ def bearer(atlas: Atlas, email: str = "admin@example.org", role: str = "admin", 
     add_user(atlas, email, name=email.split("@")[0].title(), role=role, password=PASSWORD, hubs=list(hubs),
              organization=organization)
     return {"Authorization": f"Bearer {create_token(atlas, email)}"}
+
+
+@contextmanager
+def live_server(app):
+    """``app`` served by uvicorn on a free loopback port while the block runs; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

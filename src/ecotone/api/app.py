@@ -5,17 +5,16 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..store import Atlas
-from . import problems
-from .cache import ResponseCache
 from ..services.accounts import csrf_secret
-from . import accounts, analysis, files, partnering, simulations
+from ..store import Atlas
+from . import accounts, analysis, files, partnering, problems, simulations
 from .auth import CSRF, PrincipalMiddleware
+from .cache import ResponseCache
+from .explorer import router as explorer_router
+from .hardening import install_hardening
 from .jobs import Jobs
 from .jobs import router as jobs_router
 from .pages import router as pages_router
@@ -29,15 +28,18 @@ recommendations, partnership scorecards, brokerage-event scheduling and simulati
 details; long work runs as a job whose progress `/api/v1/jobs/{id}` reports."""
 
 
-def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, cache: bool = True) -> FastAPI:
+def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, cache: bool = True,
+               trusted_hosts: str | list[str] | None = None) -> FastAPI:
     """The application over the atlas at ``database_url`` (the default atlas when None), or over ``atlas``;
-    ``cache`` answers repeated reads from memory while the atlas is unchanged.
+    ``cache`` answers repeated reads from memory while the atlas is unchanged; ``trusted_hosts`` are the host
+    names it answers to (default: the ``ECOTONE_TRUSTED_HOSTS`` setting, loopback only).
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> from fastapi.testclient import TestClient
-    >>> with TestClient(create_app(str(pathlib.Path(tempfile.mkdtemp()) / "atlas.db"))) as client:
+    >>> app = create_app(str(pathlib.Path(tempfile.mkdtemp()) / "atlas.db"), trusted_hosts="testserver")
+    >>> with TestClient(app) as client:
     ...     client.get("/api/v1/hubs").json()
     {'data': [], 'count': 0}
     """
@@ -50,6 +52,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
         app.add_middleware(ResponseCache)
     app.add_middleware(PrincipalMiddleware, atlas=app.state.atlas)
     app.add_middleware(CSRF, secret=csrf_secret(app.state.atlas))
+    install_hardening(app, trusted_hosts=trusted_hosts)
     problems.install(app)
     app.include_router(accounts.router)
     app.include_router(records_router)
@@ -57,15 +60,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
         app.include_router(module.router)
     app.include_router(jobs_router)
     app.include_router(pages_router)
+    app.include_router(explorer_router)
     static = resources.files("ecotone.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        # FastAPI's own /docs would fetch Swagger UI from a CDN; ours is vendored, so the page works offline
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="Ecotone API",
-                                   swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/vendor/swagger-ui.css",
-                                   swagger_favicon_url="/static/vendor/swagger-favicon-32x32.png")
 
     return app

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..domain import Stage, StakeholderType, TieKind
+from ..domain.access import Role
 from ..domain.partnering import QUESTIONS, Partnership
 from ..services import browse
 from ..services.simulate import INTERVENTIONS
@@ -55,7 +56,9 @@ def hub_page(request: Request, hub_id: int, atlas: Atlas = Depends(atlas_of)) ->
     hub = next((h for h in hubs if h["id"] == hub_id), None)
     if hub is None:
         return _page(request, "missing.html", 404, title="No such hub", what=f"hub {hub_id}")
-    return _page(request, "hub.html", title=hub["name"], hub=hub, hubs=hubs)
+    who = principal(request)
+    may_share = who.is_admin or (who.role is Role.manager and hub_id in who.hubs)
+    return _page(request, "hub.html", title=hub["name"], hub=hub, hubs=hubs, may_share=may_share)
 
 
 @router.get("/stakeholders", response_class=HTMLResponse)
@@ -69,7 +72,9 @@ def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) 
         card = browse.actor_profile(atlas, org_id)
     except NotFound:
         return _page(request, "missing.html", 404, title="No such actor", what=f"organisation {org_id}")
+    who = principal(request)
     return _page(request, "actor.html", title=card["name"], card=card, org_id=org_id,
+                 may_history=who.is_admin or who.role is Role.manager,
                  types=[t.value for t in StakeholderType], stages=[s.value for s in Stage],
                  hubs=browse.hub_table(atlas))
 

@@ -300,5 +300,5 @@ def shares(atlas: Atlas, hub: str | None = None) -> list[dict[str, Any]]:
     grants = Accounts(atlas).shares(atlas.hub_id(hub) if hub else None)
     names = atlas.names("hub", [g["hub_id"] for g in grants] + [g["with_hub_id"] for g in grants])
     return [{"hub": names.get(g["hub_id"], str(g["hub_id"])), "with": names.get(g["with_hub_id"],
-             str(g["with_hub_id"])), "granted_by": g["granted_by"], "granted_at": g["granted_at"]}
-            for g in grants]
+             str(g["with_hub_id"])), "granted_by": g["granted_by"], "granted_at": g["granted_at"],
+             "hub_id": g["hub_id"], "with_hub_id": g["with_hub_id"]} for g in grants]

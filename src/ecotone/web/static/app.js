@@ -22,8 +22,19 @@ window.Ecotone = (function () {
     box.scrollIntoView({ block: "nearest" });
   }
 
+  function cookie(name) {
+    const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+  }
+
   async function api(path, options = {}) {
     let response;
+    const method = (options.method || "GET").toUpperCase();
+    if (!["GET", "HEAD"].includes(method)) {
+      // The CSRF token the server handed this page, in a header that no other site's page can set
+      const token = cookie("ecotone_csrf");
+      if (token) options = { ...options, headers: { ...(options.headers || {}), "x-csrftoken": token } };
+    }
     try {
       response = await fetch(path, options);
     } catch (err) {
@@ -91,6 +102,13 @@ window.Ecotone = (function () {
     el.value = job.progress;
     el.textContent = `${Math.round(job.progress * 100)}%`;
   }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const out = document.getElementById("sign-out");
+    if (out) out.addEventListener("click", async () => {
+      if (await api("/logout", { method: "POST" }) !== null) window.location.assign("/");
+    });
+  });
 
   return { palette, escape, api, table, chart, poll, progress, showProblems, format, pageData };
 })();

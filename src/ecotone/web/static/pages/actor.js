@@ -20,7 +20,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (data) Ecotone.table("recommendations", data.recommendations, { columns: ["rank", "partner", "type", "hub", "score", "explanation"] });
     else document.getElementById("recommendations").innerHTML = "";
   });
-  document.getElementById("edit-form").addEventListener("submit", async (ev) => {
+  const editForm = document.getElementById("edit-form");  // only for those who may change the atlas
+  if (editForm) editForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const form = new FormData(ev.target), body = {};
     for (const [k, v] of form.entries()) {
@@ -31,5 +32,6 @@ document.addEventListener("DOMContentLoaded", () => {
     const saved = await Ecotone.api(`/api/v1/organizations/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     document.getElementById("saved").textContent = saved ? "Saved." : "";
     if (saved) document.querySelector("h1").textContent = saved.name;
+    if (saved) document.dispatchEvent(new CustomEvent("ecotone:saved"));  // the history panel shows the change
   });
 });
