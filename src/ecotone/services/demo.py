@@ -34,7 +34,7 @@ def build_demo(atlas: Atlas, *, seed: int = 7, progress: Callable[[str, int, int
     ...     build_demo(atlas).changed
     False
     """
-    report = merge(atlas, demo_batch(seed), progress=progress)
+    report = merge(atlas, demo_batch(seed), progress=progress, note="ecotone demo")
     accounts = Accounts(atlas)
     a, b = (atlas.hub_id(name) for name in BRIDGE)
     accounts.share(a, b)
