@@ -9,38 +9,19 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD, live_server
-from test_web import browser, page  # noqa: F401  (the browser fixtures: chromium, no network, no CSP violation)
+from conftest import live_server
+from test_web import MANAGER, browser, demo_app, page, sign_in  # noqa: F401  (chromium, no network, no CSP refusal)
 
 pytestmark = pytest.mark.browser
-MANAGER, ADMIN = "manager@barcelonahealthhub.example", "admin@demo.ecotone.example"
+ADMIN = "admin@demo.ecotone.example"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The demo with its accounts (all with the test password), served on a free loopback port."""
-    from ecotone.api import create_app
-    from ecotone.services.accounts import add_user
-    from ecotone.services.demo import DEMO_USERS, build_demo
-    from ecotone.store import Atlas
-
-    path = tmp_path_factory.mktemp("accounts") / "demo.db"
-    with Atlas.open(str(path)) as atlas:
-        build_demo(atlas)
-        for email, name, role, hubs, organization in DEMO_USERS:
-            add_user(atlas, email, name=name, role=role, password=PASSWORD, hubs=hubs, organization=organization)
-    app = create_app(str(path))
+    """The demo with its accounts, served on a free loopback port; yields its URL and the application."""
+    app = demo_app(tmp_path_factory.mktemp("accounts"))
     with live_server(app) as url:
         yield url, app
-
-
-def _sign_in(page, url, email, next_path="/"):
-    page.goto(f"{url}/login?next={next_path}")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{url}{next_path}")
-    assert email in page.locator("header .account").inner_text()
 
 
 def test_sign_in_edit_an_actor_and_read_the_change_in_its_history(site, page):
@@ -49,7 +30,7 @@ def test_sign_in_edit_an_actor_and_read_the_change_in_its_history(site, page):
     org = atlas.organization_id("Barcelona University Hospital")
     page.goto(f"{url}/actors/{org}")
     assert page.locator("#edit-form").count() == 0 and page.locator("text=Sign in").count() >= 1
-    _sign_in(page, url, MANAGER, f"/actors/{org}")
+    sign_in(page, url, MANAGER, f"/actors/{org}")
     page.wait_for_selector("#history table")
     page.fill("#edit-form input[name=needs]", "digital tools, workflow software, remote monitoring")
     page.click("#edit-form button[type=submit]")
@@ -70,7 +51,7 @@ def test_a_viewer_sees_no_edit_form_and_a_wrong_password_is_said_in_words(site, 
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#problems .problem")
     assert "wrong" in page.locator("#problems").inner_text()
-    _sign_in(page, url, "viewer@tmc.example", "/hubs")
+    sign_in(page, url, "viewer@tmc.example", "/hubs")
     page.goto(f"{url}/actors/{app.state.atlas.organization_id('Barcelona University Hospital')}")
     assert page.locator("#edit-form").count() == 0
     assert "may read the atlas but not change it" in page.locator("main").inner_text()
@@ -80,7 +61,7 @@ def test_a_hub_manager_shares_from_the_hub_page(site, page):
     url, app = site
     atlas = app.state.atlas
     barcelona = atlas.hub_id("Barcelona Health Hub")
-    _sign_in(page, url, MANAGER, f"/hubs/{barcelona}")
+    sign_in(page, url, MANAGER, f"/hubs/{barcelona}")
     page.wait_for_selector("#shares li")  # the demo's bridge: Barcelona and the institute share both ways
     page.select_option("#share-form select", label="Texas Medical Center")
     page.click("#share-form button")
@@ -132,7 +113,7 @@ def test_a_page_on_another_port_cannot_import_rate_or_schedule(site, browser, tm
                 len(app.state.jobs.jobs))
 
     partnership = atlas.find(__import__("ecotone.domain", fromlist=["Partnership"]).Partnership).items[0].id
-    _sign_in(page, url, ADMIN)
+    sign_in(page, url, ADMIN)
     before = state()
     (tmp_path / "attack.html").write_text(ATTACK.format(target=url, partnership=partnership), encoding="utf-8")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))

@@ -15,8 +15,9 @@ from ..domain.access import ANONYMOUS, Principal
 from ..services.accounts import principal_of
 from ..store import Atlas
 from ..store.accounts import digest
+from ..store.atlas import Forbidden, NotSignedIn
 
-__all__ = ["PrincipalMiddleware", "CSRF", "SESSION_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "principal"]
+__all__ = ["PrincipalMiddleware", "CSRF", "SESSION_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "principal", "writer"]
 
 SESSION_COOKIE = "ecotone_session"
 CSRF_COOKIE = "ecotone_csrf"
@@ -26,6 +27,18 @@ CSRF_HEADER = "x-csrftoken"
 def principal(request: Request) -> Principal:
     """The principal of a request (anonymous unless a live token or session says otherwise)."""
     return getattr(request.state, "principal", ANONYMOUS)
+
+
+def writer(request: Request) -> Principal:
+    """The principal of a request that changes the atlas: refused at once (before an upload is looked at) unless it
+    may write."""
+    who = principal(request)
+    if not who.signed_in:
+        raise NotSignedIn("sign in to change the atlas: visitors may only read public records")
+    if not who.may_write:
+        raise Forbidden(f"{who.actor} may only read; changing the atlas takes an editor's, a manager's or an "
+                        "admin's account")
+    return who
 
 
 def _problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:

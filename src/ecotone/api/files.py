@@ -1,6 +1,7 @@
 """Files in and out: imports (Kumu, bundle, CORDIS; previewable) and exports of the atlas and its network."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,14 +15,17 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from ..domain.problems import InputRejected
+from ..io._tabular import check_workbook
 from ..services import analysis
 from ..services.exports import export_bundle, export_graph, export_kumu
 from ..services.imports import import_files
+from ..domain.access import Principal
 from ..store import Atlas
+from .auth import writer
 from .deps import atlas_of, scope
 from .schemas import ProblemDetail
 
-__all__ = ["router", "uploads", "saved"]
+__all__ = ["router", "uploads", "saved", "safe_name"]
 
 router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 EXPORTS = {"bundle": ("atlas.json", "application/json"),
@@ -30,25 +34,97 @@ EXPORTS = {"bundle": ("atlas.json", "application/json"),
            "pajek": ("atlas.net", "text/plain")}
 
 
+#: The longest name a saved upload gets, in bytes (file systems allow 255).
+_LONGEST_NAME = 120
+# What a saved name may not hold: separators, control characters, and what other systems refuse in names.
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_WORKBOOKS = (".xlsx", ".xlsm")
+
+
+def safe_name(name: str | None, taken: set[str] = frozenset()) -> str:
+    r"""A name to save an upload under: the last part of ``name`` with what a file system could misread replaced,
+    never empty, ``.`` or ``..``, at most ``_LONGEST_NAME`` bytes with its suffix kept, and not among ``taken``.
+
+    Examples
+    --------
+    >>> safe_name("../../elements.csv"), safe_name(".."), safe_name("a\x00b.xlsx"), safe_name("C:\\Users\\x.csv")
+    ('elements.csv', 'upload', 'a_b.xlsx', 'x.csv')
+    >>> safe_name("x.csv", {"x.csv"}), len(safe_name("n" * 400 + ".csv"))
+    ('x (2).csv', 120)
+    """
+    last = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    last = _UNSAFE_IN_NAMES.sub("_", last).strip(" .")
+    if not last or not last.strip("_"):
+        last = "upload"
+    stem, suffix = (last[: -len(Path(last).suffix)], Path(last).suffix) if Path(last).suffix else (last, "")
+    if len(suffix.encode()) > 16:
+        stem, suffix = last, ""
+    room = _LONGEST_NAME - len(suffix.encode())
+    stem = stem.encode()[:room].decode("utf-8", "ignore") or "upload"
+    out, n = stem + suffix, 1
+    while out in taken:
+        n += 1
+        tag = f" ({n})"
+        out = stem.encode()[: room - len(tag)].decode("utf-8", "ignore") + tag + suffix
+    return out
+
+
+def _shown(name: str | None, path: Path) -> str:
+    """How problems name an upload: as the user named it, unless that name cannot be shown as it is."""
+    if name and name.isprintable() and len(name) <= 255:
+        return name
+    return path.name
+
+
+def _labels(files: list[UploadFile], paths: list[Path], folder: Path) -> dict[str, str]:
+    """Where the server kept each upload → how the user knows it (longest first, for replacing in text)."""
+    labels = {str(path): _shown(f.filename, path) for f, path in zip(files, paths)}
+    labels[str(folder)] = "the uploaded files"
+    return dict(sorted(labels.items(), key=lambda kv: -len(kv[0])))
+
+
+def _relabelled(text: str | None, labels: dict[str, str]) -> str | None:
+    if not text:
+        return text
+    for where, shown in labels.items():
+        text = text.replace(where, shown)
+    return text
+
+
 @contextmanager
 def uploads(files: list[UploadFile]) -> Iterator[tuple[Path, list[Path]]]:
-    """The uploaded files saved under their own names in a temporary folder; problems found in them name the
-    files as the user knows them, not where the server kept them."""
+    """The uploaded files saved under safe names of their own in a temporary folder; problems found in them name
+    the files as the user knows them, never where the server kept them."""
     with tempfile.TemporaryDirectory(prefix="ecotone-upload-") as name:
         folder = Path(name)
+        paths = saved(files, folder)
+        labels = _labels(files, paths, folder)
         try:
-            yield folder, saved(files, folder)
+            yield folder, paths
         except InputRejected as exc:
-            raise InputRejected([replace(p, file=p.file.replace(f"{folder}/", "") if p.file else p.file)
-                                 for p in exc.problems], exc.report) from None
+            raise InputRejected([replace(p, file=_relabelled(p.file, labels), reason=_relabelled(p.reason, labels),
+                                         hint=_relabelled(p.hint, labels)) for p in exc.problems],
+                                exc.report) from None
 
 
 def saved(files: list[UploadFile], folder: Path) -> list[Path]:
-    out = []
+    """Save the uploads in ``folder`` under distinct safe names (see :func:`safe_name`), nowhere else; a file
+    named as a workbook that is none is refused at once, naming it as the user did.
+
+    Raises
+    ------
+    InputRejected
+        When an upload named ``.xlsx`` is not a readable workbook (not a zip, truncated, not a workbook inside).
+    """
+    out: list[Path] = []
+    taken: set[str] = set()
     for f in files:
-        name = Path(f.filename or "upload").name
-        path = folder / name
-        path.write_bytes(f.file.read())
+        path = folder / safe_name(f.filename, taken)
+        taken.add(path.name)
+        with path.open("wb") as sink:
+            shutil.copyfileobj(f.file, sink)
+        if path.suffix.lower() in _WORKBOOKS:
+            check_workbook(path, _shown(f.filename, path))
         out.append(path)
     return out
 
@@ -56,13 +132,17 @@ def saved(files: list[UploadFile], folder: Path) -> list[Path]:
 @router.post("/imports/{fmt}", tags=["atlas"], summary="Import files (Kumu, bundle, CORDIS), or preview them",
              responses={422: {"model": ProblemDetail, "description": "Every problem, by file, row and column"}})
 def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = File(...),
-            dry_run: bool = Form(False), atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+            dry_run: bool = Form(False), atlas: Atlas = Depends(atlas_of),
+            _: Principal = Depends(writer)) -> dict[str, Any]:
     with uploads(files) as (folder, paths):
         report = import_files(atlas, fmt, [folder] if fmt == "cordis" else paths, dry_run=dry_run)
-    return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
+        labels = _labels(files, paths, folder)
+    return {"dry_run": dry_run, "rows": report.rows(), "warnings": [_relabelled(w, labels) for w in report.warnings]}
 
 
-@router.get("/exports/{fmt}", tags=["atlas"], summary="Download the atlas (bundle, Kumu) or the network")
+@router.get("/exports/{fmt}", tags=["atlas"], summary="Download the atlas (bundle, Kumu) or the network",
+            responses={200: {"description": "The file", "content": {
+                media: {"schema": {"type": "string", "format": "binary"}} for _, media in EXPORTS.values()}}})
 def export(fmt: Literal[tuple(EXPORTS)], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> FileResponse:
     name, media = EXPORTS[fmt]
     folder = Path(tempfile.mkdtemp(prefix="ecotone-export-"))

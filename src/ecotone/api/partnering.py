@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
 from ..services import partnering
 from ..services.recommend import recommend
+from ..domain.access import Principal
 from ..store import Atlas
-from ..store.atlas import Forbidden
-from .auth import principal
+from .auth import writer
 from .deps import atlas_of
 from .files import saved, uploads
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
@@ -40,7 +40,7 @@ def scorecard(record_id: RecordId, atlas: Atlas = Depends(atlas_of)):
 
 @router.post("/partnerships/{record_id}/ratings", tags=["partnering"], summary="Record an evaluator's ratings")
 def ratings(record_id: RecordId, file: UploadFile = File(...), dry_run: bool = Form(False),
-            atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+            atlas: Atlas = Depends(atlas_of), _: Principal = Depends(writer)) -> dict[str, Any]:
     with uploads([file]) as (_, [path]):
         report = partnering.record_ratings(atlas, str(record_id), path, dry_run=dry_run)
     return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
@@ -50,10 +50,7 @@ def ratings(record_id: RecordId, file: UploadFile = File(...), dry_run: bool = F
              summary="Schedule a brokerage event from its workbook (a background job)")
 def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
            tables: int = Form(20, ge=1, le=1000), method: str = Form("auto"),
-           time_limit: float = Form(20.0, gt=0, le=300)) -> dict[str, Any]:
-    who = principal(request)
-    if not who.may_write:
-        raise Forbidden("scheduling a brokerage event takes an editor's, a manager's or an admin's account")
+           time_limit: float = Form(20.0, gt=0, le=300), who: Principal = Depends(writer)) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="ecotone-event-"))
     [path] = saved([file], folder)
     out = folder / "agendas"
