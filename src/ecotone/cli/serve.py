@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..services.accounts import has_accounts
+from ..settings import Settings
 from ._output import console, errors
 from .app import _atlas, app
 
@@ -29,7 +30,8 @@ def start_server(ctx: typer.Context, host: str, port: int) -> None:
                      "account with: ecotone users add you@example.org --name 'Your Name' --role admin")
     elif host not in LOCAL:
         console.print(f"Listening on {host}: visitors see the public records; the others sign in at /login. "
-                      f"Requests must name a trusted host (ECOTONE_TRUSTED_HOSTS).")
+                      f"It answers to the host names {Settings().trusted_hosts} only: add the names people type "
+                      "to ECOTONE_TRUSTED_HOSTS.")
     console.print(f"Ecotone serves {atlas.url} at [bold]http://{'127.0.0.1' if host in LOCAL else host}:{port}[/bold]"
                   f" (API docs at /docs). Stop it with Ctrl+C.")
     uvicorn.run(create_app(atlas=atlas), host=host, port=port, log_level="warning")
