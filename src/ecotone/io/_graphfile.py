@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text"]
+__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text", "xml_text"]
+
+# What XML 1.0 cannot hold at all, even escaped: C0 controls but tab and line breaks, lone surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Column:
@@ -55,6 +59,16 @@ def value_of(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def xml_text(text: str) -> str:
+    r"""``text`` without the characters XML 1.0 cannot hold (a record may carry a stray control character, and one
+    would make the whole file unreadable to its peers).
+
+    >>> xml_text("Bell\x07 and form\x0cfeed\tkept")
+    'Bell and formfeed\tkept'
+    """
+    return _NOT_XML.sub("", text)
 
 
 def palette(values: pd.Series) -> dict[Any, tuple[int, int, int]]:

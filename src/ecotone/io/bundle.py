@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,28 @@ def write_bundle(bundle: dict[str, Any], path: Path) -> None:
     tmp.replace(path)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(item: dict[str, Any]) -> tuple[str, str] | None:
+    """The field of a record holding text no database stores (NUL, which PostgreSQL refuses, or half of a UTF-16
+    pair, which is not UTF-8), and why; None when every text can be stored."""
+    for field, value in item.items():
+        pending = [field, value]
+        while pending:
+            text = pending.pop()
+            if isinstance(text, str):
+                found = _UNSTORABLE.search(text)
+                if found:
+                    return str(field), (f"holds the character U+{ord(found.group()):04X}, which cannot be stored; "
+                                        "remove it")
+            elif isinstance(text, dict):
+                pending.extend([*text.keys(), *text.values()])
+            elif isinstance(text, list):
+                pending.extend(text)
+    return None
+
+
 def read_bundle(path: Path) -> Batch:
     """Read a bundle file into a batch (ids stay bundle-local until the merge maps them).
 
@@ -92,6 +115,11 @@ def read_bundle(path: Path) -> Batch:
     except json.JSONDecodeError as exc:
         raise InputRejected([Problem(name, row=exc.lineno, column=f"character {exc.colno}",
                                      reason=f"is not valid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise InputRejected([Problem(name, reason="nests deeper than JSON is read here (a bundle nests four levels)",
+                                     hint="export the bundle again")]) from None
+    except ValueError as exc:  # a number of more than 4,300 digits
+        raise InputRejected([Problem(name, reason=f"cannot be read as JSON: {exc}")]) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputRejected([Problem(name, reason=f"is not an Ecotone bundle (no \"format\": \"{FORMAT}\")",
                                      hint="export one with: ecotone export bundle FILE.json")])
@@ -116,6 +144,10 @@ def read_bundle(path: Path) -> Batch:
             origin = Origin(name, f"records.{entity}", index)
             if not isinstance(item, dict):
                 batch.problems.append(origin.problem("each record must be a JSON object"))
+                continue
+            unstorable = _unstorable(item)
+            if unstorable:
+                batch.problems.append(origin.problem(unstorable[1], column=unstorable[0]))
                 continue
             record = batch.build(ENTITIES[entity], item, origin)
             if record is None:

@@ -96,9 +96,21 @@ def _required(table: Table, names: dict[str, tuple[str, ...]]) -> dict[str, str]
         else:
             found[key] = col
     if missing:
+        shown = ", ".join(h[:40] for h in table.header[:15]) or "nothing"
         raise InputRejected([Problem(table.file, row=1, column=m, reason="this column is missing",
-                                     hint=f"the header has: {', '.join(table.header[:15])}") for m in missing])
+                                     hint=f"the header has: {shown}") for m in missing])
     return found
+
+
+def _short(batch: Batch, table: Table, number: int, row: dict) -> bool:
+    """Whether a row has fewer cells than the header (a problem is recorded naming the first column it lacks)."""
+    lacking = [h for h in table.header if h not in row]
+    if not lacking:
+        return False
+    batch.problems.append(Origin(table.file, None, number).problem(
+        f"has {len(table.header) - len(lacking)} cells but the header has {len(table.header)}: the row ends before "
+        "this column", column=lacking[0], hint="check the row's separators and quotes (a cut or joined line?)"))
+    return True
 
 
 def _optional(table: Table, names: dict[str, tuple[str, ...]]) -> tuple[dict[str, str | None], Callable]:
@@ -191,6 +203,8 @@ def _read_projects(batch: Batch, table: Table) -> tuple[dict[str, _Project], str
 
     projects: dict[str, _Project] = {}
     for number, row in table.rows:
+        if _short(batch, table, number, row):
+            continue
         origin = Origin(table.file, None, number)
         pid = row[cols["id"]].strip()
         dates = {}
@@ -237,6 +251,8 @@ def _read_participations(batch: Batch, table: Table, projects: dict[str, _Projec
 
     participants: dict[str, dict] = {}
     for number, row in table.rows:
+        if _short(batch, table, number, row):
+            continue
         origin = Origin(table.file, None, number)
         pic = row[cols["pic"]].strip()
         pid = row[cols["project"]].strip()

@@ -10,7 +10,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from ._graphfile import atomic_text, columns_of, palette, value_of
+from ._graphfile import atomic_text, columns_of, palette, value_of, xml_text
 
 __all__ = ["write_gexf"]
 
@@ -58,12 +58,12 @@ def write_gexf(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, color_by:
         for cls, cols in (("node", node_cols), ("edge", edge_cols)):
             out.write(f'    <attributes class="{cls}" mode="static">\n')
             for i, col in enumerate(cols):
-                out.write(f'      <attribute id="{cls[0]}{i}" title={quoteattr(col.name)} type="{col.kind}"/>\n')
+                out.write(f'      <attribute id="{cls[0]}{i}" title={_attr(col.name)} type="{col.kind}"/>\n')
             out.write("    </attributes>\n")
         out.write("    <nodes>\n")
         for row, size in zip(nodes.itertuples(index=False), sizes):
             rec = row._asdict()
-            out.write(f'      <node id="{rec["id"]}" label={quoteattr(str(rec["name"]))}>\n')
+            out.write(f'      <node id="{rec["id"]}" label={_attr(str(rec["name"]))}>\n')
             _attvalues(out, rec, node_cols, "n", "        ")
             if colours and value_of(rec[color_by]) in colours:
                 r, g, b = colours[value_of(rec[color_by])]
@@ -79,7 +79,7 @@ def write_gexf(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, color_by:
                 text = value_of(rec.get(key))
                 if text:
                     interval += f' {attr}="{text}"'
-            label = f' label={quoteattr(str(rec["kind"]))}' if "kind" in rec and rec["kind"] else ""
+            label = f' label={_attr(str(rec["kind"]))}' if "kind" in rec and rec["kind"] else ""
             out.write(f'      <edge id="{rec["id"]}" source="{rec["source"]}" target="{rec["target"]}" '
                       f'weight="{float(rec["weight"])!r}"{label}{interval}>\n')
             _attvalues(out, rec, edge_cols, "e", "        ")
@@ -89,7 +89,11 @@ def write_gexf(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, color_by:
 
 
 def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return quoteattr(xml_text(value))
 
 
 def _attvalues(out, rec: dict, cols, prefix: str, indent: str) -> None:
@@ -99,7 +103,7 @@ def _attvalues(out, rec: dict, cols, prefix: str, indent: str) -> None:
         return
     out.write(f"{indent}<attvalues>\n")
     for i, v in values:
-        out.write(f'{indent}  <attvalue for="{prefix}{i}" value={quoteattr(v)}/>\n')
+        out.write(f'{indent}  <attvalue for="{prefix}{i}" value={_attr(v)}/>\n')
     out.write(f"{indent}</attvalues>\n")
 
 

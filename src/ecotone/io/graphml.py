@@ -7,7 +7,7 @@ from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
-from ._graphfile import atomic_text, columns_of, value_of
+from ._graphfile import atomic_text, columns_of, value_of, xml_text
 
 __all__ = ["write_graphml"]
 
@@ -42,7 +42,7 @@ def write_graphml(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame) -> Path:
                   'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
         for cls, cols in (("node", node_cols), ("edge", edge_cols)):
             for i, col in enumerate(cols):
-                out.write(f'  <key id="{cls[0]}{i}" for="{cls}" attr.name={quoteattr(col.name)} '
+                out.write(f'  <key id="{cls[0]}{i}" for="{cls}" attr.name={quoteattr(xml_text(col.name))} '
                           f'attr.type="{_TYPES[col.kind]}"/>\n')
         out.write(f'  <graph id="G" edgedefault="{"directed" if directed else "undirected"}">\n')
         for row in nodes.itertuples(index=False):
@@ -67,4 +67,4 @@ def _data(out, rec: dict, cols, prefix: str) -> None:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -424,12 +424,17 @@ def kumu_sheets(hubs: list[dict], organizations: list[dict], ties: list[dict]) -
 def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
     """Write the sheets as an .xlsx workbook that Kumu imports (Hubs is Ecotone's own; Kumu skips it)."""
     import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def writable(value: Any) -> Any:
+        # a stray control character in a record would make openpyxl refuse the whole workbook
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
     book = openpyxl.Workbook(write_only=True)
     for title in ("Elements", "Connections", "Hubs"):
         ws = book.create_sheet(title)
         for row in sheets[title]:
-            ws.append(row)
+            ws.append([writable(v) for v in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     book.save(tmp)

@@ -19,7 +19,7 @@ def pajek_labels(nodes: pd.DataFrame) -> list[str]:
     >>> pajek_labels(pd.DataFrame({"id": [1, 2, 3], "name": ["Clínic", 'Say "hi"', "Clínic"]}))
     ['Clínic #1', "Say 'hi'", 'Clínic #3']
     """
-    names = [str(n).replace('"', "'").replace("\n", " ") for n in nodes["name"]]
+    names = [str(n).replace('"', "'").replace("\r", " ").replace("\n", " ") for n in nodes["name"]]
     seen = pd.Series(names).duplicated(keep=False).to_numpy()
     return [f"{n} #{i}" if dup else n for n, i, dup in zip(names, nodes["id"], seen)]
 
