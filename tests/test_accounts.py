@@ -290,3 +290,18 @@ def test_demo_users_sign_in_and_see_what_their_hub_may(demo_atlas):
     assert seen["viewer"] == (0, 0)  # Texas: not part of the bridge
     anonymous = demo_atlas.acting_as(ANONYMOUS)
     assert anonymous.count(Partnership) == 0 and anonymous.count(Organization) == demo_atlas.count(Organization)
+
+
+def test_an_owner_or_a_partner_that_does_not_exist_is_refused_on_write(demo_atlas, app_client):
+    header = bearer(demo_atlas, "admin@example.org")
+    owner = app_client.post("/api/v1/organizations", headers=header,
+                            json={"name": "Ghost-owned", "type": "startup", "owner_kind": "hub", "owner_id": 999999})
+    assert owner.status_code == 409 and "owner_id 999999" in owner.json()["detail"]
+    partners = app_client.post("/api/v1/partnerships", headers=header,
+                               json={"name": "Ghost partnership", "organization_ids": [1, 999999]})
+    assert partners.status_code == 409 and "organization_ids 999999" in partners.json()["detail"]
+    org = demo_atlas.organization_id("Medlumics")
+    patched = app_client.patch(f"/api/v1/organizations/{org}", headers=header, json={"owner_kind": "organization",
+                                                                                     "owner_id": 999999})
+    assert patched.status_code == 409
+    assert app_client.get("/api/v1/exports/bundle", headers=header).status_code == 200

@@ -24,6 +24,7 @@ from ..settings import database_url
 from ._audit import Trail
 from ._changes import change_token
 from ._filters import conditions
+from ._references import missing_references
 from ._visibility import HOME, Scope
 from .tables import TABLES, hubs, organizations, ties
 
@@ -388,7 +389,14 @@ class Atlas:
             kind, owner = self.scope.default_owner(self.home_hubs(entity, row))
             row = {**row, "owner_kind": kind, "owner_id": owner}
         self.authorize("create", entity, row)
+        self._check_references(entity, row)
         return row
+
+    def _check_references(self, entity: str, row: dict[str, Any]) -> None:
+        # Owners and id lists are not foreign keys: checked here, so that no record can name what is not there
+        missing = missing_references(self, entity, row)
+        if missing:
+            raise Refused(f"it refers to a record that does not exist: {'; '.join(missing)}")
 
     def add(self, record: R) -> R:
         """Insert a record and return it with its new id (and the owner it was given)."""
@@ -488,6 +496,7 @@ class Atlas:
             after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
         self.authorize("change", entity, before)
         self.authorize("change", entity, after)
+        self._check_references(entity, after)
         self.execute(sa.update(table).where(table.c.id == record.id).values(**after))
         self.trail.changed(entity, record.id, before, after, note=note)
         return record
