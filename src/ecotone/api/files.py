@@ -141,8 +141,9 @@ def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = 
 
 
 @router.get("/exports/{fmt}", tags=["atlas"], summary="Download the atlas (bundle, Kumu) or the network",
-            responses={200: {"description": "The file", "content": {
-                media: {"schema": {"type": "string", "format": "binary"}} for _, media in EXPORTS.values()}}})
+            responses={200: {"description": "The file: a bundle's JSON, a Kumu workbook, a graph file", "content": {
+                media: {"schema": {"type": "object"} if media == "application/json" else
+                        {"type": "string", "format": "binary"}} for _, media in EXPORTS.values()}}})
 def export(fmt: Literal[tuple(EXPORTS)], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> FileResponse:
     name, media = EXPORTS[fmt]
     folder = Path(tempfile.mkdtemp(prefix="ecotone-export-"))
