@@ -305,3 +305,40 @@ def test_an_owner_or_a_partner_that_does_not_exist_is_refused_on_write(demo_atla
                                                                                      "owner_id": 999999})
     assert patched.status_code == 409
     assert app_client.get("/api/v1/exports/bundle", headers=header).status_code == 200
+
+
+def test_a_new_password_signs_every_browser_out(demo_atlas, app_client):
+    from ecotone.services.accounts import update_user
+
+    add_user(demo_atlas, "v@example.org", name="V", role="viewer", password=PASSWORD)
+    _sign_in(app_client, "v@example.org")
+    assert app_client.get("/api/v1/me").json()["signed_in"]
+    update_user(demo_atlas, "v@example.org", password="another long passphrase")
+    assert app_client.get("/api/v1/me").json()["signed_in"] is False
+
+
+def test_ids_beyond_the_database_are_not_found_everywhere(demo_atlas, app_client, tmp_path, capsys):
+    huge = "99999999999999999999"
+    header = bearer(demo_atlas, "admin@example.org")
+    for url in (f"/api/v1/organizations?hub={huge}", f"/api/v1/ties?organization={huge}", f"/actors/{huge}",
+                f"/api/v1/velocity?hub={huge}", f"/api/v1/map?hub={huge}"):
+        response = app_client.get(url, headers=header)
+        assert response.status_code in (404, 422), (url, response.status_code, response.text[:200])
+        assert "SQLite" not in response.text and "Python int" not in response.text
+    db = str(tmp_path / "atlas.db")
+    assert main(["--db", db, "demo"]) == 0
+    capsys.readouterr()
+    for argv in (["orgs", "show", huge], ["orgs", "list", "--hub", huge], ["share", huge, "--with", "Texas"],
+                 ["people", "export", huge], ["ties", "list", "--org", huge]):
+        assert main(["--db", db, *argv]) == 1, argv
+        err = capsys.readouterr().err
+        assert "unexpected" not in err and "no " in err, (argv, err)
+
+
+def test_the_sharing_list_names_who_granted_only_to_the_hubs_managers(demo_atlas, app_client):
+    hub = demo_atlas.hub_id("Barcelona Health Hub")
+    anonymous = app_client.get(f"/api/v1/hubs/{hub}/shares").json()["data"]
+    assert anonymous and all(g["granted_by"] is None for g in anonymous)
+    manager = bearer(demo_atlas, "m@example.org", "manager", ["Barcelona Health Hub"])
+    mine = app_client.get(f"/api/v1/hubs/{hub}/shares", headers=manager).json()["data"]
+    assert any(g["granted_by"] == "cli" for g in mine if g["hub_id"] == hub)

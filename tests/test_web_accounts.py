@@ -57,6 +57,17 @@ def test_a_viewer_sees_no_edit_form_and_a_wrong_password_is_said_in_words(site, 
     assert "may read the atlas but not change it" in page.locator("main").inner_text()
 
 
+def test_an_editor_gets_the_form_for_their_hubs_actors_only(site, page):
+    url, app = site
+    atlas = app.state.atlas
+    sign_in(page, url, "facilitator@medicalinnovation.example", "/hubs")
+    page.goto(f"{url}/actors/{atlas.organization_id('Barcelona University Hospital')}")
+    assert page.locator("#edit-form").count() == 0
+    assert "belongs to another hub" in page.locator("main").inner_text()
+    page.goto(f"{url}/actors/{atlas.organization_id('Medical Innovation Institute')}")
+    assert page.locator("#edit-form").count() == 1
+
+
 def test_a_hub_manager_shares_from_the_hub_page(site, page):
     url, app = site
     atlas = app.state.atlas

@@ -75,6 +75,7 @@ def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) 
     who = principal(request)
     return _page(request, "actor.html", title=card["name"], card=card, org_id=org_id,
                  may_history=who.is_admin or who.role is Role.manager,
+                 may_edit=atlas.may_change("organization", org_id),
                  types=[t.value for t in StakeholderType], stages=[s.value for s in Stage],
                  hubs=browse.hub_table(atlas))
 

@@ -20,8 +20,9 @@ from ..domain.problems import Problem
 
 __all__ = ["Format", "console", "errors", "emit", "emit_record", "progress_bar", "show_problems"]
 
-console = Console()
-errors = Console(stderr=True)
+# Piped into a file or another program, tables keep their columns and messages their lines (no 80-column wrap).
+console = Console() if sys.stdout.isatty() else Console(width=200)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 class Format(str, enum.Enum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -40,8 +41,8 @@ def _password(prompt: bool = True) -> str:
     given = os.environ.get("ECOTONE_PASSWORD")
     if given:
         return given
-    if not prompt:
-        raise AtlasError("no password: set ECOTONE_PASSWORD or run the command in a terminal")
+    if not prompt or not sys.stdin.isatty():
+        raise AtlasError("no password: set ECOTONE_PASSWORD, or run the command in a terminal to be asked")
     first = typer.prompt("Password", hide_input=True)
     if typer.prompt("Password again", hide_input=True) != first:
         raise AtlasError("the two passwords differ; nothing was changed")
@@ -217,18 +218,19 @@ def changes_(
     if fmt is Format.json:
         print(json.dumps(found["data"], ensure_ascii=False, indent=2))
         return
-    rows = [{"id": c["id"], "at": c["at"][:19].replace("T", " "), "actor": c["actor"], "via": c["via"],
-             "action": c["action"], "record": c["record"], "fields": _fields(c), "note": c["note"] or ""}
-            for c in found["data"]]
+    rows = [{"id": c["id"], "at": c["at"][:19], "actor": c["actor"], "via": c["via"],
+             "action": c["action"], "record": c["record"], "fields": _fields(c, fmt is Format.table),
+             "note": c["note"] or ""} for c in found["data"]]
     emit(rows, fmt, title="Changes", footer=f"{len(rows)} of {found['count']:,} shown")
 
 
-def _fields(change: dict) -> str:
+def _fields(change: dict, short: bool) -> str:
     if change["erased"]:
         return "(erased on request)"
     if change["action"] == "update":
         return "; ".join(f"{k}: {change['before'].get(k)!r} → {v!r}" for k, v in change["after"].items())
-    return ", ".join(sorted((change["after"] or change["before"]).keys() - {"id"}))[:120]
+    names = ", ".join(sorted((change["after"] or change["before"]).keys() - {"id"}))
+    return names[:120] + "…" if short and len(names) > 120 else names
 
 
 @people_app.command("export")

@@ -32,7 +32,8 @@ def start_server(ctx: typer.Context, host: str, port: int) -> None:
         console.print(f"Listening on {host}: visitors see the public records; the others sign in at /login. "
                       f"It answers to the host names {Settings().trusted_hosts} only: add the names people type "
                       "to ECOTONE_TRUSTED_HOSTS.")
-    console.print(f"Ecotone serves {atlas.url} at [bold]http://{'127.0.0.1' if host in LOCAL else host}:{port}[/bold]"
+    shown = "127.0.0.1" if host in LOCAL or host in ("0.0.0.0", "::") else host  # 0.0.0.0 is no address to open
+    console.print(f"Ecotone serves {atlas.url} at [bold]http://{shown}:{port}[/bold]"
                   f" (API docs at /docs). Stop it with Ctrl+C.")
     uvicorn.run(create_app(atlas=atlas), host=host, port=port, log_level="warning")
 

@@ -21,6 +21,9 @@ MIN_PASSWORD = 10
 SESSION_LIFETIME = dt.timedelta(days=7)
 #: After this many failed sign-ins in a row, the account is locked for a while (doubling each time, up to an hour).
 LOCK_AFTER = 5
+#: Every failed sign-in waits this long before answering, known e-mail or not (guessing is slow, and the answer's
+#: timing does not tell whether an account exists).
+_FAILURE_WAIT = 0.5
 _hasher = PasswordHash.recommended()  # Argon2id, with the library's current parameters
 # Verified when no account has the e-mail, so that an unknown e-mail takes as long as a wrong password.
 _DUMMY = _hasher.hash("not a password of anyone")
@@ -146,7 +149,11 @@ def update_user(atlas: Atlas, email: str, *, name: str | None = None, role: str 
         changes["organization_id"] = atlas.organization_id(organization) if organization else None
     if active is not None:
         changes["active"] = active
-    return _public(Accounts(atlas).update(user["id"], changes, hub_ids), atlas)
+    accounts = Accounts(atlas)
+    updated = accounts.update(user["id"], changes, hub_ids)
+    if password is not None or active is False:
+        accounts.end_sessions(user["id"])  # a new password, or a closed account, signs every browser out
+    return _public(updated, atlas)
 
 
 def remove_user(atlas: Atlas, email: str) -> None:
@@ -199,14 +206,14 @@ def revoke_token(atlas: Atlas, token_id: int) -> None:
 def sign_in(atlas: Atlas, email: str, password: str, *, via: str = "web") -> tuple[str, Principal]:
     """Check an e-mail and password; returns a new session's secret and the principal.
 
-    Each failure is counted on the account; after ``LOCK_AFTER`` in a row the account is locked for 1, 2, 4…
-    minutes (up to an hour), and every failure waits a little longer before answering.
+    Each failure is counted on the account and waits half a second before answering; after ``LOCK_AFTER`` in a
+    row the account is locked for 1, 2, 4… minutes (up to an hour).
     """
     accounts = Accounts(atlas)
     user = accounts.user(email) if email else None
     if user is None:
         _hasher.verify(password, _DUMMY)
-        time.sleep(0.2)
+        time.sleep(_FAILURE_WAIT)
         raise SignInRefused("the e-mail or the password is wrong")
     if user["locked_until"] is not None and user["locked_until"] > now():
         wait = int((user["locked_until"] - now()).total_seconds()) + 1
@@ -219,7 +226,7 @@ def sign_in(atlas: Atlas, email: str, password: str, *, via: str = "web") -> tup
         if failed >= LOCK_AFTER:
             lock = now() + dt.timedelta(minutes=min(2 ** (failed - LOCK_AFTER), 60))
         accounts.update(user["id"], {"failed_logins": failed, "locked_until": lock})
-        time.sleep(min(0.2 * failed, 2.0))
+        time.sleep(_FAILURE_WAIT)
         raise SignInRefused("the e-mail or the password is wrong")
     if user["failed_logins"] or rehashed:
         fresh = {"password_hash": rehashed} if rehashed else {}  # the library's parameters moved on
@@ -296,9 +303,12 @@ def unshare(atlas: Atlas, hub: str, with_hub: str) -> dict[str, Any]:
 
 
 def shares(atlas: Atlas, hub: str | None = None) -> list[dict[str, Any]]:
-    """Who shares with whom (given by or to ``hub``, or every grant)."""
+    """Who shares with whom (given by or to ``hub``, or every grant), between hubs the caller may see; who granted
+    it only to the hub's managers and admins (it is someone's e-mail)."""
     grants = Accounts(atlas).shares(atlas.hub_id(hub) if hub else None)
     names = atlas.names("hub", [g["hub_id"] for g in grants] + [g["with_hub_id"] for g in grants])
-    return [{"hub": names.get(g["hub_id"], str(g["hub_id"])), "with": names.get(g["with_hub_id"],
-             str(g["with_hub_id"])), "granted_by": g["granted_by"], "granted_at": g["granted_at"],
-             "hub_id": g["hub_id"], "with_hub_id": g["with_hub_id"]} for g in grants]
+    p = atlas.principal
+    return [{"hub": names[g["hub_id"]], "with": names[g["with_hub_id"]],
+             "granted_by": g["granted_by"] if p.is_admin or (p.role is Role.manager and g["hub_id"] in p.hubs)
+             else None, "granted_at": g["granted_at"], "hub_id": g["hub_id"], "with_hub_id": g["with_hub_id"]}
+            for g in grants if g["hub_id"] in names and g["with_hub_id"] in names]

@@ -119,8 +119,8 @@ class Accounts:
     def _public(row: dict[str, Any] | None) -> dict[str, Any]:
         # Never the password's hash in the audit trail: only that it changed.
         out = {k: v for k, v in (row or {}).items() if k not in ("password_hash", "created_at")}
-        if row and "password_hash" in row:
-            out["password"] = digest(row["password_hash"])[:12]
+        if row and "password_hash" in row:  # a fingerprint, so the trail shows when it changed, never what it is
+            out["password"] = f"(set; fingerprint {digest(row['password_hash'])[:8]})"
         return out
 
     @staticmethod
@@ -182,6 +182,10 @@ class Accounts:
             return None
         user = self.user_by_id(row.user_id)
         return user if user and user["active"] else None
+
+    def end_sessions(self, user_id: int) -> None:
+        """Sign every browser session of an account out."""
+        self.atlas.execute(sa.delete(sessions).where(sessions.c.user_id == user_id))
 
     def end_session(self, secret: str) -> None:
         """Sign a browser session out (and forget the expired ones)."""

@@ -123,6 +123,11 @@ def _decoder(column_type: sa.types.TypeEngine, dialect: str) -> Any:
     return None
 
 
+def _is_id(value: Any) -> bool:
+    # Ids are INTEGER columns: a number beyond them names no record (and would overflow the driver)
+    return isinstance(value, int) and 1 <= value <= 2**31 - 1
+
+
 def _migrations_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("ecotone.store") / "migrations"))
@@ -323,16 +328,38 @@ class Atlas:
     # -- create, read, update, delete -----------------------------------------------------------------------
     def _row(self, entity: str, id: int) -> dict[str, Any] | None:
         """A stored row as it is, whoever asks (for the store's own checks)."""
+        if not _is_id(id):
+            return None
         table = TABLES[entity]
         row = self.execute(sa.select(table).where(table.c.id == id)).mappings().first()
         return dict(row) if row is not None else None
 
     def _sees(self, entity: str, id: int) -> bool:
-        visible = self._visible(entity)
-        if not visible:
-            return True
+        """Whether a record with that id exists and the principal may see it."""
+        if not _is_id(id):
+            return False
         table = TABLES[entity]
-        return self.execute(sa.select(table.c.id).where(table.c.id == id, *visible)).first() is not None
+        stmt = sa.select(table.c.id).where(table.c.id == id, *self._visible(entity))
+        return self.execute(stmt).first() is not None
+
+    def may_change(self, entity: str, id: int) -> bool:
+        """Whether the principal may change the record with that id (one it may see).
+
+        >>> from ecotone.domain import Hub
+        >>> from ecotone.domain.access import ANONYMOUS
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     hub = atlas.add(Hub(name="BioCity Nottingham", visibility="public"))
+        ...     atlas.may_change("hub", hub.id), atlas.acting_as(ANONYMOUS).may_change("hub", hub.id)
+        (True, False)
+        """
+        row = self._row(entity, id) if self._sees(entity, id) else None
+        if row is None:
+            return False
+        try:
+            self.authorize("change", entity, row)
+        except Forbidden:
+            return False
+        return True
 
     def home_hubs(self, entity: str, row: dict[str, Any]) -> set[int | None]:
         """The hubs a record belongs to: its owner's (the owner hub, or the owner organisation's hub), else its
@@ -470,6 +497,8 @@ class Atlas:
         """
         entity = cls.entity
         table = TABLES[entity]
+        if not _is_id(id):
+            raise NotFound(f"no {entity.replace('_', ' ')} has id {id}")
         stmt = sa.select(*self.scope.columns(entity)).where(table.c.id == id, *self._visible(entity))
         row = self.execute(stmt).mappings().first()
         if row is None:
@@ -529,7 +558,7 @@ class Atlas:
         ...     atlas.hub_id("barcelona"), atlas.hub_id("Madrid Health Hub"), atlas.hub_id("2")
         (1, 2, 2)
         """
-        if isinstance(hub, int) or (isinstance(hub, str) and hub.isdigit()):
+        if isinstance(hub, int) or (isinstance(hub, str) and hub.isascii() and hub.isdigit()):
             if not self._sees("hub", int(hub)):
                 raise NotFound(f"no hub has id {hub}")
             return int(hub)
@@ -547,7 +576,7 @@ class Atlas:
 
     def organization_id(self, org: int | str) -> int:
         """The id of an organisation given by id, by name, or by external id (``scheme:value``)."""
-        if isinstance(org, int) or org.isdigit():
+        if isinstance(org, int) or (org.isascii() and org.isdigit()):
             if not self._sees("organization", int(org)):
                 raise NotFound(f"no organisation has id {org}")
             return int(org)
@@ -624,6 +653,8 @@ class Atlas:
             raise AtlasError(f"cannot order {cls.entity} records by {order_by!r}; "
                              f"use one of: {', '.join(table.c.keys())}")
         column = table.c[order_by.lstrip("-")]
+        if cls.entity == "person" and column.name == "email" and self.scope.contact_condition() is not None:
+            raise AtlasError("people can be ordered by e-mail only by those who may see the e-mails")
         stmt = sa.select(*self.scope.columns(cls.entity)).where(*where).order_by(column.desc() if order_by.startswith("-") else column,
                                                        table.c.id)
         if limit is not None:

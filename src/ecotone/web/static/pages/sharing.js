@@ -11,7 +11,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const el = document.getElementById("shares");
     if (!found.data.length) { el.innerHTML = '<p class="empty">This hub shares with no other hub, and none with it.</p>'; return; }
     el.innerHTML = `<ul>${found.data.map((g) => `<li>${String(g.hub_id) === hub ? `Shares with <strong>${Ecotone.escape(g.with)}</strong>`
-      : `<strong>${Ecotone.escape(g.hub)}</strong> shares with this hub`} <span class="muted">(granted by ${Ecotone.escape(g.granted_by)})</span>
+      : `<strong>${Ecotone.escape(g.hub)}</strong> shares with this hub`}${g.granted_by ? ` <span class="muted">(granted by ${Ecotone.escape(g.granted_by)})</span>` : ""}
       ${form && String(g.hub_id) === hub ? `<button type="button" class="secondary" data-revoke="${g.with_hub_id}">Withdraw</button>` : ""}</li>`).join("")}</ul>`;
     el.querySelectorAll("[data-revoke]").forEach((b) => b.addEventListener("click", async () => {
       if (await Ecotone.api(`/api/v1/hubs/${hub}/shares/${b.dataset.revoke}`, { method: "DELETE" }) !== null) show();
