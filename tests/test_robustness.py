@@ -706,3 +706,19 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(fuzzed_
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - collected, reported all at once
                 failures.append(f"{operation.label} ({mode.value}): {' '.join(str(exc).split())[:600]}")
     assert not failures, "\n".join(failures)
+
+
+def test_problems_in_work_outliving_the_request_name_the_upload(tmp_path):
+    from starlette.datastructures import UploadFile
+
+    from ecotone.api.files import named_as_uploaded, saved
+    from ecotone.io.event import read_event
+
+    folder = tmp_path / "job"
+    folder.mkdir()
+    upload = UploadFile(io.BytesIO(_good_workbook()), filename="../our event.xlsx")
+    [path] = saved([upload], folder)
+    with pytest.raises(InputRejected) as caught, named_as_uploaded([upload], [path], folder):
+        read_event(path)  # the workbook has no Slots and no Requests
+    [problem] = caught.value.problems
+    assert problem.file == "../our event.xlsx" and str(tmp_path) not in str(problem)

@@ -25,7 +25,7 @@ from .auth import writer
 from .deps import atlas_of, scope
 from .schemas import ProblemDetail
 
-__all__ = ["router", "uploads", "saved", "safe_name"]
+__all__ = ["router", "uploads", "saved", "safe_name", "named_as_uploaded"]
 
 router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 EXPORTS = {"bundle": ("atlas.json", "application/json"),
@@ -92,19 +92,30 @@ def _relabelled(text: str | None, labels: dict[str, str]) -> str | None:
 
 
 @contextmanager
+def named_as_uploaded(files: list[UploadFile], paths: list[Path], folder: Path) -> Iterator[dict[str, str]]:
+    """Inside, problems raised about the saved ``paths`` (or their ``folder``) name the files as the user knows
+    them, never where the server kept them; yields the labels (saved path → shown name) for other messages.
+
+    For work that outlives the request too (a brokerage event's job): ``with named_as_uploaded([file], [path],
+    folder): ...`` around it.
+    """
+    labels = _labels(files, paths, folder)
+    try:
+        yield labels
+    except InputRejected as exc:
+        raise InputRejected([replace(p, file=_relabelled(p.file, labels), reason=_relabelled(p.reason, labels),
+                                     hint=_relabelled(p.hint, labels)) for p in exc.problems], exc.report) from None
+
+
+@contextmanager
 def uploads(files: list[UploadFile]) -> Iterator[tuple[Path, list[Path]]]:
     """The uploaded files saved under safe names of their own in a temporary folder; problems found in them name
     the files as the user knows them, never where the server kept them."""
     with tempfile.TemporaryDirectory(prefix="ecotone-upload-") as name:
         folder = Path(name)
         paths = saved(files, folder)
-        labels = _labels(files, paths, folder)
-        try:
+        with named_as_uploaded(files, paths, folder):
             yield folder, paths
-        except InputRejected as exc:
-            raise InputRejected([replace(p, file=_relabelled(p.file, labels), reason=_relabelled(p.reason, labels),
-                                         hint=_relabelled(p.hint, labels)) for p in exc.problems],
-                                exc.report) from None
 
 
 def saved(files: list[UploadFile], folder: Path) -> list[Path]:
