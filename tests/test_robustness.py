@@ -722,3 +722,16 @@ def test_problems_in_work_outliving_the_request_name_the_upload(tmp_path):
         read_event(path)  # the workbook has no Slots and no Requests
     [problem] = caught.value.problems
     assert problem.file == "../our event.xlsx" and str(tmp_path) not in str(problem)
+
+
+def test_missing_references_of_an_update_checks_only_what_it_adds(demo):
+    from ecotone.store._references import missing_references
+
+    org = demo.organization_id("Medlumics")
+    stored = {"recipient_id": org, "investor_ids": [org, 999_999], "owner_kind": "hub", "owner_id": 999_998}
+    seen = _queries(demo)
+    assert missing_references(demo, "deal", {**stored, "description": "changed"}, before=stored) == [] and not seen
+    assert missing_references(demo, "deal", {**stored, "investor_ids": [org, 999_999, 999_997]}, before=stored) \
+        == ["investor_ids 999997: no organization has that id"]
+    assert missing_references(demo, "deal", {**stored, "owner_kind": "organization"}, before=stored) == \
+        ["owner_id 999998: no organization has that id"]

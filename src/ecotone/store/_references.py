@@ -41,7 +41,8 @@ def _named(entity: str, row: dict[str, Any]) -> list[tuple[str, str | None, Any]
     return out
 
 
-def missing_references(atlas: Any, entity: str, row: dict[str, Any]) -> list[str]:
+def missing_references(atlas: Any, entity: str, row: dict[str, Any], *,
+                       before: dict[str, Any] | None = None) -> list[str]:
     """Why the references of a record of kind ``entity`` (as a table row or a record's fields) do not hold: one
     reason per field and id that names no record, ``[]`` when all of them do.
 
@@ -59,6 +60,9 @@ def missing_references(atlas: Any, entity: str, row: dict[str, Any]) -> list[str
         The kind of the record (``"deal"``, ``"partnership"``...).
     row : dict
         Its fields; those it lacks or holds as None refer to nothing.
+    before : dict, optional
+        For an update, the row as stored: references it already made are not checked again, so that a record
+        naming one that was deleted since can still be changed in other ways.
 
     Returns
     -------
@@ -76,6 +80,9 @@ def missing_references(atlas: Any, entity: str, row: dict[str, Any]) -> list[str
     ['owner_id 9: no hub has that id', 'investor_ids 7: no organization has that id', "investor_ids 'x': not an id (a whole number from 1)"]
     """
     named = _named(entity, row)
+    if before is not None:
+        kept = set((field, target, repr(value)) for field, target, value in _named(entity, before))
+        named = [n for n in named if (n[0], n[1], repr(n[2])) not in kept]
     if not named:
         return []
     largest = _LARGEST_ID.get(atlas.dialect, _LARGEST_ID_ELSEWHERE)
