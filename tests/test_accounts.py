@@ -342,3 +342,16 @@ def test_the_sharing_list_names_who_granted_only_to_the_hubs_managers(demo_atlas
     manager = bearer(demo_atlas, "m@example.org", "manager", ["Barcelona Health Hub"])
     mine = app_client.get(f"/api/v1/hubs/{hub}/shares", headers=manager).json()["data"]
     assert any(g["granted_by"] == "cli" for g in mine if g["hub_id"] == hub)
+
+
+def test_a_viewers_ties_are_filtered_by_each_end_not_by_every_pair_of_ends(sqlite_atlas):
+    # With "source IN (visible) AND target IN (visible)" SQLite probed the (source, target) index once per pair
+    # of visible organisations: 168 s for a viewer's map page at 20,000 actors. Each end is looked up on its own.
+    from ecotone.store.tables import ties
+
+    viewer = Principal("user", email="v@example.org", user_id=1, role=Role.viewer, hubs=frozenset({1}), via="api")
+    condition = sqlite_atlas.acting_as(viewer).scope.condition("tie")
+    sql, params = sqlite_atlas._driver_sql(sa.select(ties.c.id).where(condition))
+    with sqlite_atlas.engine.connect() as conn:
+        plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params()))
+    assert "source_id=? AND target_id=?" not in plan, plan

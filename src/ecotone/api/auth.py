@@ -100,6 +100,14 @@ class CSRF(CSRFMiddleware):
         super().__init__(app, secret, sensitive_cookies={SESSION_COOKIE}, cookie_name=CSRF_COOKIE,
                          header_name=CSRF_HEADER, cookie_samesite="strict")
 
+    async def send(self, message, send, scope) -> None:
+        # The library would sign a fresh token for every message of every answer to a client without the cookie;
+        # only the start of an answer carries headers, and API clients with a token have no use for the cookie.
+        if message["type"] != "http.response.start" or any(k == b"authorization" for k, _ in scope["headers"]):
+            await send(message)
+            return
+        await super().send(message, send, scope)
+
     def _get_error_response(self, request: Request) -> Response:
         return _problem(403, "The request was refused", "it did not carry this site's CSRF token: changes can "
                         "only come from Ecotone's own pages (reload the page and try again)")
