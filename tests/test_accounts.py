@@ -355,3 +355,23 @@ def test_a_viewers_ties_are_filtered_by_each_end_not_by_every_pair_of_ends(sqlit
     with sqlite_atlas.engine.connect() as conn:
         plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params()))
     assert "source_id=? AND target_id=?" not in plan, plan
+
+
+def test_signing_in_keeps_the_caches_and_revoking_or_writing_empties_them(atlas):
+    from ecotone.domain import Hub
+    from ecotone.services.accounts import revoke_token
+
+    add_user(atlas, "v@example.org", name="V", role="viewer", password=PASSWORD)
+    token = atlas.change_token()
+    sign_in(atlas, "v@example.org", PASSWORD)  # a session starts
+    with pytest.raises(Exception):
+        sign_in(atlas, "v@example.org", "wrong password")  # a failed sign-in is counted
+    assert atlas.change_token() == token
+    create_token(atlas, "v@example.org")
+    assert atlas.change_token() != token  # who a principal is changed
+    token = atlas.change_token()
+    revoke_token(atlas, 1)
+    assert atlas.change_token() != token
+    token = atlas.change_token()
+    atlas.add(Hub(name="BioCity Nottingham"))
+    assert atlas.change_token() != token

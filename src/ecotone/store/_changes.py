@@ -14,19 +14,31 @@ __all__ = ["change_token"]
 _counter = itertools.count()
 
 
+_COUNTERS = "SELECT name, value FROM atlas_versions ORDER BY name"
+
+
+def _token(rows) -> str:
+    return "-".join(f"{name}{value}" for name, value in rows)
+
+
 class _Watcher:
     """One connection kept for watching SQLite's ``data_version``, which changes when any other connection (of
-    this process or another) commits."""
+    this process or another) commits; only then are the version counters read again."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.lock = threading.Lock()
         self.conn: Any = engine.raw_connection()
+        self.seen: str | None = None
+        self.last = ""
 
     def token(self) -> str:
         with self.lock:
             cur = self.conn.cursor()
             try:
-                return str(cur.execute("PRAGMA data_version").fetchone()[0])
+                version = str(cur.execute("PRAGMA data_version").fetchone()[0])
+                if version != self.seen:
+                    self.seen, self.last = version, _token(cur.execute(_COUNTERS).fetchall())
+                return self.last
             finally:
                 cur.close()
 
@@ -36,10 +48,11 @@ _lock = threading.Lock()
 
 
 def change_token(engine: sa.Engine) -> str:
-    """A string that changes whenever something is committed to the database: SQLite's ``data_version`` read on a
-    connection kept for it, PostgreSQL's WAL insert position (which any write in the cluster moves, so a token
-    may change with nothing changed here, never the other way round). An in-memory SQLite database gets a new
-    token every time (nothing is cached for it)."""
+    """A string that changes whenever something that readers see is committed: the atlas's version counters,
+    which triggers move on every write to a record, to sharing, or to who an account is (a session that starts,
+    or a failed sign-in counted, moves none). On SQLite they are read again only when ``data_version`` (kept on a
+    connection of its own) says another connection committed. An in-memory SQLite database gets a new token every
+    time (nothing is cached for it)."""
     if engine.dialect.name == "sqlite":
         if engine.url.database in (None, "", ":memory:"):
             return f"memory-{next(_counter)}"
@@ -49,4 +62,4 @@ def change_token(engine: sa.Engine) -> str:
                 watcher = _watchers[engine] = _Watcher(engine)
         return watcher.token()
     with engine.connect() as conn:
-        return str(conn.execute(sa.text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one())
+        return _token(conn.execute(sa.text(_COUNTERS)).all())

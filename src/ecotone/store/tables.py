@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = ["metadata", "TABLES", "users", "memberships", "api_tokens", "sessions", "hub_shares", "changes",
-           "site_settings"]
+           "site_settings", "atlas_versions"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -321,4 +321,12 @@ site_settings = sa.Table(
     "site_settings", metadata,
     sa.Column("key", sa.String(60), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+# Counters moved by triggers on every write that changes what a reader sees ("content": records and sharing;
+# "accounts": who a principal is): caches are keyed on them (see _changes.py).
+atlas_versions = sa.Table(
+    "atlas_versions", metadata,
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )
