@@ -4,6 +4,7 @@ cannot escape it), every role and every visibility level, on both backends; and 
 import datetime as dt
 import io
 import json
+import time
 import zipfile
 
 import pytest
@@ -186,19 +187,26 @@ def test_lists_count_only_what_the_caller_sees(matrix):
     assert counts == {who: len(levels) for who, levels in SEES.items()}
 
 
+def _finished(client, submitted, header):
+    """The id and final state of a job, polled as its submitter."""
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["id"]
+    for _ in range(600):
+        state = client.get(f"/api/v1/jobs/{job_id}", headers=header).json()
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "done", state
+    return job_id, state
+
+
 def test_jobs_and_their_files_are_seen_only_by_who_submitted_them(matrix, tmp_path):
     from test_match import _workbook
 
     client, _, headers, _ = matrix
     viewer, other = headers["viewer of another hub"], headers["viewer of the owner's hub"]
     job = client.post("/api/v1/analysis/metrics/jobs?top=1000", headers=viewer)
-    assert job.status_code == 202, job.text
-    job_id = job.json()["id"]
-    for _ in range(300):
-        state = client.get(f"/api/v1/jobs/{job_id}", headers=viewer).json()
-        if state["status"] in ("done", "failed"):
-            break
-    assert state["status"] == "done", state
+    job_id, state = _finished(client, job, viewer)
     text = json.dumps(state["result"])
     assert "zqorganizationpublic" in text and "zqorganizationhub" not in text
     assert client.get(f"/api/v1/jobs/{job_id}", headers=other).status_code == 404
@@ -210,13 +218,7 @@ def test_jobs_and_their_files_are_seen_only_by_who_submitted_them(matrix, tmp_pa
     with path.open("rb") as f:
         event = client.post("/api/v1/events", headers=editor, data={"tables": "5", "time_limit": "5"},
                             files={"file": ("event.xlsx", f)})
-    assert event.status_code == 202, event.text
-    event_id = event.json()["id"]
-    for _ in range(300):
-        state = client.get(f"/api/v1/jobs/{event_id}", headers=editor).json()
-        if state["status"] in ("done", "failed"):
-            break
-    assert state["status"] == "done", state
+    event_id, state = _finished(client, event, editor)
     name = state["result"]["files"][0]
     assert client.get(f"/api/v1/jobs/{event_id}/files/{name}", headers=editor).status_code == 200
     assert client.get(f"/api/v1/jobs/{event_id}/files/{name}", headers=viewer).status_code == 404

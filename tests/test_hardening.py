@@ -5,8 +5,6 @@ import json
 import re
 import select
 import socket
-import threading
-import time
 import tomllib
 from html.parser import HTMLParser
 
@@ -17,7 +15,7 @@ from fastapi.testclient import TestClient
 from ecotone.api import create_app
 from ecotone.api.hardening import SECURITY_HEADERS, install_hardening, trusted_host_list
 from ecotone.settings import Settings
-from conftest import REPO, bearer
+from conftest import REPO, bearer, live_server
 
 PROBLEM = "application/problem+json"
 PACKAGE = REPO / "src" / "ecotone"
@@ -292,22 +290,9 @@ def test_uploads_may_be_larger_than_json_bodies(client, admin):
 
 @pytest.fixture
 def server(app):
-    """The hardened application on a free loopback port, served by uvicorn."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield port
-    srv.should_exit = True
-    thread.join(timeout=10)
+    """The hardened application on a free loopback port, served by uvicorn; yields the port."""
+    with live_server(app) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def _send_chunked(port: int, path: str, total: int, content_type: str = "application/json",
