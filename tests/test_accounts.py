@@ -375,3 +375,16 @@ def test_signing_in_keeps_the_caches_and_revoking_or_writing_empties_them(atlas)
     token = atlas.change_token()
     atlas.add(Hub(name="BioCity Nottingham"))
     assert atlas.change_token() != token
+
+
+def test_who_may_not_see_an_email_neither_erases_it_by_saving_nor_keeps_it_by_withdrawing_consent(demo_atlas,
+                                                                                                  app_client):
+    person = demo_atlas.find(Person, search="Dr.", limit=1).items[0]
+    editor = bearer(demo_atlas, "e@example.org", "editor", [demo_atlas.names("hub", [demo_atlas.get(
+        Organization, person.organization_id).hub_id])[demo_atlas.get(Organization, person.organization_id).hub_id]])
+    saved = app_client.patch(f"/api/v1/people/{person.id}", json={"specialty": "cardiology"}, headers=editor)
+    assert saved.status_code == 200 and saved.json()["email"] is None  # not shown to this editor…
+    assert demo_atlas.get(Person, person.id).email == person.email  # …and not erased by saving the record
+    withdrawn = app_client.patch(f"/api/v1/people/{person.id}", json={"consent": False}, headers=editor)
+    assert withdrawn.status_code == 200
+    assert demo_atlas.get(Person, person.id).email is None

@@ -25,7 +25,7 @@ from ._audit import Trail
 from ._changes import change_token
 from ._filters import conditions
 from ._references import missing_references
-from ._visibility import HOME, Scope
+from ._visibility import HOME, PARENTS, Scope
 from .tables import TABLES, hubs, organizations, ties
 
 __all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Forbidden", "NotSignedIn", "Page"]
@@ -379,7 +379,6 @@ class Atlas:
             if row.get("hub_id") is not None:
                 return {row["hub_id"]} | self._hubs_of(org_ids)
             if not org_ids:
-                from ._visibility import PARENTS
                 for column, parent, _ in PARENTS.get(entity, [])[:1]:
                     parent_row = self._row(parent, row[column]) if row.get(column) is not None else None
                     if parent_row is not None:
@@ -520,7 +519,7 @@ class Atlas:
         table = TABLES[entity]
         before = self._existing(entity, record.id)
         after = record_to_row(record)
-        if record.entity == "person" and not self.principal.is_admin and after.get("email") is None \
+        if record.entity == "person" and after.get("consent") and after.get("email") is None \
                 and before.get("email") is not None and not self._sees_contacts(before):
             after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
         self.authorize("change", entity, before)
