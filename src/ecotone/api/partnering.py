@@ -13,7 +13,7 @@ from ..domain.access import Principal
 from ..store import Atlas
 from .auth import writer
 from .deps import atlas_of
-from .files import saved, uploads
+from .files import named_as_uploaded, saved, uploads
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router"]
@@ -57,7 +57,8 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
 
     def work(progress):
         progress("scheduling", 0, 1)
-        result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
+        with named_as_uploaded([file], [path], folder):  # the job's problems name the workbook as the user did
+            result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
         progress("scheduling", 1, 1)
         result["files"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
         return result

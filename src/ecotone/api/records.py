@@ -10,7 +10,7 @@ from ..services.browse import validated
 from ..store import Atlas
 from ..store._filters import FILTERS
 from .deps import atlas_of, json_response
-from .schemas import SCHEMAS, ProblemDetail, RecordId, Schemas, plural
+from .schemas import MAX_INT, SCHEMAS, ProblemDetail, RecordId, Schemas, plural
 
 __all__ = ["router"]
 
@@ -28,7 +28,7 @@ def _routes(s: Schemas) -> None:
 
     def list_records(request: Request, atlas: Atlas = Depends(atlas_of),
                      limit: int = Query(50, ge=1, le=1000, description="Records per page."),
-                     offset: int = Query(0, ge=0, description="Records to skip."),
+                     offset: int = Query(0, ge=0, le=MAX_INT, description="Records to skip."),
                      order_by: str = Query("id", description="A field; prefix with - for descending order."),
                      **wanted: Optional[str]):
         given = {k: v for k, v in wanted.items() if v is not None}

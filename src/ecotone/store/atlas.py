@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ..domain import ENTITIES, Organization, Record
+from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
 from ..settings import database_url
 from ._audit import Trail
@@ -418,9 +418,10 @@ class Atlas:
         self._check_references(entity, row)
         return row
 
-    def _check_references(self, entity: str, row: dict[str, Any]) -> None:
+    def _check_references(self, entity: str, row: dict[str, Any], before: dict[str, Any] | None = None) -> None:
         # Owners and id lists are not foreign keys: checked here, so that no record can name what is not there
-        missing = missing_references(self, entity, row)
+        # (an update, only for the references it adds: one to a record deleted since does not block it)
+        missing = missing_references(self, entity, row, before=before)
         if missing:
             raise Refused(f"it refers to a record that does not exist: {'; '.join(missing)}")
 
@@ -438,7 +439,8 @@ class Atlas:
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = self.execute(stmt, rows).scalars().all()
         self.trail.created(entity, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
-        return [r.model_copy(update={"id": i, "owner_kind": row["owner_kind"], "owner_id": row["owner_id"]})
+        return [r.model_copy(update={"id": i, "owner_kind": OwnerKind(row["owner_kind"]) if row["owner_kind"] else None,
+                                     "owner_id": row["owner_id"]})
                 for r, row, i in zip(records, rows, ids, strict=True)]
 
     def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -524,7 +526,7 @@ class Atlas:
             after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
         self.authorize("change", entity, before)
         self.authorize("change", entity, after)
-        self._check_references(entity, after)
+        self._check_references(entity, after, before)
         self.execute(sa.update(table).where(table.c.id == record.id).values(**after))
         self.trail.changed(entity, record.id, before, after, note=note)
         return record
