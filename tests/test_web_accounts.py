@@ -45,6 +45,8 @@ def test_sign_in_edit_an_actor_and_read_the_change_in_its_history(site, page):
 
 def test_a_viewer_sees_no_edit_form_and_a_wrong_password_is_said_in_words(site, page):
     url, app = site
+    page.goto(f"{url}/import")  # a visitor is told, before trying, that importing takes an account
+    assert "takes an editor's" in page.locator(".account-note").inner_text()
     page.goto(f"{url}/login")
     page.fill("input[name=email]", "viewer@tmc.example")
     page.fill("input[name=password]", "not the password")

@@ -82,7 +82,9 @@ def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) 
 
 @router.get("/partnerships", response_class=HTMLResponse)
 def partnerships_page(request: Request) -> HTMLResponse:
-    return _page(request, "partnerships.html", title="Partnerships")
+    return _page(request, "partnerships.html", title="Partnerships",
+                 account_note="Partnerships are usually shared only between the hubs they join: sign in to see "
+                              "yours.")
 
 
 @router.get("/partnerships/{partnership_id}", response_class=HTMLResponse)
@@ -98,15 +100,20 @@ def partnership_page(request: Request, partnership_id: int, atlas: Atlas = Depen
 
 @router.get("/event", response_class=HTMLResponse)
 def event_page(request: Request) -> HTMLResponse:
-    return _page(request, "event.html", title="Brokerage event")
+    return _page(request, "event.html", title="Brokerage event",
+                 account_note="Scheduling an event takes an editor's, a manager's or an admin's account: sign in "
+                              "first.")
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
 def scenarios_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
     return _page(request, "scenarios.html", title="Scenarios", hubs=browse.hub_table(atlas),
-                 interventions=INTERVENTIONS)
+                 interventions=INTERVENTIONS,
+                 account_note="Running scenarios takes an account: sign in first, and the model reads what your "
+                              "hubs may see.")
 
 
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request) -> HTMLResponse:
-    return _page(request, "import.html", title="Import")
+    return _page(request, "import.html", title="Import",
+                 account_note="Importing takes an editor's, a manager's or an admin's account: sign in first.")
