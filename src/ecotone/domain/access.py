@@ -78,10 +78,6 @@ class Principal:
         hubs = ",".join(map(str, sorted(self.hubs)))
         return f"{self.role.value if self.role else '-'}|{hubs}|{self.organization_id or ''}"
 
-    def through(self, via: str) -> Principal:
-        """The same principal, coming through ``via``."""
-        return Principal(self.kind, self.email, self.user_id, self.role, self.hubs, self.organization_id, via)
-
 
 OWNER = Principal("owner", via="cli")
 """The atlas's owner: the command line on a local file."""
