@@ -79,6 +79,7 @@ def test_a_hub_manager_shares_from_the_hub_page(site, page):
     page.select_option("#share-form select", label="Texas Medical Center")
     page.click("#share-form button")
     page.wait_for_selector("#shares li:has-text('Shares with Texas Medical Center')")
+    page.wait_for_selector("#history tbody tr:has-text('create hub share')")  # the grant, in the hub's history
     page.click("#shares li:has-text('Texas Medical Center') button:has-text('Withdraw')")
     page.wait_for_function("() => !document.querySelector('#shares').textContent.includes('Texas Medical Center')")
     texas = atlas.hub_id("Texas Medical Center")

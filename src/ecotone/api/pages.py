@@ -29,7 +29,10 @@ NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/pa
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    context = {"nav": NAV, "version": __version__, "principal": principal(request), **context}
+    who = principal(request)
+    # The history of changes is for admins and managers (GET /api/v1/changes): its panel only for them
+    context = {"nav": NAV, "version": __version__, "principal": who,
+               "may_history": who.is_admin or who.role is Role.manager, **context}
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -72,9 +75,7 @@ def actor_page(request: Request, org_id: int, atlas: Atlas = Depends(atlas_of)) 
         card = browse.actor_profile(atlas, org_id)
     except NotFound:
         return _page(request, "missing.html", 404, title="No such actor", what=f"organisation {org_id}")
-    who = principal(request)
     return _page(request, "actor.html", title=card["name"], card=card, org_id=org_id,
-                 may_history=who.is_admin or who.role is Role.manager,
                  may_edit=atlas.may_change("organization", org_id),
                  types=[t.value for t in StakeholderType], stages=[s.value for s in Stage],
                  hubs=browse.hub_table(atlas))

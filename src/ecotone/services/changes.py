@@ -56,7 +56,9 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
         entity, record_id = parse_record(record)
         if entity not in TABLES and entity not in ("user", "api_token", "hub_share"):
             raise AtlasError(f"no kind of record is called {entity!r}; kinds: {', '.join(TABLES)}")
-        where += [changes.c.entity == entity, changes.c.record_id == record_id]
+        # A hub's history holds the grants of its sharing too (recorded under the granting hub's id)
+        kinds = [entity, "hub_share"] if entity == "hub" else [entity]
+        where += [changes.c.entity.in_(kinds), changes.c.record_id == record_id]
     if user:
         where.append(changes.c.actor == user.strip().lower())
     if since:
@@ -68,17 +70,23 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
     else:
         entries = [dict(r) for r in atlas.execute(stmt).mappings()]
         visible = _visible_ids(atlas, entries)
-        seen = [r for r in entries if r["actor"] == p.actor or r["record_id"] in visible.get(r["entity"], ())]
+        seen = [r for r in entries if r["actor"] == p.actor
+                or r["record_id"] in visible.get(_SEEN_AS.get(r["entity"], r["entity"]), ())]
         total, rows = len(seen), seen[offset:offset + limit]
     return {"data": [_public(r) for r in rows], "count": total}
+
+
+#: Entries about what is not a record, seen by whoever sees the record they are kept under (a grant: its hub).
+_SEEN_AS = {"hub_share": "hub"}
 
 
 def _visible_ids(atlas: Atlas, entries: list[dict[str, Any]]) -> dict[str, set[int]]:
     """For each kind of record in ``entries``, the ids among them the principal may see now (a thousand a query)."""
     wanted: dict[str, set[int]] = {}
     for e in entries:
-        if e["entity"] in TABLES:
-            wanted.setdefault(e["entity"], set()).add(e["record_id"])
+        entity = _SEEN_AS.get(e["entity"], e["entity"])
+        if entity in TABLES:
+            wanted.setdefault(entity, set()).add(e["record_id"])
     out: dict[str, set[int]] = {}
     for entity, ids in wanted.items():
         table, cond = TABLES[entity], atlas.scope.condition(entity)

@@ -7,7 +7,8 @@ async function showHistory() {
   if (!found) return;
   const shown = (v) => (v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v));
   const rows = found.data.map((c) => ({
-    when: c.at.slice(0, 16).replace("T", " "), who: c.actor, through: c.via, what: c.action,
+    when: c.at.slice(0, 16).replace("T", " "), who: c.actor, through: c.via,
+    what: c.entity === el.dataset.record.split(":")[0] ? c.action : `${c.action} ${c.entity.replaceAll("_", " ")}`,
     fields: c.erased ? "(erased on request)" : c.action === "update"
       ? Object.keys(c.after).map((k) => `${k}: ${shown(c.before[k])} → ${shown(c.after[k])}`).join("; ")
       : c.action === "create" ? "created" : "deleted",

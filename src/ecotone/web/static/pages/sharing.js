@@ -5,6 +5,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const panel = document.getElementById("sharing");
   const hub = panel.dataset.hub, form = document.getElementById("share-form");
 
+  async function changed() {
+    await show();
+    document.dispatchEvent(new CustomEvent("ecotone:saved"));  // the hub's history shows the grant
+  }
+
   async function show() {
     const found = await Ecotone.api(`/api/v1/hubs/${hub}/shares`);
     if (!found) return;
@@ -14,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
       : `<strong>${Ecotone.escape(g.hub)}</strong> shares with this hub`}${g.granted_by ? ` <span class="muted">(granted by ${Ecotone.escape(g.granted_by)})</span>` : ""}
       ${form && String(g.hub_id) === hub ? `<button type="button" class="secondary" data-revoke="${g.with_hub_id}">Withdraw</button>` : ""}</li>`).join("")}</ul>`;
     el.querySelectorAll("[data-revoke]").forEach((b) => b.addEventListener("click", async () => {
-      if (await Ecotone.api(`/api/v1/hubs/${hub}/shares/${b.dataset.revoke}`, { method: "DELETE" }) !== null) show();
+      if (await Ecotone.api(`/api/v1/hubs/${hub}/shares/${b.dataset.revoke}`, { method: "DELETE" }) !== null) changed();
     }));
   }
 
@@ -22,7 +27,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     const withHub = new FormData(form).get("with_hub");
     if (await Ecotone.api(`/api/v1/hubs/${hub}/shares`, { method: "POST", headers: { "content-type": "application/json" },
-                                                        body: JSON.stringify({ with_hub: withHub }) })) show();
+                                                        body: JSON.stringify({ with_hub: withHub }) })) changed();
   });
   show();
 });
