@@ -388,3 +388,10 @@ def test_who_may_not_see_an_email_neither_erases_it_by_saving_nor_keeps_it_by_wi
     withdrawn = app_client.patch(f"/api/v1/people/{person.id}", json={"consent": False}, headers=editor)
     assert withdrawn.status_code == 200
     assert demo_atlas.get(Person, person.id).email is None
+
+
+def test_an_over_long_sign_in_is_a_failed_sign_in_said_in_words(demo_atlas, app_client):
+    add_user(demo_atlas, "v@example.org", name="V", role="viewer", password=PASSWORD)
+    for body in ({"email": "v@example.org", "password": "x" * 5000}, {"email": "x" * 5000, "password": PASSWORD}):
+        response = app_client.post("/login", json=body)
+        assert response.status_code == 401 and response.json()["detail"] == "the e-mail or the password is wrong"

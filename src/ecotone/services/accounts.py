@@ -210,7 +210,9 @@ def sign_in(atlas: Atlas, email: str, password: str, *, via: str = "web") -> tup
     row the account is locked for 1, 2, 4… minutes (up to an hour).
     """
     accounts = Accounts(atlas)
-    user = accounts.user(email) if email else None
+    user = accounts.user(email) if email and len(email) <= 320 else None
+    if len(password) > 1000:  # no password is that long: refused before hashing megabytes
+        password = ""
     if user is None:
         _hasher.verify(password, _DUMMY)
         time.sleep(_FAILURE_WAIT)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..domain.access import Role
 from ..domain.parsing import day
 from ..store import Atlas
 from ..store.atlas import AtlasError, Forbidden, NotSignedIn
-from ..store.tables import TABLES, changes
+from ..store.tables import TABLES
 
 __all__ = ["list_changes", "parse_record"]
 
@@ -51,51 +49,17 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
         raise NotSignedIn("sign in as a hub manager or an admin to read the history of changes")
     if not (p.is_admin or p.role is Role.manager):
         raise Forbidden(f"{p.actor} may not read the history of changes: that takes a hub manager or an admin")
-    where: list[sa.ColumnElement[bool]] = []
+    kinds: list[str] = []
+    record_id = None
     if record:
         entity, record_id = parse_record(record)
         if entity not in TABLES and entity not in ("user", "api_token", "hub_share"):
             raise AtlasError(f"no kind of record is called {entity!r}; kinds: {', '.join(TABLES)}")
         # A hub's history holds the grants of its sharing too (recorded under the granting hub's id)
         kinds = [entity, "hub_share"] if entity == "hub" else [entity]
-        where += [changes.c.entity.in_(kinds), changes.c.record_id == record_id]
-    if user:
-        where.append(changes.c.actor == user.strip().lower())
-    if since:
-        where.append(changes.c.at >= day(since, "since"))
-    stmt = sa.select(changes).where(*where).order_by(changes.c.id.desc())
-    if p.is_admin:
-        total = atlas.execute(sa.select(sa.func.count()).select_from(changes).where(*where)).scalar_one()
-        rows = [dict(r) for r in atlas.execute(stmt.limit(limit).offset(offset)).mappings()]
-    else:
-        entries = [dict(r) for r in atlas.execute(stmt).mappings()]
-        visible = _visible_ids(atlas, entries)
-        seen = [r for r in entries if r["actor"] == p.actor
-                or r["record_id"] in visible.get(_SEEN_AS.get(r["entity"], r["entity"]), ())]
-        total, rows = len(seen), seen[offset:offset + limit]
+    rows, total = atlas.trail.entries(kinds=kinds, record_id=record_id, actor=user.strip().lower() if user else None,
+                                      since=day(since, "since") if since else None, limit=limit, offset=offset)
     return {"data": [_public(r) for r in rows], "count": total}
-
-
-#: Entries about what is not a record, seen by whoever sees the record they are kept under (a grant: its hub).
-_SEEN_AS = {"hub_share": "hub"}
-
-
-def _visible_ids(atlas: Atlas, entries: list[dict[str, Any]]) -> dict[str, set[int]]:
-    """For each kind of record in ``entries``, the ids among them the principal may see now (a thousand a query)."""
-    wanted: dict[str, set[int]] = {}
-    for e in entries:
-        entity = _SEEN_AS.get(e["entity"], e["entity"])
-        if entity in TABLES:
-            wanted.setdefault(entity, set()).add(e["record_id"])
-    out: dict[str, set[int]] = {}
-    for entity, ids in wanted.items():
-        table, cond = TABLES[entity], atlas.scope.condition(entity)
-        ordered = sorted(ids)
-        out[entity] = set()
-        for i in range(0, len(ordered), 1000):
-            stmt = sa.select(table.c.id).where(table.c.id.in_(ordered[i:i + 1000]), *([] if cond is None else [cond]))
-            out[entity].update(atlas.execute(stmt).scalars())
-    return out
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

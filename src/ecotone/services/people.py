@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..domain import Person
 from ..store import Atlas
 from ..store.atlas import Forbidden, NotFound, NotSignedIn
-from ..store.tables import changes
 
 __all__ = ["person_id", "export_person", "erase_person"]
 
@@ -54,8 +51,7 @@ def export_person(atlas: Atlas, person: str) -> dict[str, Any]:
     record_id = person_id(atlas, person)
     row = atlas.get(Person, record_id).model_dump(mode="json")  # a 404 for whoever may not see the person
     _may_act(atlas, row)
-    entries = atlas.execute(sa.select(changes).where(changes.c.entity == "person", changes.c.record_id == record_id)
-                            .order_by(changes.c.id)).mappings()
+    entries, _ = atlas.trail.entries(kinds=["person"], record_id=record_id, limit=None, oldest_first=True)
     return {"record": row,
             "organization": atlas.names("organization", [row["organization_id"]]).get(row["organization_id"])
             if row.get("organization_id") else None,
@@ -80,8 +76,6 @@ def erase_person(atlas: Atlas, person: str) -> dict[str, Any]:
     _may_act(atlas, atlas.get(Person, record_id).model_dump())
     with atlas.transaction():
         atlas.delete(Person, record_id, note="erased on the person's request (GDPR art. 17)")
-        blanked = atlas.execute(sa.update(changes).where(changes.c.entity == "person",
-                                                         changes.c.record_id == record_id)
-                                .values(before=None, after=None, erased=True)).rowcount
+        blanked = atlas.trail.erase("person", record_id)
     return {"erased": f"person:{record_id}", "entries_blanked": blanked}
 

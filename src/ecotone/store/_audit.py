@@ -107,3 +107,60 @@ class Trail:
                         out.append((child_entity, rows))
                         out += self._cascade(child_entity, [r["id"] for r in rows])
         return out
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def entries(self, *, kinds: Sequence[str] = (), record_id: int | None = None, actor: str | None = None,
+                since: dt.date | None = None, limit: int | None = 200, offset: int = 0,
+                oldest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+        """Entries of the trail (newest first unless ``oldest_first``) and how many match. An admin's atlas reads
+        all; any other principal the entries about records it may see now, and its own."""
+        where: list[sa.ColumnElement[bool]] = []
+        if kinds:
+            where.append(changes.c.entity.in_(list(kinds)))
+        if record_id is not None:
+            where.append(changes.c.record_id == record_id)
+        if actor is not None:
+            where.append(changes.c.actor == actor)
+        if since is not None:
+            where.append(changes.c.at >= since)
+        stmt = sa.select(changes).where(*where).order_by(changes.c.id if oldest_first else changes.c.id.desc())
+        end = None if limit is None else offset + limit
+        if self.atlas.principal.is_admin:
+            total = self.atlas.execute(sa.select(sa.func.count()).select_from(changes).where(*where)).scalar_one()
+            stmt = stmt.offset(offset) if limit is None else stmt.limit(limit).offset(offset)
+            return [dict(r) for r in self.atlas.execute(stmt).mappings()], total
+        found = [dict(r) for r in self.atlas.execute(stmt).mappings()]
+        visible = self._visible_ids(found)
+        me = self.atlas.principal.actor
+        seen = [r for r in found if r["actor"] == me
+                or r["record_id"] in visible.get(_SEEN_AS.get(r["entity"], r["entity"]), ())]
+        return seen[offset:end], len(seen)
+
+    def _visible_ids(self, entries: list[dict[str, Any]]) -> dict[str, set[int]]:
+        """For each kind of record in ``entries``, the ids among them the principal may see (a thousand a query)."""
+        wanted: dict[str, set[int]] = {}
+        for e in entries:
+            entity = _SEEN_AS.get(e["entity"], e["entity"])
+            if entity in TABLES:
+                wanted.setdefault(entity, set()).add(e["record_id"])
+        out: dict[str, set[int]] = {}
+        for entity, ids in wanted.items():
+            table, cond = TABLES[entity], self.atlas.scope.condition(entity)
+            ordered = sorted(ids)
+            out[entity] = set()
+            for i in range(0, len(ordered), 1000):
+                stmt = sa.select(table.c.id).where(table.c.id.in_(ordered[i:i + 1000]),
+                                                   *([] if cond is None else [cond]))
+                out[entity].update(self.atlas.execute(stmt).scalars())
+        return out
+
+    def erase(self, entity: str, record_id: int) -> int:
+        """Blank the fields of every entry about a record (a person's erasure on request, the one change the
+        database's append-only triggers allow); returns how many entries were blanked."""
+        return self.atlas.execute(sa.update(changes).where(changes.c.entity == entity,
+                                                           changes.c.record_id == record_id)
+                                  .values(before=None, after=None, erased=True)).rowcount
+
+
+#: Entries about what is not a record, seen by whoever sees the record they are kept under (a grant: its hub).
+_SEEN_AS = {"hub_share": "hub"}

@@ -14,6 +14,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const found = await Ecotone.api(`/api/v1/hubs/${hub}/shares`);
     if (!found) return;
     const el = document.getElementById("shares");
+    if (form) {  // a hub already granted is not offered again
+      const granted = new Set(found.data.filter((g) => String(g.hub_id) === hub).map((g) => String(g.with_hub_id)));
+      form.querySelectorAll("option").forEach((o) => { o.disabled = granted.has(o.value); });
+      const select = form.querySelector("select");
+      if (select.selectedOptions[0]?.disabled) select.value = [...select.options].find((o) => !o.disabled)?.value ?? "";
+    }
     if (!found.data.length) { el.innerHTML = '<p class="empty">This hub shares with no other hub, and none with it.</p>'; return; }
     el.innerHTML = `<ul>${found.data.map((g) => `<li>${String(g.hub_id) === hub ? `Shares with <strong>${Ecotone.escape(g.with)}</strong>`
       : `<strong>${Ecotone.escape(g.hub)}</strong> shares with this hub`}${g.granted_by ? ` <span class="muted">(granted by ${Ecotone.escape(g.granted_by)})</span>` : ""}
