@@ -69,6 +69,15 @@ class Principal:
             return "cli"
         return self.email or "anonymous"
 
+    @property
+    def label(self) -> str:
+        """Where a value it writes comes from, as provenance says it: ``cli``, or the user and the way in.
+
+        >>> Principal("user", email="ana@bcn.org", role=Role.editor, via="web").label, OWNER.label
+        ('ana@bcn.org (web)', 'cli')
+        """
+        return "cli" if self.kind == "owner" else f"{self.actor} ({self.via})"
+
     def scope_key(self) -> str:
         """What decides which records this principal sees (for caches shared by principals of one scope)."""
         if self.is_admin:

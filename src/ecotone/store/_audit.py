@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from .tables import TABLES, changes
 if TYPE_CHECKING:
     from .atlas import Atlas
 
-__all__ = ["Trail", "CONTACT_FIELDS", "plain"]
+__all__ = ["Trail", "CONTACT_FIELDS", "HIDDEN", "plain"]
 
 #: Fields of a person that are personal contact details: the trail says they changed, never what they were.
 CONTACT_FIELDS = {"person": ("email",)}
@@ -47,13 +49,29 @@ class Trail:
 
     def __init__(self, atlas: Atlas) -> None:
         self.atlas = atlas
+        self.batch: str | None = None
+
+    @contextmanager
+    def change_set(self) -> Iterator[str]:
+        """The entries written inside share one change set (its id is yielded): an import, a deletion with what
+        went with it, a revert — what is undone together. Nested change sets are the outer one."""
+        if self.batch is not None:
+            yield self.batch
+            return
+        self.batch = uuid.uuid4().hex
+        try:
+            yield self.batch
+        finally:
+            self.batch = None
 
     def _entries(self, action: str, entity: str, pairs: Iterable[tuple[int, dict | None, dict | None]],
                  note: str | None) -> list[dict[str, Any]]:
         p = self.atlas.principal
         now = dt.datetime.now(dt.UTC)
+        batch = self.batch or uuid.uuid4().hex
         return [{"at": now, "actor": p.actor, "via": p.via, "action": action, "entity": entity, "record_id": rid,
-                 "before": before, "after": after, "note": note, "erased": False} for rid, before, after in pairs]
+                 "before": before, "after": after, "note": note, "erased": False, "batch": batch}
+                for rid, before, after in pairs]
 
     def _write(self, entries: Sequence[dict[str, Any]]) -> None:
         if entries:
@@ -79,20 +97,44 @@ class Trail:
         pairs = []
         for record_id, before, after in items:
             old, new = _redacted(entity, before), _redacted(entity, after)
-            fields = sorted(k for k in new if k != "id" and old.get(k) != new[k]
+            fields = sorted(k for k in new if k not in ("id", "version") and old.get(k) != new[k]
                             or (k in CONTACT_FIELDS.get(entity, ()) and before.get(k) != after.get(k)))
             if fields:
                 pairs.append((record_id, {k: old.get(k) for k in fields}, {k: new[k] for k in fields}))
         self._write(self._entries("update", entity, pairs, note))
 
-    def deleted(self, entity: str, row: dict[str, Any], note: str | None = None) -> None:
-        """A record about to be deleted, and everything its deletion takes with it (ties, innovations…)."""
+    def deleted(self, entity: str, row: dict[str, Any], note: str | None = None) -> dict[str, set[int]]:
+        """A record about to be deleted, everything its deletion takes with it (ties, innovations…), and the
+        references to them the database clears (``ON DELETE SET NULL``): all that a revert needs to restore it.
+        Returns the ids of all the records that go, by kind."""
         entries = self._entries("delete", entity, [(row["id"], _redacted(entity, row), None)], note)
         label = f"with {entity.replace('_', ' ')} {row['id']}"
+        gone: dict[str, set[int]] = {entity: {row["id"]}}
         for dep_entity, dep_rows in (self._cascade(entity, [row["id"]]) if entity in TABLES else []):
             entries += self._entries("delete", dep_entity, [(r["id"], _redacted(dep_entity, r), None)
                                                             for r in dep_rows], label)
+            gone.setdefault(dep_entity, set()).update(r["id"] for r in dep_rows)
+        for ref_entity, column, refs in self._cleared(gone):
+            entries += self._entries("update", ref_entity, [(r["id"], {column: r[column]}, {column: None})
+                                                            for r in refs], label)
         self._write(entries)
+        return gone
+
+    def _cleared(self, gone: dict[str, set[int]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """The rows whose foreign keys ``ON DELETE SET NULL`` will clear when the ``gone`` records go."""
+        out = []
+        for ref_entity, table in TABLES.items():
+            for fk in table.foreign_keys:
+                target = next((e for e, t in TABLES.items() if t is fk.column.table), None)
+                if fk.ondelete != "SET NULL" or target not in gone:
+                    continue
+                col = fk.parent
+                rows = [dict(r) for r in self.atlas.execute(sa.select(table.c.id, col).where(
+                    col.in_(sorted(gone[target])))).mappings()]
+                rows = [r for r in rows if r["id"] not in gone.get(ref_entity, ())]
+                if rows:
+                    out.append((ref_entity, col.name, rows))
+        return out
 
     def _cascade(self, entity: str, ids: list[int]) -> list[tuple[str, list[dict[str, Any]]]]:
         """The rows that ``ON DELETE CASCADE`` removes with those records, depth first."""

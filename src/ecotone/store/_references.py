@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..domain import REFERENCES
 from .tables import TABLES
 
-__all__ = ["missing_references"]
+__all__ = ["missing_references", "referring"]
 
 #: Ids asked for per statement: far below the bound parameters SQLite and PostgreSQL take in one statement.
 _CHUNK = 10_000
@@ -119,4 +119,40 @@ def _existing(atlas: Any, entity: str, ids: set[int]) -> set[int]:
     for start in range(0, len(wanted), _CHUNK):
         stmt = sa.select(table.c.id).where(table.c.id.in_(wanted[start:start + _CHUNK]))
         out.update(atlas.execute(stmt).scalars())
+    return out
+
+
+def referring(atlas: Any, gone: dict[str, set[int]]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """The records whose owner or lists of ids name one of the ``gone`` records (which are not foreign keys, so
+    the database does not clear them): (entity, the row as stored, the fields with those references cleared).
+
+    >>> from ecotone.domain import Deal, Organization
+    >>> from ecotone.store import Atlas
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     a, b = atlas.add_all([Organization(name="Ysios", type="investor"), Organization(name="Dycare", type="startup")])
+    ...     _ = atlas.add(Deal(recipient_id=b.id, investor_ids=[a.id], round_type="seed", amount=1e6, currency="EUR"))
+    ...     [(e, after) for e, _, after in referring(atlas, {"organization": {a.id}})]
+    [('deal', {'investor_ids': []})]
+    """
+    out: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    owners = {k: v for k, v in gone.items() if k in _OWNER_KINDS}
+    for entity, table in TABLES.items():
+        lists = [f for f, target in REFERENCES[entity].items() if target in gone and isinstance(table.c[f].type, sa.JSON)]
+        where = [sa.and_(table.c.owner_kind == kind, table.c.owner_id.in_(sorted(ids))) for kind, ids in owners.items()]
+        if lists:  # few records hold lists of ids (deals, partnerships): read those that hold any
+            where += [sa.func.length(sa.cast(table.c[f], sa.Text)) > 2 for f in lists]
+        if not where:
+            continue
+        for row in atlas.execute(sa.select(table).where(sa.or_(*where))).mappings():
+            if row["id"] in gone.get(entity, ()):
+                continue
+            cleared: dict[str, Any] = {}
+            if row["owner_kind"] in owners and row["owner_id"] in owners[row["owner_kind"]]:
+                cleared.update(owner_kind=None, owner_id=None)
+            for f in lists:
+                kept = [i for i in row[f] or [] if i not in gone[REFERENCES[entity][f]]]
+                if kept != list(row[f] or []):
+                    cleared[f] = kept
+            if cleared:
+                out.append((entity, dict(row), cleared))
     return out

@@ -24,11 +24,11 @@ from ..settings import database_url
 from ._audit import Trail
 from ._changes import change_token
 from ._filters import conditions
-from ._references import missing_references
+from ._references import missing_references, referring
 from ._visibility import HOME, PARENTS, Scope
-from .tables import TABLES, hubs, organizations, ties
+from .tables import TABLES, changes, hubs, organizations, ties
 
-__all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Forbidden", "NotSignedIn", "Page"]
+__all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Forbidden", "NotSignedIn", "Conflict", "Page"]
 
 R = TypeVar("R", bound=Record)
 T = TypeVar("T")
@@ -52,6 +52,15 @@ class Forbidden(AtlasError):
 
 class NotSignedIn(Forbidden):
     """Nobody is signed in, and this needs an account."""
+
+
+class Conflict(AtlasError):
+    """The record changed since the writer read it (its version is not the one the writer names)."""
+
+    def __init__(self, message: str, *, version: int, changed_by: str | None = None,
+                 changed_at: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.version, self.changed_by, self.changed_at = version, changed_by, changed_at
 
 
 @dataclass(frozen=True)
@@ -435,12 +444,14 @@ class Atlas:
             return []
         entity = records[0].entity
         table = TABLES[entity]
-        rows = [self._owned(entity, record_to_row(r)) for r in records]
+        # A record says where it comes from: given, or the principal who wrote it (``cli``, a user and the way in)
+        rows = [self._owned(entity, {**row, "source": row.get("source") or self.principal.label})
+                for row in map(record_to_row, records)]
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = self.execute(stmt, rows).scalars().all()
         self.trail.created(entity, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
         return [r.model_copy(update={"id": i, "owner_kind": OwnerKind(row["owner_kind"]) if row["owner_kind"] else None,
-                                     "owner_id": row["owner_id"]})
+                                     "owner_id": row["owner_id"], "source": row["source"]})
                 for r, row, i in zip(records, rows, ids, strict=True)]
 
     def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -512,40 +523,148 @@ class Atlas:
             raise NotFound(f"no {entity.replace('_', ' ')} has id {id}")
         return row
 
-    def update(self, record: R, *, note: str | None = None) -> R:
+    def version(self, entity: str, id: int) -> int:
+        """The version of a record the principal may see (1 when created, one more at each change): what an
+        ETag says and an If-Match must name."""
+        return int(self._existing(entity, id)["version"])
+
+    def _conflict(self, entity: str, row: dict[str, Any], expected: int) -> Conflict:
+        last = self.execute(sa.select(changes.c.actor, changes.c.at).where(
+            changes.c.entity == entity, changes.c.record_id == row["id"]).order_by(changes.c.id.desc()).limit(1)).first()
+        who, when = (last.actor, last.at) if last is not None else (None, None)
+        label = entity.replace("_", " ")
+        since = f" by {who}" + (f" at {when:%Y-%m-%d %H:%M} UTC" if when else "") if who else ""
+        return Conflict(f"this {label} was changed{since} since you opened it (you had version {expected}, it is "
+                        f"now version {row['version']}); reload it, and make your change again",
+                        version=int(row["version"]), changed_by=who, changed_at=when)
+
+    def update(self, record: R, *, note: str | None = None, expected_version: int | None = None,
+               fields: Iterable[str] | None = None, source: str | None = None) -> R:
         """Write a changed record back (its id says which); only the principal's own records may be changed, and
-        the change is recorded with the fields before and after."""
+        the change is recorded with the fields before and after.
+
+        Only the fields that differ from the stored record are written (of ``fields`` alone, when given), in one
+        statement that checks the version it read: two writers changing one record never overwrite each other's
+        fields. With ``expected_version`` (an If-Match), a record changed since is refused with :class:`Conflict`.
+        Each field written records where its value came from — ``source``, else the principal (``cli``, or the
+        user and the way in) — as its provenance.
+
+        >>> from ecotone.domain import Hub
+        >>> with Atlas.open("sqlite://") as atlas:
+        ...     hub = atlas.add(Hub(name="BioCity", source="seed article"))
+        ...     _ = atlas.update(hub.model_copy(update={"city": "Nottingham"}), expected_version=1)
+        ...     print(atlas.version("hub", hub.id), atlas.provenance("hub", hub.id)["city"],
+        ...           atlas.provenance("hub", hub.id)["name"])
+        ...     try:
+        ...         atlas.update(hub.model_copy(update={"city": "Derby"}), expected_version=1)
+        ...     except Conflict as exc:
+        ...         print(exc)
+        2 cli seed article
+        this hub was changed by cli at ... since you opened it (you had version 1, it is now version 2); reload it, and make your change again
+        """
         if record.id is None:
             raise AtlasError("cannot update a record that has no id; add it first")
-        entity = record.entity
+        entity, cls = record.entity, type(record)
+        given = record_to_row(record)
+        wanted = set(given) - {"id"} if fields is None else set(fields) & set(given)
+        if entity == "organization" and "type" in wanted:
+            wanted.add("helix")
+        for _ in range(50):  # another writer got in between the read and the write: read again
+            before = self._existing(entity, record.id)
+            if expected_version is not None and before["version"] != expected_version:
+                raise self._conflict(entity, before, expected_version)
+            after = {**before, **{k: given[k] for k in wanted}}
+            if entity == "person" and "email" in wanted and after.get("consent") and after.get("email") is None \
+                    and before.get("email") is not None and not self._sees_contacts(before):
+                after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
+            row_to_record(cls, after)  # the record as it will be stored holds together (consent, dates...)
+            self.authorize("change", entity, before)
+            self.authorize("change", entity, after)
+            self._check_references(entity, after, before)
+            if self._write_update(entity, before, after, source or self.principal.label, note):
+                return row_to_record(cls, self._row(entity, record.id))
+            if expected_version is not None:
+                raise self._conflict(entity, self._existing(entity, record.id), expected_version)
+        raise AtlasError(f"this {entity.replace('_', ' ')} is being changed by many writers at once; try again")
+
+    def _write_update(self, entity: str, before: dict[str, Any], after: dict[str, Any], source: str | None,
+                      note: str | None, provenance: dict[str, Any] | None = None) -> bool:
+        """Write the fields of ``after`` that differ from ``before`` if the record is still at ``before``'s version
+        (False when it is not: someone else wrote in between); each changed field gets ``source`` as provenance,
+        unless ``provenance`` gives the whole of it."""
         table = TABLES[entity]
-        before = self._existing(entity, record.id)
-        after = record_to_row(record)
-        if record.entity == "person" and after.get("consent") and after.get("email") is None \
-                and before.get("email") is not None and not self._sees_contacts(before):
-            after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
-        self.authorize("change", entity, before)
-        self.authorize("change", entity, after)
-        self._check_references(entity, after, before)
-        self.execute(sa.update(table).where(table.c.id == record.id).values(**after))
-        self.trail.changed(entity, record.id, before, after, note=note)
-        return record
+        diff = {k: v for k, v in after.items() if k not in ("id", "version", "provenance") and before.get(k) != v}
+        if not diff:
+            return True
+        if provenance is None:
+            provenance = {**(before.get("provenance") or {}),
+                          **{k: source for k in diff if source is not None and k not in ("source", "helix")}}
+        with self.transaction():
+            done = self.execute(sa.update(table).where(table.c.id == before["id"],
+                                                       table.c.version == before["version"])
+                                .values(**diff, provenance=provenance, version=before["version"] + 1)).rowcount
+            if done:
+                self.trail.changed(entity, before["id"], before, {**before, **diff, "provenance": provenance},
+                                   note=note)
+        return bool(done)
+
+    def provenance(self, entity: str, id: int) -> dict[str, str | None]:
+        """Where each field of a record got its value: the field's own source when a later write changed it,
+        else the record's source (the file, article or person it was created from)."""
+        row = self._existing(entity, id)
+        cls = ENTITIES[entity]
+        own = row.get("provenance") or {}
+        return {f: own.get(f, row.get("source")) for f in cls.model_fields
+                if f not in ("id", "source", "external_ids") and f in row}
 
     def _sees_contacts(self, row: dict[str, Any]) -> bool:
         p = self.principal
         return p.is_admin or (p.organization_id is not None and p.organization_id in
                               (row.get("organization_id"), row.get("owner_id") if row.get("owner_kind") == "organization" else None))
 
-    def delete(self, cls: type[Record], id: int, *, note: str | None = None) -> None:
-        """Delete a record; ties, participations and innovations of a deleted organisation go with it (each
-        recorded in the audit trail)."""
+    def delete(self, cls: type[Record], id: int, *, note: str | None = None,
+               expected_version: int | None = None) -> None:
+        """Delete a record; ties, participations and innovations of a deleted organisation go with it, and
+        references to it from elsewhere (owners, investors of a deal, partners of a partnership) are cleared —
+        each recorded in the audit trail, as one change set that a revert restores."""
         entity = cls.entity
         table = TABLES[entity]
         before = self._existing(entity, id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise self._conflict(entity, before, expected_version)
         self.authorize("delete", entity, before)
-        with self.transaction():
-            self.trail.deleted(entity, before, note=note)
-            self.execute(sa.delete(table).where(table.c.id == id))
+        with self.transaction(), self.trail.change_set():
+            gone = self.trail.deleted(entity, before, note=note)
+            label = f"with {entity.replace('_', ' ')} {id}"
+            for ref_entity, row, cleared in referring(self, gone):
+                self._write_update(ref_entity, row, {**row, **cleared}, self.principal.label, label)
+            if not self.execute(sa.delete(table).where(table.c.id == id, table.c.version == before["version"])).rowcount:
+                raise self._conflict(entity, self._existing(entity, id), before["version"])
+
+    def deletion_preview(self, entity: str, id: int) -> dict[str, int]:
+        """What deleting a record takes with it, by kind (``{"tie": 12, "innovation": 2}``), and how many other
+        records lose a reference to it (``"references cleared"``): what a confirmation should say."""
+        self._existing(entity, id)
+        out: dict[str, int] = {}
+        gone = {entity: {id}}
+        for dep_entity, dep_rows in self.trail._cascade(entity, [id]):
+            out[dep_entity] = out.get(dep_entity, 0) + len(dep_rows)
+            gone.setdefault(dep_entity, set()).update(r["id"] for r in dep_rows)
+        cleared = len(referring(self, gone)) + sum(len(rows) for _, _, rows in self.trail._cleared(gone))
+        if cleared:
+            out["references cleared"] = cleared
+        return out
+
+    def revert(self, change_id: int, *, note: str | None = None) -> list[int]:
+        """Undo one entry of the audit trail (a deletion with all that went with it); returns the new entries.
+        Refused with :class:`Conflict` when the record was changed since in the same fields."""
+        from ._revert import Reverter
+        return Reverter(self).revert_change(change_id, note=note)
+
+    def undo(self, batch: str, *, note: str | None = None) -> list[int]:
+        """Undo a whole change set (an import): every record it created, changed or deleted goes back."""
+        from ._revert import Reverter
+        return Reverter(self).revert_batch(batch, note=note)
 
     # -- queries ----------------------------------------------------------------------------------------------
     def hub_id(self, hub: int | str) -> int:

@@ -60,6 +60,10 @@ class MergeReport:
     unchanged: Counter = field(default_factory=Counter)
     dry_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: The organisations the input holds, per stakeholder type.
+    types: Counter = field(default_factory=Counter)
+    #: The id of the change set the merge wrote: ``ecotone changes --undo-import`` takes it back.
+    change_set: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -198,7 +202,7 @@ class _Merger:
                 match = None  # same name, but another identity in a scheme both use: a different record
             if match is not None:
                 current = changed.get(match, existing[match])
-                merged = _overlay(entity, current, row, provided)
+                merged = _sourced(existing[match], current, _overlay(entity, current, row, provided), self.note)
                 if entity == "person" and not self._consented(merged, row, provided, origin):
                     continue
                 if merged != existing[match]:
@@ -279,11 +283,24 @@ class _Merger:
                         self.maps[entity][local] = atlas_id
                 trail.created(entity, [{**row, "id": i} for row, i in zip(inserts, ids, strict=True)], note=self.note)
         if changed:
-            columns = [c.name for c in table.c if c.name != "id"]
+            columns = [c.name for c in table.c if c.name not in ("id", "version")]
             stmt = (sa.update(table).where(table.c.id == sa.bindparam("_id"))
-                    .values({c: sa.bindparam(f"_{c}") for c in columns}))
+                    .values({**{c: sa.bindparam(f"_{c}") for c in columns}, "version": table.c.version + 1}))
             self.atlas.execute(stmt, [{"_id": i, **{f"_{c}": row[c] for c in columns}} for i, row in changed.items()])
             trail.changed_many(entity, [(i, self.existing_rows[i], row) for i, row in changed.items()], note=self.note)
+
+
+def _sourced(stored: dict[str, Any], current: dict[str, Any], merged: dict[str, Any],
+             note: str | None) -> dict[str, Any]:
+    """``merged`` keeping the record's own source; the fields the input changes get the input's source (the file,
+    sheet and row) as their provenance."""
+    incoming = merged.get("source") or note
+    out = {**merged, "source": stored.get("source") or merged.get("source")}
+    fields = [k for k, v in out.items()
+              if k not in ("id", "version", "provenance", "source", "helix") and v != current.get(k)]
+    if fields:
+        out["provenance"] = {**(current.get("provenance") or {}), **{k: incoming for k in fields}}
+    return out
 
 
 def _conflict(a: dict[str, str], b: dict[str, str]) -> bool:
@@ -328,12 +345,14 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
     >>> first.created["organization"], again.changed
     (1, False)
     """
-    report = MergeReport(dry_run=dry_run, warnings=list(batch.warnings))
+    report = MergeReport(dry_run=dry_run, warnings=list(batch.warnings),
+                         types=Counter(str(o.type.value) for o, _ in batch.records.get("organization", ())))
     if batch.problems:
         raise InputRejected(list(batch.problems), report)
     merger = _Merger(atlas, batch, report, progress, note)
     try:
-        with atlas.transaction(dry_run=dry_run):
+        with atlas.transaction(dry_run=dry_run), atlas.trail.change_set() as change_set:
+            report.change_set = None if dry_run else change_set
             merger.run()
             if merger.problems:
                 raise InputRejected(merger.problems, report)

@@ -28,6 +28,9 @@ def _record_columns() -> list[sa.Column]:
         sa.Column("visibility", sa.String(10), nullable=False),
         sa.Column("source", sa.Text),
         sa.Column("external_ids", sa.JSON, nullable=False),
+        # Moved by every update (ETag / If-Match); where each field's value came from when it differs from source.
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("provenance", sa.JSON, nullable=False, server_default=sa.text("'{}'")),
     ]
 
 
@@ -314,6 +317,8 @@ changes = sa.Table(
     sa.Column("after", sa.JSON),
     sa.Column("note", sa.Text),
     sa.Column("erased", sa.Boolean, nullable=False),
+    # The change set: one write's entries (an import's, a deletion's with what went with it), undone together.
+    sa.Column("batch", sa.String(32), index=True),
     sa.Index("ix_changes_record", "entity", "record_id"),
 )
 
