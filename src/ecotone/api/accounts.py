@@ -1,5 +1,5 @@
-"""Signing in and out, the caller's own account, accounts and tokens, sharing between hubs, the history of changes,
-and a person's data on request."""
+"""Signing in and out, the caller's own account, accounts and tokens, sharing between hubs, and a person's data on
+request."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
 from typing import Annotated, Any, Optional
@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..services import accounts, changes, people
+from ..services import accounts, people
 from ..store import Atlas
 from ..store.atlas import NotSignedIn
 from .auth import SESSION_COOKIE, principal
@@ -161,16 +161,6 @@ def share(body: ShareCreate, hub_id: Id, atlas: Atlas = Depends(atlas_of)) -> di
 def unshare(hub_id: Id, with_hub_id: Id, atlas: Atlas = Depends(atlas_of)) -> Response:
     accounts.unshare(atlas, str(hub_id), str(with_hub_id))
     return Response(status_code=204)
-
-
-@router.get("/api/v1/changes", tags=["changes"], summary="The history of changes (admins; managers for what they "
-            "may see)")
-def changes_(atlas: Atlas = Depends(atlas_of),
-             record: Optional[str] = Query(None, max_length=60, description="KIND:ID, e.g. organization:12"),
-             user: Optional[str] = Query(None, max_length=320, description="Who made the changes (e-mail, or cli)"),
-             since: Optional[str] = Query(None, max_length=10, description="On or after (YYYY-MM-DD)"),
-             limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10 ** 9)) -> dict[str, Any]:
-    return changes.list_changes(atlas, record=record, user=user, since=since, limit=limit, offset=offset)
 
 
 @router.get("/api/v1/people/{record_id}/data", tags=["people"],

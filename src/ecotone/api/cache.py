@@ -46,6 +46,12 @@ class ResponseCache:
             if hit is not None and hit[0] == token:
                 self.kept.move_to_end(key)
         if hit is not None and hit[0] == token:
+            tag = next((v for k, v in hit[1] if k == b"etag"), None)
+            asked = next((v for k, v in scope.get("headers", ()) if k == b"if-none-match"), None)
+            if tag is not None and asked is not None and asked.strip().removeprefix(b"W/") == tag:
+                await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", tag)]})
+                await send({"type": "http.response.body", "body": b""})
+                return
             await send({"type": "http.response.start", "status": 200, "headers": hit[1]})
             await send({"type": "http.response.body", "body": hit[2]})
             return

@@ -148,7 +148,8 @@ def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = 
     with uploads(files) as (folder, paths):
         report = import_files(atlas, fmt, [folder] if fmt == "cordis" else paths, dry_run=dry_run)
         labels = _labels(files, paths, folder)
-    return {"dry_run": dry_run, "rows": report.rows(), "warnings": [_relabelled(w, labels) for w in report.warnings]}
+    return {"dry_run": dry_run, "rows": report.rows(), "warnings": [_relabelled(w, labels) for w in report.warnings],
+            "change_set": report.change_set if report.changed else None}
 
 
 @router.get("/exports/{fmt}", tags=["atlas"], summary="Download the atlas (bundle, Kumu) or the network",

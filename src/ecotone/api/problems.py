@@ -12,10 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..domain.problems import InputRejected
+from ..domain.problems import InputRejected, plain_reason
 from ..simulate.spec import ModelError
 from ..services.accounts import SignInRefused
-from ..store.atlas import AtlasError, Forbidden, NotFound, NotSignedIn, Refused
+from ..services.dedupe import LikelyDuplicate
+from ..store.atlas import AtlasError, Conflict, Forbidden, NotFound, NotSignedIn, Refused
 from .schemas import ProblemDetail
 
 __all__ = ["install", "problem", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
@@ -188,14 +189,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputRejected)
     async def rejected(request: Request, exc: InputRejected) -> JSONResponse:
-        errors = [p.as_dict() for p in exc.problems]
+        # A record's problems name its fields as a form does; a file's, their file, row and column
+        errors = [{**p.as_dict(), **({"field": p.column} if p.column and not p.file else {})} for p in exc.problems]
         detail = "; ".join(str(p) for p in exc.problems[:5])
         return problem(422, "The input was rejected; nothing was written", detail, errors)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "body",
-                   "in": e["loc"][0] if e["loc"] else "body", "reason": e["msg"]} for e in exc.errors()]
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path", "header"))
+                   or "body", "in": e["loc"][0] if e["loc"] else "body", "reason": plain_reason(e)}
+                  for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
         return problem(422, "The request is not valid", detail, errors)
 
@@ -205,7 +208,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> JSONResponse:
+        if isinstance(exc, LikelyDuplicate):  # the existing ones, for a form to name them and ask to confirm
+            return problem(409, "An organisation of that name is in this hub already", str(exc),
+                           existing=exc.existing)
         return problem(409, "The atlas refused the change", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        # 412 answers an If-Match that no longer holds; without one (a revert over later changes) it is a 409
+        status = 412 if "if-match" in request.headers else 409
+        response = problem(status, "Changed since you read it", str(exc), version=exc.version,
+                           changed_by=exc.changed_by,
+                           changed_at=exc.changed_at.isoformat() if exc.changed_at else None)
+        response.headers["ETag"] = f'"v{exc.version}"'
+        return response
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> JSONResponse:

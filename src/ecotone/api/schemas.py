@@ -131,7 +131,9 @@ def _schemas(entity: str, cls: type[Record]) -> Schemas:
     update = create_model(f"{name}Update", __base__=_Input,
                           __doc__=f"Fields of a {entity.replace('_', ' ')} to change; the others stay.",
                           **{k: (Optional[_annotation(k, f)], None) for k, f in fields.items()})
-    public = create_model(f"{name}Public", __base__=cls, __doc__=cls.__doc__)
+    public = create_model(f"{name}Public", __base__=cls, __doc__=cls.__doc__,
+                          version=(Optional[int], Field(None, description="Moved by every change; send it back as "
+                                                                           "If-Match to refuse overwriting another's")))
     collection = create_model(f"{name}sPublic", __doc__=f"A page of {plural(entity)} and how many match in all.",
                               data=(list[public], ...), count=(int, ...))
     return Schemas(entity, cls, create, update, public, collection)

@@ -58,18 +58,47 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
     ...     describe_validation_error(e)[0][0]
     'type'
     """
-    out = []
-    for err in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in err["loc"]) or "record"
-        ctx = err.get("ctx") or {}
-        if err["type"] == "enum":
-            allowed = ctx.get("expected", "").replace("'", "")
-            reason = f"{err['input']!r} is not allowed; use one of: {allowed}"
-        elif err["type"] == "missing":
-            reason = "is required"
-        elif err["type"] == "value_error":
-            reason = str(ctx.get("error", err["msg"]))
-        else:
-            reason = f"{err['msg']} (got {err['input']!r})" if "input" in err else err["msg"]
-        out.append((field, reason))
-    return out
+    return [(".".join(str(p) for p in err["loc"]) or "record", plain_reason(err))
+            for err in exc.errors(include_url=False)]
+
+
+#: pydantic's error types → what a person reads next to the field.
+_REASONS = {
+    "missing": "is required", "string_too_short": "cannot be empty", "bool_parsing": "must be yes or no",
+    "bool_type": "must be yes or no", "int_parsing": "must be a whole number", "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number", "float_parsing": "must be a number", "float_type": "must be a number",
+    "finite_number": "must be a number", "date_parsing": "must be a date such as 2024-01-31",
+    "date_from_datetime_parsing": "must be a date such as 2024-01-31", "date_type": "must be a date such as 2024-01-31",
+    "list_type": "must be a list", "dict_type": "must be a set of name–value pairs",
+    "string_type": "must be text", "extra_forbidden": "is not a field of this record",
+    "json_invalid": "is not valid JSON", "model_attributes_type": "must be a record (a JSON object)",
+}
+
+
+def plain_reason(err: dict) -> str:
+    """One pydantic error in words a user can act on (no validator jargon); choices list their allowed values.
+
+    >>> plain_reason({"type": "greater_than_equal", "ctx": {"ge": 1000}, "msg": "", "input": 20})
+    'must be at least 1000'
+    >>> plain_reason({"type": "enum", "ctx": {"expected": "'seed' or 'growth'"}, "msg": "", "input": "x"})
+    "'x' is not one of the choices: seed or growth"
+    """
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind in ("enum", "literal_error"):
+        return f"{err.get('input')!r} is not one of the choices: {ctx.get('expected', '').replace(chr(39), '')}"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
+              "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters"
+    if kind in ("too_long", "too_short"):
+        return f"must hold {'at most' if kind == 'too_long' else 'at least'} " \
+               f"{ctx.get('max_length', ctx.get('min_length'))} items"
+    if kind == "string_pattern_mismatch":
+        return "is not in the expected form"
+    return _REASONS.get(kind, err["msg"])

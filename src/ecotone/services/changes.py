@@ -10,7 +10,7 @@ from ..store import Atlas
 from ..store.atlas import AtlasError, Forbidden, NotSignedIn
 from ..store.tables import TABLES
 
-__all__ = ["list_changes", "parse_record"]
+__all__ = ["list_changes", "parse_record", "revert_change", "undo_change_set"]
 
 
 def parse_record(text: str) -> tuple[str, int]:
@@ -66,4 +66,38 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "at": row["at"].isoformat(), "actor": row["actor"], "via": row["via"],
             "action": row["action"], "record": f"{row['entity']}:{row['record_id']}", "entity": row["entity"],
             "record_id": row["record_id"], "before": row["before"] or {}, "after": row["after"] or {},
-            "note": row["note"], "erased": bool(row["erased"])}
+            "note": row["note"], "erased": bool(row["erased"]), "change_set": row.get("batch")}
+
+
+def revert_change(atlas: Atlas, change_id: int) -> dict[str, Any]:
+    """Undo one change of the history (a deletion comes back with all it took with it); the revert is a change
+    of its own, recorded in the history. Hub managers and admins revert what they may change, others their own.
+
+    Examples
+    --------
+    >>> from ecotone.domain import Hub
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     hub = atlas.add(Hub(name="BioCity Nottingham"))
+    ...     _ = atlas.update(hub.model_copy(update={"city": "Derby"}))
+    ...     last = list_changes(atlas, record="hub:1")["data"][0]["id"]
+    ...     revert_change(atlas, last)["summary"], atlas.get(Hub, 1).city
+    ('Reverted change 2: 1 change written.', None)
+    """
+    _signed_in(atlas, "revert a change")
+    written = atlas.revert(change_id)
+    return {"reverted": change_id, "changes": written,
+            "summary": f"Reverted change {change_id}: {len(written)} change{'s' if len(written) != 1 else ''} written."}
+
+
+def undo_change_set(atlas: Atlas, change_set: str) -> dict[str, Any]:
+    """Undo a whole change set (an import: the id its report gives): every record it created goes, every record it
+    changed gets its values back."""
+    _signed_in(atlas, "undo an import")
+    written = atlas.undo(change_set)
+    return {"undone": change_set, "changes": written,
+            "summary": f"Undid change set {change_set}: {len(written)} change{'s' if len(written) != 1 else ''} written."}
+
+
+def _signed_in(atlas: Atlas, what: str) -> None:
+    if not atlas.principal.signed_in:
+        raise NotSignedIn(f"sign in to {what}")

@@ -81,10 +81,10 @@ class Reverter:
         return f"{e['entity'].replace('_', ' ')} {e['record_id']}"
 
     def _undo_delete(self, e: dict[str, Any], note: str) -> None:
-        from .atlas import AtlasError, record_to_row, row_to_record
+        from .atlas import Conflict, record_to_row, row_to_record
         atlas, entity = self.atlas, e["entity"]
-        if atlas._row(entity, e["record_id"]) is not None:
-            raise AtlasError(f"{self._label(e)} exists again: nothing to restore")
+        if (current := atlas._row(entity, e["record_id"])) is not None:
+            raise Conflict(f"{self._label(e)} exists again: nothing to restore", version=int(current["version"]))
         before = dict(e["before"] or {})
         for name in CONTACT_FIELDS.get(entity, ()):
             if before.get(name) == HIDDEN:

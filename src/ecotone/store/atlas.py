@@ -762,7 +762,7 @@ class Atlas:
         """
         rows, total = self._page(cls, limit, offset, order_by, filters)
         columns = list(TABLES[cls.entity].c.keys())
-        keep = [(k, columns.index(k)) for k in cls.model_fields if k in columns]
+        keep = [(k, columns.index(k)) for k in [*cls.model_fields, "version"] if k in columns]
         return Page([{k: row[i] for k, i in keep} for row in rows], total, limit, offset)
 
     def _page(self, cls: type[Record], limit: int | None, offset: int, order_by: str,
