@@ -2,18 +2,27 @@
 
 import csv
 import datetime as dt
+import fnmatch
 import itertools
+import re
 import shutil
+import tomllib
 from collections import Counter, defaultdict
 
 import networkx as nx
+import numpy as np
 import pytest
+from scipy.stats import rankdata
 
-from conftest import CORDIS_H2020, CORDIS_HE, snapshot
+from conftest import CORDIS_H2020, CORDIS_HE, REPO, snapshot
+from ecotone.analysis.snapshot import Snapshot
+from ecotone.analysis.stakeholders import StakeholderMap
+from ecotone.cli import main
 from ecotone.domain import Organization, Participation, Program, Tie
 from ecotone.domain.problems import InputRejected
-from ecotone.io.cordis import read_cordis
+from ecotone.io.cordis import known_group, read_cordis
 from ecotone.services.imports import import_files
+from ecotone.store import Atlas
 
 
 def _csv(path):
@@ -73,7 +82,7 @@ def test_organisations_carry_pic_type_helix_country_and_source(cordis_atlas):
     assert fraunhofer.country == "DE" and fraunhofer.city == "MUNCHEN"
     assert fraunhofer.source.startswith("CORDIS organization.csv row")
     types = Counter(o.type.value for o in cordis_atlas.records(Organization))
-    assert types["hospital"] > 50 and types["university"] > 500 and types["sme"] > 500
+    assert types["hospital"] > 50 and types["university"] > 500
     # Organisations CORDIS names no more keep their PIC as a name.
     assert cordis_atlas.count(Organization, search="PIC ") > 1000
 
@@ -190,3 +199,163 @@ def test_long_free_text_is_kept_on_both_backends(atlas, tmp_path):
     import_files(atlas, "cordis", [folder])
     assert atlas.find(Organization, search="HOSPITAL").items[0].city == city.strip()
     assert {p.role for p in atlas.records(Participation)} == {role.strip(), "participant"}
+
+
+# -- company size: SME only on evidence, large groups recognised -------------------------------------------------
+def _by_pic(atlas):
+    return {o.external_ids["cordis_pic"]: o for o in atlas.records(Organization)}
+
+
+def _sme_instrument_pics(rows):
+    """PICs in a project of the SME Instrument ("Innovation in SMEs") whose participants are all companies,
+    straight from the CSV."""
+    programme = {r["id"]: r["programme"].split("|") for r in _csv(CORDIS_H2020 / "project.csv")}
+    members = defaultdict(list)
+    for r in rows:
+        members[r["projectID"]].append(r)
+    return {r["organisationID"] for pid, rs in members.items()
+            if "Innovation in SMEs" in programme[pid] and all(m["activityType"] == "PRC" for m in rs) for r in rs}
+
+
+def test_only_companies_with_evidence_are_smes(cordis_atlas, oracle):
+    # The H2020 extract has no SME column: the SME Instrument, which only SMEs may join, is the evidence at hand.
+    _, rows = oracle
+    orgs = _by_pic(cordis_atlas)
+    evidence = _sme_instrument_pics(rows)
+    assert len(evidence) > 50
+    assert {pic for pic, o in orgs.items() if o.type.value == "sme"} == evidence
+    assert all("cordis:sme-instrument" in orgs[pic].tags for pic in evidence)
+    soma = [o for o in orgs.values() if o.name.startswith("SOMA ANALYTICS")]
+    assert soma and all(o.type.value == "sme" for o in soma)
+    # Every other private company is a corporate (or a hospital, by its name); the old rule made them all SMEs.
+    companies = {r["organisationID"] for r in rows if r["activityType"] == "PRC"}
+    others = Counter(orgs[pic].type.value for pic in companies - evidence)
+    assert set(others) == {"corporate", "hospital"}
+    assert others["corporate"] > 20 * len(evidence)
+
+
+@pytest.mark.parametrize("word, group", [
+    ("SIEMENS", "Siemens"), ("PHILIPS", "Philips"), ("HOFFMANN-LA ROCHE", "Roche"), ("NOVARTIS", "Novartis"),
+    ("BAYER", "Bayer"), ("GLAXOSMITHKLINE", "GSK"), ("IBM ", "IBM"), ("ASTRAZENECA", "AstraZeneca"),
+    ("SANOFI", "Sanofi"), ("PFIZER", "Pfizer"), ("MEDTRONIC", "Medtronic"), ("TELEFONICA", "Telefonica"),
+])
+def test_large_groups_are_corporates_tagged_with_their_group(cordis_atlas, oracle, word, group):
+    _, rows = oracle
+    orgs = _by_pic(cordis_atlas)
+    named = {r["organisationID"] for r in rows if r["activityType"] == "PRC" and word in r["name"].upper()}
+    tagged = {pic for pic, o in orgs.items() if f"group:{group}" in o.tags}
+    assert named and named <= tagged
+    assert {orgs[pic].type.value for pic in tagged} == {"corporate"}
+
+
+def test_several_pics_sharing_a_distinctive_name_make_a_group(cordis_atlas, oracle):
+    _, rows = oracle
+    orgs = _by_pic(cordis_atlas)
+    nxp = {r["organisationID"] for r in rows if r["name"].upper().startswith("NXP SEMICONDUCTORS")}
+    assert len(nxp) >= 2 and known_group("NXP SEMICONDUCTORS GERMANY GMBH") is None  # told by the names alone
+    assert all(orgs[pic].type.value == "corporate" and "group:NXP Semiconductors" in orgs[pic].tags for pic in nxp)
+    # Companies whose names begin with a common word are no group (unless the list of known groups has them).
+    first = defaultdict(set)
+    for r in rows:
+        if r["activityType"] == "PRC" and r["name"] and known_group(r["name"]) is None:
+            first[re.split(r"[^A-Z0-9]+", r["name"].upper())[0]].add(r["organisationID"])
+    for word in ("HEALTH", "EUROPEAN", "INSTITUT", "GENOMIC", "THE"):
+        assert len(first[word]) >= 2
+        assert not [t for pic in first[word] for t in orgs[pic].tags if t.startswith("group:")], word
+
+
+def _edited_copy(tmp_path, folder, names):
+    """A copy of a CORDIS folder whose organisations PIC → (name, SME cell) are renamed and re-flagged."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    path = copy / "organization.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["organisationID"] in names:
+            r["name"], r["SME"] = names[r["organisationID"]]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+    return copy
+
+
+def test_the_sme_column_is_obeyed_and_wins_over_a_name(tmp_path):
+    rows = list(csv.DictReader(open(CORDIS_HE / "organization.csv", encoding="utf-8")))
+    flags = {r["organisationID"]: r["SME"] for r in rows if r["activityType"] == "PRC"}
+    assert set(flags.values()) == {"True", "False"}
+    batch = read_cordis(CORDIS_HE / "organization.csv", CORDIS_HE / "project.csv")
+    types = {o.external_ids["cordis_pic"]: o.type.value for o, _ in batch.records["organization"]}
+    assert {pic: types[pic] for pic in flags} == {pic: "sme" if f == "True" else "corporate" for pic, f in flags.items()}
+
+    smes = [pic for pic, f in flags.items() if f == "True"]
+    big = next(pic for pic, f in flags.items() if f == "False")
+    edits = {smes[0]: ("SIEMENS HEALTHINEERS AG", "True"), big: ("PHILIPS MEDICAL SYSTEMS NEDERLAND BV", "False"),
+             smes[1]: ("ACMEDIX AG", ""), smes[2]: ("ACMEDIX HEALTHCARE GMBH", ""),
+             smes[3]: ("ACMEDIX HEALTHINEERS SRL", "")}
+    folder = _edited_copy(tmp_path, CORDIS_HE, edits)
+    batch = read_cordis(folder / "organization.csv", folder / "project.csv")
+    orgs = {o.external_ids["cordis_pic"]: o for o, _ in batch.records["organization"]}
+    # The file says SME: a namesake of a large group stays one, untagged.
+    assert orgs[smes[0]].type.value == "sme" and not any(t.startswith("group:") for t in orgs[smes[0]].tags)
+    assert orgs[big].type.value == "corporate" and "group:Philips" in orgs[big].tags
+    # No flag and no list entry: three PICs named after one parent make a group of corporates.
+    for pic in smes[1:4]:
+        assert orgs[pic].type.value == "corporate" and "group:Acmedix" in orgs[pic].tags
+
+
+def test_the_import_report_counts_each_type(cordis_atlas):
+    report = import_files(cordis_atlas, "cordis", [CORDIS_H2020], dry_run=True)
+    assert report.types == Counter(o.type.value for o in cordis_atlas.records(Organization))
+    imported = report.created["organization"] + report.updated["organization"] + report.unchanged["organization"]
+    assert sum(report.types.values()) == imported == cordis_atlas.count(Organization) == 3995
+    assert report.types["corporate"] > report.types["sme"] > 0
+
+
+def test_the_cli_prints_the_counts_by_type(tmp_path, capsys):
+    db = str(tmp_path / "atlas.db")
+    assert main(["--db", db, "import", "cordis", str(CORDIS_HE)]) == 0
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.startswith("organisations by type: ")]
+    shown = {kind: int(n.replace(",", "")) for kind, n in re.findall(r"(\w+) ([\d,]+)", line)}
+    with Atlas.open(db) as atlas:
+        assert shown == Counter(o.type.value for o in atlas.records(Organization))
+        assert sum(shown.values()) == atlas.count(Organization)
+    assert shown["sme"] == len({r["organisationID"] for r in csv.DictReader(open(CORDIS_HE / "organization.csv",
+                                encoding="utf-8")) if r["activityType"] == "PRC" and r["SME"] == "True"})
+
+
+def test_power_on_the_stakeholder_map_reads_the_ec_funding(cordis_atlas, oracle):
+    _, rows = oracle
+    ec = Counter()
+    for r in rows:
+        ec[r["organisationID"]] += float(r["ecContribution"].replace(",", ".") or 0)
+    snap = Snapshot.from_atlas(cordis_atlas)
+    pic = {r["id"]: r["external_ids"]["cordis_pic"] for r in cordis_atlas.rows("organization", columns=["id", "external_ids"])}
+    raised = dict(zip(snap.nodes["id"].map(pic), snap.nodes["funding_raised"]))
+    assert raised == pytest.approx({p: ec[p] for p in raised}) and sum(ec.values()) > 5e9
+    grid = StakeholderMap().run(snap).grid_.set_index("id")
+    unfunded = StakeholderMap().run(Snapshot.from_frames(snap.nodes.assign(funding_raised=0.0), snap.ties))
+    # Without funding everyone sits at the middle percentile; with it, power moves by a third of the distance
+    # between the middle and the actor's percentile of EC funding (every CORDIS actor is in one hub: none).
+    # The tolerance is PageRank's: its last-digit noise reorders near-ties from one run to the next.
+    shift = grid["power"] - unfunded.grid_.set_index("id")["power"].reindex(grid.index)
+    values = np.array([ec[pic[i]] for i in grid.index])
+    assert np.allclose(3 * shift + 0.5, (rankdata(values) - 0.5) / len(values), atol=0.03)
+    top = max(ec, key=ec.get)
+    assert grid.loc[next(i for i, p in pic.items() if p == top), "power"] > grid["power"].median()
+
+
+def test_the_list_of_groups_ships_with_the_package_and_says_where_it_comes_from():
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["ecotone"]
+    data = REPO / "src" / "ecotone" / "data"
+    for name in ("industrial_groups.csv", "README.md"):
+        assert (data / name).exists() and any(fnmatch.fnmatch(f"data/{name}", g) for g in globs)
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    assert "industrial_groups.csv" in readme and "Scoreboard" in readme and "Licence" in readme
+    groups = {r["group"] for r in csv.DictReader(open(data / "industrial_groups.csv", encoding="utf-8"))}
+    assert {"Siemens", "Philips", "Airbus", "GE", "Roche", "Novartis", "Sanofi", "Bayer", "Pfizer", "AstraZeneca",
+            "GSK", "Johnson & Johnson", "Medtronic", "IBM", "Thales", "Atos", "Telefonica", "Orange",
+            "Boehringer Ingelheim", "Merck KGaA", "Novo Nordisk"} <= groups
+    assert known_group("AIRBUS DEFENCE AND SPACE GMBH") == "Airbus" and known_group("AIRBORNE ROBOTICS SL") is None

@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Snapshot", "NODE_COLUMNS", "TIE_COLUMNS"]
 
-#: The organisation fields a snapshot keeps for every actor, plus what it derives from deals and programmes.
+#: The organisation fields a snapshot keeps for every actor, plus what it derives from deals and programmes
+#: (``funding_raised`` counts deals received and contributions from grants and research projects).
 NODE_COLUMNS = ("id", "name", "type", "helix", "hub_id", "hub", "country", "stage", "size", "founded",
                 "focus_areas", "offers", "needs", "funding_raised", "funding_invested", "programmes")
 #: The tie fields a snapshot keeps; ``source`` and ``target`` are positions in :attr:`Snapshot.nodes`.
 TIE_COLUMNS = ("id", "source", "target", "kind", "directed", "weight", "start_date", "end_date", "status")
 
+_FUNDING_PROGRAMMES = ("grant", "research_project")
 _ORG_FIELDS = ["name", "type", "hub_id", "country", "stage", "size", "founded", "focus_areas", "offers", "needs"]
 _TIE_FIELDS = ["source_id", "target_id", "kind", "directed", "weight", "start_date", "end_date", "status"]
 
@@ -251,14 +253,22 @@ def _views(n: int, ties: pd.DataFrame) -> tuple[ig.Graph, ig.Graph]:
 
 
 def _add_resources(atlas: Atlas, orgs: pd.DataFrame) -> None:
-    """Funding raised and invested (deal amounts; an investor's share split evenly) and programmes joined."""
+    """Funding raised (deal amounts, and contributions received from grants and research projects, such as
+    CORDIS's EC contributions) and invested (an investor's share of a deal split evenly), and programmes joined."""
     deals = atlas.frame("deal", ["recipient_id", "investor_ids", "amount"])
     deals["amount"] = deals["amount"].fillna(0.0)
     raised = deals.groupby("recipient_id")["amount"].sum()
     shares = deals.assign(share=deals["amount"] / deals["investor_ids"].map(lambda v: max(len(v or []), 1)))
     shares = shares.explode("investor_ids").dropna(subset=["investor_ids"])
     invested = shares.groupby("investor_ids")["share"].sum()
-    programmes = atlas.frame("participation", ["organization_id"])["organization_id"].value_counts()
+    participations = atlas.frame("participation", ["organization_id", "program_id", "contribution"])
+    programmes = participations["organization_id"].value_counts()
+    # In a grant or a research project the contribution is money the funder gives the participant; in an
+    # incubator or a challenge it may be what the participant puts in, so only the first two count as raised.
+    kinds = atlas.frame("program", ["kind"]).set_index("id")["kind"]
+    funded = participations[participations["program_id"].map(kinds).isin(_FUNDING_PROGRAMMES)]
+    received = funded["contribution"].astype(float).groupby(funded["organization_id"]).sum(min_count=1).dropna()
+    raised = raised.astype(float).add(received, fill_value=0.0)
     orgs["funding_raised"] = orgs["id"].map(raised).fillna(0.0).astype(float)
     orgs["funding_invested"] = orgs["id"].map(invested).fillna(0.0).astype(float)
     orgs["programmes"] = orgs["id"].map(programmes).fillna(0).astype(int)

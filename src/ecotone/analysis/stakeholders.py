@@ -44,7 +44,8 @@ def coverage(snapshot: Snapshot, by: str = "type") -> pd.DataFrame:
 class StakeholderMap:
     """Place every actor on a power–interest grid within its hub, and rank whom to engage.
 
-    Power is the mean percentile, within the hub, of PageRank (position in the network), funding (raised plus
+    Power is the mean percentile, within the hub, of PageRank (position in the network), funding (raised —
+    deals, and contributions from grants and research projects such as CORDIS's EC contributions — plus
     invested) and size class; interest is the mean percentile of ties (degree) and programmes joined. Both run
     from 0 to 1; above 0.5 is high, which splits the grid into Mendelow's quadrants. ``overrides`` maps an organisation id or name to
     the ``power`` and/or ``interest`` a user knows better.

@@ -130,7 +130,8 @@ def generate(
 # -- import and export -------------------------------------------------------------------------------------------
 def _report(report: MergeReport, fmt: Format) -> None:
     title = "Dry run: nothing was written" if report.dry_run else "Imported"
-    emit(report.rows(), fmt, title=title)
+    types = ", ".join(f"{kind} {n:,}" for kind, n in sorted(report.types.items(), key=lambda kv: (-kv[1], kv[0])))
+    emit(report.rows(), fmt, title=title, footer=f"organisations by type: {types}" if types else None)
     for warning in report.warnings[:20]:
         errors.print(f"[yellow]warning:[/yellow] {warning}")
     if len(report.warnings) > 20:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
+import io
 import itertools
 import math
-from collections import defaultdict
-from collections.abc import Callable
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from ..domain import Organization, Participation, Program, StakeholderType, Tie, TieKind, TieStatus, Visibility
@@ -15,7 +21,7 @@ from ..domain.batch import Batch, Origin
 from ..domain.problems import InputRejected, Problem
 from ._tabular import Table, read_csv
 
-__all__ = ["read_cordis", "cordis_files", "stakeholder_type", "ACTIVITY_TYPES"]
+__all__ = ["read_cordis", "cordis_files", "stakeholder_type", "known_group", "groups_by_stem", "ACTIVITY_TYPES"]
 
 #: CORDIS activity types and what they mean.
 ACTIVITY_TYPES = {
@@ -36,18 +42,21 @@ _ASSOCIATION_WORDS = ("FEDERATION", "ASSOCIATION", "ASSOCIAZIONE", "ASOCIACION",
 
 
 def stakeholder_type(activity: str, name: str, sme: bool | None) -> StakeholderType:
-    """The stakeholder type of a CORDIS participant from its activity type, name and SME flag.
+    """The stakeholder type of a CORDIS participant from its activity type, name and SME status.
 
     Healthcare providers are told by their names (Hospital, Klinikum, Ziekenhuis...), and so are patients'
-    organisations and associations among "other" bodies; private companies are SMEs
-    unless CORDIS says they are not (the H2020 health extract has no SME column, and most of its companies are SMEs).
+    organisations and associations among "other" bodies. A private for-profit entity (PRC) is an SME only when
+    ``sme`` is True — the file's ``SME`` column says so, or other evidence does (see :func:`read_cordis`) — and a
+    corporate otherwise: an SME is a company under the EU's thresholds (fewer than 250 staff, turnover up to
+    €50 million or balance sheet up to €43 million, counting the groups it belongs to), and without evidence of
+    that a company is not presumed to be one.
 
     Examples
     --------
     >>> stakeholder_type("HES", "UNIVERSITAETSKLINIKUM HEIDELBERG", None).value
     'hospital'
-    >>> stakeholder_type("PRC", "MAGGIOLI SPA", False).value
-    'corporate'
+    >>> [stakeholder_type("PRC", "MAGGIOLI SPA", sme).value for sme in (True, False, None)]
+    ['sme', 'corporate', 'corporate']
     >>> stakeholder_type("OTH", "EUROPEAN PATIENTS FORUM", None).value
     'patient_organization'
     """
@@ -61,10 +70,145 @@ def stakeholder_type(activity: str, name: str, sme: bool | None) -> StakeholderT
     return {
         "HES": StakeholderType.university,
         "REC": StakeholderType.research_center,
-        "PRC": StakeholderType.corporate if sme is False else StakeholderType.sme,
+        "PRC": StakeholderType.sme if sme else StakeholderType.corporate,
         "PUB": StakeholderType.government,
         "OTH": StakeholderType.other,
     }[activity]
+
+
+# Company names: legal forms say nothing of who a company is, and a few leading words (articles, "Royal") come
+# before the name proper.
+_LEGAL_FORMS = frozenset("""
+    AG GMBH MBH GGMBH KG KGAA OHG UG HAFTUNGSBESCHRANKT AKTIENGESELLSCHAFT KOMMANDITGESELLSCHAFT AUF AKTIEN
+    GESELLSCHAFT MIT BESCHRANKTER HAFTUNG SE SA SAS SASU SARL EURL SNC SCA SPA SRL SRLU SCARL SOCIETA PER AZIONI
+    SL SLU SLL SAU SOCIEDAD ANONIMA LIMITADA LDA SGPS BV NV VOF CV BVBA SPRL SRO AS ASA APS AB OY OYJ HF EHF
+    LTD LIMITED PLC LLC LLP LP INC INCORPORATED CORP CORPORATION CO COMPANY DOO DD AD EOOD OOD SP ZOO KFT ZRT NYRT
+    UAB OU SIA IKE AE EPE ANONYMI ETAIREIA SPOLKA AKCYJNA OGRANICZONA ODPOWIEDZIALNOSCIA PTY BHD SDN STI TIC
+""".split())
+_LEADING_WORDS = frozenset("THE LE LA LES DE DER DIE DAS EL IL LO KONINKLIJKE ROYAL".split())
+# What may follow a group's stem in the name of its parent or of a national branch (SIEMENS AKTIENGESELLSCHAFT
+# OESTERREICH, IBM IRELAND LIMITED, NXP SEMICONDUCTORS GERMANY GMBH).
+_BRANCH_WORDS = frozenset("""
+    EUROPE EUROPA INTERNATIONAL GLOBAL WORLDWIDE HOLDING HOLDINGS GROUP GROUPE GRUPPE GRUPO NORDIC NORDEN BENELUX
+    SCANDINAVIA IBERIA IBERICA AUSTRIA OESTERREICH OSTERREICH BELGIUM BELGIQUE BELGIE BULGARIA CROATIA HRVATSKA
+    CYPRUS CZECH CZECHIA CESKO CESKA REPUBLIC REPUBLIKA DENMARK DANMARK ESTONIA EESTI FINLAND SUOMI FRANCE GERMANY
+    DEUTSCHLAND GREECE HELLAS HUNGARY MAGYARORSZAG IRELAND ITALY ITALIA LATVIA LITHUANIA LUXEMBOURG MALTA
+    NETHERLANDS NEDERLAND POLAND POLSKA PORTUGAL ROMANIA SLOVAKIA SLOVENSKO SLOVENIA SLOVENIJA SPAIN ESPANA
+    SWEDEN SVERIGE NORWAY NORGE SWITZERLAND SCHWEIZ SUISSE SVIZZERA ICELAND SERBIA TURKEY TURKIYE ISRAEL UK GB
+    GREAT BRITAIN UNITED KINGDOM STATES USA US AMERICA CANADA JAPAN CHINA INDIA AUSTRALIA
+""".split())
+
+
+def _words(name: str) -> list[str]:
+    """A name's words in upper case, without accents or punctuation: 'Drägerwerk AG & Co.' → DRAGERWERK AG CO."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
+    return re.sub(r"[^A-Z0-9]+", " ", text).split()
+
+
+def _core(name: str) -> list[str]:
+    """The words that name a company: no legal forms, no single letters, no leading article."""
+    words = [w for w in _words(name) if w not in _LEGAL_FORMS and len(w) > 1]
+    while words and words[0] in _LEADING_WORDS:
+        words.pop(0)
+    return words
+
+
+def _pattern(text: str) -> str:
+    anchored = text.strip().startswith("^")
+    return ("^" if anchored else "") + " ".join(_words(text.strip().lstrip("^")))
+
+
+def _matches(padded: str, pattern: str) -> bool:
+    if pattern.startswith("^"):
+        return padded.startswith(f" {pattern[1:]} ")
+    return f" {pattern} " in padded
+
+
+@functools.cache
+def _known_groups() -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    """The well-known groups shipped in ``ecotone/data/industrial_groups.csv``: (name, patterns, exceptions)."""
+    text = (resources.files("ecotone.data") / "industrial_groups.csv").read_text(encoding="utf-8")
+    return tuple((row["group"], tuple(_pattern(p) for p in row["patterns"].split("|") if p.strip()),
+                  tuple(_pattern(p) for p in (row["except"] or "").split("|") if p.strip()))
+                 for row in csv.DictReader(io.StringIO(text)))
+
+
+def known_group(name: str) -> str | None:
+    """The well-known group a company belongs to, told by its name, or None.
+
+    The groups are those of ``ecotone/data/industrial_groups.csv`` (its README says where the list comes from):
+    multinational groups far above the EU's SME thresholds. A pattern matches whole words of the name, without
+    case, accents or punctuation (``^`` ties it to the name's start); the first group that matches wins.
+
+    Examples
+    --------
+    >>> known_group("SIEMENS HEALTHCARE GMBH"), known_group("F. HOFFMANN-LA ROCHE AG"), known_group("Philips GmbH")
+    ('Siemens', 'Roche', 'Philips')
+    >>> known_group("Merck Sharp & Dohme LLC"), known_group("MERCK KOMMANDITGESELLSCHAFT AUF AKTIEN")
+    ('MSD (Merck & Co.)', 'Merck KGaA')
+    >>> known_group("ATOS SPAIN SA"), known_group("ATOS MEDICAL AB"), known_group("SOMA ANALYTICS UG")
+    ('Atos', 'Coloplast', None)
+    """
+    padded = f" {' '.join(_words(name))} "
+    for group, patterns, exceptions in _known_groups():
+        if any(_matches(padded, p) for p in patterns) and not any(_matches(padded, p) for p in exceptions):
+            return group
+    return None
+
+
+def groups_by_stem(names: Mapping[str, str], others: Iterable[str] = ()) -> dict[str, str]:
+    """Groups of companies told by their names: several keys (PICs) whose names begin with one distinctive stem.
+
+    Companies form a group when (1) their names, without legal forms, begin with the same word, (2) that word
+    is in no other name of the file (so a common word — HEALTH, EUROPEAN, BIO — makes no group), and (3) one of
+    them is named by the stem alone, or by the stem and a country or "International", "Holding" and the like:
+    the parent or a national branch (SIEMENS AG, IBM IRELAND LIMITED). The stem is the longest run of leading
+    words the names share, and names the group.
+
+    Parameters
+    ----------
+    names : mapping
+        Key (a PIC) → name, for the companies to group.
+    others : iterable of str
+        The names of every other organisation in the file.
+
+    Returns
+    -------
+    dict
+        Key → group name, for the keys that belong to a group.
+
+    Examples
+    --------
+    >>> groups_by_stem({"1": "SIEMENS AG", "2": "SIEMENS HEALTHCARE GMBH", "3": "SIEMENS HEALTHINEERS AG",
+    ...                 "4": "HEALTH LEADS BV", "5": "HEALTH INTELLIGENCE LTD", "6": "NXP SEMICONDUCTORS GERMANY GMBH",
+    ...                 "7": "NXP SEMICONDUCTORS NETHERLANDS BV", "8": "GENOMIC VISION", "9": "GENOMIC EXPRESSION APS"})
+    {'1': 'Siemens', '2': 'Siemens', '3': 'Siemens', '6': 'NXP Semiconductors', '7': 'NXP Semiconductors'}
+    >>> groups_by_stem({"1": "ORION AB", "2": "ORION LABS LTD"}, others=["ORION RESEARCH INSTITUTE"])
+    {}
+    """
+    core = {key: _core(name) for key, name in names.items()}
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for key, words in core.items():
+        if words and len(words[0]) >= 3:
+            clusters[words[0]].append(key)
+    holding: Counter = Counter()  # how many names hold each word, anywhere
+    for name in itertools.chain(names.values(), others):
+        holding.update(set(_words(name)))
+    out: dict[str, str] = {}
+    for first, keys in clusters.items():
+        if len(keys) < 2 or holding[first] > len(keys):
+            continue
+        stem = []
+        for column in zip(*(core[k] for k in keys)):
+            if any(w != column[0] for w in column):
+                break
+            stem.append(column[0])
+        if not any(set(core[k][len(stem):]) <= _BRANCH_WORDS for k in keys):
+            continue
+        group = " ".join(w if len(w) <= 3 else w.capitalize() for w in stem)
+        out.update(dict.fromkeys(keys, group))
+    return dict(sorted(out.items()))
 
 
 def cordis_files(paths: list[Path]) -> tuple[Path, Path]:
@@ -147,6 +291,22 @@ class _Project:
     start: dt.date | None
     end: dt.date | None
     members: dict[str, list] = field(default_factory=dict)  # PIC -> [role, contribution]
+    sme_only: bool = False  # a scheme only SMEs may join
+
+
+def _sme_only(programme: str, scheme: str) -> bool:
+    """Whether a project belongs to Horizon 2020's SME Instrument, which only SMEs may join: funding scheme SME-1
+    or SME-2, programme part H2020-EU.2.3.1, or the part "Innovation in SMEs" (H2020-EU.2.3) as the H2020 health
+    extract labels it.
+
+    >>> _sme_only("Innovation in SMEs|LEIT|SC1", ""), _sme_only("H2020-EU.3.1.;H2020-EU.2.3.1.", "SME-2")
+    (True, True)
+    >>> _sme_only("SC1", "RIA")
+    False
+    """
+    parts = {p.strip().lower() for p in re.split(r"[|;]", programme)}
+    return (scheme.strip().upper() in ("SME-1", "SME-2") or "innovation in smes" in parts
+            or any(p.startswith("h2020-eu.2.3.1") for p in parts))
 
 
 def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date | None = None) -> Batch:
@@ -155,6 +315,17 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     (weight = projects shared, dated from the first start to the last end).
 
     Both the Horizon 2020 and the Horizon Europe column sets are read, ``;``- or ``,``-separated.
+
+    A private for-profit participant (activity type PRC) is typed ``sme`` only on evidence: the file's ``SME``
+    column (Horizon Europe's files have it), or, where the file has no such column or leaves it blank, taking part
+    in Horizon 2020's SME Instrument, which only SMEs may join (a project of that scheme counts when all its
+    participants are private companies, since the "Innovation in SMEs" part also funds support networks); such
+    companies are tagged ``cordis:sme-instrument``. The EU's SME criteria themselves (fewer than 250 staff and a
+    turnover up to €50 million or a balance sheet up to €43 million, counting the group) cannot be checked: CORDIS
+    files carry no headcount, turnover or balance sheet. Every other company is a ``corporate``; those that belong
+    to a large group are tagged ``group:<name>`` — the groups of :func:`known_group`, and the groups of several
+    PICs that :func:`groups_by_stem` tells by their names — and the rest, whose size nothing tells, are tagged
+    ``cordis:size-unknown``. The file's own ``SME`` flag always wins over a name.
 
     Parameters
     ----------
@@ -177,8 +348,10 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     ...     "projectID;organisationID;name;activityType;country;role\n"
     ...     "1;999;HOSPITAL CLINIC;REC;ES;coordinator\n1;888;KARDIO SP Z OO;PRC;PL;participant\n")
     >>> batch = read_cordis(folder / "organization.csv", folder / "project.csv")
-    >>> [(o.name, o.type.value) for o, _ in batch.records["organization"]]
-    [('HOSPITAL CLINIC', 'hospital'), ('KARDIO SP Z OO', 'sme')]
+    >>> for o, _ in batch.records["organization"]:
+    ...     print(o.name, o.type.value, o.tags)
+    HOSPITAL CLINIC hospital ['cordis:REC']
+    KARDIO SP Z OO corporate ['cordis:PRC', 'cordis:size-unknown']
     >>> [(t.weight, str(t.start_date), t.directed) for t, _ in batch.records["tie"]]
     [(1.0, '2020-01-01', False)]
     """
@@ -187,7 +360,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     projects, framework = _read_projects(batch, ptable)
     otable = read_csv(organizations_csv)
     participants = _read_participations(batch, otable, projects, framework, Path(ptable.file).name)
-    local_of = _add_organizations(batch, otable, participants)
+    local_of = _add_organizations(batch, otable, participants, *_company_evidence(participants, projects))
     if not batch.problems:
         _add_collaborations(batch, projects, local_of, f"CORDIS {Path(otable.file).name}", today or dt.date.today())
     return batch
@@ -198,7 +371,8 @@ def _read_projects(batch: Batch, table: Table) -> tuple[dict[str, _Project], str
     name = Path(table.file).name
     cols = _required(table, {"id": ("id",), "start": ("startDate",), "end": ("endDate",)})
     optional, get = _optional(table, {"acronym": ("acronym",), "title": ("title",),
-                                      "programme": ("programme", "frameworkProgramme"), "cost": ("totalCost",)})
+                                      "programme": ("programme", "frameworkProgramme"), "cost": ("totalCost",),
+                                      "scheme": ("fundingScheme",)})
     framework = "Horizon Europe" if table.column("frameworkProgramme") else "Horizon 2020"
 
     projects: dict[str, _Project] = {}
@@ -234,7 +408,8 @@ def _read_projects(batch: Batch, table: Table) -> tuple[dict[str, _Project], str
             "external_ids": {"cordis_project": pid}, "visibility": Visibility.public,
             "source": f"CORDIS {name} row {number}"}, origin, {"name": optional["acronym"] or "acronym"})
         if program is not None:
-            projects[pid] = _Project(batch.add(program, origin), dates["start"], dates["end"])
+            projects[pid] = _Project(batch.add(program, origin), dates["start"], dates["end"],
+                                     sme_only=_sme_only(get(row, "programme"), get(row, "scheme")))
     return projects, framework
 
 
@@ -318,18 +493,44 @@ def _read_participations(batch: Batch, table: Table, projects: dict[str, _Projec
     return participants
 
 
-def _add_organizations(batch: Batch, table: Table, participants: dict[str, dict]) -> dict[str, int]:
+def _company_evidence(participants: dict[str, dict], projects: dict[str, _Project]) -> tuple[set[str], dict[str, str]]:
+    """What tells a company's size: the PICs that joined a project only SMEs may join, and PIC → large group."""
+    instrument = {pic for project in projects.values()
+                  if project.sme_only and all(participants[m]["activity"] == "PRC" for m in project.members)
+                  for pic in project.members}
+    companies = {pic: f["name"] for pic, f in participants.items()
+                 if f["activity"] == "PRC" and f["name"] and f["sme"] is not True
+                 and not (f["sme"] is None and pic in instrument)
+                 and stakeholder_type("PRC", f["name"], False) is StakeholderType.corporate}
+    groups = {pic: group for pic, name in companies.items() if (group := known_group(name))}
+    unmatched = {pic: name for pic, name in companies.items() if pic not in groups}
+    others = [f["name"] for pic, f in participants.items() if f["name"] and pic not in unmatched]
+    return instrument, {**groups_by_stem(unmatched, others), **groups}
+
+
+def _add_organizations(batch: Batch, table: Table, participants: dict[str, dict], instrument: set[str],
+                       groups: dict[str, str]) -> dict[str, int]:
     """One organisation per PIC; returns PIC → local id."""
     name = Path(table.file).name
     local_of: dict[str, int] = {}
     for pic, f in participants.items():
         origin = f["origin"]
+        tags = [f"cordis:{f['activity']}"]
+        sme = f["sme"]
+        if f["activity"] == "PRC" and sme is None and pic in instrument:
+            sme = True
+            tags.append("cordis:sme-instrument")
+        kind = stakeholder_type(f["activity"], f["name"], sme)
+        if kind is StakeholderType.corporate:
+            if pic in groups:
+                tags.append(f"group:{groups[pic]}")
+            elif sme is None:
+                tags.append("cordis:size-unknown")
         org = batch.build(Organization, {
-            "name": f["name"] or f"PIC {pic}", "short_name": f["short_name"],
-            "type": stakeholder_type(f["activity"], f["name"], f["sme"]),
+            "name": f["name"] or f"PIC {pic}", "short_name": f["short_name"], "type": kind,
             "city": f["city"], "country": f["country"], "latitude": f["latitude"], "longitude": f["longitude"],
             "website": f["website"], "external_ids": {"cordis_pic": pic}, "visibility": Visibility.public,
-            "tags": [f"cordis:{f['activity']}"], "source": f"CORDIS {name} row {origin.row}"}, origin, f["columns"])
+            "tags": tags, "source": f"CORDIS {name} row {origin.row}"}, origin, f["columns"])
         if org is not None:
             local_of[pic] = batch.add(org, origin)
     return local_of
