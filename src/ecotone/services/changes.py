@@ -9,6 +9,7 @@ from ..domain.parsing import day
 from ..store import Atlas
 from ..store.atlas import AtlasError, Forbidden, NotSignedIn
 from ..store.tables import TABLES
+from .dedupe import organization_history
 
 __all__ = ["list_changes", "parse_record", "revert_change", "undo_change_set"]
 
@@ -32,7 +33,8 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
                  limit: int = 200, offset: int = 0) -> dict[str, Any]:
     """Entries of the audit trail, newest first, with how many match.
 
-    Admins see every entry; a hub's manager sees the entries about records they may see (and their own).
+    Admins see every entry; a hub's manager sees the entries about records they may see (and their own). An
+    organisation's history holds those of the organisations merged into it (``ecotone dedupe --merge``).
 
     Examples
     --------
@@ -57,8 +59,12 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
             raise AtlasError(f"no kind of record is called {entity!r}; kinds: {', '.join(TABLES)}")
         # A hub's history holds the grants of its sharing too (recorded under the granting hub's id)
         kinds = [entity, "hub_share"] if entity == "hub" else [entity]
-    rows, total = atlas.trail.entries(kinds=kinds, record_id=record_id, actor=user.strip().lower() if user else None,
-                                      since=day(since, "since") if since else None, limit=limit, offset=offset)
+    query = {"actor": user.strip().lower() if user else None, "since": day(since, "since") if since else None,
+             "limit": limit, "offset": offset}
+    if kinds == ["organization"]:  # with the history of the organisations merged into it
+        rows, total = organization_history(atlas, record_id, **query)  # type: ignore[arg-type]
+    else:
+        rows, total = atlas.trail.entries(kinds=kinds, record_id=record_id, **query)
     return {"data": [_public(r) for r in rows], "count": total}
 
 
