@@ -203,10 +203,14 @@ def test_export_then_import_is_lossless(demo_atlas, tmp_path):
         first, second = read_xlsx(out), read_xlsx(tmp_path / "again.xlsx")
         for sheet in ("Elements", "Connections", "Hubs"):
             assert first[sheet].header == second[sheet].header
-            assert [r for _, r in first[sheet].rows] == [r for _, r in second[sheet].rows]
+            # All but the Source column: each imported record's source is the row it was read from.
+            assert ([{**r, "Source": None} for _, r in first[sheet].rows]
+                    == [{**r, "Source": None} for _, r in second[sheet].rows])
+            assert [r["Source"] for _, r in second[sheet].rows] == [f"demo.xlsx · {sheet} · row {n}"
+                                                                    for n, _ in first[sheet].rows]
         # Field by field, organisations survive the trip.
         def fields(a):
-            return sorted((o.name, o.type, o.country, o.tags, o.offers, o.needs, o.focus_areas, o.stage, o.source,
+            return sorted((o.name, o.type, o.country, o.tags, o.offers, o.needs, o.focus_areas, o.stage,
                            o.visibility, o.founded, o.description) for o in a.records(Organization))
         assert fields(again) == fields(demo_atlas)
 
@@ -235,3 +239,71 @@ def test_our_stakeholder_type_column_wins_over_kumus_type(atlas, tmp_path):
     report = import_files(atlas, "kumu", [workbook(tmp_path / "s.xlsx", {"Elements": rows})])
     assert atlas.find(Organization, search="Sant Pau").items[0].type.value == "hospital"
     assert any("Type" in w and "not kept" in w for w in report.warnings)
+
+
+def test_each_record_says_which_file_sheet_and_row_it_came_from(atlas, tmp_path):
+    path = workbook(tmp_path / "map.xlsx", {"Elements": ELEMENTS, "Connections": CONNECTIONS})
+    import_files(atlas, "kumu", [path])
+    source = {o.name: o.source for o in atlas.records(Organization)}
+    assert source["Kardio Labs"] == "map.xlsx · Elements · row 2"  # the header is row 1
+    assert source["AEMPS"] == "map.xlsx · Elements · row 5"
+    names = {o.id: o.name for o in atlas.records(Organization)}
+    ties = {(names[t.source_id], names[t.target_id]): t.source for t in atlas.records(Tie)}
+    assert ties[("Hospital Clínic", "Kardio Labs")] == "map.xlsx · Connections · row 2"
+    # One row listing two targets made two ties, both from that row.
+    assert ties[("Ysios Capital", "Kardio Labs")] == ties[("Ysios Capital", "Hospital Clínic")] == \
+        "map.xlsx · Connections · row 3"
+    # A hub named only in the Hub column comes from the first row naming it.
+    hubs = {h.name: h.source for h in atlas.records(Hub)}
+    assert hubs == {"Medical Innovation Institute": "map.xlsx · Elements · row 2",
+                    "Barcelona Health Hub": "map.xlsx · Elements · row 3"}
+
+
+def test_the_source_of_a_record_read_from_the_projects_own_export(atlas, tmp_path):
+    """The atlas exported as .xlsx and as CSVs, imported into fresh atlases: each record's source is the file, sheet
+    and row it was read from (rows as a spreadsheet counts them, even after a cell holding a line break), not the
+    Source cell the export wrote."""
+    from ecotone.store import Atlas
+
+    hub = atlas.add(Hub(name="BioCity Nottingham"))
+    first = atlas.add(Organization(name="Locate Bio", type="startup", hub_id=hub.id,
+                                   description="orthobiologics\nfrom Nottingham"))  # a line break inside a cell
+    second = atlas.add(Organization(name="Nottingham University Hospitals", type="hospital", hub_id=hub.id))
+    atlas.add(Organization(name="BioCity", type="incubator", source="seeds/001_biocity.txt"))
+    atlas.add(Tie(source_id=second.id, target_id=first.id, kind="clinical_pilot"))
+    xlsx = export_kumu(atlas, tmp_path / "atlas.xlsx")
+    csvs = export_kumu(atlas, tmp_path / "kumu")
+
+    def xlsx_rows(sheet):
+        return {row[0].value or row[1].value: row[0].row for row in openpyxl.load_workbook(xlsx[0])[sheet].iter_rows(2)}
+
+    def csv_rows(name):
+        with open(tmp_path / "kumu" / name, newline="", encoding="utf-8") as fh:
+            return {(cells[0] or cells[1]): n for n, cells in enumerate(csv.reader(fh), start=1) if n > 1}
+
+    assert csv_rows("elements.csv")["BioCity"] == 4  # a spreadsheet's row 4, the file's line 5
+    for n, (paths, name_of, rows_of) in enumerate((
+            (xlsx, lambda sheet: f"atlas.xlsx · {sheet}", xlsx_rows),
+            (csvs, lambda sheet: f"{sheet.lower()}.csv", lambda sheet: csv_rows(f"{sheet.lower()}.csv")))):
+        with Atlas.open(str(tmp_path / f"again{n}.db")) as again:
+            report = import_files(again, "kumu", paths)
+            elements = rows_of("Elements")
+            assert {o.name: o.source for o in again.records(Organization)} == {
+                name: f"{name_of('Elements')} · row {elements[name]}"
+                for name in ("Locate Bio", "Nottingham University Hospitals", "BioCity")}
+            [tie] = again.records(Tie)
+            assert tie.source == f"{name_of('Connections')} · row 2"
+            [hub_again] = again.records(Hub)
+            assert hub_again.source == f"{name_of('Hubs')} · row 2"
+            assert any("the Source column is not read" in w for w in report.warnings)
+
+
+def test_a_hub_named_in_an_element_row_keeps_its_own_source(atlas, tmp_path):
+    """The Hub cell names a hub, it does not vouch for it: an atlas hub of that name is not re-sourced."""
+    atlas.add(Hub(name="Barcelona Health Hub", source="seeds/000_bhh.txt"))
+    path = workbook(tmp_path / "map.xlsx", {"Elements": ELEMENTS})
+    report = import_files(atlas, "kumu", [path])
+    assert report.created["hub"] == 1 and not report.updated["hub"]
+    assert {h.name: h.source for h in atlas.records(Hub)} == {
+        "Barcelona Health Hub": "seeds/000_bhh.txt", "Medical Innovation Institute": "map.xlsx · Elements · row 2"}
+    assert not import_files(atlas, "kumu", [path]).changed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import enum
 import json
@@ -17,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..domain.problems import Problem
+from ..io._cells import CsvWriter
 
 __all__ = ["Format", "console", "errors", "emit", "emit_record", "progress_bar", "show_problems"]
 
@@ -54,12 +54,13 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = Non
          table_columns: Sequence[str] | None = None) -> None:
     """Print rows (all with the same keys) in the chosen format; the footer goes to stderr outside tables.
 
-    ``table_columns`` narrows what a terminal table shows; JSON and CSV always carry every column.
+    ``table_columns`` narrows what a terminal table shows; JSON and CSV always carry every column. In CSV, text a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first) gets a leading ``'``.
     """
     if fmt is Format.json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is Format.csv:
-        out = csv.writer(sys.stdout)
+        out = CsvWriter(sys.stdout)  # text a spreadsheet would run as a formula is marked with a 
         if rows:
             out.writerow(list(rows[0]))
             for row in rows:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.problems import InputRejected, Problem
+from ._cells import read_cell
 
 __all__ = ["Table", "read_csv", "read_xlsx", "check_workbook", "cell_text", "MAX_UNPACKED", "MAX_CELLS"]
 
@@ -67,6 +68,9 @@ def cell_text(value: Any) -> str:
 def read_csv(path: Path) -> Table:
     r"""Read a CSV file whose delimiter is ``;`` or ``,`` (guessed from the header line).
 
+    The ``'`` that a safe export puts before a formula start (``'=``, ``'+``, ``'-``, ``'@``, a quote before a tab or
+    a carriage return) is taken off: :func:`~ecotone.io._cells.read_cell`.
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -75,6 +79,9 @@ def read_csv(path: Path) -> Table:
     >>> table = read_csv(path)
     >>> table.header, [(n, r["name"]) for n, r in table.rows]
     (['projectID', 'name'], [(2, 'TIME.LEX'), (4, 'CERTH')])
+    >>> _ = path.write_text('id,name\n1,"=1+1"\n2,"\'=1+1"\n3,"two\nlines"\n4,Bitgrit\n', encoding="utf-8")
+    >>> [(n, r["name"]) for n, r in read_csv(path).rows]
+    [(2, '=1+1'), (3, '=1+1'), (4, 'two\nlines'), (5, 'Bitgrit')]
     """
     name = str(path)
     try:
@@ -95,12 +102,14 @@ def read_csv(path: Path) -> Table:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
     try:
-        header = [h.strip() for h in next(reader, [])]
+        header = [read_cell(h).strip() for h in next(reader, [])]
         rows = []
-        for record in reader:
+        # Rows are counted as a spreadsheet shows them (the header is row 1, a blank line is a row), not as lines:
+        # a cell holding a line break does not push the rows after it down.
+        for number, record in enumerate(reader, start=2):
             if not any(cell.strip() for cell in record):
                 continue
-            number = reader.line_num
+            record = [read_cell(cell) for cell in record]  # the ' a safe export put before a formula start
             if len(record) > len(header):
                 raise InputRejected([Problem(name, row=number, reason=f"has {len(record)} cells but the header has "
                                              f"{len(header)}", hint=f"check the quotes and the {delimiter!r} separators")])
@@ -220,6 +229,9 @@ def _unreadable(name: str, exc: BaseException) -> Problem:
 def read_xlsx(path: Path) -> dict[str, Table]:
     """Read every sheet of an .xlsx workbook; hidden rows are remembered so the import can say so.
 
+    As in CSV files, one ``'`` before a formula start is taken off (:func:`~ecotone.io._cells.read_cell`): a
+    workbook saved from a safe CSV export holds it.
+
     Workbooks are parsed with defusedxml (openpyxl uses it when it is installed): entity declarations are refused.
     """
     import openpyxl
@@ -251,7 +263,7 @@ def read_xlsx(path: Path) -> dict[str, Table]:
         if not values:
             tables[ws.title] = Table(name, ws.title, [], [])
             continue
-        header = [cell_text(v) for v in values[0]]
+        header = [cell_text(read_cell(v)) for v in values[0]]
         while header and not header[-1]:
             header.pop()
         rows = []
@@ -263,7 +275,9 @@ def read_xlsx(path: Path) -> dict[str, Table]:
                 raise InputRejected([Problem(name, ws.title, number, None,
                                              f"has values beyond the last named column ({len(header)})",
                                              "give the column a header or delete the values")])
-            rows.append((number, {h: cells[i] if i < len(cells) else None for i, h in enumerate(header) if h}))
+            # As in CSV files, the ' that a safe export puts before a formula start is not part of the value.
+            rows.append((number, {h: read_cell(cells[i]) if i < len(cells) else None
+                                  for i, h in enumerate(header) if h}))
         hidden = frozenset(i for i, dim in ws.row_dimensions.items() if dim.hidden)
         tables[ws.title] = Table(name, ws.title, header, rows, hidden)
     book.close()

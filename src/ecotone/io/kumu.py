@@ -13,6 +13,7 @@ from typing import Any
 from ..domain import Hub, Organization, StakeholderType, Tie, TieKind
 from ..domain.batch import Batch, Origin
 from ..domain.problems import InputRejected, Problem
+from ._cells import xlsx_cell
 from ._tabular import Table, cell_text, read_csv, read_xlsx
 from .tables import write_csv
 
@@ -135,6 +136,17 @@ def _parse(column: Column, raw: Any) -> Any:
     return text
 
 
+def _source(origin: Origin) -> str:
+    """Where a row is, as its reader would look it up: ``atlas.xlsx · Elements · row 12``, ``elements.csv · row 12``.
+
+    Examples
+    --------
+    >>> _source(Origin("/tmp/x/atlas.xlsx", "Elements", 12)), _source(Origin("kumu/elements.csv", None, 3))
+    ('atlas.xlsx · Elements · row 12', 'elements.csv · row 3')
+    """
+    return " · ".join([Path(origin.file or "").name, *([origin.sheet] if origin.sheet else []), f"row {origin.row}"])
+
+
 def _mapped(vocab_name: str, choices: list[str], mapping: dict[str, str], value: str, flag: str) -> str:
     folded = {k.casefold(): v for k, v in mapping.items()}
     value = folded.get(value.casefold(), value)
@@ -160,9 +172,18 @@ class _Reader:
             if header is not None and header not in present:
                 present[header] = col
         extra = [h for h in table.header if h and h not in present and h.upper() not in ("ID", "IMAGE")]
+        where = f"{table.file}{f', sheet {table.sheet}' if table.sheet else ''}"
         if extra:
-            self.batch.warnings.append(f"{table.file}{f', sheet {table.sheet}' if table.sheet else ''}: columns not "
-                                       f"kept (Ecotone has no field for them): {', '.join(extra)}")
+            self.batch.warnings.append(f"{where}: columns not kept (Ecotone has no field for them): {', '.join(extra)}")
+        # A record's source is the row it is read from, so that what an import writes says where it came from
+        # (an edited export's new values must not claim the article the old ones came from).
+        source = next((h for h, c in present.items() if c.field == "source"), None)
+        if source is not None:
+            del present[source]
+            if any(cell_text(r.get(source)) for _, r in table.rows):
+                first = _source(Origin(table.file, table.sheet, table.rows[0][0]))
+                self.batch.warnings.append(f"{where}: the {source} column is not read; each record's source is the "
+                                           f"row it was read from ({first}, ...)")
         return present
 
     def _fields(self, table: Table, number: int, row: dict, columns: dict[str, Column]) -> tuple[dict, Origin]:
@@ -179,14 +200,18 @@ class _Reader:
                 continue
             if value is not None:
                 data[col.field] = value
+        data["source"] = _source(origin)
         return data, origin
 
     def hub(self, name: str, origin: Origin, column: str) -> int | None:
         key = name.casefold()
         if key not in self.hubs:
-            hub = self.batch.build(Hub, {"name": name}, origin, {"name": column})
+            hub = self.batch.build(Hub, {"name": name, "source": _source(origin)}, origin, {"name": column})
             if hub is None:
                 return None
+            # The cell names the hub, it does not vouch for it: a hub the import creates says which row first named
+            # it, and an atlas hub of that name keeps its own source (a merge takes only the fields an input gives).
+            hub = Hub.model_construct(_fields_set=hub.model_fields_set - {"source"}, **dict(hub))
             self.hubs[key] = self.batch.add(hub, origin)
         return self.hubs[key]
 
@@ -341,7 +366,8 @@ def read_kumu(paths: list[Path], *, type_map: dict[str, str] | None = None,
     Returns
     -------
     Batch
-        Hubs, organisations and ties, with every problem and warning found.
+        Hubs, organisations and ties, with every problem and warning found. Each record's ``source`` is the file,
+        sheet and row it was read from (``atlas.xlsx · Elements · row 12``; ``elements.csv · row 12``).
 
     Examples
     --------
@@ -354,6 +380,8 @@ def read_kumu(paths: list[Path], *, type_map: dict[str, str] | None = None,
     [('Kardio', 'startup', ['ai', 'cardiology']), ('Sant Pau', 'hospital', [])]
     >>> [t.kind.value for t, _ in batch.records["tie"]], batch.problems
     (['clinical_pilot'], [])
+    >>> batch.records["organization"][1][0].source, batch.records["tie"][0][0].source
+    ('elements.csv · row 3', 'connections.csv · row 2')
     """
     reader = _Reader(type_map or {}, kind_map or {})
     if len(paths) == 1 and paths[0].suffix.lower() in (".xlsx", ".xls", ".xlsm"):
@@ -422,7 +450,11 @@ def kumu_sheets(hubs: list[dict], organizations: list[dict], ties: list[dict]) -
 
 
 def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
-    """Write the sheets as an .xlsx workbook that Kumu imports (Hubs is Ecotone's own; Kumu skips it)."""
+    """Write the sheets as an .xlsx workbook that Kumu imports (Hubs is Ecotone's own; Kumu skips it).
+
+    Text that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+SUM(A1)``, ``-2+3``, ``@cmd``) is written
+    as a text cell (:func:`~ecotone.io._cells.xlsx_cell`), never as a formula; numbers stay numbers.
+    """
     import openpyxl
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -434,7 +466,7 @@ def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
     for title in ("Elements", "Connections", "Hubs"):
         ws = book.create_sheet(title)
         for row in sheets[title]:
-            ws.append([writable(v) for v in row])
+            ws.append([xlsx_cell(ws, writable(v)) for v in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     book.save(tmp)
@@ -442,7 +474,8 @@ def write_kumu_xlsx(sheets: dict[str, list[list[Any]]], path: Path) -> None:
 
 
 def write_kumu_csv(sheets: dict[str, list[list[Any]]], folder: Path) -> list[Path]:
-    """Write the sheets as elements.csv, connections.csv and hubs.csv in ``folder``."""
+    """Write the sheets as elements.csv, connections.csv and hubs.csv in ``folder`` (formula-like text marked with
+    a leading ``'``, as in every CSV Ecotone writes: :func:`~ecotone.io.tables.write_csv`)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for title in ("Elements", "Connections", "Hubs"):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+
+from ._cells import CsvWriter
 
 __all__ = ["write_csv", "csv_cell"]
 
@@ -31,10 +32,21 @@ def csv_cell(value: Any) -> Any:
 
 
 def write_csv(path: Path, rows: list[list[Any]]) -> None:
-    """Write rows (header first) as a UTF-8 CSV file, atomically."""
+    r"""Write rows (header first) as a UTF-8 CSV file, atomically; text a spreadsheet would run as a formula gets a
+    leading ``'`` (:func:`~ecotone.io._cells.safe_cell`), which the readers take off again.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "organizations.csv"
+    >>> write_csv(path, [["name", "latitude"], ['=HYPERLINK("http://evil","x")', -3.5]])
+    >>> print(path.read_text(encoding="utf-8"), end="")
+    name,latitude
+    "'=HYPERLINK(""http://evil"",""x"")",-3.5
+    """
     tmp = path.with_name(path.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
+        out = CsvWriter(fh)
         for row in rows:
             out.writerow([csv_cell(v) for v in row])
     tmp.replace(path)
