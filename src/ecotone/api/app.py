@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, files, partnering, problems, simulations
+from . import accounts, analysis, check, files, partnering, problems, simulations
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
 from .explorer import router as explorer_router
@@ -56,7 +56,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     problems.install(app)
     app.include_router(accounts.router)
     app.include_router(records_router)
-    for module in (analysis, partnering, files, simulations):
+    for module in (analysis, check, partnering, files, simulations):
         app.include_router(module.router)
     app.include_router(jobs_router)
     app.include_router(pages_router)
