@@ -13,6 +13,7 @@ from ..store import Atlas
 from . import accounts, analysis, check, files, partnering, problems, simulations
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
+from .dedupe import router as dedupe_router
 from .explorer import router as explorer_router
 from .hardening import install_hardening
 from .jobs import Jobs
@@ -58,6 +59,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(records_router)
     for module in (analysis, check, partnering, files, simulations):
         app.include_router(module.router)
+    app.include_router(dedupe_router)
     app.include_router(jobs_router)
     app.include_router(pages_router)
     app.include_router(explorer_router)

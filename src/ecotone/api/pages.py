@@ -118,3 +118,10 @@ def scenarios_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLRe
 def import_page(request: Request) -> HTMLResponse:
     return _page(request, "import.html", title="Import",
                  account_note="Importing takes an editor's, a manager's or an admin's account: sign in first.")
+
+
+@router.get("/duplicates", response_class=HTMLResponse)
+def duplicates_page(request: Request) -> HTMLResponse:
+    return _page(request, "duplicates.html", title="Likely duplicates", may_merge=principal(request).may_write,
+                 account_note="Merging duplicates takes an editor's, a manager's or an admin's account: sign in "
+                              "first.")

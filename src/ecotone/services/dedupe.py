@@ -338,12 +338,12 @@ def _alike_names(orgs: list[dict[str, Any]], min_score: float, note: Any) -> Non
 def name_similarity(a: tuple[str, ...], b: tuple[str, ...], weight: dict[str, float] | None = None) -> float:
     """How alike two normalised names (their :func:`~ecotone.domain.names.name_tokens`) are, 0–100.
 
-    The same words in any order score 100. Otherwise the words they share count in full and those only one name
-    has against it, each weighted by ``weight`` (its rarity in the atlas: a word most names have says little;
-    default 1); and when both names have words of their own, those must be alike as well: the score is at most
-    their similarity (the mean of rapidfuzz's Jaro–Winkler and optimal-string-alignment similarities, spaces
-    left out: a swap of two letters is one edit). So a typo
-    scores high, and a long shared part does not make two names alike when the words that tell them apart differ.
+    The same words in any order score 100. When each name has words the other lacks, the score is how alike those
+    words are (the mean of rapidfuzz's Jaro–Winkler and optimal-string-alignment similarities, spaces left out: a
+    swap of two letters is one edit), so a typo scores high and a long shared part does not make two names alike
+    when the words that tell them apart differ. When one name is the other with words added, the score is the
+    share of the longer name's weight that both have, each word weighted by ``weight`` (its rarity in the atlas:
+    a word most names have says little; default 1): "X University Hospital" is not "X University".
 
     Examples
     --------
@@ -359,15 +359,12 @@ def name_similarity(a: tuple[str, ...], b: tuple[str, ...], weight: dict[str, fl
     only_a, only_b = [w for w in a if w not in shared], [w for w in b if w not in shared]
     if not only_a and not only_b:
         return 100.0
-    w_shared = sum(weight.get(w, 1.0) for w in shared)
-    w_a, w_b = sum(weight.get(w, 1.0) for w in only_a), sum(weight.get(w, 1.0) for w in only_b)
-    alike = 0.0
     if only_a and only_b:
         x, y = "".join(only_a), "".join(only_b)
-        alike = (JaroWinkler.normalized_similarity(x, y) + OSA.normalized_similarity(x, y)) / 2
-    # A word without a counterpart counts twice against: "X University Hospital" is not "X University".
-    score = (2 * w_shared + (w_a + w_b) * alike) / (2 * w_shared + w_a + w_b + abs(w_a - w_b))
-    return round(100 * (min(score, alike) if only_a and only_b else score), 1)
+        return round(50 * (JaroWinkler.normalized_similarity(x, y) + OSA.normalized_similarity(x, y)), 1)
+    w_shared = sum(weight.get(w, 1.0) for w in shared)
+    w_extra = sum(weight.get(w, 1.0) for w in only_a or only_b)
+    return round(100 * w_shared / (w_shared + w_extra), 1)
 
 
 def _comparable(orgs: list[dict[str, Any]], numbers: list[frozenset[str]], i: int, j: int) -> bool:
@@ -590,7 +587,8 @@ def _may_merge(atlas: Atlas, survivor: Organization, loser: Organization,
         return
     for org in (survivor, loser):
         if not atlas.may_change("organization", org.id):  # type: ignore[arg-type]
-            atlas.authorize("change", "organization", org.model_dump())  # a viewer is told so in its words
+            if not p.may_write:  # a visitor or a viewer is told so in the atlas's words
+                atlas.authorize("change", "organization", org.model_dump())
             raise Forbidden(f"{p.actor} may not change {org.name} (organization {org.id}): it belongs to another "
                             "hub or organisation; ask its owners, or an admin, to merge")
     blocked = Counter(entity for entity, rows in referring.items() for row in rows
@@ -669,13 +667,17 @@ def merged_into(atlas: Atlas, org_id: int) -> list[int]:
     while todo:
         current = todo.pop()
         entries, _ = everyone.trail.entries(kinds=["organization"], record_id=current, limit=None)
+        found = []
         for e in entries:
             m = _MERGE_NOTE.match(e["note"] or "")
             if m and int(m.group(2)) == current and e["action"] == "update" and int(m.group(1)) not in out:
-                out.append(int(m.group(1)))
-                todo.append(int(m.group(1)))
-    restored = everyone.names("organization", out)  # a merge undone since: the loser is back, its history its own
-    return sorted(i for i in out if i not in restored)
+                found.append(int(m.group(1)))
+        restored = everyone.names("organization", found)  # a merge undone since: the loser's history is its own
+        for loser in found:
+            if loser not in restored and loser not in out:
+                out.append(loser)
+                todo.append(loser)
+    return sorted(out)
 
 
 def organization_history(atlas: Atlas, org_id: int, **query: Any) -> tuple[list[dict[str, Any]], int]:
