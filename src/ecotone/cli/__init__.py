@@ -5,6 +5,7 @@ from . import match as _match  # noqa: F401  (registers `ecotone match`)
 from . import simulate as _simulate  # noqa: F401  (registers `ecotone velocity` and `ecotone simulate`)
 from . import serve as _serve  # noqa: F401  (registers `ecotone serve`)
 from . import accounts as _accounts  # noqa: F401  (registers `ecotone users|tokens|share|changes|people`)
+from . import records as _records  # noqa: F401  (registers `ecotone orgs|ties|innovations|deals|…`, `people list…`)
 from . import dedupe as _dedupe  # noqa: F401  (registers `ecotone dedupe`)
 from . import check as _check  # noqa: F401  (registers `ecotone check`)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -33,8 +32,6 @@ import_app = typer.Typer(help="Import a Kumu spreadsheet, a JSON bundle or a COR
 export_app = typer.Typer(help="Export the atlas as a JSON bundle, a Kumu spreadsheet or CSV tables, or its network "
                                 "as GEXF (Gephi), Pajek or GraphML.",
                          no_args_is_help=True)
-orgs_app = typer.Typer(help="List, show and add organisations (the actors of the ecosystems).", no_args_is_help=True)
-ties_app = typer.Typer(help="List and add ties between organisations.", no_args_is_help=True)
 analyze_app = typer.Typer(
     help="Analyse the network: stakeholder map, centralities, brokers between hubs, communities, emerging "
          "collaborations, gaps, knowledge flow, and an HTML report. Every command takes the same filters "
@@ -42,8 +39,6 @@ analyze_app = typer.Typer(
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
-app.add_typer(orgs_app, name="orgs")
-app.add_typer(ties_app, name="ties")
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table, json or csv.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would be created, updated or rejected; write nothing.")]
@@ -136,6 +131,9 @@ def _report(report: MergeReport, fmt: Format) -> None:
         errors.print(f"[yellow]warning:[/yellow] {warning}")
     if len(report.warnings) > 20:
         errors.print(f"[yellow]… and {len(report.warnings) - 20} more warnings[/yellow]")
+    if report.change_set and report.changed:
+        (console if fmt is Format.table else errors).print(
+            f"Undo this import with: ecotone changes --undo-import {report.change_set}")
 
 
 def _import(ctx: typer.Context, fmt_name: str, paths: list[Path], dry_run: bool, fmt: Format,
@@ -233,12 +231,6 @@ def export_csv(ctx: typer.Context, out: Out) -> None:
 
 
 # -- browse ------------------------------------------------------------------------------------------------------
-def _paging(total: int, shown: int, limit: int, offset: int) -> str:
-    span = f"{offset + 1}–{offset + shown}" if shown else "0"
-    more = f"; next page: --offset {offset + limit}" if offset + limit < total else ""
-    return f"{span} of {total}{more}"
-
-
 @app.command()
 def hubs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """List the hubs with their organisations and the ties inside them and across to other hubs."""
@@ -258,119 +250,6 @@ def stats(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     if fmt is Format.table:
         rows = browse.coverage_summary(rows)
     emit(rows, fmt, title="Organisations per hub and stakeholder type")
-
-
-@orgs_app.command("list")
-def orgs_list(
-    ctx: typer.Context,
-    hub: Annotated[Optional[str], typer.Option(help="Hub name or id.")] = None,
-    type: Annotated[Optional[list[str]], typer.Option("--type", help="Stakeholder type (repeatable).")] = None,
-    helix: Annotated[Optional[str], typer.Option(help="academia, industry, government or civil_society.")] = None,
-    country: Annotated[Optional[str], typer.Option(help="Two-letter country code.")] = None,
-    tag: Annotated[Optional[str], typer.Option(help="A tag or focus area.")] = None,
-    stage: Annotated[Optional[str], typer.Option(help="Startup stage.")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Part of the name, any case.")] = None,
-    limit: Annotated[int, typer.Option(help="Rows per page.", min=1)] = 50,
-    offset: Annotated[int, typer.Option(help="Rows to skip (paging).", min=0)] = 0,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """List organisations by name, filtered and paged.
-
-    Example: `ecotone orgs list --hub 'Barcelona Health Hub' --type startup`
-    """
-    with _atlas(ctx) as atlas:
-        page = browse.organization_page(atlas, limit=limit, offset=offset, hub=hub, type=type, helix=helix,
-                                        country=country, tag=tag, stage=stage, search=search)
-    emit(page.items, fmt, title="Organisations", footer=_paging(page.total, len(page.items), limit, offset),
-         table_columns=("id", "name", "type", "hub", "country", "source"))
-
-
-@orgs_app.command("show")
-def orgs_show(ctx: typer.Context, org: Annotated[str, typer.Argument(help="Id or exact name.")],
-              fmt: FormatOpt = Format.table) -> None:
-    """Show one organisation: its fields, hub, ties, innovations and deals."""
-    with _atlas(ctx) as atlas:
-        emit_record(browse.organization_card(atlas, org), fmt, title=org)
-
-
-@orgs_app.command("add")
-def orgs_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The organisation's name.")],
-    type: Annotated[str, typer.Option("--type", help="Stakeholder type: startup, hospital, university, investor…")],
-    hub: Annotated[Optional[str], typer.Option(help="Hub name or id.")] = None,
-    city: Optional[str] = None,
-    country: Annotated[Optional[str], typer.Option(help="Two-letter country code.")] = None,
-    focus: Annotated[Optional[list[str]], typer.Option(help="Focus area (repeatable).")] = None,
-    offers: Annotated[Optional[list[str]], typer.Option(help="What it offers (repeatable).")] = None,
-    needs: Annotated[Optional[list[str]], typer.Option(help="What it needs (repeatable).")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option(help="Tag (repeatable).")] = None,
-    stage: Annotated[Optional[str], typer.Option(help="Stage of a startup.")] = None,
-    website: Optional[str] = None,
-    description: Optional[str] = None,
-    visibility: Annotated[str, typer.Option(help="private, hub, network or public.")] = "network",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Add an organisation.
-
-    Example: `ecotone orgs add 'Kardio Labs' --type startup --hub 'Barcelona Health Hub' --needs 'clinical validation'`
-    """
-    with _atlas(ctx) as atlas:
-        org = browse.add_organization(
-            atlas, hub=hub, name=name, type=type, city=city, country=country, focus_areas=focus or [],
-            offers=offers or [], needs=needs or [], tags=tag or [], stage=stage, website=website,
-            description=description, visibility=visibility, source="cli")
-    emit_record({"id": org.id, "name": org.name, "type": org.type.value, "helix": org.helix.value}, fmt,
-                title="Added")
-
-
-@ties_app.command("list")
-def ties_list(
-    ctx: typer.Context,
-    org: Annotated[Optional[str], typer.Option(help="Ties of this organisation (id or name).")] = None,
-    hub: Annotated[Optional[str], typer.Option(help="Ties touching this hub.")] = None,
-    kind: Annotated[Optional[list[str]], typer.Option(help="Tie kind (repeatable).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Active on or after this date (2024-01-31).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Started on or before this date.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """List ties, filtered by organisation, hub, kind and time window.
-
-    Example: `ecotone ties list --org Medlumics`
-    """
-    with _atlas(ctx) as atlas:
-        page = browse.tie_page(atlas, limit=limit, offset=offset, organization=org, hub=hub, kind=kind,
-                               since=since, until=until)
-    emit(page.items, fmt, title="Ties", footer=_paging(page.total, len(page.items), limit, offset),
-         table_columns=("id", "source", "target", "kind", "weight", "start", "end", "status"))
-
-
-@ties_app.command("add")
-def ties_add(
-    ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="From: organisation id or name.")],
-    target: Annotated[str, typer.Argument(help="To: organisation id or name.")],
-    kind: Annotated[str, typer.Option(help="partnership, investment, clinical_pilot, mentorship…")],
-    undirected: Annotated[bool, typer.Option(help="The tie has no direction.")] = False,
-    weight: Annotated[float, typer.Option(help="Strength (> 0).")] = 1.0,
-    start: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Start date.")] = None,
-    end: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="End date.")] = None,
-    status: Annotated[str, typer.Option(help="proposed, active or ended.")] = "active",
-    evidence: Annotated[Optional[str], typer.Option(help="Where the tie is documented.")] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Add a tie from one organisation to another.
-
-    Example: `ecotone ties add 'Medical Innovation Institute' 'Barcelona Health Hub' --kind membership`
-    """
-    with _atlas(ctx) as atlas:
-        tie = browse.add_tie(atlas, source, target, kind=kind, directed=not undirected, weight=weight,
-                             start_date=start.date() if start else None, end_date=end.date() if end else None,
-                             status=status, evidence=evidence, source="cli")
-    emit_record({"id": tie.id, "source_id": tie.source_id, "target_id": tie.target_id, "kind": tie.kind.value},
-                fmt, title="Added")
 
 
 # -- analyze -----------------------------------------------------------------------------------------------------
