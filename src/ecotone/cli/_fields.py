@@ -152,7 +152,11 @@ def field_options(cls: type[Record], *, creating: bool, skip: Iterable[str] = ()
             elif kind is float:
                 metavar = "NUMBER"
         if not creating and shape != "bool" and not info.is_required():
-            words += " '' clears it."
+            default = info.get_default(call_default_factory=True)
+            if default in (None, [], {}):
+                words += " '' clears it."
+            else:  # '' leaves the field to the model, which puts its default back
+                words += f" '' sets it back to {getattr(default, 'value', default)}."
         option = _NAMES.get(name) or ("--" + (reference_label(name) if refers_to else name).replace("_", "-"),)
         if shape == "bool":
             option = (f"{option[0]}/--no-{option[0][2:]}",) if name != "directed" else ("--directed/--undirected",)

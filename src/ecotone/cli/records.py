@@ -128,6 +128,16 @@ def _ref(kind: Kind) -> inspect.Parameter:
         str, typer.Argument(metavar=kind.one.upper().replace(" ", "_"), help=words, show_default=False)])
 
 
+def _a(words: str) -> str:
+    return ("an " if words[0].lower() in "aeiou" else "a ") + words
+
+
+#: What goes with a deleted record, for the help (the confirmation counts them).
+_GOES = {"orgs": "its ties, innovations with their stage events, participations, deals received and introductions: "
+                 "said", "innovations": "its stage events: said", "programs": "its participations: said",
+         "kpis": "its actuals: said"}
+
+
 def _doc(kind: Kind, command: str, text: str) -> str:
     return f"{text}\n\nExample: `{kind.examples[command]}`"
 
@@ -202,7 +212,7 @@ def add_show(kind: Kind) -> None:
         _print_record(data, fmt, _title(kind, data))
 
     kind_app(kind).command("show")(make_command(run, [_CTX, _ref(kind), _FMT], _doc(
-        kind, "show", f"Show a {kind.one}: every field, its version (for --if-version) and, for each field, where "
+        kind, "show", f"Show {_a(kind.one)}: every field, its version (for --if-version) and, for each field, where "
                       "its value came from (a file and row, an article, or who set it).")))
 
 
@@ -228,7 +238,7 @@ def add_add(kind: Kind, *, allow_duplicate: bool = False) -> None:
 
     required = ", ".join([n.upper() for n in kind.arguments] + [o.flag for o in options if o.required])
     kind_app(kind).command("add")(make_command(run, [_CTX, *args, *parameters(options), *extra, _FMT], _doc(
-        kind, "add", f"Add a {kind.one}: {required} required, any other field as its option; references by id "
+        kind, "add", f"Add {_a(kind.one)}: {required} required, any other field as its option; references by id "
                      "or name, lists comma-separated. A wrong value is reported by its option with what is allowed."
         + (" An organisation whose name matches one in its hub is refused, naming it, unless --allow-duplicate."
            if allow_duplicate else ""))))
@@ -250,7 +260,7 @@ def add_update(kind: Kind) -> None:
         _print_record(shown, fmt, "Updated " + _title(kind, shown))
 
     kind_app(kind).command("update")(make_command(run, [_CTX, _ref(kind), *parameters(options), _IF_VERSION, _FMT],
-                                                  _doc(kind, "update", f"Change a {kind.one}: only the fields given "
+                                                  _doc(kind, "update", f"Change {_a(kind.one)}: only the fields given "
                                                        "are written (a list given replaces the list); '' clears a "
                                                        "field. Each field changed records `cli` as its source.")))
 
@@ -273,9 +283,9 @@ def add_delete(kind: Kind) -> None:
         console.print(f"Deleted {kind.one} {rid}. Bring it back with: ecotone changes --revert {entry['id']}")
 
     kind_app(kind).command("delete")(make_command(run, [_CTX, _ref(kind), _YES, _IF_VERSION], _doc(
-        kind, "delete", f"Delete a {kind.one} with what goes with it (said before asking; an organisation's ties, "
-                        "innovations and participations), clearing references to it from other records. The "
-                        "history keeps it all: `ecotone changes --revert ID` brings it back.")))
+        kind, "delete", f"Delete {_a(kind.one)} with what goes with it ({_GOES.get(kind.group, 'said')} before "
+                        "asking, unless --yes), clearing references to it from other records. The history keeps it "
+                        "all: the `ecotone changes --revert ID` printed brings it back.")))
 
 
 def kind_app(kind: Kind) -> typer.Typer:
