@@ -34,7 +34,8 @@ def map_(f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of))
 
 @router.get("/organizations/{record_id}/card", tags=["organizations"], summary="Everything about an organisation")
 def card(record_id: RecordId, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
-    return browse.organization_card(atlas, str(record_id))
+    # whether the caller may change it: the map's card offers to add a tie, a person, an innovation
+    return {**browse.organization_card(atlas, str(record_id)), "may_change": atlas.may_change("organization", record_id)}
 
 
 def _analysis(name: str, atlas: Atlas, f: analysis.Filters, top: int, focus: Optional[str], progress=None):

@@ -170,6 +170,9 @@ def actor_profile(atlas: Atlas, org_id: int) -> dict[str, Any]:
     events = atlas.frame("stage_event", ["innovation_id", "stage", "date"])
     events = events[events["innovation_id"].isin([i.id for i in innovations])].sort_values("date")
     names = {i.id: i.name for i in innovations}
+    card["innovation_rows"] = [{"id": i.id, "name": i.name, "stage": i.stage.value} for i in innovations]
+    card["provenance"] = atlas.provenance("organization", org_id)
+    card["version"] = atlas.version("organization", org_id)
     card["innovation_stages"] = [{"innovation": names[i.id], "stage": i.stage.value, "since": None}
                                  for i in innovations if i.id not in set(events["innovation_id"])] + \
         [{"innovation": names[r.innovation_id], "stage": r.stage, "since": r.date.date().isoformat()}

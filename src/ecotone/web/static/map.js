@@ -72,7 +72,11 @@
       <p>${Ecotone.escape((card.type || "").replaceAll("_", " "))} · ${Ecotone.escape(card.hub || "no hub")} · ${Ecotone.escape(card.country || "")}</p>
       <p>${card.ties} ties, ${state.neighbours.size} partners on this map</p>
       <h3>Innovations</h3>${list(card.innovations)}<h3>Deals</h3>${list(card.deals)}
-      <p><a href="/actors/${node}">Open the actor's page</a></p>`;
+      <p><a href="/actors/${node}">Open the actor's page</a></p>
+      ${card.may_change ? `<nav class="actions" aria-label="Add to this actor">
+        <a class="button secondary" href="/records/ties/new?source_id=${node}">Add a tie</a>
+        <a class="button secondary" href="/records/people/new?organization_id=${node}">Add a person</a>
+        <a class="button secondary" href="/records/innovations/new?organization_id=${node}">Add an innovation</a></nav>` : ""}`;
   }
 
   function runLayout(seconds) {
