@@ -4,6 +4,7 @@ import csv
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from conftest import snapshot
 from ecotone.domain import Hub, Organization, Tie
@@ -11,6 +12,7 @@ from ecotone.domain.problems import InputRejected
 from ecotone.io._tabular import read_xlsx
 from ecotone.services.exports import export_kumu
 from ecotone.services.imports import import_files
+from ecotone.store.tables import organizations
 
 
 def workbook(path, sheets, hidden_rows=()):
@@ -203,11 +205,7 @@ def test_export_then_import_is_lossless(demo_atlas, tmp_path):
         first, second = read_xlsx(out), read_xlsx(tmp_path / "again.xlsx")
         for sheet in ("Elements", "Connections", "Hubs"):
             assert first[sheet].header == second[sheet].header
-            # All but the Source column: each imported record's source is the row it was read from.
-            assert ([{**r, "Source": None} for _, r in first[sheet].rows]
-                    == [{**r, "Source": None} for _, r in second[sheet].rows])
-            assert [r["Source"] for _, r in second[sheet].rows] == [f"demo.xlsx · {sheet} · row {n}"
-                                                                    for n, _ in first[sheet].rows]
+            assert [r for _, r in first[sheet].rows] == [r for _, r in second[sheet].rows]  # sources included
         # Field by field, organisations survive the trip.
         def fields(a):
             return sorted((o.name, o.type, o.country, o.tags, o.offers, o.needs, o.focus_areas, o.stage,
@@ -260,17 +258,19 @@ def test_each_record_says_which_file_sheet_and_row_it_came_from(atlas, tmp_path)
 
 
 def test_the_source_of_a_record_read_from_the_projects_own_export(atlas, tmp_path):
-    """The atlas exported as .xlsx and as CSVs, imported into fresh atlases: each record's source is the file, sheet
-    and row it was read from (rows as a spreadsheet counts them, even after a cell holding a line break), not the
-    Source cell the export wrote."""
+    """The atlas exported as .xlsx and as CSVs, imported into fresh atlases: a record with a Source cell keeps it; one
+    without gets the file, sheet and row it was read from (rows as a spreadsheet counts them, even after a cell
+    holding a line break)."""
     from ecotone.store import Atlas
 
-    hub = atlas.add(Hub(name="BioCity Nottingham"))
+    hub = atlas.add(Hub(name="BioCity Nottingham", source="seeds/001_biocity.txt"))
     first = atlas.add(Organization(name="Locate Bio", type="startup", hub_id=hub.id,
                                    description="orthobiologics\nfrom Nottingham"))  # a line break inside a cell
     second = atlas.add(Organization(name="Nottingham University Hospitals", type="hospital", hub_id=hub.id))
     atlas.add(Organization(name="BioCity", type="incubator", source="seeds/001_biocity.txt"))
     atlas.add(Tie(source_id=second.id, target_id=first.id, kind="clinical_pilot"))
+    blank = atlas.execute(sa.update(organizations).where(organizations.c.name != "BioCity").values(source=None))
+    assert blank.rowcount == 2
     xlsx = export_kumu(atlas, tmp_path / "atlas.xlsx")
     csvs = export_kumu(atlas, tmp_path / "kumu")
 
@@ -286,16 +286,35 @@ def test_the_source_of_a_record_read_from_the_projects_own_export(atlas, tmp_pat
             (xlsx, lambda sheet: f"atlas.xlsx · {sheet}", xlsx_rows),
             (csvs, lambda sheet: f"{sheet.lower()}.csv", lambda sheet: csv_rows(f"{sheet.lower()}.csv")))):
         with Atlas.open(str(tmp_path / f"again{n}.db")) as again:
-            report = import_files(again, "kumu", paths)
+            import_files(again, "kumu", paths)
             elements = rows_of("Elements")
             assert {o.name: o.source for o in again.records(Organization)} == {
-                name: f"{name_of('Elements')} · row {elements[name]}"
-                for name in ("Locate Bio", "Nottingham University Hospitals", "BioCity")}
+                **{name: f"{name_of('Elements')} · row {elements[name]}"
+                   for name in ("Locate Bio", "Nottingham University Hospitals")},
+                "BioCity": "seeds/001_biocity.txt"}
             [tie] = again.records(Tie)
-            assert tie.source == f"{name_of('Connections')} · row 2"
+            assert tie.source == "cli"  # the Source cell the export wrote: who created it
             [hub_again] = again.records(Hub)
-            assert hub_again.source == f"{name_of('Hubs')} · row 2"
-            assert any("the Source column is not read" in w for w in report.warnings)
+            assert hub_again.source == "seeds/001_biocity.txt"
+
+
+def test_an_edited_export_records_the_row_as_the_source_of_what_it_changed(atlas, tmp_path):
+    """The trial's reproduction: an export edited and imported again must not credit its new values to the seed
+    article the record came from."""
+    atlas.add(Organization(name="Ysios Capital", type="investor", description="Life-science VC",
+                           source="seeds/002_ysios.txt"))
+    folder = tmp_path / "kumu"
+    export_kumu(atlas, folder)
+    path = folder / "elements.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Life-science VC", "Venture capital for biotech and medtech"), encoding="utf-8")
+    import_files(atlas, "kumu", [path])
+    [org] = atlas.records(Organization)
+    assert org.description == "Venture capital for biotech and medtech"
+    assert org.source == "seeds/002_ysios.txt"
+    where = atlas.provenance("organization", org.id)
+    assert where["description"] == "elements.csv · row 2"
+    assert where["name"] == where["type"] == "seeds/002_ysios.txt"
 
 
 def test_a_hub_named_in_an_element_row_keeps_its_own_source(atlas, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import PurePath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,18 @@ class Origin:
     def problem(self, reason: str, *, column: str | None = None, hint: str | None = None) -> Problem:
         """A problem located here."""
         return Problem(self.file, self.sheet, self.row, column, reason, hint)
+
+    @property
+    def label(self) -> str | None:
+        """Where the row is, as its reader would look it up (None when not read from a file).
+
+        >>> Origin("/tmp/x/atlas.xlsx", "Elements", 12).label, Origin("kumu/elements.csv", None, 3).label
+        ('atlas.xlsx · Elements · row 12', 'elements.csv · row 3')
+        """
+        if not self.file:
+            return None
+        return " · ".join([PurePath(self.file).name, *([self.sheet] if self.sheet else []),
+                           *([f"row {self.row}"] if self.row else [])])
 
 
 @dataclass
@@ -75,7 +88,7 @@ class Batch:
         >>> batch.build(Organization, {"name": "X", "type": "bank"}, Origin("a.csv", row=3), {"type": "Kind"})
         >>> p = batch.problems[0]
         >>> p.file, p.row, p.column, p.reason.split(";")[0]
-        ('a.csv', 3, 'Kind', "'bank' is not allowed")
+        ('a.csv', 3, 'Kind', "'bank' is not one of the choices: startup, sme, corporate, hospital, clinic, university, research_center, investor, government, regulator, notified_body, incubator, accelerator, industry_association, patient_organization, hub_operator or other")
         """
         try:
             return cls.model_validate(data)

@@ -136,17 +136,6 @@ def _parse(column: Column, raw: Any) -> Any:
     return text
 
 
-def _source(origin: Origin) -> str:
-    """Where a row is, as its reader would look it up: ``atlas.xlsx · Elements · row 12``, ``elements.csv · row 12``.
-
-    Examples
-    --------
-    >>> _source(Origin("/tmp/x/atlas.xlsx", "Elements", 12)), _source(Origin("kumu/elements.csv", None, 3))
-    ('atlas.xlsx · Elements · row 12', 'elements.csv · row 3')
-    """
-    return " · ".join([Path(origin.file or "").name, *([origin.sheet] if origin.sheet else []), f"row {origin.row}"])
-
-
 def _mapped(vocab_name: str, choices: list[str], mapping: dict[str, str], value: str, flag: str) -> str:
     folded = {k.casefold(): v for k, v in mapping.items()}
     value = folded.get(value.casefold(), value)
@@ -175,15 +164,6 @@ class _Reader:
         where = f"{table.file}{f', sheet {table.sheet}' if table.sheet else ''}"
         if extra:
             self.batch.warnings.append(f"{where}: columns not kept (Ecotone has no field for them): {', '.join(extra)}")
-        # A record's source is the row it is read from, so that what an import writes says where it came from
-        # (an edited export's new values must not claim the article the old ones came from).
-        source = next((h for h, c in present.items() if c.field == "source"), None)
-        if source is not None:
-            del present[source]
-            if any(cell_text(r.get(source)) for _, r in table.rows):
-                first = _source(Origin(table.file, table.sheet, table.rows[0][0]))
-                self.batch.warnings.append(f"{where}: the {source} column is not read; each record's source is the "
-                                           f"row it was read from ({first}, ...)")
         return present
 
     def _fields(self, table: Table, number: int, row: dict, columns: dict[str, Column]) -> tuple[dict, Origin]:
@@ -200,13 +180,15 @@ class _Reader:
                 continue
             if value is not None:
                 data[col.field] = value
-        data["source"] = _source(origin)
+        # A record's source: its Source cell, else the row it is read from. Whatever an import changes in a record
+        # already in the atlas records the row as that field's provenance (the merge does), not the Source cell.
+        data["source"] = data.get("source") or origin.label
         return data, origin
 
     def hub(self, name: str, origin: Origin, column: str) -> int | None:
         key = name.casefold()
         if key not in self.hubs:
-            hub = self.batch.build(Hub, {"name": name, "source": _source(origin)}, origin, {"name": column})
+            hub = self.batch.build(Hub, {"name": name, "source": origin.label}, origin, {"name": column})
             if hub is None:
                 return None
             # The cell names the hub, it does not vouch for it: a hub the import creates says which row first named

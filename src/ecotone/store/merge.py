@@ -202,7 +202,8 @@ class _Merger:
                 match = None  # same name, but another identity in a scheme both use: a different record
             if match is not None:
                 current = changed.get(match, existing[match])
-                merged = _sourced(existing[match], current, _overlay(entity, current, row, provided), self.note)
+                merged = _sourced(existing[match], current, _overlay(entity, current, row, provided),
+                                  origin.label if origin is not None else None, self.note)
                 if entity == "person" and not self._consented(merged, row, provided, origin):
                     continue
                 if merged != existing[match]:
@@ -290,11 +291,11 @@ class _Merger:
             trail.changed_many(entity, [(i, self.existing_rows[i], row) for i, row in changed.items()], note=self.note)
 
 
-def _sourced(stored: dict[str, Any], current: dict[str, Any], merged: dict[str, Any],
+def _sourced(stored: dict[str, Any], current: dict[str, Any], merged: dict[str, Any], where: str | None,
              note: str | None) -> dict[str, Any]:
-    """``merged`` keeping the record's own source; the fields the input changes get the input's source (the file,
-    sheet and row) as their provenance."""
-    incoming = merged.get("source") or note
+    """``merged`` keeping the record's own source; the fields the input changes get where they were read (the
+    file, sheet and row), else the input's source, as their provenance."""
+    incoming = where or merged.get("source") or note
     out = {**merged, "source": stored.get("source") or merged.get("source")}
     fields = [k for k, v in out.items()
               if k not in ("id", "version", "provenance", "source", "helix") and v != current.get(k)]
