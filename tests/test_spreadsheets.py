@@ -210,3 +210,36 @@ def test_any_text_comes_back_from_csv_and_xlsx(tmp_path, values):
                 if c.data_type == "f"]
     [(_, row)] = read_xlsx(tmp_path / "p.xlsx")["Elements"].rows
     assert [row[h] or "" for h in header] == [*values, "row"]
+
+
+def test_a_pajek_legend_and_an_event_agenda_keep_formulas_as_text(tmp_path):
+    """The other files Ecotone writes for spreadsheets: the legend of a Pajek partition (hub names) and the
+    brokerage event's agenda workbook (participants' names)."""
+    import pandas as pd
+
+    from ecotone.io._cells import xlsx_cell
+    from ecotone.io.pajek import write_pajek
+    from ecotone.services import partnering
+
+    nodes = pd.DataFrame({"id": [1, 2], "name": ["A", "B"], "hub": [HUB, "BCN"]})
+    ties = pd.DataFrame({"id": [1], "source": [1], "target": [2], "weight": [1.0], "directed": [False]})
+    write_pajek(tmp_path / "net.net", nodes, ties, partitions=["hub"])
+    legend = _csv_cells(tmp_path / "net_partitions.csv")
+    assert ["hub", "1", "'" + HUB] in legend
+    assert read_csv(tmp_path / "net_partitions.csv").rows[0][1]["label"] == HUB
+
+    book = openpyxl.Workbook()
+    people = book.active
+    people.title = "Participants"
+    rows = {"Participants": [["Name", "Organisation"], ["Ana Ruiz", FORMULAS[0]], ["Marek Nowak", "Kardio"]],
+            "Slots": [["Slot", "Start", "End"], ["S1", "2026-03-12 09:00", "2026-03-12 09:30"]],
+            "Requests": [["From", "To", "Priority"], ["Ana Ruiz", "Marek Nowak", "must meet"]]}
+    for title, lines in rows.items():
+        sheet = people if title == "Participants" else book.create_sheet(title)
+        for line in lines:
+            sheet.append([xlsx_cell(sheet, v) for v in line])
+    book.save(tmp_path / "event.xlsx")
+    partnering.schedule(tmp_path / "event.xlsx", tmp_path / "out", tables=1, method="cp-sat")
+    agenda = openpyxl.load_workbook(tmp_path / "out" / "agenda.xlsx")["Agenda"]
+    cells = [c for row in agenda.iter_rows() for c in row if c.value == FORMULAS[0]]
+    assert cells and all(c.data_type != "f" for c in cells)

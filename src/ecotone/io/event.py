@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..domain.problems import InputRejected, Problem
 from ._tabular import Table, cell_text, read_csv, read_xlsx
+from ._cells import xlsx_cell
 from .tables import write_csv
 
 __all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "SHEETS"]
@@ -201,12 +202,12 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
     sheet = book.active
     sheet.title = "Agenda"
     sheet.append(header)
-    for r in by_start.to_dict("records"):
-        sheet.append([r[h] for h in header])
+    for r in by_start.to_dict("records"):  # a participant named "=…" is text, never a formula
+        sheet.append([xlsx_cell(sheet, r[h]) for h in header])
     gaps = book.create_sheet("Unscheduled")
     gaps.append(missing)
     for r in unscheduled[missing].values.tolist():
-        gaps.append(r)
+        gaps.append([xlsx_cell(gaps, v) for v in r])
     tmp = folder / "agenda.xlsx.part"
     book.save(tmp)
     tmp.replace(folder / "agenda.xlsx")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._graphfile import atomic_text
+from .tables import write_frame_csv
 
 __all__ = ["write_pajek", "pajek_labels"]
 
@@ -72,7 +73,7 @@ def write_pajek(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, partitio
         written.append(clu)
     if legend:
         csv = path.with_name(f"{path.stem}_partitions.csv")
-        pd.DataFrame(legend).to_csv(csv, index=False)
+        write_frame_csv(csv, pd.DataFrame(legend))
         written.append(csv)
     for col in vectors:
         if col not in nodes or not pd.api.types.is_numeric_dtype(nodes[col]):

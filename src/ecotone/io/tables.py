@@ -9,7 +9,7 @@ from typing import Any
 
 from ._cells import CsvWriter
 
-__all__ = ["write_csv", "csv_cell"]
+__all__ = ["write_csv", "write_frame_csv", "csv_cell"]
 
 
 def csv_cell(value: Any) -> Any:
@@ -50,3 +50,16 @@ def write_csv(path: Path, rows: list[list[Any]]) -> None:
         for row in rows:
             out.writerow([csv_cell(v) for v in row])
     tmp.replace(path)
+
+
+def write_frame_csv(path: Path, frame: Any) -> None:
+    """Write a pandas DataFrame as :func:`write_csv` does (formula-like text marked, atomically).
+
+    >>> import pathlib, tempfile, pandas as pd
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bands.csv"
+    >>> write_frame_csv(path, pd.DataFrame({"scenario": ["=cmd()"], "p5": [-0.5]}))
+    >>> print(path.read_text(encoding="utf-8"), end="")
+    scenario,p5
+    "'=cmd()",-0.5
+    """
+    write_csv(Path(path), [list(frame.columns)] + frame.astype(object).where(frame.notna(), None).values.tolist())

@@ -19,6 +19,7 @@ from ..data.pathways import pathway
 from ..domain.parsing import day
 from ..domain.problems import InputRejected, Problem
 from ..io.charts import fan_chart, tornado_chart
+from ..io.tables import write_frame_csv
 from ..io.xmile import read_xmile, write_xmile
 from ..simulate import Model, ModelError, Simulator, build
 from ..simulate.calibrate import Calibration
@@ -188,7 +189,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
         fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
                   f"over {years:g} years ({runs} runs, 5–95% band)")
     if out is not None:
-        comparison.bands_.round(4).to_csv(out, index=False)
+        write_frame_csv(out, comparison.bands_.round(4))
     explained = comparison.explain()
     outcomes = comparison.summary_.round(2)
     explanations = [{"scenario": k, "explanation": v} for k, v in explained.items()]
@@ -262,7 +263,7 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
         rows.append({"variable": v, "units": results.units.get(v, ""), "median": float(np.median(end)),
                      "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95))})
     if out is not None:
-        results.tidy().to_csv(out, index=False)
+        write_frame_csv(out, results.tidy())
     if chart is not None:
         variable = chart_variable or (model.stocks[0].name if model.stocks else results.variables[0])
         try:
