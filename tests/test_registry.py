@@ -196,3 +196,21 @@ def test_viewers_and_visitors_cannot_revert(atlas):
     with TestClient(app, headers=bearer(atlas, "viewer@example.org", "viewer", hubs=[org.hub_id])) as viewer:
         assert viewer.post(f"/api/v1/changes/{entry}/revert").status_code in (403, 404)
     assert atlas.get(Organization, org.id).city == "Reus"
+
+
+def test_a_new_latest_stage_moves_its_innovation_and_a_rename_onto_a_neighbour_is_refused(atlas):
+    from ecotone.domain import Innovation, StageEvent
+    from ecotone.services import registry
+    from ecotone.services.dedupe import LikelyDuplicate
+
+    org = atlas.add(Organization(name="Kardio", type="startup"))
+    other = atlas.add(Organization(name="Pulmolabs", type="startup"))
+    inn = atlas.add(Innovation(name="ECG patch", organization_id=org.id, stage="idea"))
+    registry.create(atlas, StageEvent, {"innovation_id": inn.id, "stage": "prototype", "date": "2024-05-01"})
+    assert atlas.get(Innovation, inn.id).stage.value == "prototype"
+    registry.create(atlas, StageEvent, {"innovation_id": inn.id, "stage": "idea", "date": "2023-01-01"})
+    assert atlas.get(Innovation, inn.id).stage.value == "prototype"  # an earlier event does not move it back
+    with pytest.raises(LikelyDuplicate):
+        registry.update(atlas, Organization, other.id, {"name": "KARDIO Sp. z o.o."})
+    registry.update(atlas, Organization, other.id, {"name": "KARDIO Sp. z o.o."}, allow_duplicate=True)
+    registry.update(atlas, Organization, org.id, {"city": "Warsaw"})  # not renamed: not checked

@@ -114,9 +114,12 @@ def _routes(s: Schemas) -> None:
                                      "304 while it has not changed.")
 
     def update_record(record_id: RecordId, payload: Annotated[s.update, Body()], if_match: IfMatch = None,
-                      atlas: Atlas = Depends(atlas_of)):
+                      atlas: Atlas = Depends(atlas_of),
+                      allow_duplicate: bool = Query(False, description="Rename an organisation even though one of "
+                                                                        "its hub has that name")):
         changes: dict[str, Any] = payload.model_dump(exclude_unset=True)
-        record = registry.update(atlas, s.record, record_id, changes, expected_version=expected_version(if_match))
+        record = registry.update(atlas, s.record, record_id, changes, expected_version=expected_version(if_match),
+                                 allow_duplicate=allow_duplicate)
         return _versioned(atlas, s.entity, record)
 
     router.add_api_route(f"{path}/{{record_id}}", update_record, methods=["PATCH"], response_model=s.public,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..domain import ENTITIES, Organization, Record
+from ..domain import ENTITIES, Innovation, Organization, Record, StageEvent
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
 from ..store.atlas import AtlasError
@@ -57,18 +57,37 @@ def create(atlas: Atlas, cls: type[Record], data: dict[str, Any], *, allow_dupli
     record = validated(cls, data, flags=flags)
     if isinstance(record, Organization):
         check_new_organization(atlas, record, allow_duplicate=allow_duplicate)
-    return atlas.add(record)
+    with atlas.transaction(), atlas.trail.change_set():
+        added = atlas.add(record)
+        if isinstance(added, StageEvent):
+            _follow_stage(atlas, added)
+        return added
+
+
+def _follow_stage(atlas: Atlas, event: StageEvent) -> None:
+    """An innovation's stage is its latest stage event's: a new latest event moves it (in the same change set)."""
+    others = atlas.find(StageEvent, innovation=event.innovation_id, limit=None).items
+    if any(e.date > event.date for e in others if e.id != event.id):
+        return
+    innovation = atlas.get(Innovation, event.innovation_id)
+    if innovation.stage != event.stage:
+        atlas.update(innovation.model_copy(update={"stage": event.stage}), fields=["stage"],
+                     note=f"its stage event {event.id}")
 
 
 def update(atlas: Atlas, cls: type[Record], record_id: int, changes: dict[str, Any], *,
-           expected_version: int | None = None, flags: dict[str, str] | None = None) -> Record:
+           expected_version: int | None = None, allow_duplicate: bool = False,
+           flags: dict[str, str] | None = None) -> Record:
     """The record with ``changes`` applied (only those fields are written); withdrawing a person's consent
-    takes their e-mail with it. ``expected_version`` refuses a record changed since it was read."""
+    takes their e-mail with it; an organisation renamed (or moved) onto another of its hub's names is refused
+    unless ``allow_duplicate``. ``expected_version`` refuses a record changed since it was read."""
     current = atlas.get(cls, record_id).model_dump()
     changes = dict(changes)
     if changes.get("consent") is False and "email" not in changes:
         changes["email"] = None  # consent withdrawn: the contact details go
     record = validated(cls, {**current, **changes, "id": record_id}, flags=flags)
+    if isinstance(record, Organization) and {"name", "hub_id"} & set(changes):
+        check_new_organization(atlas, record, allow_duplicate=allow_duplicate)
     return atlas.update(record, fields=set(changes), expected_version=expected_version)
 
 

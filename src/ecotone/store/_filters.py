@@ -24,17 +24,21 @@ FILTERS: dict[str, set[str]] = {
     "program": {"hub", "kind", "search", "since", "until", "organization"},
     "participation": {"organization", "program"},
     "innovation": {"hub", "organization", "stage", "search"},
-    "stage_event": {"stage", "since", "until"},
+    "stage_event": {"innovation", "stage", "since", "until"},
     "deal": {"hub", "organization", "since", "until"},
     "tie": {"hub", "organization", "kind", "since", "until"},
     "clinical_need": {"hub", "search"},
     "partnership": {"search", "since", "until"},
-    "assessment": {"since", "until"},
-    "rating": set(),
-    "kpi": {"search"},
-    "kpi_actual": {"since", "until"},
+    "assessment": {"partnership", "since", "until"},
+    "rating": {"assessment"},
+    "kpi": {"partnership", "search"},
+    "kpi_actual": {"kpi", "since", "until"},
     "introduction": {"organization", "since", "until"},
 }
+
+
+#: Filters naming the record another belongs to, by its id.
+_PARENTS = ("innovation", "partnership", "kpi", "assessment")
 
 
 def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
@@ -73,6 +77,12 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
                 out.append(table.c.organization_id == org_id)
         elif name == "program":
             out.append(table.c.program_id == int(value))
+        elif name in _PARENTS:  # the record a stage event, a KPI, an actual or a rating belongs to, by id
+            text = str(value).strip()
+            if not text.isdigit() or int(text) > 2**31 - 1:
+                raise ValueError(f"{name} must be the id of {'an' if name[0] in 'aeiou' else 'a'} {name} "
+                                 f"(a whole number), not {value!r}")
+            out.append(table.c[f"{name}_id"] == int(text))
         elif name == "type":
             out.append(table.c.type.in_(terms(StakeholderType, value, "stakeholder type")))
         elif name == "helix":
