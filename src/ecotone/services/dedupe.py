@@ -541,14 +541,13 @@ def merge_organizations(atlas: Atlas, survivor: int | str, loser: int | str, *,
             for source, fields in by_source.items():
                 atlas.update(Organization.model_validate(merged), fields=fields, source=source, note=move_note)
             atlas.delete(Organization, l_id, note=merge_note)
+            # The entry that holds the merge in the survivor's own history, whether or not any of its fields changed
+            atlas.trail.merged("organization", s_id, l_id, note=merge_note)
         # Accounts are not records (a change set's undo leaves them): the loser's members work for the survivor
         accounts = Accounts(atlas)
         members = [u for u in accounts.users() if u["organization_id"] == l_id]
         for user in members:
             accounts.update(user["id"], {"organization_id": s_id})
-        # The entry that holds the merge in the survivor's own history, whether or not any of its fields changed
-        atlas.trail.changed("organization", s_id, {"merged_from": None}, {"merged_from": f"organization:{l_id}"},
-                            note=merge_note)
     report = {"survivor": {"id": s_id, "name": s_org.name}, "loser": {"id": l_id, "name": l_org.name},
               "moved": dict(moved), "dropped": dict(dropped), "filled": filled, "accounts": len(members),
               "change_set": None if dry_run else batch, "dry_run": dry_run}
@@ -670,7 +669,7 @@ def merged_into(atlas: Atlas, org_id: int) -> list[int]:
         found = []
         for e in entries:
             m = _MERGE_NOTE.match(e["note"] or "")
-            if m and int(m.group(2)) == current and e["action"] == "update" and int(m.group(1)) not in out:
+            if m and int(m.group(2)) == current and e["action"] == "merge" and int(m.group(1)) not in out:
                 found.append(int(m.group(1)))
         restored = everyone.names("organization", found)  # a merge undone since: the loser's history is its own
         for loser in found:

@@ -103,6 +103,10 @@ class Trail:
                 pairs.append((record_id, {k: old.get(k) for k in fields}, {k: new[k] for k in fields}))
         self._write(self._entries("update", entity, pairs, note))
 
+    def merged(self, entity: str, survivor: int, loser: int, note: str | None = None) -> None:
+        """Record ``loser`` merged into ``survivor`` (what moved is in the entries of the same change set)."""
+        self._write(self._entries("merge", entity, [(survivor, None, {"merged_from": f"{entity}:{loser}"})], note))
+
     def deleted(self, entity: str, row: dict[str, Any], note: str | None = None) -> dict[str, set[int]]:
         """A record about to be deleted, everything its deletion takes with it (ties, innovations…), and the
         references to them the database clears (``ON DELETE SET NULL``): all that a revert needs to restore it.

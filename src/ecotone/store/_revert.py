@@ -35,7 +35,9 @@ class Reverter:
         if not found or not self._may_revert(found[0]):
             raise NotFound(f"no change has id {change_id}; list them with: ecotone changes")
         entry = found[0]
-        if entry["action"] == "delete" and entry["batch"]:
+        if entry["action"] == "merge" and entry["batch"]:  # a merge goes back whole
+            entries = self._select(changes.c.batch == entry["batch"])
+        elif entry["action"] == "delete" and entry["batch"]:
             # A deletion goes back with all it took with it and the references it cleared
             group = self._select(changes.c.batch == entry["batch"])
             entries = [e for e in group if e["action"] == "delete" or (e["action"] == "update" and e["note"]
@@ -79,6 +81,9 @@ class Reverter:
     # -- one entry each ------------------------------------------------------------------------------------
     def _label(self, e: dict[str, Any]) -> str:
         return f"{e['entity'].replace('_', ' ')} {e['record_id']}"
+
+    def _undo_merge(self, e: dict[str, Any], note: str) -> None:
+        """Nothing of its own: the records it moved and deleted come back from the other entries of its set."""
 
     def _undo_delete(self, e: dict[str, Any], note: str) -> None:
         from .atlas import Conflict, record_to_row, row_to_record

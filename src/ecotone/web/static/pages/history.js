@@ -14,7 +14,8 @@ async function showHistory() {
     import: (c.note || "").startsWith("import ") && c.change_set,
     when: c.at.slice(0, 16).replace("T", " "), who: c.actor, through: c.via,
     what: c.entity === el.dataset.record.split(":")[0] ? c.action : `${c.action} ${c.entity.replaceAll("_", " ")}`,
-    fields: c.erased ? "(erased on request)" : c.action === "update" ? fields(c) : c.action === "create" ? "created" : "deleted",
+    fields: c.erased ? "(erased on request)" : c.action === "update" ? fields(c) : c.action === "create" ? "created"
+      : c.action === "merge" ? `${c.after.merged_from} merged into it` : "deleted",
     note: c.note || "",
   }));
   Ecotone.table(el, rows, { columns: ["when", "who", "through", "what", "fields", "note"], caption: "Changes, newest first" });
