@@ -10,11 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, check, files, partnering, problems, simulations
+from . import accounts, analysis, check, files, history, partnering, problems, simulations
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
 from .dedupe import router as dedupe_router
 from .explorer import router as explorer_router
+from .forms import router as forms_router
 from .hardening import install_hardening
 from .jobs import Jobs
 from .jobs import router as jobs_router
@@ -57,7 +58,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     problems.install(app)
     app.include_router(accounts.router)
     app.include_router(records_router)
-    for module in (analysis, check, partnering, files, simulations):
+    app.include_router(forms_router)
+    for module in (history, analysis, check, partnering, files, simulations):
         app.include_router(module.router)
     app.include_router(dedupe_router)
     app.include_router(jobs_router)

@@ -12,28 +12,113 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..domain import Stage, StakeholderType, TieKind
 from ..domain.access import Role
+from ..domain.kinds import ENTITIES
 from ..domain.partnering import QUESTIONS, Partnership
 from ..services import browse
+from ..services import forms as registry_forms
 from ..services.simulate import INTERVENTIONS
 from ..store import Atlas
 from ..store.atlas import NotFound
 from .auth import principal
 from .deps import atlas_of
+from .schemas import plural
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("ecotone.web") / "templates"))
-NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/partnerships", "Partnerships"),
-       ("/event", "Brokerage event"), ("/scenarios", "Scenarios"), ("/import", "Import")]
+NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/records", "Registry"),
+       ("/partnerships", "Partnerships"), ("/event", "Brokerage event"), ("/scenarios", "Scenarios"),
+       ("/import", "Import")]
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     who = principal(request)
     # The history of changes is for admins and managers (GET /api/v1/changes): its panel only for them
-    context = {"nav": NAV, "version": __version__, "principal": who,
+    context = {"nav": NAV, "version": __version__, "principal": who, "may_write": who.may_write,
                "may_history": who.is_admin or who.role is Role.manager, **context}
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+# -- The registry: every kind of record listed, created, edited and deleted from the browser ---------------------
+# One list, one new-record form and one record page per kind (as the API has one route per kind), built in the
+# browser from /api/v1/forms/KIND; the server only says who may do what, and why not in words.
+
+def _cannot(request: Request, label: str, *, record: bool = False, may_change: bool = True) -> str | None:
+    """Why the principal may not change what the page shows, in words; None when it may."""
+    who = principal(request)
+    if not who.signed_in:
+        return f"Sign in to change {'this ' + label if record else 'the registry'}: visitors may only read."
+    if not who.may_write:
+        return (f"Your role ({who.role.value if who.role else 'member'}) may read the atlas but not change it; a "
+                "manager of your hub can make you an editor.")
+    if record and not may_change:
+        return f"This {label} belongs to another hub or organisation: its own editors, or an admin, can change it."
+    return None
+
+
+def _upper(words: str) -> str:
+    return words[:1].upper() + words[1:]  # "KPI actuals", where str.capitalize would say "Kpi actuals"
+
+
+def _pickable(atlas: Atlas, reference: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records a list's filter offers to pick from (the few hubs, programmes, partnerships...), by name."""
+    cls, by = ENTITIES[reference["entity"]], reference["named_by"]
+    rows = atlas.find_rows(cls, limit=1000, order_by=by).items
+    return [{"id": r["id"], "name": f"{r[by]}, {r['date']}" if by == "evaluator" else r[by]} for r in rows]
+
+
+@router.get("/records", response_class=HTMLResponse)
+def registry_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    counts = atlas.counts()
+    kinds = [{"entity": e, "plural": plural(e), "label": _upper(registry_forms.kind_label(e, 2)),
+              "one": registry_forms.kind_label(e), "count": counts[e]} for e in ENTITIES]
+    return _page(request, "records.html", title="Registry", kinds=kinds,
+                 cannot=_cannot(request, "the registry"))
+
+
+def _registry_routes(entity: str) -> None:
+    cls, base = ENTITIES[entity], f"/records/{plural(entity)}"
+    label, many = registry_forms.kind_label(entity), registry_forms.kind_label(entity, 2)
+
+    def list_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+        form = registry_forms.describe(entity)
+        wanted = dict(request.query_params)
+        references = [f for f in form["filters"] if f["widget"] == "reference"]
+        # the few of a kind are offered in a list; of the many (innovations, KPIs), the one asked for is named
+        options = {f["name"]: _pickable(atlas, f["reference"]) for f in references
+                   if f["reference"]["lookup"] == "select"}
+        named = {f["name"]: registry_forms.labels(atlas, f["reference"]["entity"], [int(wanted[f["name"]])])
+                 .get(int(wanted[f["name"]])) for f in references
+                 if f["name"] not in options and wanted.get(f["name"], "").isdigit()}
+        bulk_hubs = _pickable(atlas, {"entity": "hub", "named_by": "name"}) if "hub_id" in form["bulk"] else []
+        return _page(request, "records_list.html", title=_upper(many), form=form, options=options, named=named,
+                     bulk_hubs=bulk_hubs, wanted=wanted, may_edit=principal(request).may_write,
+                     cannot=_cannot(request, label))
+
+    def new_page(request: Request) -> HTMLResponse:
+        return _page(request, "record.html", title=f"New {label}", form=registry_forms.describe(entity),
+                     record_id=None, may_edit=principal(request).may_write, cannot=_cannot(request, label))
+
+    def record_page(request: Request, record_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+        try:
+            record = atlas.get(cls, record_id)
+        except NotFound:
+            return _page(request, "missing.html", 404, title=f"No such {label}", what=f"{label} {record_id}")
+        may_change = atlas.may_change(entity, record_id)
+        return _page(request, "record.html", title=registry_forms.record_title(atlas, record),
+                     form=registry_forms.describe(entity), record_id=record_id, may_edit=may_change,
+                     cannot=_cannot(request, label, record=True, may_change=may_change))
+
+    router.add_api_route(base, list_page, methods=["GET"], response_class=HTMLResponse, name=f"records_{entity}")
+    router.add_api_route(f"{base}/new", new_page, methods=["GET"], response_class=HTMLResponse,
+                         name=f"new_record_{entity}")
+    router.add_api_route(f"{base}/{{record_id}}", record_page, methods=["GET"], response_class=HTMLResponse,
+                         name=f"record_page_{entity}")
+
+
+for _entity in ENTITIES:
+    _registry_routes(_entity)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -41,6 +41,7 @@ window.Ecotone = (function () {
       showProblems({ title: "The server does not answer", detail: String(err) });
       return null;
     }
+    if (options.raw) return response;  // the caller reads it (a form placing each error next to its field)
     const type = response.headers.get("content-type") || "";
     const body = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) { showProblems(typeof body === "object" ? body : { title: `Error ${response.status}`, detail: body }); return null; }
