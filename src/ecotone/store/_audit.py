@@ -165,6 +165,8 @@ class Trail:
             where.append(changes.c.entity.in_(list(kinds)))
         if record_id is not None:
             where.append(changes.c.record_id == record_id)
+            if kinds:  # not the entries of an earlier record that had this id
+                where.append(sa.or_(changes.c.entity != kinds[0], changes.c.id >= self.born(kinds[0], record_id)))
         if actor is not None:
             where.append(changes.c.actor == actor)
         if since is not None:
@@ -199,6 +201,16 @@ class Trail:
                                                    *([] if cond is None else [cond]))
                 out[entity].update(self.atlas.execute(stmt).scalars())
         return out
+
+    def born(self, entity: str, record_id: int) -> int:
+        """The id of the entry that created the record holding this id now (0 when the trail has none): entries
+        before it are about an earlier record, deleted since, whose id the database gave again (SQLite reuses the
+        highest id once its row is gone). A record restored by a revert keeps its own history."""
+        restored = sa.or_(changes.c.note.like("revert of change %"), changes.c.note.like("undo of change set %"))
+        stmt = sa.select(sa.func.max(changes.c.id)).where(
+            changes.c.entity == entity, changes.c.record_id == record_id, changes.c.action == "create",
+            sa.or_(changes.c.note.is_(None), sa.not_(restored)))
+        return self.atlas.execute(stmt).scalar_one() or 0
 
     def erase(self, entity: str, record_id: int) -> int:
         """Blank the fields of every entry about a record (a person's erasure on request, the one change the

@@ -35,6 +35,10 @@ class Reverter:
         if not found or not self._may_revert(found[0]):
             raise NotFound(f"no change has id {change_id}; list them with: ecotone changes")
         entry = found[0]
+        if entry["entity"] in TABLES and entry["id"] < self.atlas.trail.born(entry["entity"], entry["record_id"]):
+            from .atlas import Conflict
+            raise Conflict(f"change {change_id} was to an earlier {self._label(entry)}, deleted since; the record "
+                           "that has this id now is another one", version=0)
         if entry["action"] == "merge" and entry["batch"]:  # a merge goes back whole
             entries = self._select(changes.c.batch == entry["batch"])
         elif entry["action"] == "delete" and entry["batch"]:
