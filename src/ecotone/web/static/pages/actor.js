@@ -27,7 +27,9 @@ document.addEventListener("DOMContentLoaded", () => {
     ev.preventDefault();
     const box = document.getElementById("recommendations");
     box.innerHTML = "<p>Finding partners…</p>";
-    const data = await Ecotone.api(`/api/v1/recommendations?organization=${id}&cross_border=${document.getElementById("cross").value}`);
+    const stage = document.getElementById("rec-stage").value;
+    const data = await Ecotone.api(`/api/v1/recommendations?organization=${id}&cross_border=${document.getElementById("cross").value}` +
+                                   (stage ? `&stage=${encodeURIComponent(stage)}` : ""));
     if (!data) { box.innerHTML = ""; return; }
     recommended = data.recommendations;
     Ecotone.table(box, recommended, { columns: ["rank", "partner", "type", "hub", "score", "explanation"] });

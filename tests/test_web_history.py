@@ -1,0 +1,95 @@
+"""The registry from an actor's page and the map's card, in Chromium: a tie added from the card, a recommendation
+acted on, a stale quick edit refused in words, and a change reverted from the history."""
+
+import re
+
+import httpx
+import pytest
+
+from conftest import bearer, live_server
+from ecotone.domain import Introduction, Organization, Tie
+from test_web import MANAGER, _map_ready, browser, demo_app, page, sign_in  # noqa: F401  (chromium, offline, CSP)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    app = demo_app(tmp_path_factory.mktemp("history"))
+    with live_server(app) as url:
+        yield url, app.state.atlas
+
+
+@pytest.mark.browser
+def test_a_tie_added_from_the_maps_card_then_a_change_reverted_from_the_history(site, page, tmp_path):
+    url, atlas = site
+    org = atlas.find(Organization, search="Dycare").items[0]
+    ties_before = atlas.count(Tie, organization=org.id)
+    sign_in(page, url, MANAGER, "/")
+    _map_ready(page)
+    page.fill("#search", "Dycare")
+    page.press("#search", "Enter")
+    page.wait_for_selector("#card a:has-text('Add a tie')")
+    page.screenshot(path=str(tmp_path / "01-card.png"), full_page=True)
+    page.click("#card a:has-text('Add a tie')")
+    page.wait_for_url(re.compile(r".*/records/ties/new\?source_id=\d+$"))
+    page.wait_for_selector("#f-target_id")
+    page.fill("#f-target_id", "Barcelona General Hospital")
+    page.wait_for_selector("#f-target_id-picked:has-text('Chosen')")
+    page.select_option("#f-kind", "clinical_pilot")
+    page.click("#save")
+    page.wait_for_url(re.compile(r".*/records/ties/\d+$"))
+    page.screenshot(path=str(tmp_path / "02-tie.png"), full_page=True)
+    assert atlas.count(Tie, organization=org.id) == ties_before + 1
+    tie = atlas.get(Tie, int(page.url.rsplit("/", 1)[1]))
+    assert tie.source_id == org.id and tie.source == f"{MANAGER} (web)"
+
+    # A quick edit on the actor page, then reverted from its history
+    page.goto(f"{url}/actors/{org.id}")
+    before = atlas.get(Organization, org.id).description
+    page.fill("#edit-form input[name=needs]", "regulatory advice, hospital pilots")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#saved:has-text('Saved.')")
+    assert atlas.get(Organization, org.id).needs == ["regulatory advice", "hospital pilots"]
+    page.reload()  # the profile says where the changed field's value came from, and only that one
+    assert page.locator("dl.profile small.from").all_inner_texts() == [f"from {MANAGER} (web)"]
+    page.wait_for_selector("#history td:has-text('needs:')")
+    page.screenshot(path=str(tmp_path / "03-history.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#history tbody tr").first.locator("button:has-text('Revert')").click()
+    page.wait_for_selector("#history td:has-text('revert of change')")
+    back = atlas.get(Organization, org.id)
+    assert back.needs != ["regulatory advice", "hospital pilots"] and back.description == before
+    assert "regulatory advice" not in page.locator("dl.profile").inner_text()  # the page shows the record as it is
+
+
+@pytest.mark.browser
+def test_a_stale_quick_edit_is_refused_in_words_and_a_recommendation_is_acted_on(site, page, tmp_path):
+    url, atlas = site
+    org = atlas.find(Organization, search="GlyCardial").items[0]
+    sign_in(page, url, MANAGER, f"/actors/{org.id}")
+    # Someone else changes the actor through the API after this page was opened
+    with httpx.Client(base_url=url, headers=bearer(atlas, "curator@example.org", "admin")) as api:
+        assert api.patch(f"/api/v1/organizations/{org.id}", json={"country": "PT"}).status_code == 200
+    page.fill("#edit-form input[name=country]", "FR")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#problems:has-text('since you opened it')")
+    assert "curator@example.org" in page.locator("#problems").inner_text()
+    page.screenshot(path=str(tmp_path / "01-conflict.png"), full_page=True)
+    assert atlas.get(Organization, org.id).country == "PT"  # nothing overwritten
+
+    assert page.get_attribute("#rec-stage", "required") is not None  # no stage, no innovation: choose one
+    page.select_option("#rec-stage", "prototype")
+    page.click("#rec-form button[type=submit]")
+    page.wait_for_selector("#recommendations button:has-text('Introduce')")
+    intros = atlas.count(Introduction)
+    n = page.evaluate("() => [...document.querySelectorAll('#recommendations tbody tr')]"
+                      ".findIndex((tr) => tr.querySelector('button[data-act=introduce]'))")
+    row = page.locator("#recommendations tbody tr").nth(n)
+    partner = row.locator("td").nth(1).inner_text()
+    row.locator("button:has-text('Introduce')").click()
+    page.wait_for_selector("#recommendations a:has-text('Introduced')")
+    assert atlas.count(Introduction) == intros + 1
+    row.locator("button:has-text('Add tie')").click()
+    page.wait_for_selector("#recommendations a:has-text('Tie proposed')")
+    page.screenshot(path=str(tmp_path / "02-acted.png"), full_page=True)
+    names = atlas.names("organization", [t.target_id for t in atlas.find(Tie, organization=org.id, limit=None).items])
+    assert partner in names.values()
