@@ -121,8 +121,9 @@ def _entity_of(route) -> str:
                "organization", "hub_page": "hub", "hub_shares": "hub", "partnership_page": "partnership"}
     if route.name in by_name:
         return by_name[route.name]
-    if route.name.startswith("read_"):
-        return route.name.removeprefix("read_")
+    for prefix in ("read_", "preview_delete_", "provenance_"):
+        if route.name.startswith(prefix):
+            return route.name.removeprefix(prefix)
     raise AssertionError(f"the visibility matrix does not know which record {route.path} ({route.name}) reads: "
                          "teach _entity_of")
 

@@ -59,7 +59,7 @@ def _bundle(tmp_path, records, **top):
 
 
 @pytest.mark.parametrize("records, where, reason", [
-    ({"organization": [{"id": 1, "name": "X", "type": "bank"}]}, ("records.organization", 1, "type"), "use one of"),
+    ({"organization": [{"id": 1, "name": "X", "type": "bank"}]}, ("records.organization", 1, "type"), "is not one of the choices"),
     ({"organization": [{"id": 1, "name": "X"}]}, ("records.organization", 1, "type"), "required"),
     ({"organization": [{"id": 1, "name": "X", "type": "sme", "hub_id": 9}]}, ("records.organization", 1, "hub_id"),
      "not in the input"),

@@ -65,7 +65,7 @@ def test_add_organisations_and_ties(cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("orgs", "add", "X", "--type", "bank"), "--type: 'bank' is not allowed"),
+    (("orgs", "add", "X", "--type", "bank"), "--type: 'bank' is not one of the choices"),
     (("orgs", "add", "X", "--type", "startup", "--country", "Poland"), "--country"),
     (("orgs", "list", "--hub", "Atlantis"), "no hub is named 'Atlantis'"),
     (("orgs", "show", "Nobody"), "no organisation is named"),
