@@ -121,7 +121,7 @@ def _entity_of(route) -> str:
                "organization", "hub_page": "hub", "hub_shares": "hub", "partnership_page": "partnership"}
     if route.name in by_name:
         return by_name[route.name]
-    for prefix in ("read_", "preview_delete_", "provenance_"):
+    for prefix in ("read_", "preview_delete_", "provenance_", "record_page_"):
         if route.name.startswith(prefix):
             return route.name.removeprefix(prefix)
     raise AssertionError(f"the visibility matrix does not know which record {route.path} ({route.name}) reads: "
