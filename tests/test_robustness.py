@@ -108,7 +108,7 @@ def test_body_integers_out_of_range_are_refused_on_create(client, demo, entity, 
 def test_body_integers_out_of_range_are_refused_on_update(client, demo):
     before = snapshot(demo)
     body = _problem(client.patch("/api/v1/organizations/1", json={"hub_id": HUGE}), 422)
-    assert body["errors"][0]["field"] == "hub_id" and "less than or equal" in body["errors"][0]["reason"]
+    assert body["errors"][0]["field"] == "hub_id" and "must be at most" in body["errors"][0]["reason"]
     assert snapshot(demo) == before
 
 
@@ -629,8 +629,8 @@ def test_control_characters_in_api_text_are_refused(client, demo, text):
     body = _problem(client.patch("/api/v1/organizations/1", json={"tags": ["ok", text]}), 422)
     assert body["errors"][0]["field"].startswith("tags") and "control character" in body["errors"][0]["reason"]
     assert snapshot(demo) == before
-    assert client.post("/api/v1/organizations", json={"name": "Kardio", "type": "startup",
-                                                      "description": "two\nlines\tand a tab"}).status_code == 201
+    assert client.post("/api/v1/organizations", params={"allow_duplicate": "true"},  # one per parameter
+                       json={"name": "Kardio", "type": "startup", "description": "two\nlines\tand a tab"}).status_code == 201
 
 
 # -- 8. schemathesis over the whole API ---------------------------------------------------------------------------

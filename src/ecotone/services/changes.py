@@ -69,9 +69,14 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
+    # The record's fields before and after; where each changed field's new value came from apart, as ``sources``
+    before, after = dict(row["before"] or {}), dict(row["after"] or {})
+    before.pop("provenance", None)
+    provenance = after.pop("provenance", None) or {}
+    sources = {k: provenance[k] for k in after if k in provenance} if row["action"] == "update" else {}
     return {"id": row["id"], "at": row["at"].isoformat(), "actor": row["actor"], "via": row["via"],
             "action": row["action"], "record": f"{row['entity']}:{row['record_id']}", "entity": row["entity"],
-            "record_id": row["record_id"], "before": row["before"] or {}, "after": row["after"] or {},
+            "record_id": row["record_id"], "before": before, "after": after, "sources": sources,
             "note": row["note"], "erased": bool(row["erased"]), "change_set": row.get("batch")}
 
 

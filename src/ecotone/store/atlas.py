@@ -582,7 +582,10 @@ class Atlas:
             self.authorize("change", entity, after)
             self._check_references(entity, after, before)
             if self._write_update(entity, before, after, source or self.principal.label, note):
-                return row_to_record(cls, self._row(entity, record.id))
+                try:  # as this principal reads it (contact details blanked for who may not see them)
+                    return self.get(cls, record.id)
+                except NotFound:  # changed so that it no longer may (made private to another organisation)
+                    return record
             if expected_version is not None:
                 raise self._conflict(entity, self._existing(entity, record.id), expected_version)
         raise AtlasError(f"this {entity.replace('_', ' ')} is being changed by many writers at once; try again")
