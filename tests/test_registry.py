@@ -214,3 +214,12 @@ def test_a_new_latest_stage_moves_its_innovation_and_a_rename_onto_a_neighbour_i
         registry.update(atlas, Organization, other.id, {"name": "KARDIO Sp. z o.o."})
     registry.update(atlas, Organization, other.id, {"name": "KARDIO Sp. z o.o."}, allow_duplicate=True)
     registry.update(atlas, Organization, org.id, {"city": "Warsaw"})  # not renamed: not checked
+
+
+def test_the_apis_problems_name_its_parameters_not_the_command_lines_options(admin):
+    bare = admin.post("/api/v1/organizations", json={"name": "Stageless startup", "type": "startup"}).json()
+    refused = admin.get("/api/v1/recommendations", params={"organization": bare["id"]})
+    assert refused.status_code == 422 and "--" not in refused.text
+    assert refused.json()["errors"][0]["field"] == "organization"
+    assert admin.get("/api/v1/recommendations", params={"organization": bare["id"], "stage": "prototype"}
+                     ).status_code == 200

@@ -70,10 +70,10 @@ class MergePublic(BaseModel):
             description="Pairs of organisations the caller may see that are likely one: alike names (case, "
                         "accents, punctuation and legal suffixes aside), the same website, or the same external "
                         "id; best first.")
-def list_duplicates(atlas: Atlas = Depends(atlas_of),
-                    min_score: float = Query(90.0, ge=0, le=100, description="The least name similarity."),
-                    limit: int = Query(100, ge=1, le=1000, description="Pairs per page."),
-                    offset: int = Query(0, ge=0, le=10 ** 9, description="Pairs to skip.")):
+def duplicates(atlas: Atlas = Depends(atlas_of),
+               min_score: float = Query(90.0, ge=0, le=100, description="The least name similarity."),
+               limit: int = Query(100, ge=1, le=1000, description="Pairs per page."),
+               offset: int = Query(0, ge=0, le=10 ** 9, description="Pairs to skip.")):
     pairs = dedupe.find_duplicates(atlas, min_score=min_score)
     return json_response({"data": pairs[offset:offset + limit], "count": len(pairs)})
 

@@ -18,11 +18,11 @@ router = APIRouter(prefix="/api/v1", tags=["changes"],
 
 
 @router.get("/changes", summary="The history of changes (admins; managers for what they may see)")
-def list_changes(atlas: Atlas = Depends(atlas_of),
-                 record: Optional[str] = Query(None, max_length=60, description="KIND:ID, e.g. organization:12"),
-                 user: Optional[str] = Query(None, max_length=320, description="Who made the changes (e-mail, or cli)"),
-                 since: Optional[str] = Query(None, max_length=10, description="On or after (YYYY-MM-DD)"),
-                 limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10 ** 9)) -> dict[str, Any]:
+def history(atlas: Atlas = Depends(atlas_of),
+            record: Optional[str] = Query(None, max_length=60, description="KIND:ID, e.g. organization:12"),
+            user: Optional[str] = Query(None, max_length=320, description="Who made the changes (e-mail, or cli)"),
+            since: Optional[str] = Query(None, max_length=10, description="On or after (YYYY-MM-DD)"),
+            limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10 ** 9)) -> dict[str, Any]:
     return changes.list_changes(atlas, record=record, user=user, since=since, limit=limit, offset=offset)
 
 

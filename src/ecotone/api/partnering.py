@@ -54,3 +54,37 @@ def _parameters(text: str | None) -> str | None:
     for flag, name in _PARAMETERS.items():
         text = text.replace(flag, name)
     return text
+
+
+@router.get("/partnerships/{record_id}/scorecard", tags=["partnering"], response_model=ResultPublic,
+            summary="A partnership's scorecard")
+def scorecard(record_id: RecordId, atlas: Atlas = Depends(atlas_of)):
+    return partnering.evaluate(atlas, str(record_id)).as_dict()
+
+
+@router.post("/partnerships/{record_id}/ratings", tags=["partnering"], summary="Record an evaluator's ratings")
+def ratings(record_id: RecordId, file: UploadFile = File(...), dry_run: bool = Form(False),
+            atlas: Atlas = Depends(atlas_of), _: Principal = Depends(writer)) -> dict[str, Any]:
+    with uploads([file]) as (_, [path]):
+        report = partnering.record_ratings(atlas, str(record_id), path, dry_run=dry_run)
+    return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
+
+
+@router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic,
+             summary="Schedule a brokerage event from its workbook (a background job)")
+def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
+           tables: int = Form(20, ge=1, le=1000), method: str = Form("auto"),
+           time_limit: float = Form(20.0, gt=0, le=300), who: Principal = Depends(writer)) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="ecotone-event-"))
+    [path] = saved([file], folder)
+    out = folder / "agendas"
+
+    def work(progress):
+        progress("scheduling", 0, 1)
+        with named_as_uploaded([file], [path], folder):  # the job's problems name the workbook as the user did
+            result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
+        progress("scheduling", 1, 1)
+        result["files"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        return result
+
+    return request.app.state.jobs.submit("event", work, folder=folder, owner=who).public()
