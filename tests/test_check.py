@@ -300,3 +300,16 @@ def test_api_findings_for_members_only(demo_atlas):
         only = client.get("/api/v1/check?kind=no_stage_history", headers=admin).json()
         assert [f["name"] for f in only["data"]] == ["Ablaview"]
         assert client.get("/api/v1/check?kind=duplicates", headers=admin).status_code == 422
+
+
+def test_hubs_and_organisations_with_no_city_or_country_are_checked(atlas):
+    """A hub with no city beside one with a city (pandas then holds the missing one as NaN) must not crash."""
+    from ecotone.domain import Hub, Organization
+    from ecotone.services.check import check_atlas
+
+    atlas.add_all([Hub(name="Finland", kind="national", country="FI"), Hub(name="BioCity", city="Nottingham"),
+                   Hub(name="Nowhere")])
+    atlas.add_all([Organization(name="Homeless", type="startup", city="Nottingham"),
+                   Organization(name="Placeless", type="startup")])
+    found = {f.name: f for f in check_atlas(atlas) if f.kind == "no_hub"}
+    assert set(found) == {"Homeless", "Placeless"} and "BioCity" in found["Homeless"].hint

@@ -231,7 +231,12 @@ def _finding(run: _Run, kind: str, entity: str, row: dict[str, Any], problem: st
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict("records")
+    """The frame's rows as dicts, a missing value as None (pandas holds some as NaN, which is truthy).
+
+    >>> _rows(pd.DataFrame({"city": ["Nottingham", float("nan")]}))
+    [{'city': 'Nottingham'}, {'city': None}]
+    """
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 # -- organisations ---------------------------------------------------------------------------------------------
