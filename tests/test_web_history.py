@@ -93,3 +93,41 @@ def test_a_stale_quick_edit_is_refused_in_words_and_a_recommendation_is_acted_on
     page.screenshot(path=str(tmp_path / "02-acted.png"), full_page=True)
     names = atlas.names("organization", [t.target_id for t in atlas.find(Tie, organization=org.id, limit=None).items])
     assert partner in names.values()
+
+
+@pytest.mark.browser
+def test_a_deleted_record_is_restored_from_its_kinds_list(site, page, tmp_path):
+    url, atlas = site
+    org = atlas.find(Organization, search="Acqustic").items[0]
+    ties = atlas.count(Tie, organization=org.id)
+    with httpx.Client(base_url=url, headers=bearer(atlas, "remover@example.org", "admin")) as api:
+        assert api.delete(f"/api/v1/organizations/{org.id}").status_code == 204
+    sign_in(page, url, MANAGER, "/records/organizations")
+    page.wait_for_selector("#deleted td:has-text('Acqustic')")
+    page.screenshot(path=str(tmp_path / "01-deleted.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#deleted tbody tr", has_text="Acqustic").locator("button:has-text('Restore')").click()
+    page.wait_for_function("() => !document.querySelector('#deleted') || "
+                           "!document.querySelector('#deleted').textContent.includes('Acqustic')")
+    assert atlas.get(Organization, org.id).name == "Acqustic"
+    assert atlas.count(Tie, organization=org.id) == ties  # with what its deletion took
+
+
+@pytest.mark.browser
+def test_undoing_a_creation_from_the_history_says_it_deletes(site, page, tmp_path):
+    url, atlas = site
+    sign_in(page, url, MANAGER, "/records/organizations/new")
+    page.fill("#f-name", "Short-lived startup")
+    page.select_option("#f-type", "startup")
+    page.wait_for_selector("#f-hub_id option:has-text('Barcelona Health Hub')", state="attached")
+    page.select_option("#f-hub_id", label="Barcelona Health Hub")
+    page.click("#save")
+    page.wait_for_url(re.compile(r".*/records/organizations/\d+$"))
+    record_id = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_selector("#history button:has-text('Undo creation')")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.click("#history button:has-text('Undo creation')")
+    page.wait_for_url(f"{url}/records/organizations")
+    assert "DELETES the record" in asked[0]
+    assert not atlas.find(Organization, search="Short-lived").items and record_id

@@ -22,8 +22,12 @@ def history(atlas: Atlas = Depends(atlas_of),
             record: Optional[str] = Query(None, max_length=60, description="KIND:ID, e.g. organization:12"),
             user: Optional[str] = Query(None, max_length=320, description="Who made the changes (e-mail, or cli)"),
             since: Optional[str] = Query(None, max_length=10, description="On or after (YYYY-MM-DD)"),
+            kind: Optional[str] = Query(None, max_length=30, description="Every record of a kind, e.g. organization"),
+            action: Optional[str] = Query(None, max_length=10, description="create, update, delete or merge"),
+            gone: bool = Query(False, description="Only deletions of records still gone (not restored since)"),
             limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10 ** 9)) -> dict[str, Any]:
-    return changes.list_changes(atlas, record=record, user=user, since=since, limit=limit, offset=offset)
+    return changes.list_changes(atlas, record=record, user=user, since=since, kind=kind, action=action, gone=gone,
+                                limit=limit, offset=offset)
 
 
 @router.post("/changes/{change_id}/revert", summary="Revert one change",

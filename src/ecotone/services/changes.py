@@ -11,7 +11,10 @@ from ..store.atlas import AtlasError, Forbidden, NotSignedIn
 from ..store.tables import TABLES
 from .dedupe import organization_history
 
-__all__ = ["list_changes", "parse_record", "revert_change", "undo_change_set"]
+__all__ = ["list_changes", "parse_record", "revert_change", "undo_change_set", "ACTIONS"]
+
+#: What an entry of the history records.
+ACTIONS = ("create", "update", "delete", "merge")
 
 
 def parse_record(text: str) -> tuple[str, int]:
@@ -30,7 +33,8 @@ def parse_record(text: str) -> tuple[str, int]:
 
 
 def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = None, since: str | None = None,
-                 limit: int = 200, offset: int = 0) -> dict[str, Any]:
+                 kind: str | None = None, action: str | None = None, gone: bool = False, limit: int = 200,
+                 offset: int = 0) -> dict[str, Any]:
     """Entries of the audit trail, newest first, with how many match.
 
     Admins see every entry; a hub's manager sees the entries about records they may see (and their own). An
@@ -59,12 +63,23 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
             raise AtlasError(f"no kind of record is called {entity!r}; kinds: {', '.join(TABLES)}")
         # A hub's history holds the grants of its sharing too (recorded under the granting hub's id)
         kinds = [entity, "hub_share"] if entity == "hub" else [entity]
+    elif kind:  # every record of a kind: what was deleted of the organisations lately, say
+        entity = kind.strip().replace("-", "_")
+        if entity not in TABLES:
+            raise AtlasError(f"no kind of record is called {kind!r}; kinds: {', '.join(TABLES)}")
+        kinds = [entity]
+    if action is not None and action not in ACTIONS:
+        raise AtlasError(f"no change is a {action!r}; actions: {', '.join(ACTIONS)}")
     query = {"actor": user.strip().lower() if user else None, "since": day(since, "since") if since else None,
-             "limit": limit, "offset": offset}
-    if kinds == ["organization"]:  # with the history of the organisations merged into it
+             "action": action, "limit": limit, "offset": offset}
+    if kinds == ["organization"] and record_id is not None:  # with the history of the organisations merged into it
         rows, total = organization_history(atlas, record_id, **query)  # type: ignore[arg-type]
     else:
         rows, total = atlas.trail.entries(kinds=kinds, record_id=record_id, **query)
+    if gone:  # only the deletions of records still gone (not restored since): what can be restored
+        rows = [r for r in rows if r["action"] == "delete" and r["entity"] in TABLES
+                and atlas._row(r["entity"], r["record_id"]) is None]
+        total = len(rows)
     return {"data": [_public(r) for r in rows], "count": total}
 
 

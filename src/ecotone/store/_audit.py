@@ -16,11 +16,22 @@ from .tables import TABLES, changes
 if TYPE_CHECKING:
     from .atlas import Atlas
 
-__all__ = ["Trail", "CONTACT_FIELDS", "HIDDEN", "plain"]
+__all__ = ["Trail", "CONTACT_FIELDS", "HIDDEN", "plain", "chunks"]
 
 #: Fields of a person that are personal contact details: the trail says they changed, never what they were.
 CONTACT_FIELDS = {"person": ("email",)}
 HIDDEN = "(contact details)"
+
+
+def chunks(ids: Iterable[int], size: int = 10_000) -> Iterator[list[int]]:
+    """Ids in sorted chunks a statement's IN can take (far below the bound parameters SQLite allows).
+
+    >>> [len(c) for c in chunks(range(25_000))]
+    [10000, 10000, 5000]
+    """
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def plain(value: Any) -> Any:
@@ -107,14 +118,15 @@ class Trail:
         """Record ``loser`` merged into ``survivor`` (what moved is in the entries of the same change set)."""
         self._write(self._entries("merge", entity, [(survivor, None, {"merged_from": f"{entity}:{loser}"})], note))
 
-    def deleted(self, entity: str, row: dict[str, Any], note: str | None = None) -> dict[str, set[int]]:
-        """A record about to be deleted, everything its deletion takes with it (ties, innovations…), and the
-        references to them the database clears (``ON DELETE SET NULL``): all that a revert needs to restore it.
+    def deleted(self, entity: str, rows: Sequence[dict[str, Any]], note: str | None = None) -> dict[str, set[int]]:
+        """Records about to be deleted, everything their deletion takes with them (ties, innovations…), and the
+        references to them the database clears (``ON DELETE SET NULL``): all that a revert needs to restore them.
         Returns the ids of all the records that go, by kind."""
-        entries = self._entries("delete", entity, [(row["id"], _redacted(entity, row), None)], note)
-        label = f"with {entity.replace('_', ' ')} {row['id']}"
-        gone: dict[str, set[int]] = {entity: {row["id"]}}
-        for dep_entity, dep_rows in (self._cascade(entity, [row["id"]]) if entity in TABLES else []):
+        entries = self._entries("delete", entity, [(r["id"], _redacted(entity, r), None) for r in rows], note)
+        label = f"with {entity.replace('_', ' ')} {rows[0]['id']}" if len(rows) == 1 else \
+            f"with {len(rows)} {entity.replace('_', ' ')} records"
+        gone: dict[str, set[int]] = {entity: {r["id"] for r in rows}}
+        for dep_entity, dep_rows in (self._cascade(entity, [r["id"] for r in rows]) if entity in TABLES else []):
             entries += self._entries("delete", dep_entity, [(r["id"], _redacted(dep_entity, r), None)
                                                             for r in dep_rows], label)
             gone.setdefault(dep_entity, set()).update(r["id"] for r in dep_rows)
@@ -133,22 +145,22 @@ class Trail:
                 if fk.ondelete != "SET NULL" or target not in gone:
                     continue
                 col = fk.parent
-                rows = [dict(r) for r in self.atlas.execute(sa.select(table.c.id, col).where(
-                    col.in_(sorted(gone[target])))).mappings()]
+                rows = [dict(r) for ids in chunks(gone[target]) for r in self.atlas.execute(
+                    sa.select(table.c.id, col).where(col.in_(ids))).mappings()]
                 rows = [r for r in rows if r["id"] not in gone.get(ref_entity, ())]
                 if rows:
                     out.append((ref_entity, col.name, rows))
         return out
 
-    def _cascade(self, entity: str, ids: list[int]) -> list[tuple[str, list[dict[str, Any]]]]:
+    def _cascade(self, entity: str, ids: Iterable[int]) -> list[tuple[str, list[dict[str, Any]]]]:
         """The rows that ``ON DELETE CASCADE`` removes with those records, depth first."""
         out: list[tuple[str, list[dict[str, Any]]]] = []
         parent = TABLES[entity]
         for child_entity, table in TABLES.items():
             for fk in table.foreign_keys:
                 if fk.column.table is parent and fk.ondelete == "CASCADE":
-                    rows = [dict(r) for r in self.atlas.execute(
-                        sa.select(table).where(fk.parent.in_(ids))).mappings()]
+                    rows = [dict(r) for chunk in chunks(ids) for r in self.atlas.execute(
+                        sa.select(table).where(fk.parent.in_(chunk))).mappings()]
                     if rows:
                         out.append((child_entity, rows))
                         out += self._cascade(child_entity, [r["id"] for r in rows])
@@ -156,7 +168,7 @@ class Trail:
 
     # -- reading -------------------------------------------------------------------------------------------
     def entries(self, *, kinds: Sequence[str] = (), record_id: int | None = None, actor: str | None = None,
-                since: dt.date | None = None, limit: int | None = 200, offset: int = 0,
+                since: dt.date | None = None, action: str | None = None, limit: int | None = 200, offset: int = 0,
                 oldest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
         """Entries of the trail (newest first unless ``oldest_first``) and how many match. An admin's atlas reads
         all; any other principal the entries about records it may see now, and its own."""
@@ -169,6 +181,8 @@ class Trail:
                 where.append(sa.or_(changes.c.entity != kinds[0], changes.c.id >= self.born(kinds[0], record_id)))
         if actor is not None:
             where.append(changes.c.actor == actor)
+        if action is not None:
+            where.append(changes.c.action == action)
         if since is not None:
             where.append(changes.c.at >= since)
         stmt = sa.select(changes).where(*where).order_by(changes.c.id if oldest_first else changes.c.id.desc())
@@ -181,8 +195,20 @@ class Trail:
         visible = self._visible_ids(found)
         me = self.atlas.principal.actor
         seen = [r for r in found if r["actor"] == me
-                or r["record_id"] in visible.get(_SEEN_AS.get(r["entity"], r["entity"]), ())]
+                or r["record_id"] in visible.get(_SEEN_AS.get(r["entity"], r["entity"]), ())
+                or self._was_theirs(r)]
         return seen[offset:end], len(seen)
+
+    def _was_theirs(self, entry: dict[str, Any]) -> bool:
+        """Whether a deletion is of a record that belonged to the principal's hubs or organisation (a deleted
+        record is nobody's to see any more: who may restore it is told by what it was)."""
+        p, before = self.atlas.principal, entry["before"]
+        if entry["action"] != "delete" or not before or entry["entity"] not in TABLES or not p.signed_in:
+            return False
+        if p.organization_id is not None and before.get("owner_kind") == "organization" \
+                and before.get("owner_id") == p.organization_id:
+            return True
+        return bool(self.atlas.home_hubs(entry["entity"], before) & set(p.hubs))
 
     def _visible_ids(self, entries: list[dict[str, Any]]) -> dict[str, set[int]]:
         """For each kind of record in ``entries``, the ids among them the principal may see (a thousand a query)."""

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..domain import REFERENCES
+from ._audit import chunks
 from .tables import TABLES
 
 __all__ = ["missing_references", "referring"]
@@ -138,21 +139,24 @@ def referring(atlas: Any, gone: dict[str, set[int]]) -> list[tuple[str, dict[str
     owners = {k: v for k, v in gone.items() if k in _OWNER_KINDS}
     for entity, table in TABLES.items():
         lists = [f for f, target in REFERENCES[entity].items() if target in gone and isinstance(table.c[f].type, sa.JSON)]
-        where = [sa.and_(table.c.owner_kind == kind, table.c.owner_id.in_(sorted(ids))) for kind, ids in owners.items()]
-        if lists:  # few records hold lists of ids (deals, partnerships): read those that hold any
-            where += [sa.func.length(sa.cast(table.c[f], sa.Text)) > 2 for f in lists]
-        if not where:
-            continue
-        for row in atlas.execute(sa.select(table).where(sa.or_(*where))).mappings():
-            if row["id"] in gone.get(entity, ()):
-                continue
-            cleared: dict[str, Any] = {}
-            if row["owner_kind"] in owners and row["owner_id"] in owners[row["owner_kind"]]:
-                cleared.update(owner_kind=None, owner_id=None)
-            for f in lists:
-                kept = [i for i in row[f] or [] if i not in gone[REFERENCES[entity][f]]]
-                if kept != list(row[f] or []):
-                    cleared[f] = kept
-            if cleared:
-                out.append((entity, dict(row), cleared))
+        # Records owned by one that goes (ten thousand owners a statement), and the few that hold lists of ids
+        wheres = [sa.and_(table.c.owner_kind == kind, table.c.owner_id.in_(ids))
+                  for kind, owned in owners.items() for ids in chunks(owned)]
+        if lists:
+            wheres.append(sa.or_(*[sa.func.length(sa.cast(table.c[f], sa.Text)) > 2 for f in lists]))
+        seen: set[int] = set()
+        for where in wheres:
+            for row in atlas.execute(sa.select(table).where(where)).mappings():
+                if row["id"] in gone.get(entity, ()) or row["id"] in seen:
+                    continue
+                seen.add(row["id"])
+                cleared: dict[str, Any] = {}
+                if row["owner_kind"] in owners and row["owner_id"] in owners[row["owner_kind"]]:
+                    cleared.update(owner_kind=None, owner_id=None)
+                for f in lists:
+                    kept = [i for i in row[f] or [] if i not in gone[REFERENCES[entity][f]]]
+                    if kept != list(row[f] or []):
+                        cleared[f] = kept
+                if cleared:
+                    out.append((entity, dict(row), cleared))
     return out

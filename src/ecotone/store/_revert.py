@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..domain import ENTITIES
 from ..domain.access import Role
-from ._audit import CONTACT_FIELDS, HIDDEN, plain
+from ._audit import CONTACT_FIELDS, HIDDEN, chunks, plain
 from .tables import TABLES, changes
 
 if TYPE_CHECKING:
@@ -77,8 +77,17 @@ class Reverter:
             sorted((e for e in entries if e["action"] != "delete"), key=lambda e: -e["id"])
         atlas = self.atlas
         with atlas.transaction(), atlas.trail.change_set() as batch:
+            run: list[dict[str, Any]] = []  # records one change created, of one kind: deleted together
             for e in ordered:
-                getattr(self, f"_undo_{e['action']}")(e, note)
+                if run and (e["action"] != "create" or e["entity"] != run[0]["entity"]):
+                    self._undo_creates(run, note)
+                    run = []
+                if e["action"] == "create":
+                    run.append(e)
+                else:
+                    getattr(self, f"_undo_{e['action']}")(e, note)
+            if run:
+                self._undo_creates(run, note)
             return list(atlas.execute(sa.select(changes.c.id).where(changes.c.batch == batch)
                                       .order_by(changes.c.id)).scalars())
 
@@ -107,22 +116,28 @@ class Reverter:
         atlas.execute(sa.insert(table).values(**row))
         atlas.trail.created(entity, [row], note=note)
 
-    def _undo_create(self, e: dict[str, Any], note: str) -> None:
+    def _undo_creates(self, run: list[dict[str, Any]], note: str) -> None:
+        """Delete the records these entries created (those still there), unless one was changed since or has
+        records added since hanging from it."""
         from .atlas import Conflict
-        atlas, entity = self.atlas, e["entity"]
-        current = atlas._row(entity, e["record_id"])
-        if current is None:
-            return  # deleted since: already undone
-        changed = [k for k, v in (e["after"] or {}).items() if k not in _META and not self._same(entity, k, current, v)]
-        if changed:
-            raise Conflict(f"{self._label(e)} was changed since it was created ({', '.join(changed)}): revert those "
-                           "changes first", version=int(current["version"]))
-        later = atlas.trail._cascade(entity, [e["record_id"]])
+        atlas, entity = self.atlas, run[0]["entity"]
+        table = TABLES[entity]
+        wanted = {e["record_id"]: e for e in run}
+        current = {r["id"]: dict(r) for chunk in chunks(wanted) for r in atlas.execute(
+            sa.select(table).where(table.c.id.in_(chunk))).mappings()}  # those deleted since: already undone
+        for record_id, row in current.items():
+            e = wanted[record_id]
+            changed = [k for k, v in (e["after"] or {}).items() if k not in _META and not self._same(entity, k, row, v)]
+            if changed:
+                raise Conflict(f"{self._label(e)} was changed since it was created ({', '.join(changed)}): revert "
+                               "those changes first", version=int(row["version"]))
+        later = atlas.trail._cascade(entity, current) if current else []
         if later:
             what = ", ".join(f"{len(rows)} {kind.replace('_', ' ')}" for kind, rows in later)
-            raise Conflict(f"{self._label(e)} now has {what} added since; revert or delete those first",
-                           version=int(current["version"]))
-        atlas.delete(ENTITIES[entity], e["record_id"], note=note)
+            where = self._label(run[0]) if len(run) == 1 else f"{len(current)} {entity.replace('_', ' ')} records"
+            raise Conflict(f"{where} now have {what} added since; revert or delete those first", version=0)
+        if current:
+            atlas.delete_many(ENTITIES[entity], current, note=note)
 
     def _undo_update(self, e: dict[str, Any], note: str) -> None:
         from .atlas import Conflict, record_to_row, row_to_record

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
 from ..settings import database_url
-from ._audit import Trail
+from ._audit import Trail, chunks
 from ._changes import change_token
 from ._filters import conditions
 from ._references import missing_references, referring
@@ -630,19 +630,43 @@ class Atlas:
         """Delete a record; ties, participations and innovations of a deleted organisation go with it, and
         references to it from elsewhere (owners, investors of a deal, partners of a partnership) are cleared —
         each recorded in the audit trail, as one change set that a revert restores."""
-        entity = cls.entity
-        table = TABLES[entity]
-        before = self._existing(entity, id)
+        before = self._existing(cls.entity, id)
         if expected_version is not None and before["version"] != expected_version:
-            raise self._conflict(entity, before, expected_version)
-        self.authorize("delete", entity, before)
+            raise self._conflict(cls.entity, before, expected_version)
+        self._delete_rows(cls.entity, [before], note)
+
+    def delete_many(self, cls: type[Record], ids: Iterable[int], *, note: str | None = None) -> int:
+        """:meth:`delete` for many records of one kind at once, in one change set (ten thousand a statement);
+        returns how many went."""
+        entity, table = cls.entity, TABLES[cls.entity]
+        wanted = sorted(set(ids))
+        rows = [dict(r) for chunk in chunks(wanted) for r in self.execute(
+            sa.select(table).where(table.c.id.in_(chunk), *self._visible(entity))).mappings()]
+        missing = sorted(set(wanted) - {r["id"] for r in rows})
+        if missing:
+            raise NotFound(f"no {entity.replace('_', ' ')} has id {', '.join(map(str, missing[:5]))}")
+        if rows:
+            self._delete_rows(entity, rows, note)
+        return len(rows)
+
+    def _delete_rows(self, entity: str, rows: list[dict[str, Any]], note: str | None) -> None:
+        table = TABLES[entity]
+        for row in rows:
+            self.authorize("delete", entity, row)
         with self.transaction(), self.trail.change_set():
-            gone = self.trail.deleted(entity, before, note=note)
-            label = f"with {entity.replace('_', ' ')} {id}"
+            gone = self.trail.deleted(entity, rows, note=note)
+            label = f"with {entity.replace('_', ' ')} {rows[0]['id']}" if len(rows) == 1 else note
             for ref_entity, row, cleared in referring(self, gone):
                 self._write_update(ref_entity, row, {**row, **cleared}, self.principal.label, label)
-            if not self.execute(sa.delete(table).where(table.c.id == id, table.c.version == before["version"])).rowcount:
-                raise self._conflict(entity, self._existing(entity, id), before["version"])
+            if len(rows) == 1:  # still at the version read: else someone changed it in between
+                done = self.execute(sa.delete(table).where(table.c.id == rows[0]["id"],
+                                                           table.c.version == rows[0]["version"])).rowcount
+            else:
+                done = sum(self.execute(sa.delete(table).where(table.c.id.in_(chunk))).rowcount
+                           for chunk in chunks(r["id"] for r in rows))
+            if done != len(rows):
+                raise Conflict(f"{len(rows) - done} of these {entity.replace('_', ' ')} records changed or went "
+                               "while they were being deleted; try again", version=0)
 
     def deletion_preview(self, entity: str, id: int) -> dict[str, int]:
         """What deleting a record takes with it, by kind (``{"tie": 12, "innovation": 2}``), and how many other
