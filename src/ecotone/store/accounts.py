@@ -107,7 +107,7 @@ class Accounts:
         """Delete an account, its tokens and sessions."""
         before = self.user_by_id(user_id)
         with self.atlas.transaction():
-            self.atlas.trail.deleted("user", self._public(before))
+            self.atlas.trail.deleted("user", [self._public(before)])
             self.atlas.execute(sa.delete(users).where(users.c.id == user_id))
 
     def _set_hubs(self, user_id: int, hubs: list[int]) -> None:
@@ -212,7 +212,7 @@ class Accounts:
             done = self.atlas.execute(sa.delete(hub_shares).where(hub_shares.c.hub_id == hub_id,
                                                                    hub_shares.c.with_hub_id == with_hub_id)).rowcount
             if done:
-                self.atlas.trail.deleted("hub_share", {"id": hub_id, "hub_id": hub_id, "with_hub_id": with_hub_id})
+                self.atlas.trail.deleted("hub_share", [{"id": hub_id, "hub_id": hub_id, "with_hub_id": with_hub_id}])
         return bool(done)
 
     def shares(self, hub_id: int | None = None) -> list[dict[str, Any]]:
