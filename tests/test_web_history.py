@@ -131,3 +131,20 @@ def test_undoing_a_creation_from_the_history_says_it_deletes(site, page, tmp_pat
     page.wait_for_url(f"{url}/records/organizations")
     assert "DELETES the record" in asked[0]
     assert not atlas.find(Organization, search="Short-lived").items and record_id
+
+
+@pytest.mark.browser
+def test_an_edit_of_other_fields_meanwhile_is_kept_and_mine_saved(site, page, tmp_path):
+    url, atlas = site
+    org = atlas.find(Organization, search="500 Markets").items[0]
+    sign_in(page, url, MANAGER, f"/records/organizations/{org.id}")
+    page.wait_for_selector("#f-city")
+    with httpx.Client(base_url=url, headers=bearer(atlas, "other@example.org", "admin")) as api:
+        assert api.patch(f"/api/v1/organizations/{org.id}", json={"founded": 2019}).status_code == 200
+    page.fill("#f-city", "Sabadell")
+    page.click("#save")
+    page.wait_for_selector("#status:has-text('meanwhile')")
+    page.screenshot(path=str(tmp_path / "01-merged.png"), full_page=True)
+    now = atlas.get(Organization, org.id)
+    assert (now.city, now.founded) == ("Sabadell", 2019)  # theirs kept, mine saved
+    assert page.locator("#conflict").is_hidden()

@@ -193,7 +193,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const hit = known.get(text) ?? known.get(text.toLowerCase());
       if (hit !== undefined) { chosen = hit; say(`Chosen: ${ref.label} ${hit}.`, `/records/${ref.plural}/${hit}`); } else {
         chosen = undefined;
-        say(`Pick a ${ref ? ref.label : "record"} from the suggestions: type part of its name.`);
+        const what = ref ? ref.label : "record";
+        say(`Pick ${/^[aeiou]/i.test(what) ? "an" : "a"} ${what} from the suggestions: type part of its name.`);
       }
     }
     async function search() {
@@ -493,6 +494,15 @@ document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("conflict");
     const theirs = await call(`${api}/${id}`);
     const current = theirs && theirs.ok ? theirs.body : {};
+    // They changed other fields than mine: nothing of theirs is at stake, mine go over their version
+    if (changes && theirs && theirs.ok && Object.keys(changes).every((k) => same(current[k], loaded[k]))) {
+      const others = form.fields.filter((f) => !same(current[f.name], loaded[f.name])).map((f) => f.label.toLowerCase());
+      await save(changes, current.version);
+      if (version === current.version + 1) {
+        status(`Saved. ${problem.changed_by || "Someone else"} had changed ${others.join(", ") || "other fields"} meanwhile: kept as they are.`);
+      }
+      return;
+    }
     const shown = (spec, v) => {
       if (v === null || v === undefined || (Array.isArray(v) && !v.length)) return "–";
       if (spec && spec.widget === "choice") return choiceLabel(spec, v);
@@ -596,7 +606,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (note) {
     sessionStorage.removeItem("ecotone:note");
     const el = document.getElementById("note");
-    el.textContent = note === "created" ? `Created ${title}.` : note;
+    el.textContent = note === "created" ? `Created ${title.replace(/\.$/, "")}.` : note;
     el.hidden = false;
   }
   if (!mayEdit) {
