@@ -256,15 +256,16 @@ def test_a_stale_edit_is_refused_in_words_and_overwrites_nothing(site, page, sho
     page.wait_for_selector("#status:has-text('Saved')")
     assert atlas.get(Organization, org).description == "Dermatology AI, as the manager wrote it"
     page.wait_for_selector("#history tbody tr:has-text('Dermatology AI')")
-    # Load their version: another change meanwhile, and this time the manager takes theirs
-    httpx.patch(f"{url}/api/v1/organizations/{org}", headers=other, json={"website": "https://dermacare.example"})
+    # Load their version: another change of the same field meanwhile, and this time the manager takes theirs
+    httpx.patch(f"{url}/api/v1/organizations/{org}", headers=other,
+                json={"website": "https://dermacare.example", "short_name": "BDC"})
     page.fill("#f-short_name", "Dermacare")
     page.click("#save")
     page.wait_for_selector("#conflict:has-text('since you opened it')")
     page.click("#load-theirs")
     page.wait_for_selector("#status:has-text('Loaded their version')")
-    assert page.input_value("#f-website") == "https://dermacare.example" and page.input_value("#f-short_name") == ""
-    assert atlas.get(Organization, org).short_name is None
+    assert page.input_value("#f-website") == "https://dermacare.example" and page.input_value("#f-short_name") == "BDC"
+    assert atlas.get(Organization, org).short_name == "BDC"
     shot("loaded-theirs")
 
 
