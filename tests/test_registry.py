@@ -223,3 +223,40 @@ def test_the_apis_problems_name_its_parameters_not_the_command_lines_options(adm
     assert refused.json()["errors"][0]["field"] == "organization"
     assert admin.get("/api/v1/recommendations", params={"organization": bare["id"], "stage": "prototype"}
                      ).status_code == 200
+
+
+def test_a_manager_restricting_an_unowned_record_makes_it_their_hubs(atlas):
+    """The trial's finding: "who sees it: hub" on a record with no owner held nobody back."""
+    from ecotone.domain import Hub
+    from ecotone.domain.access import Principal, Role
+    from ecotone.services import registry
+    from ecotone.store.atlas import NotFound
+
+    bcn, tx = atlas.add_all([Hub(name="Barcelona Health Hub"), Hub(name="Texas Medical Center")])
+    org = atlas.add(Organization(name="Unowned startup", type="startup", hub_id=bcn.id))
+    assert org.owner_kind is None
+    manager = atlas.acting_as(Principal("user", email="m@bcn.example", role=Role.manager, hubs=frozenset({bcn.id}),
+                                        via="web"))
+    registry.bulk_update(manager, Organization, [org.id], {"visibility": "hub"})
+    now = atlas.get(Organization, org.id)
+    assert (now.visibility.value, now.owner_kind.value, now.owner_id) == ("hub", "hub", bcn.id)
+    texan = atlas.acting_as(Principal("user", email="v@tmc.example", role=Role.viewer, hubs=frozenset({tx.id}),
+                                      via="api"))
+    with pytest.raises(NotFound):
+        texan.get(Organization, org.id)
+    assert manager.get(Organization, org.id).name == "Unowned startup"
+
+
+def test_a_kumu_export_folder_imports_back_and_a_rule_of_the_record_is_said_at_its_field(admin, tmp_path):
+    from ecotone.cli import main
+
+    db = str(tmp_path / "cli.db")
+    assert main(["--db", db, "demo"]) == 0
+    assert main(["--db", db, "export", "kumu", str(tmp_path / "kumu")]) == 0
+    assert main(["--db", db, "import", "kumu", str(tmp_path / "kumu"), "--dry-run"]) == 0
+    bad = admin.post("/api/v1/people", json={"name": "Dr. Ana Ruiz", "email": "ana@example.org"})
+    assert bad.status_code == 422
+    [error] = bad.json()["errors"]
+    assert error["field"] == "email" and "consent" in error["reason"] and "=true" not in error["reason"]
+    lat = admin.post("/api/v1/organizations", json={"name": "Far away", "type": "startup", "latitude": 200})
+    assert lat.json()["errors"][0]["reason"] == "must be at most 90"

@@ -179,7 +179,7 @@ class Person(Record):
     Traceback (most recent call last):
     ...
     pydantic_core._pydantic_core.ValidationError: 1 validation error for Person
-      Value error, email is personal data: set consent=true once the person has agreed ...
+      Value error, an e-mail is personal data: keep it only once the person has agreed (consent) ...
     """
 
     entity: ClassVar[str] = "person"
@@ -195,7 +195,7 @@ class Person(Record):
     @model_validator(mode="after")
     def _consent(self) -> Person:
         if self.email and not self.consent:
-            raise ValueError("email is personal data: set consent=true once the person has agreed")
+            raise ValueError("an e-mail is personal data: keep it only once the person has agreed (consent)")
         return self
 
 

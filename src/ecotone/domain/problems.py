@@ -58,8 +58,19 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
     ...     describe_validation_error(e)[0][0]
     'type'
     """
-    return [(".".join(str(p) for p in err["loc"]) or "record", plain_reason(err))
-            for err in exc.errors(include_url=False)]
+    out = []
+    for err in exc.errors(include_url=False):
+        reason = plain_reason(err)
+        # a rule of the whole record is said next to the field it is about
+        field = ".".join(str(p) for p in err["loc"]) or next(
+            (f for start, f in _RULE_FIELDS.items() if reason.startswith(start)), "record")
+        out.append((field, reason))
+    return out
+
+
+#: The rules of whole records (model validators), by the start of their reason → the field they are about.
+_RULE_FIELDS = {"an e-mail is personal data": "email", "owner_kind and owner_id": "owner_id",
+                "end_date": "end_date", "met_on": "met_on", "pilot_on": "pilot_on", "partnered_on": "partnered_on"}
 
 
 #: pydantic's error types → what a person reads next to the field.
@@ -93,7 +104,8 @@ def plain_reason(err: dict) -> str:
               "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {ctx.get(key)}"
+        bound = ctx.get(key)
+        return f"must be {words} {int(bound) if isinstance(bound, float) and bound.is_integer() else bound}"
     if kind == "string_too_long":
         return f"is too long: at most {ctx.get('max_length')} characters"
     if kind in ("too_long", "too_short"):

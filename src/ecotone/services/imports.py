@@ -96,6 +96,8 @@ def import_files(atlas: Atlas, fmt: str, paths: list[Path], *, dry_run: bool = F
     >>> dict(report.created)
     {'organization': 2}
     """
+    if fmt == "kumu":  # a folder of Kumu CSVs (what `ecotone export kumu FOLDER` writes) is its CSV files
+        paths = [f for p in paths for f in (sorted(p.glob("*.csv")) if p.is_dir() else [p])]
     batch = read_input(fmt, paths, type_map=type_map, kind_map=kind_map)
     note = f"import {fmt}: {', '.join(p.name for p in paths)}"
     return merge(atlas, batch, dry_run=dry_run, progress=progress, note=note)

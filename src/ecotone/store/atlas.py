@@ -577,6 +577,12 @@ class Atlas:
             if entity == "person" and "email" in wanted and after.get("consent") and after.get("email") is None \
                     and before.get("email") is not None and not self._sees_contacts(before):
                 after["email"] = before["email"]  # blanked on reading for this principal; not erased by writing back
+            if not self.principal.is_admin and after.get("owner_kind") is None and before.get("owner_kind") is None \
+                    and after.get("visibility") in ("hub", "private") and after.get("visibility") != before.get("visibility"):
+                # made hub-only or private by a member: it becomes their hub's (or organisation's), else the
+                # restriction would hold nobody back (an unowned record is every member's)
+                kind, owner = self.scope.default_owner(self.home_hubs(entity, after))
+                after.update(owner_kind=kind, owner_id=owner)
             row_to_record(cls, after)  # the record as it will be stored holds together (consent, dates...)
             self.authorize("change", entity, before)
             self.authorize("change", entity, after)
