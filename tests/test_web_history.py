@@ -148,3 +148,23 @@ def test_an_edit_of_other_fields_meanwhile_is_kept_and_mine_saved(site, page, tm
     now = atlas.get(Organization, org.id)
     assert (now.city, now.founded) == ("Sabadell", 2019)  # theirs kept, mine saved
     assert page.locator("#conflict").is_hidden()
+
+
+@pytest.mark.browser
+def test_an_import_is_confirmed_then_undone_from_the_import_page(site, page, tmp_path):
+    url, atlas = site
+    good = tmp_path / "elements.csv"
+    good.write_text("Label,Type\nUndoable Cardio Startup,startup\n", encoding="utf-8")
+    sign_in(page, url, MANAGER, "/import")
+    assert page.locator("a[href='/api/v1/exports/kumu']").count() == 1  # exports are offered here too
+    page.set_input_files("#files", str(good))
+    page.click("#preview")
+    page.wait_for_selector("#outcome-title:has-text('Preview')")
+    page.click("#confirm")
+    page.wait_for_selector("#undo-box:not([hidden])")
+    assert atlas.find(Organization, search="Undoable Cardio").total == 1
+    page.once("dialog", lambda d: d.accept())
+    page.click("#undo")
+    page.wait_for_selector("#undone:has-text('Undone')")
+    page.screenshot(path=str(tmp_path / "01-undone.png"), full_page=True)
+    assert atlas.find(Organization, search="Undoable Cardio").total == 0
