@@ -178,3 +178,20 @@ def live_server(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def cli(tmp_path, capsys, monkeypatch):
+    """Run ``ecotone`` in process against an SQLite atlas in a temporary folder; returns (code, out, err)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ECOTONE_DATABASE_URL", raising=False)
+
+    from ecotone.cli import main
+
+    def run(*args):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return run

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from conftest import bearer
 from ecotone.api import create_app
-from ecotone.cli import main
 from ecotone.domain import (Deal, Hub, Innovation, Organization, Partnership, Person, Program, StageEvent, Tie)
 from ecotone.domain.access import ANONYMOUS, Principal, Role
 from ecotone.services.check import DEDUPE_HINT, KINDS, check_atlas
@@ -113,7 +112,7 @@ def test_each_problem_is_reported_with_its_fix(problems):
     assert '{"source": "…"}' in f.hint
 
     [f] = found[f"deal:{r['deal'].id}"]
-    assert f.kind == "dangling_reference" and f.name == "seed round of Dycare"
+    assert f.kind == "dangling_reference" and f.name == "seed round of Dycare"  # as the registry names it
     assert f"organization {r['gone'].id} in investor_ids" in f.problem
     assert f.hint == f'drop it: PATCH /api/v1/deals/{r["deal"].id} {{"investor_ids": [{r["ysios"].id}]}}'
     [f] = found[f"partnership:{r['bridge'].id}"]
@@ -238,19 +237,6 @@ def test_the_cordis_extract(cordis_atlas):
 
 
 # -- the command line -------------------------------------------------------------------------------------------
-@pytest.fixture
-def cli(tmp_path, capsys, monkeypatch):
-    """Run ``ecotone`` in process against an SQLite atlas in a temporary folder; returns (code, out, err)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ECOTONE_DATABASE_URL", raising=False)
-
-    def run(*args):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
 
 
 def test_cli_on_a_clean_atlas_exits_0(cli):

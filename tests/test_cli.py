@@ -14,21 +14,6 @@ from conftest import CORDIS_HE
 from ecotone.cli import main
 
 
-@pytest.fixture
-def cli(tmp_path, capsys, monkeypatch):
-    """Run ``ecotone`` in process against an SQLite atlas in a temporary folder; returns (code, out, err)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ECOTONE_DATABASE_URL", raising=False)
-
-    def run(*args):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
-
-
 def test_demo_then_browse(cli, tmp_path):
     code, out, _ = cli("demo")
     assert code == 0 and "Barcelona Health Hub" in out

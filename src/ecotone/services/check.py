@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from ..analysis.velocity import current_stages
 from ..domain import ENTITIES, REFERENCES, StakeholderType
 from ..store import Atlas, AtlasError
 from ..store.atlas import NotSignedIn
+from .forms import title_of
 
 __all__ = ["Finding", "KINDS", "DEDUPE_HINT", "check_atlas"]
 
@@ -180,30 +182,11 @@ class _Run:
         return self._names[entity].get(int(id)) or f"{entity.replace('_', ' ')} {int(id)}"
 
     def label(self, entity: str, row: dict[str, Any]) -> str | None:
-        """What to call a record in a finding: its name, else what it joins."""
-        if "name" in row:
-            return row["name"]
-        org = lambda column: self.name("organization", row.get(column))  # noqa: E731
-        if entity == "participation":
-            return f"{org('organization_id')} in {self.name('program', row['program_id'])}"
-        if entity == "stage_event":
-            return f"{self.name('innovation', row['innovation_id'])}: {row['stage']} on {_day(row['date'])}"
-        if entity == "deal":
-            who = org("recipient_id") if _present(row.get("recipient_id")) else self.name("hub", row.get("hub_id"))
-            return f"{str(row['round_type']).replace('_', ' ')} round of {who}"
-        if entity == "tie":
-            return f"{org('source_id')} → {org('target_id')} ({row['kind']})"
-        if entity == "clinical_need":
-            return row["problem"]
-        if entity == "assessment":
-            return f"assessment by {row['evaluator']}"
-        if entity == "rating":
-            return f"rating of {row['question']}"
-        if entity == "kpi_actual":
-            return f"{self.name('kpi', row['kpi_id'])} on {_day(row['date'])}"
-        if entity == "introduction":
-            return f"{org('organization_id')} → {org('partner_id')}"
-        return None
+        """What to call a record in a finding: its name, else what it joins (as the registry's pages say it)."""
+        fields = {k: (_day(v) if isinstance(v, pd.Timestamp) else None if not _present(v) else v)
+                  for k, v in row.items() if not isinstance(v, list | dict)}
+        return title_of(entity, SimpleNamespace(**{**dict.fromkeys(ENTITIES[entity].model_fields), **fields}),
+                        self.name)
 
 
 def _present(value: Any) -> bool:

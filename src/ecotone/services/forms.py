@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import types
+from collections.abc import Callable
 from typing import Any, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -336,8 +337,6 @@ def record_title(atlas: Atlas, record: Record) -> str:
     'Clínic → Dycare (clinical pilot)'
     """
     entity = record.entity
-    if getattr(record, "name", None):
-        return record.name
 
     def name(kind: str, record_id: int | None) -> str:
         if record_id is None:
@@ -345,10 +344,22 @@ def record_title(atlas: Atlas, record: Record) -> str:
         found = labels(atlas, kind, [record_id]) if kind != entity else {}
         return found.get(record_id) or f"{kind_label(kind)} {record_id}"
 
+    return title_of(entity, record, name)
+
+
+def title_of(entity: str, r: Any, name: Callable[[str, Any], str]) -> str:
+    """What a record of kind ``entity`` is called (``r`` a record or any object with its fields as attributes):
+    its name, else what it joins and when, the records it names said by ``name(kind, id)``.
+
+    >>> from types import SimpleNamespace
+    >>> title_of("rating", SimpleNamespace(id=3, question="Q4", score=4), lambda kind, i: f"{kind} {i}")
+    'Q4: 4 of 5'
+    """
     def words(value: Any) -> str:
         return str(getattr(value, "value", value)).replace("_", " ")
 
-    r: Any = record
+    if getattr(r, "name", None):
+        return r.name
     if entity == "tie":
         return f"{name('organization', r.source_id)} → {name('organization', r.target_id)} ({words(r.kind)})"
     if entity == "stage_event":
@@ -357,7 +368,7 @@ def record_title(atlas: Atlas, record: Record) -> str:
         return f"{name('organization', r.organization_id)} in {name('program', r.program_id)}"
     if entity == "deal":
         who = name("organization", r.recipient_id) if r.recipient_id else name("hub", r.hub_id)
-        return f"{who}: {words(r.round_type)}" + (f" on {r.date}" if r.date else "")
+        return f"{words(r.round_type)} round of {who}" + (f" on {r.date}" if r.date else "")
     if entity == "clinical_need":
         return r.statement
     if entity == "assessment":
@@ -368,4 +379,4 @@ def record_title(atlas: Atlas, record: Record) -> str:
         return f"{name('kpi', r.kpi_id)} on {r.date}: {r.value:g}"
     if entity == "introduction":
         return f"{name('organization', r.organization_id)} ↔ {name('organization', r.partner_id)}"
-    return f"{kind_label(entity)} {record.id}"
+    return f"{kind_label(entity)} {r.id}"
