@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from conftest import CORDIS_HE
-from ecotone.cli import main
 
 
 def test_demo_then_browse(cli, tmp_path):
