@@ -661,7 +661,8 @@ class Atlas:
             self.authorize("delete", entity, row)
         with self.transaction(), self.trail.change_set():
             gone = self.trail.deleted(entity, rows, note=note)
-            label = f"with {entity.replace('_', ' ')} {rows[0]['id']}" if len(rows) == 1 else note
+            label = f"with {entity.replace('_', ' ')} {rows[0]['id']}" if len(rows) == 1 else \
+                f"with {len(rows)} {entity.replace('_', ' ')} records"  # as the trail labels what went with them
             for ref_entity, row, cleared in referring(self, gone):
                 self._write_update(ref_entity, row, {**row, **cleared}, self.principal.label, label)
             if len(rows) == 1:  # still at the version read: else someone changed it in between
