@@ -163,7 +163,7 @@ def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", tim
     meetings = meetings_from_requests(event.requests)
     try:
         s = EventScheduler(method=method, time_limit=time_limit, seed=seed).run(
-            meetings, event.slots, event.available, tables=tables)
+            meetings, event.slots, event.available, tables=tables, times=event.times)
     except ValueError as exc:
         raise InputRejected([Problem(column="--method", reason=str(exc))]) from None
     files = write_agendas(event, s.agenda_, s.unscheduled_, Path(output))
