@@ -14,10 +14,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..domain.problems import InputRejected, Problem
+from .xmile_parse import parse_xml
 from ..simulate.equations import EquationError, canonical, parse, to_text
 from ..simulate.spec import Aux, Constant, Flow, Graph, Model, ModelError, Stock
 
-__all__ = ["NAMESPACE", "read_xmile", "read_xmile_text", "write_xmile", "xmile_text"]
+__all__ = ["NAMESPACE", "XmileWarning", "read_xmile", "read_xmile_text", "write_xmile", "xmile_text"]
 
 NAMESPACE = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"
 _N = f"{{{NAMESPACE}}}"
@@ -109,30 +110,34 @@ def write_xmile(model: Model, path: str | Path) -> Path:
     return path
 
 
-def read_xmile(path: str | Path) -> Model:
+def read_xmile(path: str | Path, *, warnings: list[str] | None = None) -> Model:
     """Read an XMILE model of the documented subset; anything outside it is an error naming the construct."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputRejected([Problem(file=str(path), reason=f"cannot read the file: {exc}")]) from None
-    return read_xmile_text(text, source=str(path))
+    return read_xmile_text(text, source=str(path), warnings=warnings)
 
 
-def read_xmile_text(text: str, *, source: str = "model.xmile") -> Model:
+def read_xmile_text(text: str, *, source: str = "model.xmile", warnings: list[str] | None = None) -> Model:
     """Read an XMILE document given as text (see :func:`read_xmile`)."""
     def reject(reason: str, hint: str | None = None) -> InputRejected:
         return InputRejected([Problem(file=source, reason=reason, hint=hint)])
 
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise reject(f"not well-formed XML: {exc}") from None
+        doc = parse_xml(text)
+    except ValueError as exc:
+        raise reject(str(exc)) from None
+    root = doc.root
+    _warn(doc.warnings, warnings, source)
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     if _local(root.tag) != "xmile":
         raise reject(f"the root element is <{_local(root.tag)}>, not <xmile>", "export the model as XMILE 1.0")
     for el in root.iter():
         name = _local(el.tag)
+        if name == "dimensions" and len(el) == 0:
+            continue  # xmutil writes an empty <dimensions/> into every file
         if name in _REFUSED and el.tag.startswith(ns):
             raise reject(f"<{name}> ({_REFUSED[name]}) is outside the supported XMILE subset",
                          "see docs/simulation.md for what Ecotone reads")
@@ -218,6 +223,20 @@ def _graph(gf: ET.Element | None, ns: str, name: str, reject) -> Graph | None:
         return Graph(xs, ys)
     except (TypeError, ValueError) as exc:
         raise reject(f"{name!r}: cannot read its graphical function ({exc})") from None
+
+
+class XmileWarning(UserWarning):
+    """Something in an XMILE file Ecotone read past (an undeclared vendor prefix, say), said in words."""
+
+
+def _warn(found: list[str], into: list[str] | None, source: str) -> None:
+    if into is not None:
+        into.extend(found)
+        return
+    import warnings as _warnings
+
+    for text in found:
+        _warnings.warn(f"{source}: {text}", XmileWarning, stacklevel=3)
 
 
 def _local(tag: str) -> str:
