@@ -291,7 +291,7 @@ def test_event_workbook_to_agendas_read_by_a_calendar_library(tmp_path):
     events = [c for c in cal.walk("VEVENT")]
     assert len(events) == 1
     assert str(events[0]["SUMMARY"]) == "Meeting with Ana Ruiz (Hospital Clínic)"
-    assert events[0].decoded("DTSTART").isoformat() == "2026-03-12T09:00:00"
+    assert events[0].decoded("DTSTART").isoformat() == "2026-03-12T09:00:00+00:00"  # no time zone given: UTC
     agenda = pd.read_csv(tmp_path / "out" / "agenda.csv")
     assert set(agenda["participant"]) == {"Ana Ruiz", "Marek Nowak", "Lea Vogel"}
     assert pd.read_excel(tmp_path / "out" / "agenda.xlsx", sheet_name="Unscheduled").shape[0] == 1

@@ -1,12 +1,13 @@
-"""Brokerage-event files: read the organiser's workbook (participants, slots, meeting requests) and write the
-agendas as a spreadsheet, CSV per participant and iCalendar (RFC 5545)."""
+"""Brokerage-event files: read the organiser's workbook (event, participants, slots, meeting requests) and write
+the agendas as a spreadsheet, CSV per participant and iCalendar (RFC 5545, through the icalendar library)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -15,11 +16,13 @@ from ._tabular import Table, cell_text, read_csv, read_xlsx
 from ._cells import xlsx_cell
 from .tables import write_csv
 
-__all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "SHEETS"]
+__all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "meeting_time", "SHEETS", "EVENT_SHEET"]
 
 #: The sheets (or CSV files in a folder) of an event and their columns; optional columns in brackets.
 SHEETS = {"participants": "Name, Organisation, [Available], [Email]", "slots": "Slot, Start, End",
-          "requests": "From, To, [Priority]"}
+          "requests": "From, To, [Priority], [Why]"}
+#: The optional sheet (or event.csv) describing the event itself: one row under this header.
+EVENT_SHEET = "[Name], [Time zone], [Venue], [Organiser], [Organiser email]"
 _PRIORITY = {"must meet": 3, "must": 3, "high": 3, "3": 3, "meet": 2, "medium": 2, "normal": 2, "2": 2, "": 2,
              "nice to meet": 1, "nice": 1, "low": 1, "1": 1}
 
@@ -31,15 +34,44 @@ class Event:
 
     participants: dict[str, dict]
     slots: list[str]
+    #: slot → (start, end), wall-clock times in the event's time zone (naive).
     times: dict[str, tuple[dt.datetime, dt.datetime]]
     available: dict[str, set[str]]
     requests: pd.DataFrame
+    name: str = "Brokerage event"
+    #: IANA time zone of the venue (Europe/Madrid); UTC when the workbook names none (``timezone_given`` False).
+    timezone: str = "UTC"
+    timezone_given: bool = False
+    venue: str = ""
+    organiser: str = ""
+    organiser_email: str = ""
+    why: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def meeting_time(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
+    """A meeting's time as an agenda shows it: day, start–end and the zone's abbreviation on that day.
+
+    Examples
+    --------
+    >>> meeting_time(dt.datetime(2026, 3, 12, 9), dt.datetime(2026, 3, 12, 9, 30), "Europe/Madrid")
+    'Thu 12 Mar 2026 09:00–09:30 CET'
+    >>> meeting_time(dt.datetime(2026, 7, 1, 23, 45), dt.datetime(2026, 7, 2, 0, 15), "Europe/Warsaw")
+    'Wed 1 Jul 2026 23:45–Thu 2 Jul 00:15 CEST'
+    """
+    abbrev = start.replace(tzinfo=ZoneInfo(timezone)).tzname()
+    day = f"{start:%a} {start.day} {start:%b %Y}"
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b %H:%M}"
+    return f"{day} {start:%H:%M}–{until} {abbrev}"
 
 
 def _tables(path: Path) -> dict[str, Table]:
     if path.is_dir():
         found = {p.stem.lower(): p for p in path.glob("*.csv")}
-        return {name: read_csv(found[name]) for name in SHEETS if name in found}
+        return {name: read_csv(found[name]) for name in [*SHEETS, "event"] if name in found}
     if path.suffix.lower() == ".csv":
         raise InputRejected([Problem(str(path), reason="an event needs three tables, not one CSV file",
                                      hint="give an .xlsx workbook with sheets Participants, Slots, Requests, "
@@ -49,6 +81,40 @@ def _tables(path: Path) -> dict[str, Table]:
 
 def _when(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("T", " ").strip())
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Wall-clock time at the venue: a time with an offset (2026-03-12T08:00Z) is converted, a plain one kept."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _event_details(table: Table | None, problems: list[Problem]) -> dict:
+    """The Event sheet's one row: name, time zone (checked against the IANA database), venue, organiser."""
+    if table is None:
+        return {}
+    details: dict = {}
+    rows = list(table.rows)
+    if len(rows) > 1:
+        problems.append(Problem(table.file, table.sheet, rows[1][0], reason="the Event sheet holds one row",
+                                hint=f"one header ({EVENT_SHEET}) and one row under it"))
+    if not rows:
+        return details
+    row, values = rows[0]
+    for key, names in (("name", ("Name", "Event")), ("timezone", ("Time zone", "Timezone", "TZ")),
+                       ("venue", ("Venue", "Location")), ("organiser", ("Organiser", "Organizer")),
+                       ("organiser_email", ("Organiser email", "Organizer email"))):
+        column = table.column(*names)
+        if column is not None and cell_text(values[column]):
+            details[key] = cell_text(values[column])
+    if "timezone" in details:
+        try:
+            ZoneInfo(details["timezone"])
+            details["timezone_given"] = True
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(Problem(table.file, table.sheet, row, "Time zone",
+                                    f"{details.pop('timezone')!r} is not a time zone",
+                                    "use an IANA name such as Europe/Madrid, Europe/Warsaw or America/Chicago"))
+    return details
 
 
 def read_event(path: Path) -> Event:
@@ -70,6 +136,8 @@ def read_event(path: Path) -> Event:
                                         f"the header needs: {SHEETS[table.sheet.lower() if table.sheet else Path(table.file).stem.lower()]}"))
         return cols
 
+    details = _event_details(tables.get("event"), problems)
+    zone = ZoneInfo(details.get("timezone", "UTC"))
     slots_t = tables["slots"]
     slot_c, start_c, end_c = need(slots_t, "Slot", "Start", "End")
     slots: list[str] = []
@@ -79,7 +147,8 @@ def read_event(path: Path) -> Event:
             slot = cell_text(values[slot_c])
             raw = {c: values[col] for c, col in (("Start", start_c), ("End", end_c))}
             try:
-                start, end = (v if isinstance(v, dt.datetime) else _when(cell_text(v)) for v in raw.values())
+                start, end = (_local(v if isinstance(v, dt.datetime) else _when(cell_text(v)), zone)
+                              for v in raw.values())
             except ValueError:
                 problems.append(Problem(slots_t.file, slots_t.sheet, row, "Start/End",
                                         "a time must read like 2026-03-12 09:00"))
@@ -118,8 +187,9 @@ def read_event(path: Path) -> Event:
 
     req_t = tables["requests"]
     from_c, to_c = need(req_t, "From", "To")
-    prio_c = req_t.column("Priority")
+    prio_c, why_c = req_t.column("Priority"), req_t.column("Why", "Reason", "Note")
     requests = []
+    why: dict[tuple[str, str], str] = {}
     if from_c and to_c:
         for row, values in req_t.rows:
             a, b = cell_text(values[from_c]), cell_text(values[to_c])
@@ -135,47 +205,94 @@ def read_event(path: Path) -> Event:
                                         "use must meet, meet or nice to meet (or 3, 2, 1)"))
                 continue
             requests.append({"requester": a, "requested": b, "priority": _PRIORITY[word]})
+            if why_c and cell_text(values[why_c]):
+                why[a, b] = cell_text(values[why_c])
     if problems:
         raise InputRejected(problems)
     return Event(participants, slots, times, available,
-                 pd.DataFrame(requests, columns=["requester", "requested", "priority"]))
+                 pd.DataFrame(requests, columns=["requester", "requested", "priority"]), why=why, **details)
 
 
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+_PRIORITY_WORDS = {3: "must meet", 2: "meet", 1: "nice to meet"}
 
 
-def _fold(line: str) -> str:
-    # RFC 5545: lines longer than 75 octets continue on the next line after a space.
-    out, current = [], ""
-    for ch in line:
-        if len((current + ch).encode()) > 75:
-            out.append(current)
-            current = " " + ch
-        else:
-            current += ch
-    return "\r\n".join([*out, current])
+def _attendee(name: str, email: str, organisation: str):
+    from icalendar import vCalAddress
+
+    # RFC 5545 wants a URI; without an e-mail the participant is still named, under a URN of the event.
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "participant"
+    address = vCalAddress(f"mailto:{email}" if email else f"urn:x-ecotone:participant:{slug}")
+    address.params["CN"] = name
+    address.params["ROLE"] = "REQ-PARTICIPANT"
+    address.params["PARTSTAT"] = "ACCEPTED"
+    if organisation:
+        address.params["X-ORGANISATION"] = organisation
+    return address
 
 
-def ics_calendar(name: str, meetings: list[dict], stamp: dt.datetime) -> str:
-    """One participant's meetings as an iCalendar file (times floating: the event's local time)."""
-    fmt = "%Y%m%dT%H%M%S"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Ecotone//Brokerage event//EN", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_ics_text(name)}"]
+def _description(event: Event, m: dict) -> str:
+    """Who meets whom, from which organisation, and why the scheduler placed the meeting."""
+    a, b = m["a"], m["b"]
+    who = " and ".join(f"{p} ({event.participants[p]['organisation']})" if event.participants[p]["organisation"]
+                       else p for p in (a, b))
+    lines = [f"{who} meet at {event.name}.",
+             f"Why: {'both asked to meet' if m['mutual'] else a + ' asked to meet ' + b} "
+             f"(priority: {_PRIORITY_WORDS.get(int(m['priority']), m['priority'])})."]
+    lines += [f"{x}: {event.why[x, y]}" for x, y in ((a, b), (b, a)) if (x, y) in event.why]
+    lines.append(f"Slot {m['slot']}, table {m['table']}.")
+    return "\n".join(lines)
+
+
+def ics_calendar(event: Event, name: str, meetings: list[dict], stamp: dt.datetime) -> bytes:
+    """One participant's meetings as an iCalendar file: times in the event's time zone (with its VTIMEZONE), the
+    organiser, both parties as attendees, a description of who meets and why, and the venue and table.
+
+    ``meetings`` are rows of the agenda (``a``, ``b``, ``slot``, ``table``, ``priority``, ``mutual``, ``start``,
+    ``end``, ``with``, ``organisation``); ``stamp`` is the UTC time the file is written.
+    """
+    from icalendar import Calendar, Event as VEvent, Timezone, vCalAddress
+
+    zone = event.zone
+    cal = Calendar()
+    cal.add("prodid", "-//Ecotone//Brokerage event//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{event.name}: {name}")
+    cal.add("x-wr-timezone", event.timezone)
+    days = [t.date() for pair in event.times.values() for t in pair] or [stamp.date()]
+    cal.add_component(Timezone.from_tzinfo(zone, tzid=event.timezone, first_date=min(days) - dt.timedelta(days=1),
+                                           last_date=max(days) + dt.timedelta(days=1)))
     for m in meetings:
         uid = re.sub(r"[^A-Za-z0-9]+", "-", f"{m['slot']}-{m['a']}-{m['b']}").strip("-").lower()
-        lines += ["BEGIN:VEVENT", f"UID:{uid}@ecotone", f"DTSTAMP:{stamp.strftime(fmt)}Z",
-                  f"DTSTART:{m['start'].strftime(fmt)}", f"DTEND:{m['end'].strftime(fmt)}",
-                  f"SUMMARY:{_ics_text('Meeting with ' + m['with'] + (' (' + m['organisation'] + ')' if m['organisation'] else ''))}",
-                  f"LOCATION:{_ics_text('Table ' + str(m['table']))}", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        ev = VEvent()
+        ev.add("uid", f"{uid}@ecotone")
+        ev.add("dtstamp", stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp)
+        ev.add("dtstart", m["start"].replace(tzinfo=zone))
+        ev.add("dtend", m["end"].replace(tzinfo=zone))
+        ev.add("summary", "Meeting with " + m["with"] + (f" ({m['organisation']})" if m["organisation"] else ""))
+        ev.add("description", _description(event, m))
+        ev.add("location", ", ".join(x for x in (event.venue, f"table {m['table']}") if x))
+        if event.organiser or event.organiser_email:
+            organiser = vCalAddress(f"mailto:{event.organiser_email}" if event.organiser_email
+                                    else "urn:x-ecotone:organiser")
+            organiser.params["CN"] = event.organiser or event.organiser_email
+            ev.add("organizer", organiser)
+        for who in (m["a"], m["b"]):
+            p = event.participants[who]
+            ev.add("attendee", _attendee(who, p.get("email", ""), p["organisation"]), encode=False)
+        ev.add("status", "CONFIRMED")
+        cal.add_component(ev)
+    return cal.to_ical()
 
 
 def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame, folder: Path,
                   stamp: dt.datetime | None = None) -> list[Path]:
     """Write ``agenda.xlsx`` (sheets Agenda, Unscheduled), ``agenda.csv``, ``unscheduled.csv`` and, per
-    participant, ``agendas/<name>.csv`` and ``agendas/<name>.ics``. Returns the files written."""
+    participant, ``agendas/<name>.csv`` and ``agendas/<name>.ics``. Returns the files written.
+
+    Each meeting's row carries its time as people read it (``Thu 12 Mar 2026 09:00–09:30 CET``) besides its
+    start and end (wall-clock, ISO) and the event's time zone."""
     import openpyxl
 
     folder = Path(folder)
@@ -185,12 +302,13 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
     for m in agenda.to_dict("records"):
         start, end = event.times[m["slot"]]
         for me, other in ((m["a"], m["b"]), (m["b"], m["a"])):
-            rows.append({"participant": me, "slot": m["slot"], "start": start, "end": end, "table": m["table"],
+            rows.append({"participant": me, "slot": m["slot"], "time": meeting_time(start, end, event.timezone),
+                         "start": start, "end": end, "time_zone": event.timezone, "table": m["table"],
                          "with": other, "organisation": event.participants[other]["organisation"],
                          "priority": m["priority"], "mutual": m["mutual"], "a": m["a"], "b": m["b"]})
-    per_person = pd.DataFrame(rows, columns=["participant", "slot", "start", "end", "table", "with", "organisation",
-                                             "priority", "mutual", "a", "b"])
-    header = ["participant", "slot", "start", "end", "table", "with", "organisation", "priority", "mutual"]
+    header = ["participant", "slot", "time", "start", "end", "time_zone", "table", "with", "organisation",
+              "priority", "mutual"]
+    per_person = pd.DataFrame(rows, columns=[*header, "a", "b"])
     written = []
     by_start = per_person.sort_values(["participant", "start"])
     write_csv(folder / "agenda.csv", [header] + [[r[h] if h not in ("start", "end") else r[h].isoformat(sep=" ")
@@ -220,7 +338,7 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
                                                                    for r in mine.to_dict("records")])
         ics = folder / "agendas" / f"{safe}.ics"
         part = ics.with_name(ics.name + ".part")
-        part.write_bytes(ics_calendar(name, mine.to_dict("records"), stamp).encode("utf-8"))
+        part.write_bytes(ics_calendar(event, name, mine.to_dict("records"), stamp))
         part.replace(ics)
         written += [folder / "agendas" / f"{safe}.csv", ics]
     return written

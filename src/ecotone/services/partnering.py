@@ -10,7 +10,7 @@ import pandas as pd
 from ..domain import Partnership
 from ..domain.problems import InputRejected, Problem
 from ..io._tabular import cell_text, read_csv
-from ..io.event import read_event, write_agendas
+from ..io.event import meeting_time, read_event, write_agendas
 from ..io.partnering import read_kpis, read_ratings
 from ..match.assign import optimal_assignment, stable_matching
 from ..match.indicators import indicators
@@ -167,13 +167,18 @@ def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", tim
     except ValueError as exc:
         raise InputRejected([Problem(column="--method", reason=str(exc))]) from None
     files = write_agendas(event, s.agenda_, s.unscheduled_, Path(output))
-    agenda = s.agenda_.assign(start=s.agenda_["slot"].map(lambda k: event.times[k][0]))
+    agenda = s.agenda_.assign(time=s.agenda_["slot"].map(lambda k: meeting_time(*event.times[k], event.timezone)),
+                              start=s.agenda_["slot"].map(lambda k: event.times[k][0]),
+                              end=s.agenda_["slot"].map(lambda k: event.times[k][1]))
+    agenda = agenda[["slot", "time", "start", "end", "table", "a", "b", "priority", "mutual"]]
     return Result(tables={"agenda": records(agenda), "unscheduled": records(s.unscheduled_)},
                   summary={"participants": len(event.participants), "slots": len(event.slots), "tables": tables,
                            "requested": len(meetings), "scheduled": len(s.agenda_),
                            "mutual_scheduled": int(s.agenda_["mutual"].sum()) if len(s.agenda_) else 0,
                            "weighted": s.objective_, "upper_bound": s.bound_, "solver": s.status_,
-                           "seconds": round(s.seconds_, 2), "files": len(files), "output": str(output)})
+                           "seconds": round(s.seconds_, 2), "files": len(files), "output": str(output),
+                           "time_zone": event.timezone if event.timezone_given else
+                           "UTC (the workbook names none: add an Event sheet with a Time zone)"})
 
 
 def introductions(atlas: Atlas, *, by: str | None = None) -> Result:

@@ -10,10 +10,10 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("event-result").hidden = false;
     const s = result.summary;
     document.getElementById("event-figures").innerHTML = [["scheduled", `${s.scheduled} of ${s.requested}`], ["participants", s.participants],
-      ["slots", s.slots], ["tables", s.tables], ["of the upper bound", s.upper_bound ? `${Math.round(100 * s.weighted / s.upper_bound)}%` : "–"], ["solver", s.solver]]
+      ["slots", s.slots], ["tables", s.tables], ["time zone", s.time_zone], ["of the upper bound", s.upper_bound ? `${Math.round(100 * s.weighted / s.upper_bound)}%` : "–"], ["solver", s.solver]]
       .map(([k, v]) => `<div class="figure"><b>${Ecotone.escape(v)}</b>${k}</div>`).join("");
     document.getElementById("downloads").innerHTML = result.files.map((f) => `<li><a href="/api/v1/jobs/${job.id}/files/${encodeURI(f)}">${Ecotone.escape(f)}</a></li>`).join("");
-    Ecotone.table("agenda", result.agenda, { columns: ["slot", "start", "table", "a", "b", "priority", "mutual"] });
+    Ecotone.table("agenda", result.agenda, { columns: ["time", "slot", "table", "a", "b", "priority", "mutual"] });
     Ecotone.table("unscheduled", result.unscheduled);
   });
 });
