@@ -181,8 +181,10 @@ def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", tim
                            "UTC (the workbook names none: add an Event sheet with a Time zone)"})
 
 
-def introductions(atlas: Atlas, *, by: str | None = None) -> Result:
-    """The introductions funnel, overall or per facilitator, hub pair or event."""
+def introductions(atlas: Atlas, *, by: str | None = None, as_of=None) -> Result:
+    """The introductions funnel, overall or per facilitator, hub pair or event; days to a meeting and to a
+    partnership are Kaplan–Meier medians with the introductions still open censored at their age on ``as_of``
+    (today when None)."""
     intros = atlas.frame("introduction", ["organization_id", "partner_id", "facilitator_id", "event",
                                           "introduced_on", "met_on", "pilot_on", "partnered_on"])
     orgs = atlas.frame("organization", ["name", "hub_id"]).set_index("id")
@@ -192,7 +194,7 @@ def introductions(atlas: Atlas, *, by: str | None = None) -> Result:
             for x, y in zip(intros["organization_id"], intros["partner_id"])]
     intros = intros.assign(facilitator=intros["facilitator_id"].map(orgs["name"]), hub_pair=pair)
     try:
-        table = funnel(intros, by)
+        table = funnel(intros, by, as_of=as_of)
     except ValueError as exc:
         raise InputRejected([Problem(column="--by", reason=str(exc))]) from None
     return Result(tables={"funnel": records(table)},
