@@ -268,7 +268,7 @@ class _Reader:
                 r.inflows = tuple(mapping.get(canonical(f), f) for f in r.inflows)
                 r.outflows = tuple(mapping.get(canonical(f), f) for f in r.outflows)
                 if key in connected:
-                    r.kind, r.eqns, r.elements, r.gf = "aux", [connected[key]], [], None
+                    r.eqns, r.elements, r.gf = [connected[key]], [], None
                 out.append(r)
         return out
 
