@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .arrays import flatten
 from .equations import TIME_NAMES, Node, canonical, parse, references
 from .spec import Constant, Flow, Model, ModelError
 
@@ -94,6 +95,7 @@ def build(model: Model) -> BuiltModel:
     <BLANKLINE>
     """
     model.check()
+    model = flatten(model)  # arrays: one scalar variable per element (a model without them comes back as it is)
     return _Builder(model).build()
 
 
@@ -299,6 +301,9 @@ class Results:
         for i, v in enumerate(self.variables):
             if canonical(v) == key:
                 return i
+        elements = [v for v in self.variables if canonical(v).startswith(key + "[")]
+        if elements:  # an arrayed variable is recorded element by element
+            raise KeyError(f"{variable!r} is an array: ask for one of its elements ({', '.join(elements)})")
         raise KeyError(f"no variable {variable!r} was recorded (recorded: {', '.join(self.variables)})")
 
     def series(self, variable: str) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Equations of stock-flow models: XMILE's expression syntax parsed into a small tree, and written back as text.
 
 The tree is made of tuples: ``("num", value)``, ``("ref", name)``, ``("call", FUNCTION, args)``,
-``("op", operator, left, right)``, ``("neg", operand)``, ``("not", operand)`` and ``("if", cond, then, else)``.
+``("op", operator, left, right)``, ``("neg", operand)``, ``("not", operand)`` and ``("if", cond, then, else)``;
+a subscripted name ``x[a, Dim, 1, *]`` is ``("sub", name, indices)`` with one index per dimension: ``("ref", name)``
+(an element or a dimension), ``("num", position)`` (1-based) or ``("star", dimension_or_None)`` (``*`` or ``*:Dim``).
 Names are canonical (:func:`canonical`): XMILE compares them without case, and a space equals an underscore.
 """
 
@@ -10,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["EquationError", "FUNCTIONS", "STATEFUL", "canonical", "parse", "references", "to_text"]
+__all__ = ["ARRAY_FUNCTIONS", "EquationError", "FUNCTIONS", "STATEFUL", "canonical", "parse", "references",
+           "to_text"]
 
 Node = tuple[Any, ...]
 
@@ -22,7 +25,12 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "STEP": (2,), "PULSE": (2, 3), "RAMP": (2, 3),
     "SMTH1": (2, 3), "SMTH3": (2, 3), "SMOOTH": (2, 3), "SMOOTH3": (2, 3), "DELAY1": (2, 3), "DELAY3": (2, 3),
     "INIT": (1,),
+    # array builtins: one array argument (x[*], x[Dim] outside Dim, or a bare arrayed name); MIN/MAX also take one
+    "SUM": (1,), "PROD": (1,), "MEAN": (1,), "STDDEV": (1,), "SIZE": (1,),
 }
+FUNCTIONS["MIN"] = FUNCTIONS["MAX"] = (1, 2)
+#: Functions that reduce an array to one number (MIN and MAX do when given one argument).
+ARRAY_FUNCTIONS = frozenset({"SUM", "PROD", "MEAN", "STDDEV", "SIZE", "MIN", "MAX"})
 #: Functions that keep a state of their own (the engine gives each call hidden stocks or an initial value).
 STATEFUL = frozenset({"SMTH1", "SMTH3", "SMOOTH", "SMOOTH3", "DELAY1", "DELAY3", "INIT"})
 TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime"})
@@ -32,7 +40,7 @@ _TOKEN = re.compile(r"""
       (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
     | (?P<quoted>"[^"]*")
     | (?P<name>[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)
-    | (?P<op><>|<=|>=|[-+*/^(),=<>])
+    | (?P<op><>|<=|>=|[-+*/^(),=<>\[\]:])
     )""", re.VERBOSE)
 _KEYWORDS = {"IF", "THEN", "ELSE", "AND", "OR", "NOT", "MOD"}
 _BINARY = [("OR",), ("AND",), ("=", "<>", "<", ">", "<=", ">="), ("+", "-"), ("*", "/", "MOD")]
@@ -49,8 +57,14 @@ def canonical(name: str) -> str:
     --------
     >>> canonical('"Clinical  Validation"'), canonical("clinical_validation")
     ('clinical_validation', 'clinical_validation')
+
+    An element of an array is named as its variable with the elements in brackets, without spaces around them:
+
+    >>> canonical("Stock A[Entry 1, Entry 2]")
+    'stock_a[entry_1,entry_2]'
     """
-    return re.sub(r"[\s_]+", "_", name.strip().strip('"').strip()).lower()
+    out = re.sub(r"[\s_]+", "_", name.strip().strip('"').strip()).lower()
+    return re.sub(r"_*([\[\],])_*", r"\1", out) if "[" in out else out
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -139,8 +153,38 @@ class _Parser:
         if kind in ("name", "quoted"):
             if self.peek() == ("op", "(") and kind == "name":
                 return self.call(value.upper())
+            if self.peek() == ("op", "["):
+                return self.subscripts(canonical(value))
             return ("ref", canonical(value))
         raise EquationError(f"unexpected {value!r} in {self.text.strip()!r}")
+
+    def subscripts(self, name: str) -> Node:
+        self.take("[")
+        indices = [self.index()]
+        while self.peek() == ("op", ","):
+            self.take()
+            indices.append(self.index())
+        self.take("]")
+        return ("sub", name, tuple(indices))
+
+    def index(self) -> Node:
+        kind, value = self.take()
+        if value == "*":
+            if self.peek() == ("op", ":"):
+                self.take()
+                kind, value = self.take()
+                if kind not in ("name", "quoted"):
+                    raise EquationError(f"expected a dimension after *: but found {value!r} in {self.text.strip()!r}")
+                return ("star", canonical(value))
+            return ("star", None)
+        if kind == "num":
+            if not float(value).is_integer() or float(value) < 1:
+                raise EquationError(f"a position in brackets counts from 1, not {value} in {self.text.strip()!r}")
+            return ("num", int(float(value)))
+        if kind in ("name", "quoted"):
+            return ("ref", canonical(value))
+        raise EquationError(f"expected an element, a dimension, a position or * in brackets but found {value!r} "
+                            f"in {self.text.strip()!r}")
 
     def call(self, function: str) -> Node:
         self.take("(")
@@ -166,10 +210,12 @@ def parse(text: str | float | int) -> Node:
     --------
     >>> parse("IF TIME > 12 THEN 2 * base ELSE -base ^ 2")
     ('if', ('op', '>', ('ref', 'time'), ('num', 12.0)), ('op', '*', ('num', 2.0), ('ref', 'base')), ('neg', ('op', '^', ('ref', 'base'), ('num', 2.0))))
-    >>> parse("DELAYN(x, 3, 2)")
+    >>> parse("DELAYN(x, 3, 2)")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ecotone.simulate.equations.EquationError: the function DELAYN is not supported (supported: MIN, MAX, ABS, EXP, LN, LOG10, SQRT, SIN, COS, TAN, INT, SAFEDIV, STEP, PULSE, RAMP, SMTH1, SMTH3, SMOOTH, SMOOTH3, DELAY1, DELAY3, INIT)
+    ecotone.simulate.equations.EquationError: the function DELAYN is not supported (supported: MIN, MAX, ABS, ...)
+    >>> parse("stock_a[Entry_1] + SUM(inflow[*]) / SIZE(inflow)")
+    ('op', '+', ('sub', 'stock_a', (('ref', 'entry_1'),)), ('op', '/', ('call', 'SUM', (('sub', 'inflow', (('star', None),)),)), ('call', 'SIZE', (('ref', 'inflow'),))))
     """
     if isinstance(text, (int, float)):
         return ("num", float(text))
@@ -187,7 +233,7 @@ def references(node: Node) -> set[str]:
     ['launches', 'reputation_time', 'start', 'time']
     """
     kind = node[0]
-    if kind == "ref":
+    if kind in ("ref", "sub"):  # a subscript names elements or dimensions, not variables
         return {node[1]}
     if kind == "num":
         return set()
@@ -209,12 +255,20 @@ def to_text(node: Node, names: dict[str, str] | None = None) -> str:
     """
     names = names or {}
 
+    def index(i: Node) -> str:
+        if i[0] == "star":
+            return "*" if i[1] is None else f"*:{names.get(i[1], i[1])}"
+        return str(i[1]) if i[0] == "num" else names.get(i[1], i[1])
+
     def text(n: Node, outer: int = 0) -> str:
         kind = n[0]
         if kind == "num":
             return repr(int(n[1])) if float(n[1]).is_integer() and abs(n[1]) < 1e15 else repr(n[1])
         if kind == "ref":
-            return names.get(n[1], n[1]).upper() if n[1] in TIME_NAMES else names.get(n[1], n[1])
+            name = names.get(n[1], n[1])
+            return name.upper() if n[1] in TIME_NAMES else f'"{name}"' if "[" in name else name
+        if kind == "sub":
+            return f"{names.get(n[1], n[1])}[{', '.join(index(i) for i in n[2])}]"
         if kind == "call":
             fn = {"SMOOTH": "SMTH1", "SMOOTH3": "SMTH3"}.get(n[1], n[1])
             return f"{fn}({', '.join(text(a) for a in n[2])})"

@@ -11,7 +11,10 @@ from typing import Literal
 
 from .equations import TIME_NAMES, EquationError, canonical, parse, references
 
-__all__ = ["Aux", "Constant", "Flow", "Graph", "Model", "ModelError", "Stock"]
+__all__ = ["Aux", "Constant", "Dimension", "Flow", "Graph", "Model", "ModelError", "Stock"]
+
+#: Per-element equations of an arrayed variable: ((element, ...), equation or value) pairs.
+ByElement = tuple[tuple[tuple[str, ...], "str | float"], ...]
 
 
 class ModelError(ValueError):
@@ -45,6 +48,31 @@ class Graph:
 
 
 @dataclass(frozen=True)
+class Dimension:
+    """A dimension that arrays are laid out along: its name and its elements, in order (XMILE's ``<dim>``).
+
+    A dimension whose elements are some of another's is a subrange of it (see :mod:`ecotone.simulate.arrays`).
+
+    Examples
+    --------
+    >>> Dimension("region", ("north", "south")).position("South")
+    2
+    """
+
+    name: str
+    elements: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "elements", tuple(str(e) for e in self.elements))
+
+    def position(self, element: str) -> int:
+        """The 1-based position of ``element`` (compared as names are: case and spaces aside); 0 if absent."""
+        keys = [canonical(e) for e in self.elements]
+        key = canonical(element)
+        return keys.index(key) + 1 if key in keys else 0
+
+
+@dataclass(frozen=True)
 class Stock:
     """An accumulation: its initial value (an equation) and the flows that fill and drain it.
 
@@ -58,6 +86,8 @@ class Stock:
     units: str = ""
     doc: str = ""
     non_negative: bool = False
+    dims: tuple[str, ...] = ()
+    by_element: ByElement = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +99,8 @@ class _Computed:
     units: str = ""
     doc: str = ""
     graph: Graph | None = None
+    dims: tuple[str, ...] = ()
+    by_element: ByElement = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,8 @@ class Constant:
     value: float
     units: str = ""
     doc: str = ""
+    dims: tuple[str, ...] = ()
+    by_element: ByElement = ()
 
 
 Variable = Stock | Flow | Aux | Constant
@@ -124,6 +158,7 @@ class Model:
     method: Literal["euler", "rk4"] = "euler"
     time_units: str = "months"
     doc: str = ""
+    dimensions: list[Dimension] = field(default_factory=list)
 
     # -- lookup --------------------------------------------------------------------------------------------------
     @property
@@ -136,6 +171,14 @@ class Model:
             if canonical(v.name) == key:
                 return v
         raise ModelError(f"the model {self.name!r} has no variable {name!r}")
+
+    def dimension(self, name: str) -> Dimension:
+        key = canonical(name)
+        for d in self.dimensions:
+            if canonical(d.name) == key:
+                return d
+        known = ", ".join(d.name for d in self.dimensions) or "none"
+        raise ModelError(f"the model {self.name!r} has no dimension {name!r} (its dimensions: {known})")
 
     def constant(self, name: str) -> Constant:
         v = self.variable(name)
@@ -168,17 +211,20 @@ class Model:
             if key in seen:
                 raise ModelError(f"two variables are named {v.name!r}")
             seen[key] = type(v).__name__
+        from .arrays import check_arrays, equations_of  # arrays builds on this module
+
+        check_arrays(self)
         for v in self.variables:
             if isinstance(v, Constant):
                 continue
-            text = v.initial if isinstance(v, Stock) else v.equation
-            try:
-                refs = references(parse(text))
-            except EquationError as exc:
-                raise ModelError(f"{v.name}: {exc}") from None
-            unknown = sorted(r for r in refs - TIME_NAMES if r not in seen)
-            if unknown:
-                raise ModelError(f"{v.name}: refers to {', '.join(unknown)}, which the model does not define")
+            for where, text in equations_of(self, v):
+                try:
+                    refs = references(parse(text))
+                except EquationError as exc:
+                    raise ModelError(f"{where}: {exc}") from None
+                unknown = sorted(r for r in refs - TIME_NAMES if r not in seen)
+                if unknown:
+                    raise ModelError(f"{where}: refers to {', '.join(unknown)}, which the model does not define")
             if isinstance(v, Stock):
                 for f in (*v.inflows, *v.outflows):
                     if seen.get(canonical(f)) != "Flow":
