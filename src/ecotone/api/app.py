@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, check, files, history, partnering, problems, simulations
+from . import accounts, analysis, check, files, history, partnering, pathways, problems, simulations
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
 from .dedupe import router as dedupe_router
@@ -59,7 +59,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(accounts.router)
     app.include_router(records_router)
     app.include_router(forms_router)
-    for module in (history, analysis, check, partnering, files, simulations):
+    for module in (history, analysis, check, partnering, files, simulations, pathways):
         app.include_router(module.router)
     app.include_router(dedupe_router)
     app.include_router(jobs_router)

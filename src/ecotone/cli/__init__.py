@@ -8,6 +8,7 @@ from . import accounts as _accounts  # noqa: F401  (registers `ecotone users|tok
 from . import records as _records  # noqa: F401  (registers `ecotone orgs|ties|innovations|deals|…`, `people list…`)
 from . import dedupe as _dedupe  # noqa: F401  (registers `ecotone dedupe`)
 from . import check as _check  # noqa: F401  (registers `ecotone check`)
+from . import pathways as _pathways  # noqa: F401  (registers `ecotone pathways list|import|reset`)
 
 __all__ = ["app", "main", "run"]
 

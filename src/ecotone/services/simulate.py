@@ -89,7 +89,7 @@ def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPip
         int(((programmes["hub_id"] == hub_id) & programmes["kind"].isin([*_MENTORING, "mentorship"])).sum())
     paths = inn["regulatory_pathway"].dropna()
     try:
-        approval = pathway(paths.mode().iloc[0]).typical if len(paths) else 12.0
+        approval = pathway(paths.mode().iloc[0], atlas=atlas).typical if len(paths) else 12.0
     except KeyError:
         approval = 12.0
     state = HubState(

@@ -1,0 +1,79 @@
+"""The ``ecotone pathways`` commands: list the regulatory pathways' months, import a hub's overrides, reset them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..services import pathways
+from ._output import Format, console, emit
+from .app import DryRun, FormatOpt, _run, _show, app
+
+__all__ = ["pathways_app"]
+
+pathways_app = typer.Typer(
+    help="The regulatory pathways (CE under the MDR, FDA 510(k), De Novo, PMA, DiGA…) and the months each takes "
+         "from filing to a decision — the simulation's prior for approval. The figures are published ones, each "
+         "with its source; a hub replaces them with its own by importing a CSV, kept beside the atlas file "
+         "(hub.db → hub.pathways.csv, with an audit log hub.pathways.csv.log).", no_args_is_help=True)
+app.add_typer(pathways_app, name="pathways")
+
+_LIST = ("name", "region", "low", "typical", "high", "overridden", "assumption", "source")
+
+
+@pathways_app.command("list")
+def pathways_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Every pathway with its months (low, typical, high), whether your hub overrode it, and where the figure
+    comes from (JSON and CSV also carry the link).
+
+    Examples: `ecotone pathways list`; `ecotone pathways list --format csv > pathways.csv` (edit it, keep the
+    columns pathway, low, typical, high, source, then `ecotone pathways import`)
+    """
+    result = _run(ctx, lambda atlas, p: pathways.list_pathways(atlas), fmt)
+    _show(result, fmt, None, {"pathways": _LIST}, {"pathways": "Regulatory pathways (months to a decision)"})
+
+
+@pathways_app.command("import")
+def pathways_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with columns pathway, low, typical, high, source (months).")],
+    dry_run: DryRun = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Replace your hub's overrides with the rows of FILE: one row per pathway, months low ≤ typical ≤ high, and
+    a source (a report, a link, "our 2024 submissions"). A name the table knows (or an alias such as 510k,
+    DiGA, PMA) overrides it; a new name adds a pathway. All or nothing: a file with any problem (named by row
+    and column) changes nothing; importing the same file again changes nothing. The simulation uses the
+    overrides from then on.
+
+    Example: `ecotone pathways import our-pathways.csv --dry-run`, with our-pathways.csv:
+
+        pathway,low,typical,high,source
+        CE (MDR) class IIa,9,14,20,our notified body's last three certificates (2024)
+        510k,4,6,12,https://example.org/our-510k-review-log
+    """
+    result = _run(ctx, lambda atlas, p: pathways.import_pathways(atlas, file, dry_run=dry_run), fmt)
+    if fmt is Format.table:
+        emit(result.tables["overrides"], fmt,
+             title="Dry run: nothing was written" if dry_run else "Overrides of the regulatory pathways",
+             table_columns=("pathway", "low", "typical", "high", "change"))
+        console.print(f"{result.summary['changed']} changed; kept in {result.summary['overrides_file']}")
+    else:
+        _show(result, fmt, "overrides" if fmt is Format.csv else None, {}, {})
+
+
+@pathways_app.command("reset")
+def pathways_reset(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Drop your hub's overrides: every pathway goes back to its published figures (the reset is logged).
+
+    Example: `ecotone pathways reset`
+    """
+    result = _run(ctx, lambda atlas, p: pathways.reset_pathways(atlas), fmt)
+    if fmt is Format.table:
+        removed = result.summary["removed"]
+        console.print(f"Removed {removed} override{'s' if removed != 1 else ''}; the published figures apply."
+                      if removed else "No overrides were kept; the published figures apply.")
+    else:
+        _show(result, fmt, None, {}, {})
