@@ -8,7 +8,7 @@ import math
 import resource
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from ..domain.problems import InputRejected, Problem
 from ..io.tables import write_frame_csv
 from ..io.xmile import write_xmile
 from ..simulate import Model, ModelError, Simulator
+from ..simulate.spec import Aux
 from ..simulate.ecosystem import HubState, distributions
 from ..simulate.equations import canonical
 from ..simulate.network import NETWORK_OUTCOMES, Link, hub_elements, network_model
@@ -25,7 +26,8 @@ from ..simulate.uncertainty import sample
 from ..store import Atlas
 from .analysis import Result, records
 
-__all__ = ["HubNetwork", "benchmark_all_hubs", "hub_network", "parse_link", "simulate_hubs", "ties_between"]
+__all__ = ["HubNetwork", "PartnerConnection", "benchmark_all_hubs", "connected_view", "hub_network", "parse_link",
+           "partner_connection", "simulate_hubs", "ties_between"]
 
 #: What a link's text may say after the two hubs (see :func:`parse_link`).
 LINK_SYNTAX = "HUB_A=HUB_B[,ties=10][,share=0.25]"
@@ -283,3 +285,107 @@ def benchmark_all_hubs(atlas: Atlas, *, runs: int = 10_000, years: float = 10, s
             "calibrate_s": round(t1 - t0, 2), "build_s": round(t2 - t1, 2), "run_s": round(t3 - t2, 2),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "market_years_median": float(np.median(sum(results.final(v) for v in variables[::2])))}
+
+
+# -- connect:HUB in ecotone simulate compare: the two-hub model ----------------------------------------------------
+@dataclass(frozen=True)
+class PartnerConnection:
+    """``connect:HUB`` as a link between the hub and its calibrated partner: the single-hub intervention (its
+    name, mechanism, timing and cost) with the partner and the link it makes."""
+
+    intervention: object  # simulate.scenarios.Intervention
+    partner: object       # services.simulate.HubModel
+    link: Link
+
+    def __getattr__(self, name: str):
+        return getattr(self.intervention, name)
+
+
+class _AtHub:
+    """An intervention of the focal hub applied to its levers in the hub-by-hub model (``lever[element]``)."""
+
+    def __init__(self, intervention, elements: Sequence[str], levers: Sequence[tuple[str, float]] = ()) -> None:
+        self.intervention, self.elements, self.levers = intervention, [canonical(e) for e in elements], levers
+
+    def __getattr__(self, name: str):
+        return getattr(self.intervention, name)
+
+    def apply(self, values: dict, uniform=None) -> dict:
+        out = dict(values)
+        for e in self.elements:
+            view = {k[:-len(e) - 2]: v for k, v in values.items() if k.endswith(f"[{e}]")}
+            changed = self.intervention.apply(view, uniform)
+            for lever, value in self.levers:
+                changed[lever] = np.zeros_like(view[lever], dtype=float) + value
+            out.update({f"{k}[{e}]": v for k, v in changed.items()})
+        return out
+
+
+def connected_view(atlas: Atlas, hub, scenarios: dict, *, years: float, draws: pd.DataFrame,
+                   outcomes: Sequence[str]):
+    """What ``ecotone simulate compare`` runs: the hub's own model when no scenario connects it; else the two-hub
+    model of the hub and its partner (both calibrated) in which the focal hub's outcomes and mechanisms keep their
+    names, the partner's outcomes are ``outcome[partner]``, each connection links the pipelines (partner sites,
+    partner markets) and every other intervention acts on the focal hub. Returns (model, draws, scenarios,
+    outcomes)."""
+    from ..simulate.scenarios import MECHANISMS
+
+    connections = [i for ivs in scenarios.values() for i in ivs if isinstance(i, PartnerConnection)]
+    if not connections:
+        return hub.model(years), draws, scenarios, tuple(outcomes)
+    partners = {c.partner.name: c.partner for c in connections}
+    if len(partners) > 1:
+        raise InputRejected([Problem(column="--scenario", reason="the scenarios connect with different hubs ("
+                                     + ", ".join(partners) + "): compare one partner at a time, or simulate them "
+                                     "together with ecotone simulate hubs")])
+    partner = next(iter(partners.values()))
+    link = connections[0].link
+    network = HubNetwork([hub, partner], [link], {})
+    focal, other = (canonical(e) for e in network.elements)
+    flat = network.model(years)
+    shown = ("market_years", "on_market", "cross_border")
+    aliases = [Aux(name, f'"{name}[{focal}]"', flat.variable(f"{name}[{focal}]").units,
+                   f"{hub.name}'s {name.replace('_', ' ')}")
+               for name in dict.fromkeys([*outcomes, *MECHANISMS, "partner_products", "validating_at_partners"])]
+    aliases += [Aux(f"{other}_{name}", f'"{name}[{other}]"', flat.variable(f"{name}[{other}]").units,
+                    f"{partner.name}'s {name.replace('_', ' ')}") for name in shown]
+    model = replace(flat, auxes=[*flat.auxes, *aliases])
+    both = network.draws(len(draws), 0)
+    table = both.copy()
+    for c in draws.columns:  # the focal hub keeps the very draws of the single-hub comparison
+        table[f"{c}[{focal}]"] = draws[c].to_numpy()
+        if f"{c}[{other}]" in table and c in _loop_strengths():
+            table[f"{c}[{other}]"] = draws[c].to_numpy()
+    for e in (focal, other):  # no link in the baseline: a connection opens it
+        table[f"site_share[{e}]"] = table[f"link_ties[{e}]"] = 0.0
+    named = {}
+    for name, ivs in scenarios.items():
+        wrapped = []
+        for iv in ivs:
+            if isinstance(iv, PartnerConnection):
+                wrapped.append(_AtHub(_timing_only(iv.intervention), network.elements,
+                                      [("site_share", iv.link.share), ("link_ties", iv.link.new_ties)]))
+            else:
+                wrapped.append(_AtHub(iv, network.elements[:1]))
+        named[name] = wrapped
+    partner_outcomes = [f"{other}_{o}" for o in shown]
+    return model, table, named, (*outcomes, "partner_products", *partner_outcomes)
+
+
+def _timing_only(intervention):
+    """The connection's time profile (start, ramp, duration) without its single-hub levers (partner clinicians
+    and new ties: the link carries them now)."""
+    return replace(intervention, changes=())
+
+
+def partner_connection(atlas: Atlas, hub, partner: str, intervention, *, ties: float, share: float
+                       ) -> PartnerConnection:
+    """``connect:PARTNER`` for ``hub``: the partner calibrated to its own history and the link between them (the
+    ties the atlas has between the two hubs, ``ties`` new ones, ``share`` of clinicians opened)."""
+    from .simulate import hub_model
+
+    other = hub_model(atlas, partner, as_of=hub.as_of)
+    pair = ties_between(atlas, [atlas.hub_id(hub.name), atlas.hub_id(other.name)])
+    existing = sum(pair.values())
+    return PartnerConnection(intervention, other, Link(hub.name, other.name, ties=existing, new_ties=ties,
+                                                       share=share))
