@@ -30,6 +30,7 @@ from ..simulate.scenarios import (OUTCOMES, Intervention, ScenarioComparison, ac
 from ..simulate.sensitivity import sobol, tornado
 from ..simulate.uncertainty import Uniform, sample
 from ..store import Atlas
+from . import network_simulation
 from .analysis import Result, records
 from .recommend import clinicians
 from .velocity import pipeline_frames
@@ -159,8 +160,12 @@ def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]
                 partner, _ = _state(atlas, opts["hub"], hub.as_of)
                 if partner.name == hub.name:
                     raise ValueError(f"{partner.name} cannot connect with itself")
-                out.append(connect(partner.name, partner_clinicians=partner.clinicians,
-                                   new_ties=numbers.get("ties", 10.0), share=numbers.get("share", 0.25)))
+                joined = connect(partner.name, partner_clinicians=partner.clinicians,
+                                 new_ties=numbers.get("ties", 10.0), share=numbers.get("share", 0.25))
+                # the two-hub model: the partner calibrated too, the link moving innovations between the pipelines
+                out.append(network_simulation.partner_connection(atlas, hub, opts["hub"], joined,
+                                                                 ties=numbers.get("ties", 10.0),
+                                                                 share=numbers.get("share", 0.25)))
             else:
                 make = {"fast-track": fast_track, "clinicians": clinician_engagement, "seed-fund": seed_fund,
                         "cohort": accelerator_cohort}[kind]
@@ -184,7 +189,10 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
     h = hub_model(atlas, hub, as_of=as_of)
     named = {text: parse_scenario(atlas, h, text) for text in scenarios}
     draws = sample(distributions(h.calibration), runs, seed=seed)
-    comparison = ScenarioComparison(scenarios=named, save_every=1.0, progress=progress).run(h.model(years), draws)
+    model, draws, named, outcomes = network_simulation.connected_view(atlas, h, named, years=years, draws=draws,
+                                                                      outcomes=tuple(OUTCOMES))
+    comparison = ScenarioComparison(scenarios=named, save_every=1.0, outcomes=outcomes,
+                                    progress=progress).run(model, draws)
     if chart is not None:
         fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
                   f"over {years:g} years ({runs} runs, 5–95% band)")
