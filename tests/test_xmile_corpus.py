@@ -22,14 +22,7 @@ _spec.loader.exec_module(corpus)
 #: Models that wait on engine work of issue 15 landing (E1's builtins), with what they need.
 PENDING = {
     "arithmetics_exp": "a division by zero at one time step must give inf, as in Stella, not stop the run (E1)",
-    "delay_xmile": "DELAY (XMILE's pipeline delay) in the engine (E1)",
-    "lookups/test_lookups": "stand-alone graphical functions called as name(x) in the engine (E1)",
-    "lookups/test_lookups_xpts_sep": "stand-alone graphical functions called as name(x) in the engine (E1)",
-    "lookups/test_lookups_xscale": "stand-alone graphical functions called as name(x) in the engine (E1)",
-    "lookups/test_lookups_ypts_sep": "stand-alone graphical functions called as name(x) in the engine (E1)",
-    "non_negative_all/test_non_negative_all1": "non-negative flows (uniflows) in the engine (E1)",
-    "non_negative_all/test_non_negative_all2": "non-negative flows (uniflows) in the engine (E1)",
-    "subscripted_trig": "COSH, SINH, TANH, ARCCOS, ARCSIN, ARCTAN in the engine (E1)",
+    "subscripted_trig": "COSH, SINH, TANH in the engine (E1)",
 }
 
 

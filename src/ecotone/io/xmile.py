@@ -1,10 +1,10 @@
-"""XMILE 1.0 (OASIS): write any model spec for Stella, Vensim and PySD, and read models of the documented subset.
+"""XMILE 1.0 (OASIS): write any model spec for Stella, Vensim and PySD, with its stock-flow diagram, and read the
+files modellers have (Stella's, xmutil's from Vensim, hand-written ones).
 
-The subset: one ``<model>`` of ``<stock>`` (``<eqn>``, ``<inflow>``, ``<outflow>``, ``<non_negative/>``), ``<flow>``
-and ``<aux>`` (each with ``<eqn>``, optional ``<gf>`` with ``<xscale>``/``<xpts>`` and ``<ypts>``, ``<units>``,
-``<doc>``), ``<sim_specs>`` (``<start>``, ``<stop>``, ``<dt>``, method Euler or RK4) and the functions of
-:data:`ecotone.simulate.equations.FUNCTIONS`. Views, styles, groups and vendor elements are skipped; arrays,
-modules, macros, conveyors, queues and other functions are refused by name.
+Reading is :mod:`ecotone.io.xmile_read` (safe parsing with line numbers in :mod:`ecotone.io.xmile_parse`, macros in
+:mod:`ecotone.io.xmile_macros`); the diagram is :mod:`ecotone.io.xmile_views`. docs/simulation.md lists the
+subset construct by construct: what is read, what is written, what is refused (naming the construct, the variable
+and the line) and what is only warned about.
 """
 
 from __future__ import annotations
@@ -188,8 +188,8 @@ def _warn(found: list[str], into: list[str] | None, source: str) -> None:
         return
     import warnings as _warnings
 
-    for text in found:
-        _warnings.warn(f"{source}: {text}", XmileWarning, stacklevel=3)
+    for text in found:  # said against the file, not against Ecotone's code
+        _warnings.warn_explicit(text, XmileWarning, filename=source, lineno=0)
 
 
 def _local(tag: str) -> str:
