@@ -218,12 +218,28 @@ class Velocity:
         table = pd.crosstab(quarter, ev["stage"])
         return table[[s for s in [*_PIPELINE, Stage.stopped.value] if s in table.columns]]
 
-    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """The Kaplan–Meier curve of the time in each stage (groups pooled): stage → (months, share still in it)."""
+    def curves(self, *, detail: bool = False) -> dict[str, tuple[np.ndarray, ...]]:
+        """The Kaplan–Meier curve of the time in each stage (groups pooled): stage → (months, share still in it).
+
+        With ``detail``, each curve also carries its band and where spells were censored: stage → (months, share,
+        lower, upper, censored months) — the band is Greenwood's on the log(−log) scale at 1 − ``alpha``, as the
+        tables' median bands are.
+
+        Examples
+        --------
+        >>> ev = pd.DataFrame({"innovation_id": [1, 1, 2, 3], "stage": ["idea", "prototype", "idea", "idea"],
+        ...     "date": pd.to_datetime(["2024-01-01", "2024-04-01", "2024-01-01", "2024-01-01"])})
+        >>> times, share, low, high, censored = Velocity(as_of=dt.date(2024, 12, 31)).fit(ev).curves(detail=True)["idea"]
+        >>> share.round(2).tolist(), censored.round(1).tolist()
+        ([1.0, 0.67, 0.67], [12.0, 12.0])
+        """
         out = {}
         for stage, g in self.spells_.drop_duplicates(["innovation_id", "stage", "start"]).groupby("stage", sort=False):
-            km = kaplan_meier(g["months"].to_numpy(), (g["outcome"] != "in_stage").to_numpy(), alpha=self.alpha)
-            out[stage] = (km.times, km.survival)
+            ended = (g["outcome"] != "in_stage").to_numpy()
+            months = g["months"].to_numpy()
+            km = kaplan_meier(months, ended, alpha=self.alpha)
+            out[stage] = (km.times, km.survival, km.lower, km.upper, np.sort(months[~ended])) if detail else \
+                (km.times, km.survival)
         return dict(sorted(out.items(), key=lambda kv: _RANK[kv[0]]))
 
     def compare(self, events: pd.DataFrame, cohort: Iterable[int], *, measure: str = "time_to_market",

@@ -96,17 +96,39 @@ def tornado_chart(table: pd.DataFrame, outcome: str, path: str | Path, *, title:
     return _save(plt, fig, path)
 
 
-def survival_chart(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str | Path, *,
+def survival_chart(curves: Mapping[str, tuple[Sequence[float], ...]], path: str | Path, *,
                    title: str = "Time in stage (Kaplan–Meier)", xlabel: str = "months in stage") -> Path:
-    """Step curves of the share still in a stage over time, one per label (``label → (times, survival)``)."""
+    """Step curves of the share still in a stage over time, one per label: ``label → (times, survival)``, or
+    ``label → (times, survival, lower, upper, censored)`` to shade each curve's confidence band and tick the
+    times where spells were censored (still running when measured), as lifelines' plots do."""
     plt, fig, ax = _figure()
-    for i, (label, (times, survival)) in enumerate(curves.items()):
-        ax.step(times, survival, where="post", color=PALETTE[i % len(PALETTE)], linewidth=2,
-                label=label.replace("_", " "))
+    banded = False
+    for i, (label, curve) in enumerate(curves.items()):
+        times, survival = np.asarray(curve[0], float), np.asarray(curve[1], float)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.step(times, survival, where="post", color=colour, linewidth=2, label=label.replace("_", " "))
+        if len(curve) >= 5:
+            lower, upper, censored = (np.asarray(c, float) for c in curve[2:5])
+            ax.fill_between(times, lower, upper, step="post", color=colour, alpha=0.15, linewidth=0,
+                            gid=f"band-{label}")
+            banded = True
+            if len(censored):
+                # the curve's height at each censored time: the step in force just after it
+                at = survival[np.clip(np.searchsorted(times, censored, side="right") - 1, 0, len(times) - 1)]
+                ax.plot(censored, at, linestyle="none", marker="|", markersize=9, markeredgewidth=1.5,
+                        color=colour, gid=f"censored-{label}")
     ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("share still in the stage")
     ax.set_title(title)
-    ax.legend(frameon=False, fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    if banded:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        handles += [Patch(color="grey", alpha=0.25, linewidth=0),
+                    Line2D([], [], linestyle="none", marker="|", markersize=9, markeredgewidth=1.5, color="grey")]
+        labels += ["95% band (Greenwood)", "censored (still in the stage)"]
+    ax.legend(handles, labels, frameon=False, fontsize=8)
     return _save(plt, fig, path)

@@ -60,7 +60,8 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
                                           "ecotone demo")])
     v = Velocity(as_of=when, by=GROUPS.get(by) if by else None).fit(events, inn)
     if chart is not None:
-        survival_chart(v.curves(), chart, title=f"Time in stage, {hub or 'all hubs'} (Kaplan–Meier, as of {when})")
+        survival_chart(v.curves(detail=True), chart,
+                       title=f"Time in stage, {hub or 'all hubs'} (Kaplan–Meier, as of {when})")
     tis = v.time_in_stage_.reset_index()
     if by:
         tis = tis.rename(columns={"group": by})
