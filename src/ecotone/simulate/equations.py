@@ -12,19 +12,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["ARRAY_FUNCTIONS", "EquationError", "FUNCTIONS", "STATEFUL", "canonical", "parse", "references",
-           "to_text"]
+__all__ = ["ARRAY_FUNCTIONS", "EquationError", "FUNCTIONS", "RANDOM_FUNCTIONS", "STATEFUL", "UNSUPPORTED",
+           "canonical", "parse", "references", "to_text"]
 
 Node = tuple[Any, ...]
 
-#: Functions an equation may call, with how many arguments each accepts (XMILE 1.0 builtins; SMOOTH is Vensim's
-#: name for SMTH1). TIME, DT, STARTTIME and STOPTIME are names, not calls.
+#: Functions an equation may call, with how many arguments each accepts: XMILE 1.0's builtins (section 3.5), its
+#: optional IF_THEN_ELSE form, Vensim's XIDZ, ZIDZ and NPV, and SMOOTH/SMOOTH3 as Vensim's names for SMTH1/SMTH3.
+#: PI and INF may be written with or without parentheses; TIME, DT, STARTTIME, STOPTIME and SELF are names.
+#: ``name(x)`` for a name that is none of these reads the model's graphical function ``name`` at x (LOOKUP).
 FUNCTIONS: dict[str, tuple[int, ...]] = {
     "MIN": (2,), "MAX": (2,), "ABS": (1,), "EXP": (1,), "LN": (1,), "LOG10": (1,), "SQRT": (1,), "SIN": (1,),
-    "COS": (1,), "TAN": (1,), "INT": (1,), "SAFEDIV": (2, 3),
-    "STEP": (2,), "PULSE": (2, 3), "RAMP": (2, 3),
-    "SMTH1": (2, 3), "SMTH3": (2, 3), "SMOOTH": (2, 3), "SMOOTH3": (2, 3), "DELAY1": (2, 3), "DELAY3": (2, 3),
-    "INIT": (1,),
+    "COS": (1,), "TAN": (1,), "ARCSIN": (1,), "ARCCOS": (1,), "ARCTAN": (1,), "INT": (1,), "PI": (0,), "INF": (0,),
+    "SAFEDIV": (2, 3), "XIDZ": (3,), "ZIDZ": (2,), "IF_THEN_ELSE": (3,), "LOOKUP": (2,),
+    "STEP": (2,), "PULSE": (1, 2, 3), "RAMP": (2, 3),
+    "SMTH1": (2, 3), "SMTH3": (2, 3), "SMTHN": (3, 4), "SMOOTH": (2, 3), "SMOOTH3": (2, 3),
+    "DELAY": (2, 3), "DELAY1": (2, 3), "DELAY3": (2, 3), "DELAYN": (3, 4),
+    "TREND": (2, 3), "FORCST": (3, 4), "NPV": (2, 3, 4), "INIT": (1,), "PREVIOUS": (1, 2),
+    "RANDOM": (2, 3), "NORMAL": (2, 3), "LOGNORMAL": (2, 3), "EXPRND": (1, 2), "POISSON": (1, 2),
     # array builtins: one array argument (x[*], x[Dim] outside Dim, or a bare arrayed name); MIN/MAX also take one
     "SUM": (1,), "PROD": (1,), "MEAN": (1,), "STDDEV": (1,), "SIZE": (1,),
 }
@@ -32,8 +37,17 @@ FUNCTIONS["MIN"] = FUNCTIONS["MAX"] = (1, 2)
 #: Functions that reduce an array to one number (MIN and MAX do when given one argument).
 ARRAY_FUNCTIONS = frozenset({"SUM", "PROD", "MEAN", "STDDEV", "SIZE", "MIN", "MAX"})
 #: Functions that keep a state of their own (the engine gives each call hidden stocks or an initial value).
-STATEFUL = frozenset({"SMTH1", "SMTH3", "SMOOTH", "SMOOTH3", "DELAY1", "DELAY3", "INIT"})
-TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime"})
+STATEFUL = frozenset({"SMTH1", "SMTH3", "SMTHN", "SMOOTH", "SMOOTH3", "DELAY", "DELAY1", "DELAY3", "DELAYN",
+                      "TREND", "FORCST", "NPV", "INIT", "PREVIOUS"})
+#: Functions that draw a new random number every DT (reproducible when given a seed).
+RANDOM_FUNCTIONS = frozenset({"RANDOM", "NORMAL", "LOGNORMAL", "EXPRND", "POISSON"})
+#: Names that are not variables: the time names, XMILE's constants PI and INF, and SELF (inside PREVIOUS).
+TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime", "pi", "inf", "self"})
+#: Builtins of Stella or Vensim that are not XMILE 1.0's and that Ecotone does not run: refused by name.
+UNSUPPORTED = frozenset({"HISTORY", "COUNTER", "TIMECYCLE", "RANK", "DELAY_FIXED", "DELAY_MATERIAL", "SMOOTHI",
+                         "SMOOTH3I", "PULSE_TRAIN", "RANDOM_NORMAL", "RANDOM_UNIFORM", "GAMMA", "BETA", "BINOMIAL",
+                         "TRIANGULAR", "WEIBULL", "GAMMALN", "MONTECARLO", "PERCENT", "CGROWTH", "DERIVN",
+                         "LOOKUP_INVERT", "GET_DATA_AT_TIME", "TIME_BASE", "SSHAPE", "QUEUE", "CONVEYOR"})
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -152,7 +166,7 @@ class _Parser:
             return node
         if kind in ("name", "quoted"):
             if self.peek() == ("op", "(") and kind == "name":
-                return self.call(value.upper())
+                return self.call(value)
             if self.peek() == ("op", "["):
                 return self.subscripts(canonical(value))
             return ("ref", canonical(value))
@@ -186,7 +200,8 @@ class _Parser:
         raise EquationError(f"expected an element, a dimension, a position or * in brackets but found {value!r} "
                             f"in {self.text.strip()!r}")
 
-    def call(self, function: str) -> Node:
+    def call(self, name: str) -> Node:
+        function = name.upper()
         self.take("(")
         args: list[Node] = []
         if self.peek() != ("op", ")"):
@@ -195,8 +210,14 @@ class _Parser:
                 self.take()
                 args.append(self.expression())
         self.take(")")
-        if function not in FUNCTIONS:
-            raise EquationError(f"the function {function} is not supported (supported: {', '.join(FUNCTIONS)})")
+        if function in UNSUPPORTED:
+            raise EquationError(f"the function {function} is outside the supported subset (XMILE 1.0's builtins; "
+                                f"supported: {', '.join(FUNCTIONS)})")
+        if function not in FUNCTIONS:  # XMILE 3.3.2: a named graphical function is called like a function
+            if len(args) != 1:
+                raise EquationError(f"{name}(...) reads a graphical function at one value, not {len(args)} in "
+                                    f"{self.text.strip()!r}")
+            return ("call", "LOOKUP", (("ref", canonical(name)), args[0]))
         if len(args) not in FUNCTIONS[function]:
             counts = " or ".join(map(str, FUNCTIONS[function]))
             raise EquationError(f"{function} takes {counts} arguments, not {len(args)}")
@@ -210,10 +231,12 @@ def parse(text: str | float | int) -> Node:
     --------
     >>> parse("IF TIME > 12 THEN 2 * base ELSE -base ^ 2")
     ('if', ('op', '>', ('ref', 'time'), ('num', 12.0)), ('op', '*', ('num', 2.0), ('ref', 'base')), ('neg', ('op', '^', ('ref', 'base'), ('num', 2.0))))
-    >>> parse("DELAYN(x, 3, 2)")  # doctest: +ELLIPSIS
+    >>> parse("DELAYN(orders, 3, 10) + cost_f(2003)")  # a name that is no builtin reads a graphical function
+    ('op', '+', ('call', 'DELAYN', (('ref', 'orders'), ('num', 3.0), ('num', 10.0))), ('call', 'LOOKUP', (('ref', 'cost_f'), ('num', 2003.0))))
+    >>> parse("HISTORY(x, 3)")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ecotone.simulate.equations.EquationError: the function DELAYN is not supported (supported: MIN, MAX, ABS, ...)
+    ecotone.simulate.equations.EquationError: the function HISTORY is outside the supported subset (XMILE 1.0's builtins; supported: MIN, MAX, ...)
     >>> parse("stock_a[Entry_1] + SUM(inflow[*]) / SIZE(inflow)")
     ('op', '+', ('sub', 'stock_a', (('ref', 'entry_1'),)), ('op', '/', ('call', 'SUM', (('sub', 'inflow', (('star', None),)),)), ('call', 'SIZE', (('ref', 'inflow'),))))
     """

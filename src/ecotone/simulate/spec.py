@@ -11,7 +11,7 @@ from typing import Literal
 
 from .equations import TIME_NAMES, EquationError, canonical, parse, references
 
-__all__ = ["Aux", "Constant", "Dimension", "Flow", "Graph", "Model", "ModelError", "Stock"]
+__all__ = ["Aux", "Constant", "Dimension", "Flow", "Graph", "Lookup", "Model", "ModelError", "Stock"]
 
 #: Per-element equations of an arrayed variable: ((element, ...), equation or value) pairs.
 ByElement = tuple[tuple[tuple[str, ...], "str | float"], ...]
@@ -21,18 +21,29 @@ class ModelError(ValueError):
     """A spec that cannot run: the variable at fault and why."""
 
 
+#: XMILE's kinds of graphical function (section 3.1.4).
+GRAPH_KINDS = ("continuous", "extrapolate", "discrete")
+
+
 @dataclass(frozen=True)
 class Graph:
-    """A graphical function (lookup table): y read off straight lines between points, flat beyond the ends.
+    """A graphical function (lookup table) of one of XMILE's three kinds: ``continuous`` reads y off straight lines
+    between the points and is flat beyond the ends; ``extrapolate`` continues the first and last lines beyond the
+    ends; ``discrete`` is a staircase, each y holding from its x to the next.
 
     Examples
     --------
     >>> Graph(xs=(0, 1, 2), ys=(1.0, 0.5, 0.4)).evenly_spaced
     True
+    >>> Graph(xs=(0, 1), ys=(0, 1), kind="cubic")
+    Traceback (most recent call last):
+    ...
+    ecotone.simulate.spec.ModelError: a graph is continuous, extrapolate or discrete, not 'cubic'
     """
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    kind: str = "continuous"
 
     def __post_init__(self) -> None:
         if len(self.xs) != len(self.ys) or len(self.xs) < 2:
@@ -40,6 +51,8 @@ class Graph:
                              f"(got {len(self.xs)} and {len(self.ys)})")
         if any(b <= a for a, b in zip(self.xs, self.xs[1:])):
             raise ModelError("a graph's x points must increase")
+        if self.kind not in GRAPH_KINDS:
+            raise ModelError(f"a graph is {', '.join(GRAPH_KINDS[:-1])} or {GRAPH_KINDS[-1]}, not {self.kind!r}")
 
     @property
     def evenly_spaced(self) -> bool:
@@ -76,7 +89,8 @@ class Dimension:
 class Stock:
     """An accumulation: its initial value (an equation) and the flows that fill and drain it.
 
-    ``non_negative`` stocks are kept at or above zero after each step (Stella's default for stocks).
+    A ``non_negative`` stock never goes below zero, as XMILE 1.0 defines it: in every step its outflows are cut
+    back, in the order they are listed, to what the stock holds plus what flows in (Stella's default for stocks).
     """
 
     name: str
@@ -105,7 +119,10 @@ class _Computed:
 
 @dataclass(frozen=True)
 class Flow(_Computed):
-    """A rate that moves material into or out of stocks, per unit of time."""
+    """A rate that moves material into or out of stocks, per unit of time; a ``non_negative`` flow (a uniflow)
+    never runs backwards: a negative value of its equation counts as zero."""
+
+    non_negative: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,25 @@ class Constant:
     doc: str = ""
     dims: tuple[str, ...] = ()
     by_element: ByElement = ()
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A stand-alone graphical function (XMILE's ``<gf name="...">``), read by equations as ``LOOKUP(name, x)`` or
+    ``name(x)``.
+
+    Examples
+    --------
+    >>> Lookup("capacity_effect", Graph((0, 1, 2), (1.0, 0.8, 0.5))).graph.kind
+    'continuous'
+    """
+
+    name: str
+    graph: Graph
+    units: str = ""
+    doc: str = ""
+    dims: tuple[str, ...] = ()
+    by_element: tuple[tuple[tuple[str, ...], Graph], ...] = ()
 
 
 Variable = Stock | Flow | Aux | Constant
@@ -159,6 +195,7 @@ class Model:
     time_units: str = "months"
     doc: str = ""
     dimensions: list[Dimension] = field(default_factory=list)
+    lookups: list[Lookup] = field(default_factory=list)
 
     # -- lookup --------------------------------------------------------------------------------------------------
     @property
@@ -211,6 +248,12 @@ class Model:
             if key in seen:
                 raise ModelError(f"two variables are named {v.name!r}")
             seen[key] = type(v).__name__
+        graphs = {canonical(v.name) for v in (*self.flows, *self.auxes) if v.graph is not None}
+        for lk in self.lookups:
+            key = canonical(lk.name)
+            if not key or key in TIME_NAMES or key in seen:
+                raise ModelError(f"the graphical function {lk.name!r} is named like a variable or a builtin")
+            seen[key], graphs = "Lookup", graphs | {key}
         from .arrays import check_arrays, equations_of  # arrays builds on this module
 
         check_arrays(self)
@@ -219,9 +262,11 @@ class Model:
                 continue
             for where, text in equations_of(self, v):
                 try:
-                    refs = references(parse(text))
+                    tree = parse(text)
+                    refs = references(tree)
                 except EquationError as exc:
                     raise ModelError(f"{where}: {exc}") from None
+                _check_lookups(tree, where, graphs)
                 unknown = sorted(r for r in refs - TIME_NAMES if r not in seen)
                 if unknown:
                     raise ModelError(f"{where}: refers to {', '.join(unknown)}, which the model does not define")
@@ -243,6 +288,26 @@ class Model:
             lines.append(_line(v.name, text, v.units))
         lines += [_line(c.name, f"{c.value:g}", c.units) for c in self.constants]
         return "\n".join(lines)
+
+
+def _check_lookups(node: tuple, where: str, graphs: set[str]) -> None:
+    """A LOOKUP (or ``name(x)``) must name a graphical function; a graphical function is read only that way."""
+    kind = node[0]
+    if kind == "call" and node[1] == "LOOKUP":
+        first = node[2][0]
+        if first[0] != "ref" or first[1] not in graphs:
+            what = first[1] if first[0] == "ref" else "an expression"
+            raise ModelError(f"{where}: calls {what}, which is neither a builtin function nor a graphical function "
+                             "of the model")
+        _check_lookups(node[2][1], where, graphs)
+        return
+    if kind == "ref":
+        return
+    children = node[2] if kind == "call" else node[2:] if kind == "op" else node[1:] if kind in ("neg", "not",
+                                                                                                   "if") else ()
+    for c in children:
+        if isinstance(c, tuple):
+            _check_lookups(c, where, graphs)
 
 
 def _line(name: str, text: str, units: str) -> str:
