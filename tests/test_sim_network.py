@@ -142,3 +142,12 @@ def test_two_demo_hubs_calibrated_and_linked(sqlite_atlas, tmp_path):
         assert rows[(hub, "linked", "market_years")]["p5"] <= rows[(hub, "linked", "market_years")]["median"]
     assert (tmp_path / "hubs.xmile").read_text(encoding="utf-8").count("Barcelona_Health_Hub") > 0
     assert "p95" in (tmp_path / "bands.csv").read_text(encoding="utf-8").splitlines()[0]
+    # connect:HUB in simulate compare runs the two calibrated hubs linked: both hubs' outcomes, innovations moved
+    from ecotone.services.simulate import compare
+
+    result = compare(demo_atlas, "Medical Innovation Institute", ["connect:Barcelona,ties=6"], years=3, runs=8)
+    rows = {(r["scenario"], r["outcome"]): r for r in result.tables["outcomes"]}
+    assert rows[("baseline", "partner_products")]["median"] == 0
+    assert rows[("connect:Barcelona,ties=6", "partner_products")]["median"] > 0
+    assert rows[("connect:Barcelona,ties=6", "barcelona_health_hub_cross_border")]["change"] > 0
+    assert rows[("connect:Barcelona,ties=6", "cross_border")]["change"] > 0

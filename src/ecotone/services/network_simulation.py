@@ -314,7 +314,7 @@ class _AtHub:
         out = dict(values)
         for e in self.elements:
             view = {k[:-len(e) - 2]: v for k, v in values.items() if k.endswith(f"[{e}]")}
-            changed = self.intervention.apply(view, uniform)
+            changed = self.intervention.apply(view, uniform) if uniform is not None else self.intervention.apply(view)
             for lever, value in self.levers:
                 changed[lever] = np.zeros_like(view[lever], dtype=float) + value
             out.update({f"{k}[{e}]": v for k, v in changed.items()})
