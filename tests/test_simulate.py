@@ -60,8 +60,8 @@ def test_equations_read_back_what_they_write(tree):
 
 
 def test_equation_errors_name_the_trouble():
-    with pytest.raises(EquationError, match="DELAYN is not supported"):
-        parse("DELAYN(x, 3, 2)")
+    with pytest.raises(EquationError, match="HISTORY is outside the supported subset"):
+        parse("HISTORY(x, 3)")
     with pytest.raises(EquationError, match="STEP takes 2 arguments, not 1"):
         parse("STEP(1)")
     with pytest.raises(EquationError, match="expected \\)"):
@@ -134,7 +134,8 @@ def test_the_ecosystem_model_runs_in_pysd_with_the_same_trajectories(tmp_path):
     model = ecosystem_model(HubState(stages={"idea": 3.0, "prototype": 2.0, "clinical_validation": 6.0},
                                      clinicians=4)).with_constants(
         seed_fund=5, cohort_size=4, engagement_programme=0.5, fast_track_share=0.4, new_cross_hub_ties=10,
-        cohort_mentors=2, partner_clinicians=3, intervention_start=6)
+        cohort_mentors=2, partner_clinicians=3, seed_fund_start=6, cohort_start=6, cohort_ramp=3, clinicians_start=6,
+        fast_track_start=12, fast_track_ramp=6, fast_track_duration=36, connect_start=3)
     path = write_xmile(model, tmp_path / "ecosystem.xmile")
     ours = Simulator(save_every=1).run(model)
     theirs = pysd_run(path, ours.times)
@@ -199,7 +200,7 @@ def test_constructs_outside_the_subset_are_refused_by_name(tmp_path, fragment, c
 def test_bad_xmile_files_get_clear_errors(tmp_path, capsys):
     from ecotone.cli import main
 
-    cases = {"unknown function": (STELLA_LIKE.replace("SMTH1(", "TREND("), "TREND is not supported"),
+    cases = {"unknown function": (STELLA_LIKE.replace("SMTH1(", "HISTORY("), "HISTORY is outside the supported subset"),
              "conveyor": (STELLA_LIKE.replace("<non_negative/><units>", "<conveyor/><units>"), "conveyors"),
              "broken": (STELLA_LIKE[:300], "not well-formed XML"),
              "dangling": (STELLA_LIKE.replace("base_referrals +", "missing_thing +"), "missing_thing")}

@@ -26,8 +26,8 @@ from .calibrate import Calibration, Prior, Target
 from .spec import Aux, Constant, Flow, Graph, Model, Stock
 from .uncertainty import Distribution, Uniform, from_estimate
 
-__all__ = ["BOUNDS", "HubState", "ObservedPipeline", "STAGES", "UNCERTAIN", "distributions", "ecosystem_model",
-           "fitted_model", "hub_calibration"]
+__all__ = ["BOUNDS", "HubState", "LEVERS", "OPEN_ENDED", "ObservedPipeline", "STAGES", "UNCERTAIN", "distributions",
+           "ecosystem_model", "fitted_model", "hub_calibration", "lever_profiles"]
 
 #: The pipeline's stocks, in order (the domain's stages).
 STAGES = [s.value for s in Stage.pipeline()]
@@ -67,6 +67,52 @@ def _stage_flows() -> list[Flow]:
     return flows
 
 
+#: The interventions' time profiles: key → (what it is, whether it pays in a one-off amount, default duration).
+#: Each key gets constants KEY_start, KEY_ramp, KEY_duration (months) and an auxiliary KEY_on; one-off amounts
+#: (a seed fund's capital, a cohort's prototypes) also KEY_paying_in.
+LEVERS = {"fast_track": ("the regulatory fast track", False), "connect": ("the connection with another hub", False),
+          "clinicians": ("the clinician-engagement programme", False), "seed_fund": ("the seed fund", True),
+          "cohort": ("the accelerator cohort", True)}
+#: The duration of an open-ended intervention, in months: no end within any horizon.
+OPEN_ENDED = 1e6
+
+
+def lever_profiles() -> tuple[list[Constant], list[Aux]]:
+    """The time profile of every intervention: 0 before its start, rising linearly to 1 over its ramp, 0 again
+    after its duration; a one-off amount is paid in over the ramp (at once, in one step, when the ramp is 0).
+
+    Examples
+    --------
+    >>> constants, auxes = lever_profiles()
+    >>> [c.name for c in constants[:3]]
+    ['fast_track_start', 'fast_track_ramp', 'fast_track_duration']
+    >>> auxes[0].equation.split(" * ")  # doctest: +NORMALIZE_WHITESPACE
+    ['(STEP(1, fast_track_start) - STEP(1, fast_track_start + fast_track_duration))',
+     'MIN(1, SAFEDIV(TIME - fast_track_start, fast_track_ramp, 1))']
+    """
+    constants, auxes = [], []
+    for key, (what, one_off) in LEVERS.items():
+        start, ramp, duration = f"{key}_start", f"{key}_ramp", f"{key}_duration"
+        constants += [Constant(start, 0, "months", f"months from the start of the run until {what} begins"),
+                      Constant(ramp, 0, "months", f"months {what} takes to reach its full effect"),
+                      Constant(duration, 12 if key == "clinicians" else OPEN_ENDED, "months",
+                               f"months {what} lasts ({OPEN_ENDED:.0f}: open-ended)")]
+        # STEP, not IF ... AND ...: PySD reads AND before the comparisons in XMILE
+        auxes.append(Aux(f"{key}_on", f"(STEP(1, {start}) - STEP(1, {start} + {duration})) * "
+                         f"MIN(1, SAFEDIV(TIME - {start}, {ramp}, 1))",
+                         "share", f"how far {what} is in effect: 0 before its start, 1 at full effect"))
+        if one_off:
+            # PULSE, not 1 / DT, for a ramp of 0 (PySD does not read DT in XMILE equations); two auxiliaries, as
+            # PySD does not parse an IF inside another
+            auxes.append(Aux(f"{key}_ramping_in", f"(STEP(1, {start}) - STEP(1, {start} + MIN({duration}, "
+                             f"{ramp}))) / MAX({ramp}, 0.001)", "share/month",
+                             f"the share of {what}'s amount paid in per month over a ramp"))
+            auxes.append(Aux(f"{key}_paying_in", f"IF {ramp} > 0 THEN {key}_ramping_in ELSE PULSE(1, {start})",
+                             "share/month",
+                             f"the share of {what}'s amount paid in per month (all of it over the ramp)"))
+    return constants, auxes
+
+
 def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: float = 0.25) -> Model:
     """The ecosystem model, started from ``state`` (a generic hub when None), run for ``years`` years.
 
@@ -104,19 +150,20 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
     flows = _stage_flows() + [
         Flow("idea_formation", "idea_rate * capital_effect * talent ^ talent_elasticity", "innovations/month",
              "new innovations formed by the hub's startups and researchers"),
-        Flow("cohort_intake", "PULSE(cohort_size, intervention_start)", "innovations/month",
-             "an accelerator cohort entering at prototype"),
+        Flow("cohort_intake", "cohort_size * cohort_paying_in", "innovations/month",
+             "an accelerator cohort entering at prototype (at once, or spread over the cohort's ramp)"),
         Flow("market_exposure", "on_market / 12", "innovation-years/month", "innovations on the market, in years"),
         Flow("recognition", "approved * reputation_per_launch", "index/month", "reputation earned by launches"),
         Flow("forgetting", "(reputation - 1) / reputation_memory", "index/month", "reputation fading back to 1"),
         Flow("investment", "investors * investment_per_investor * reputation ^ investor_elasticity"
-             " + PULSE(seed_fund, intervention_start)", "EUR million/month", "investors' money flowing in"),
+             " + seed_fund * seed_fund_paying_in", "EUR million/month",
+             "investors' money flowing in (and a seed fund's, at once or over its ramp)"),
         Flow("spending", "capital / capital_turnover", "EUR million/month", "capital spent by startups"),
         Flow("recruitment", "engaged_clinicians / clinician_tenure * reputation + engagement_programme * "
-             "(STEP(1, intervention_start) - STEP(1, intervention_start + programme_months))", "people/month",
+             "clinicians_on", "people/month",
              "clinicians joining innovation work, drawn by reputation and by an engagement programme"),
         Flow("clinician_attrition", "clinicians / clinician_tenure", "people/month", "clinicians leaving"),
-        Flow("talent_growth", "(1 + mentorship_effect * (mentors + cohort_mentors - INIT(mentors)) / "
+        Flow("talent_growth", "(1 + mentorship_effect * (mentors + cohort_mentors * cohort_on - INIT(mentors)) / "
              "MAX(INIT(mentors), 1) - talent) / talent_time", "index/month", "talent following mentorship"),
     ]
     auxes = [
@@ -125,19 +172,22 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
             doc="more capital than at the start forms more startups, with diminishing returns"),
         Aux("prototype_success", "MIN(0.98, success_prototype * talent ^ talent_elasticity)", "share",
             "share of prototypes reaching validation, helped by talent"),
-        Aux("validation_capacity", "(clinicians + partner_clinicians) * trials_per_clinician", "innovations",
+        Aux("validation_capacity", "(clinicians + partner_clinicians * connect_on) * trials_per_clinician",
+            "innovations",
             "innovations the hub's and partners' clinicians can validate at once"),
         Aux("congestion", "clinical_validation / MAX(validation_capacity, 0.001)",
             graph=Graph((0, 1, 1.5, 2, 3, 4), (1, 1, 1.4, 2, 3.2, 4.5)), units="dimensionless",
             doc="validation slows once more innovations wait than clinicians can take"),
-        Aux("clinical_reach", "(clinicians + partner_clinicians) / MAX(INIT(clinicians), 1)", "dimensionless",
+        Aux("clinical_reach", "(clinicians + partner_clinicians * connect_on) / MAX(INIT(clinicians), 1)",
+            "dimensionless",
             "clinicians (own and partners') relative to the start: more sites enrol patients sooner"),
         Aux("validation_time", "time_clinical_validation * congestion / clinical_reach ^ site_elasticity", "months",
             "months an innovation spends in clinical validation"),
-        Aux("approval_time", "time_regulatory_approval * (1 - fast_track_share) + fast_track_share * "
-            "MIN(time_regulatory_approval, fast_track_months)", "months", "months in regulatory approval"),
-        Aux("market_access", "((cross_hub_ties + new_cross_hub_ties + 1) / (cross_hub_ties + 1)) ^ access_elasticity",
-            "dimensionless", "how much more open foreign markets are than at the start"),
+        Aux("approval_time", "time_regulatory_approval * (1 - fast_track_share * fast_track_on) + "
+            "fast_track_share * fast_track_on * MIN(time_regulatory_approval, fast_track_months)", "months",
+            "months in regulatory approval"),
+        Aux("market_access", "((cross_hub_ties + new_cross_hub_ties * connect_on + 1) / (cross_hub_ties + 1)) ^ "
+            "access_elasticity", "dimensionless", "how much more open foreign markets are than at the start"),
         Aux("scale_time", "time_scale / market_access", "months", "months before scaling crosses a border"),
         Aux("on_market", "market_launch + scale + cross_border", "innovations", "innovations reaching patients"),
         Aux("in_pipeline", "idea + prototype + clinical_validation + regulatory_approval", "innovations",
@@ -177,16 +227,17 @@ def ecosystem_model(state: HubState | None = None, *, years: float = 10, dt: flo
         c("cross_hub_ties", s.cross_hub_ties, "ties", "ties between this hub and others at the start"),
         c("access_elasticity", 0.5, "dimensionless", "how strongly new cross-hub ties open markets"),
         c("fast_track_months", s.fast_track_months, "months", "months a fast-track decision takes"),
-        # the levers interventions pull; all off in the baseline
-        c("intervention_start", 0, "months", "when interventions begin"),
+        # the levers interventions pull; all off in the baseline (each switched on by its time profile below)
         c("fast_track_share", 0, "share", "share of innovations eligible for a regulatory fast track"),
         c("new_cross_hub_ties", 0, "ties", "ties added by connecting with other hubs"),
         c("engagement_programme", 0, "people/month", "clinicians a programme recruits per month"),
-        c("programme_months", 12, "months", "how long the engagement programme runs"),
         c("seed_fund", 0, "EUR million", "a seed fund's capital, injected once"),
         c("cohort_size", 0, "innovations", "prototypes an accelerator cohort brings in"),
         c("cohort_mentors", 0, "organisations", "mentors an accelerator adds"),
     ]
+    profile_constants, profile_auxes = lever_profiles()
+    constants += profile_constants
+    auxes += profile_auxes
     return Model(f"Ecotone ecosystem model ({s.name})", stocks=stocks, flows=flows, auxes=auxes,
                  constants=constants, start=0, stop=float(years * 12), dt=dt, time_units="months",
                  doc=__doc__.split("\n\n")[0])
