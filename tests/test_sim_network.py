@@ -151,3 +151,17 @@ def test_two_demo_hubs_calibrated_and_linked(sqlite_atlas, tmp_path):
     assert rows[("connect:Barcelona,ties=6", "partner_products")]["median"] > 0
     assert rows[("connect:Barcelona,ties=6", "barcelona_health_hub_cross_border")]["change"] > 0
     assert rows[("connect:Barcelona,ties=6", "cross_border")]["change"] > 0
+
+
+def test_the_xmile_export_writes_the_hub_dimension_and_reads_back(tmp_path):
+    from ecotone.io.xmile import read_xmile, write_xmile
+
+    model = network_model([NORTH, SOUTH], [Link("North Hub", "South Hub", ties=2)], years=2)
+    path = write_xmile(model, tmp_path / "hubs.xmile")
+    text = path.read_text(encoding="utf-8")
+    assert '<dim name="hub">' in text and 'name="North_Hub"' in text and 'name="South_Hub"' in text
+    back = Simulator().run(read_xmile(path))
+    ours = Simulator().run(network_model([NORTH, SOUTH], [Link("North Hub", "South Hub", ties=2)], years=2,
+                                         arrayed=False))
+    for v in ("validating_at_partners[north_hub]", "partner_products[south_hub]", "market_years[north_hub]"):
+        np.testing.assert_allclose(back.series(v), ours.series(v), rtol=1e-9)
