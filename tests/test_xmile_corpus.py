@@ -20,15 +20,13 @@ corpus = sys.modules.setdefault("sd_corpus", importlib.util.module_from_spec(_sp
 _spec.loader.exec_module(corpus)
 
 #: Models that wait on engine work of issue 15 landing (E1's builtins), with what they need.
-PENDING = {
-    "arithmetics_exp": "a division by zero at one time step must give inf, as in Stella, not stop the run (E1)",
-    "subscripted_trig": "COSH, SINH, TANH in the engine (E1)",
-}
+#: Models expected to fail, with the reason (none: every model of the corpus matches).
+PENDING: dict[str, str] = {}
 
 
 def _param(path: Path):
     name = corpus.model_id(path)
-    marks = [pytest.mark.xfail(reason=PENDING[name], strict=False)] if name in PENDING else []
+    marks = [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
     return pytest.param(path, id=name, marks=marks)
 
 

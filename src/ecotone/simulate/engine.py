@@ -27,10 +27,14 @@ __all__ = ["BuiltModel", "Results", "Simulator", "build"]
 _ORDER = {"SMTH1": 1, "SMOOTH": 1, "SMTH3": 3, "SMOOTH3": 3, "DELAY1": 1, "DELAY3": 3, "SMTHN": 0, "DELAYN": 0}
 _CALLS = {"MIN": "np.minimum", "MAX": "np.maximum", "ABS": "np.abs", "EXP": "np.exp", "LN": "np.log",
           "LOG10": "np.log10", "SQRT": "np.sqrt", "SIN": "np.sin", "COS": "np.cos", "TAN": "np.tan",
-          "ARCSIN": "np.arcsin", "ARCCOS": "np.arccos", "ARCTAN": "np.arctan", "INT": "np.floor",
+          "ARCSIN": "np.arcsin", "ARCCOS": "np.arccos", "ARCTAN": "np.arctan", "SINH": "np.sinh", "COSH": "np.cosh",
+          "TANH": "np.tanh", "INT": "np.floor",
           "SAFEDIV": "_safediv", "XIDZ": "_safediv", "ZIDZ": "_safediv", "IF_THEN_ELSE": "np.where",
           "_LOGNORMAL": "_lognormal", "_EXPRND": "_exprnd", "_POISSON": "_poisson"}
 _OPS = {"=": "==", "<>": "!=", "^": "**"}
+#: Operators written as numpy calls, so that plain numbers divided by zero give inf or nan (as Stella does) and the
+#: run goes on, instead of Python's ZeroDivisionError.
+_UFUNCS = {"/": "np.true_divide", "^": "np.power", "MOD": "np.mod"}
 _TIME = {"time": "t", "dt": "dt", "starttime": "t0", "stoptime": "t1", "pi": "np.pi", "inf": "np.inf"}
 _SMALL = 1e-6  # PySD's and Vensim's tolerance on pulse times
 
@@ -51,6 +55,19 @@ def _pulse(t: float, dt: float, magnitude: Any, first: Any, interval: Any = 0.0)
 def _ramp(t: float, dt: float, slope: Any, start: Any, end: Any = None) -> Any:
     final = t if end is None else np.minimum(end, t)
     return (t + _SMALL > start) * slope * (final - start)
+
+
+def _pulse_train(t: float, dt: float, start: Any, duration: Any, repeat: Any, end: Any) -> Any:
+    """1 for ``duration`` from ``start`` and again every ``repeat`` until ``end``, else 0 (Vensim's PULSE TRAIN,
+    as PySD defines it; ``repeat`` 0 means once).
+
+    >>> [float(_pulse_train(t, 1.0, 2, 1, 3, 9)) for t in range(11)]
+    [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    """
+    repeat = np.asarray(repeat, dtype=float)
+    since = t - start + _SMALL
+    within = np.where(repeat > 0, np.mod(since, np.where(repeat > 0, repeat, 1.0)), since) < duration
+    return ((t + _SMALL >= start) & (t <= end + _SMALL) & within) * 1.0
 
 
 def _safediv(a: Any, b: Any, otherwise: Any = 0.0) -> Any:
@@ -163,7 +180,7 @@ def build(model: Model) -> BuiltModel:
         v2 = v0
         v3 = (v1 * 0.1)
         v4 = 2.0
-        return (((v3 - v0) * (1.0 / v4)), (0.0 + v2), ), (v1, v2, ), ()
+        return (((v3 - v0) * np.true_divide(1.0, v4)), (0.0 + v2), ), (v1, v2, ), ()
     <BLANKLINE>
     """
     model.check()
@@ -226,7 +243,7 @@ class _Builder:
         names = {k: f"v{i}" for i, k in enumerate([*stocks, *constants, *computed, *self.init_values, *discrete])}
         source = self.source(stocks, constants, step_order, init_order, init_nodes, recorded, names)
         namespace: dict[str, Any] = {"np": np, "_step": _step, "_pulse": _pulse, "_ramp": _ramp,
-                                     "_safediv": _safediv, "_lognormal": _lognormal, "_exprnd": _exprnd,
+                                     "_safediv": _safediv, "_pulse_train": _pulse_train, "_lognormal": _lognormal, "_exprnd": _exprnd,
                                      "_poisson": _poisson}
         for i, (key, g) in enumerate(self.graph.items()):
             namespace[f"_g{i}"] = (np.asarray(g.xs, float), np.asarray(g.ys, float))
@@ -431,14 +448,14 @@ class _Builder:
             a, b = self.code(node[2], names), self.code(node[3], names)
             if node[1] in ("AND", "OR"):
                 return f"np.logical_{node[1].lower()}({a}, {b})"
-            if node[1] == "MOD":
-                return f"np.mod({a}, {b})"  # XMILE: the floored modulus, with the sign of the divisor
+            if node[1] in _UFUNCS:  # MOD: XMILE's floored modulus, with the sign of the divisor
+                return f"{_UFUNCS[node[1]]}({a}, {b})"
             return f"({a} {_OPS.get(node[1], node[1])} {b})"
         fn, raw = node[1], node[2]
         if fn == "LOOKUP":
             return f"_gf{list(self.graph).index(raw[0][1])}({self.code(raw[1], names)})"
         args = [self.code(a, names) for a in raw]
-        if fn in ("STEP", "PULSE", "RAMP"):
+        if fn in ("STEP", "PULSE", "RAMP", "PULSE_TRAIN"):
             if fn == "PULSE" and len(args) == 1:
                 args.append("t0")
             return f"_{fn.lower()}(t, dt, {', '.join(args)})"

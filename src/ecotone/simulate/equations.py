@@ -23,9 +23,10 @@ Node = tuple[Any, ...]
 #: ``name(x)`` for a name that is none of these reads the model's graphical function ``name`` at x (LOOKUP).
 FUNCTIONS: dict[str, tuple[int, ...]] = {
     "MIN": (2,), "MAX": (2,), "ABS": (1,), "EXP": (1,), "LN": (1,), "LOG10": (1,), "SQRT": (1,), "SIN": (1,),
-    "COS": (1,), "TAN": (1,), "ARCSIN": (1,), "ARCCOS": (1,), "ARCTAN": (1,), "INT": (1,), "PI": (0,), "INF": (0,),
+    "COS": (1,), "TAN": (1,), "ARCSIN": (1,), "ARCCOS": (1,), "ARCTAN": (1,), "SINH": (1,),
+    "COSH": (1,), "TANH": (1,), "INT": (1,), "PI": (0,), "INF": (0,),
     "SAFEDIV": (2, 3), "XIDZ": (3,), "ZIDZ": (2,), "IF_THEN_ELSE": (3,), "LOOKUP": (2,),
-    "STEP": (2,), "PULSE": (1, 2, 3), "RAMP": (2, 3),
+    "STEP": (2,), "PULSE": (1, 2, 3), "RAMP": (2, 3), "PULSE_TRAIN": (4,),
     "SMTH1": (2, 3), "SMTH3": (2, 3), "SMTHN": (3, 4), "SMOOTH": (2, 3), "SMOOTH3": (2, 3),
     "DELAY": (2, 3), "DELAY1": (2, 3), "DELAY3": (2, 3), "DELAYN": (3, 4),
     "TREND": (2, 3), "FORCST": (3, 4), "NPV": (2, 3, 4), "INIT": (1,), "PREVIOUS": (1, 2),
@@ -45,7 +46,7 @@ RANDOM_FUNCTIONS = frozenset({"RANDOM", "NORMAL", "LOGNORMAL", "EXPRND", "POISSO
 TIME_NAMES = frozenset({"time", "dt", "starttime", "stoptime", "pi", "inf", "self"})
 #: Builtins of Stella or Vensim that are not XMILE 1.0's and that Ecotone does not run: refused by name.
 UNSUPPORTED = frozenset({"HISTORY", "COUNTER", "TIMECYCLE", "RANK", "DELAY_FIXED", "DELAY_MATERIAL", "SMOOTHI",
-                         "SMOOTH3I", "PULSE_TRAIN", "RANDOM_NORMAL", "RANDOM_UNIFORM", "GAMMA", "BETA", "BINOMIAL",
+                         "SMOOTH3I", "RANDOM_NORMAL", "RANDOM_UNIFORM", "GAMMA", "BETA", "BINOMIAL",
                          "TRIANGULAR", "WEIBULL", "GAMMALN", "MONTECARLO", "PERCENT", "CGROWTH", "DERIVN",
                          "LOOKUP_INVERT", "GET_DATA_AT_TIME", "TIME_BASE", "SSHAPE", "QUEUE", "CONVEYOR"})
 
