@@ -257,7 +257,8 @@ def test_calibrated_baseline_reproduces_the_hubs_stage_counts(demo_atlas):
         result = simulate.calibrate(demo_atlas, hub, as_of=AS_OF)
         fit = pd.DataFrame(result.tables["fit"]).set_index("target")
         counts = fit[fit.index.str.startswith("now in")]
-        assert len(counts) == 8 and (counts["fitted"] - counts["observed"]).abs().max() < 0.5, counts
+        # the counts now are checked, not fitted (their spells are in the likelihood): within Poisson noise
+        assert len(counts) == 8 and not counts["fitted_in"].any() and (counts["residual"].abs() < 3).all(), counts
         assert result.summary["converged"]
         params = pd.DataFrame(result.tables["parameters"]).set_index("parameter")
         assert (params["std_error"] > 0).all()
@@ -276,8 +277,11 @@ def test_connecting_and_fast_track_give_different_explained_outcomes(demo_atlas,
     assert link["approval_time"] == pytest.approx(base["approval_time"])
     assert fast["approval_time"] < base["approval_time"] and fast["scale_time"] == pytest.approx(base["scale_time"])
     assert both["approval_time"] == pytest.approx(fast["approval_time"]) and both["scale_time"] < base["scale_time"]
-    assert out.loc[(scenarios[0], "cross_border"), "better_in"] > 0.9
-    assert out.loc[(scenarios[1], "market_years"), "better_in"] > 0.9
+    # with process noise a lever is not better in every draw by construction: more often better than worse
+    for scenario, outcome in [(scenarios[0], "cross_border"), (scenarios[1], "market_years")]:
+        row = out.loc[(scenario, outcome)]
+        assert row["better_in"] > row["worse_in"] and row["better_in"] + row["worse_in"] + row["same_in"] == \
+            pytest.approx(1)
     assert (out["p5"] <= out["median"]).all() and (out["median"] <= out["p95"]).all()
     why = {e["scenario"]: e["explanation"] for e in result.tables["explanations"]}
     assert "scale time" in why[scenarios[0]] and "approval time" in why[scenarios[1]]

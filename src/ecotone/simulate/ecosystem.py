@@ -19,12 +19,14 @@ at a rate (stock / time in stage); a share moves on, the rest stops. Five loops 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
 
 from ..domain import Stage
-from .calibrate import Calibration, Prior, Target
+from .calibrate import Binomial, Calibration, Exposure, Prior, Target
 from .spec import Aux, Constant, Flow, Graph, Model, Stock
-from .uncertainty import Distribution, Uniform, from_estimate
+from .uncertainty import Distribution, Uniform, sample
 
 __all__ = ["BOUNDS", "HubState", "LEVERS", "OPEN_ENDED", "ObservedPipeline", "STAGES", "UNCERTAIN", "distributions",
            "ecosystem_model", "fitted_model", "hub_calibration", "lever_profiles"]
@@ -248,7 +250,8 @@ class ObservedPipeline:
     """A hub's measured pipeline: its history's length, where its innovations are now, and its velocity.
 
     ``time_in_stage`` maps a stage to (Kaplan–Meier median months, spells); ``conversion`` to (share moved on
-    among the spells that ended, spells ended). NaN medians (nobody left yet) leave the model's prior alone.
+    among the spells that ended, spells ended); ``exposure`` to (spells that ended, months spent in the stage by
+    all its spells, the censored ones included): the censored survival data the stage's time is fitted to.
     """
 
     months: float
@@ -256,52 +259,77 @@ class ObservedPipeline:
     entered: int
     time_in_stage: dict[str, tuple[float, int]] = field(default_factory=dict)
     conversion: dict[str, tuple[float, int]] = field(default_factory=dict)
+    exposure: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
-#: The standard error given to the present stage counts: they are what happened, and the baseline must start from
-#: them, so they act as near-exact constraints; the velocity measurements enter with their own sampling errors.
-COUNT_SIGMA = 0.1
 #: What calibration fits, within what bounds: the rate ideas form, the time in each stage, the share moving on.
 BOUNDS = {"idea_rate": (0.001, 50.0), **{f"time_{s}": (0.5, 120.0) for s in _FORWARD},
           **{f"success_{s}": (0.02, 0.99) for s in _FORWARD}}
+#: Weakly informative priors on the fitted scale, around the model's defaults: a time in stage within a factor
+#: e ≈ 2.7 of its default at one standard deviation (log scale), a share within 1.5 on the logit scale (0.7 →
+#: 0.34–0.91); the regulatory pathway's published months within 0.5 on the log scale.
+PRIOR_SIGMA = {"time": 1.0, "success": 1.5, "pathway": 0.5}
+#: The stocks that hold whole innovations: the process-noise stepper moves them by binomial draws.
+COUNTED = (*STAGES, "stopped")
+#: Inflows of counted stocks that bring a known number of innovations (an accelerator cohort), not a Poisson number.
+EXACT_ARRIVALS = ("cohort_intake",)
 
 
 def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 0.25) -> tuple[Model, Calibration]:
-    """Fit the model's pipeline rates to a hub's history: the model runs from the hub's first stage event, empty,
-    for ``observed.months``, and should end with the innovations where they are now (within :data:`COUNT_SIGMA`);
-    the velocity measured on the histories (times in stage, conversions, ideas per month) and the regulatory
-    pathway's published months enter as priors with their sampling errors.
+    """Fit the model's pipeline rates to a hub's history by likelihood: the model runs from the hub's first stage
+    event, empty, for ``observed.months``; the innovations it forms by then are a Poisson count (those the hub
+    has); each stage's spells are censored survival data (spells ended, months in the stage) for its time, and its
+    conversions (moved on, of those ended) binomial for its share; weakly informative priors (:data:`PRIOR_SIGMA`)
+    keep a stage without data near the model's default, and the regulatory pathway's published months are prior
+    knowledge too. The innovations now in each stage are checked (Poisson residuals in the fit), not fitted: their
+    spells are in the likelihood already, and counting them again would make the fit overconfident.
 
-    Returns the model that ran (empty at the start) and the fitted :class:`Calibration`.
+    Returns the model that ran (empty at the start, with ``ideas_formed`` added) and the fitted :class:`Calibration`.
+
+    Examples
+    --------
+    >>> obs = ObservedPipeline(months=60, counts={"idea": 4, "prototype": 3}, entered=7,
+    ...                        conversion={"idea": (0.75, 4)}, exposure={"idea": (4, 50.0), "prototype": (0, 20.0)})
+    >>> _, cal = hub_calibration(obs, HubState())
+    >>> est = cal.estimates_
+    >>> round(float(est.loc["idea_rate", "z_std_error"]), 2), round(1 / math.sqrt(7), 2)  # Poisson's
+    (0.38, 0.38)
+    >>> bool(est.loc["success_idea", "low"] < 0.75 < est.loc["success_idea", "high"])
+    True
     """
     months = max(dt, round(observed.months / dt) * dt)
     history = ecosystem_model(HubState(state.name, {}, 0.0, state.clinicians, state.investors, state.mentors,
                                        state.cross_hub_ties, state.approval_months, state.fast_track_months),
                               years=months / 12, dt=dt)
-    targets = [Target(stage, months, observed.counts.get(stage, 0.0), COUNT_SIGMA, f"now in {stage}")
-               for stage in [*STAGES, "stopped"]]
-    priors = [Prior("idea_rate", observed.entered / months, math.sqrt(max(observed.entered, 1)) / months,
-                    "innovations entered per month of history")]
+    history = replace(history, auxes=[*history.auxes, Aux(
+        "ideas_formed", " + ".join(COUNTED), "innovations", "innovations formed since the start (all stocks)")])
+    targets = [Target("ideas_formed", months, float(observed.entered), label="innovations formed",
+                      likelihood="poisson")]
+    checks = [Target(stage, months, observed.counts.get(stage, 0.0), label=f"now in {stage}", likelihood="poisson")
+              for stage in COUNTED]
+    priors, exposures, binomials = [], [], []
     for stage in _FORWARD:
-        median, n = observed.time_in_stage.get(stage, (math.nan, 0))
-        default = history.constant(f"time_{stage}").value
-        if stage == "regulatory_approval":  # the pathway's published duration is prior knowledge too
-            priors.append(Prior(f"time_{stage}", default, 0.5 * default, "the regulatory pathway's typical months"))
-        if n and not math.isnan(median):
-            mean = max(median / math.log(2), 0.5)  # a stage left at a constant rate: median = mean × ln 2
-            priors.append(Prior(f"time_{stage}", mean, mean / math.sqrt(n) + 0.1 * mean,
-                                f"Kaplan–Meier median {median:.1f} months over {n} spells"))
+        time, share = f"time_{stage}", f"success_{stage}"
+        default = history.constant(time).value
+        if stage == "regulatory_approval":  # the pathway's published duration is prior knowledge
+            priors.append(Prior(time, default, PRIOR_SIGMA["pathway"], "the regulatory pathway's typical months",
+                                scale="transformed"))
         else:
-            priors.append(Prior(f"time_{stage}", default, default, "model default (nobody has left the stage yet)"))
-        share, ended = observed.conversion.get(stage, (math.nan, 0))
-        if ended and not math.isnan(share):
-            p = min(max(share, 0.05), 0.95)
-            priors.append(Prior(f"success_{stage}", p, math.sqrt(p * (1 - p) / ended) + 0.05,
-                                f"{ended} spells ended, {share:.0%} moved on"))
-        else:
-            default = history.constant(f"success_{stage}").value
-            priors.append(Prior(f"success_{stage}", default, 0.3, "model default (no spell has ended)"))
-    calibration = Calibration(parameters=BOUNDS, targets=targets, priors=priors).fit(history)
+            priors.append(Prior(time, default, PRIOR_SIGMA["time"], "the model's default (weak)", scale="transformed"))
+        events, exposure = observed.exposure.get(stage, (0, 0.0))
+        if exposure > 0:
+            median, _ = observed.time_in_stage.get(stage, (math.nan, 0))
+            km = f", Kaplan–Meier median {median:.1f}" if not math.isnan(median) else ""
+            exposures.append(Exposure(time, int(events), float(exposure),
+                                      f"{stage}: {events} spells ended over {exposure:.0f} months{km}"))
+        priors.append(Prior(share, history.constant(share).value, PRIOR_SIGMA["success"],
+                            "the model's default (weak)", scale="transformed"))
+        moved, ended = observed.conversion.get(stage, (math.nan, 0))
+        if ended and not math.isnan(moved):
+            binomials.append(Binomial(share, int(round(moved * ended)), int(ended),
+                                      f"{stage}: {round(moved * ended)} of {ended} ended spells moved on"))
+    calibration = Calibration(parameters=BOUNDS, targets=targets, priors=priors, exposures=exposures,
+                              binomials=binomials, checks=checks).fit(history)
     return history, calibration
 
 
@@ -324,10 +352,21 @@ UNCERTAIN: dict[str, Uniform] = {
 
 
 def distributions(calibration: Calibration | None = None) -> dict[str, Distribution]:
-    """The Monte Carlo distributions: calibrated rates around their estimates (with their standard errors) and
-    the loops' expert ranges."""
-    out: dict[str, Distribution] = {}
-    if calibration is not None:
-        for name, row in calibration.estimates_.iterrows():
-            out[name] = from_estimate(row["estimate"], row["std_error"], share=name.startswith("success_"))
+    """Each uncertain parameter alone: the calibrated rates' marginals (log-normal or logit-normal with their
+    transformed-scale standard errors) and the loops' expert ranges. For a tornado or Sobol indices, which vary
+    one parameter at a time; Monte Carlo draws the calibrated rates together (:func:`draws`)."""
+    out: dict[str, Distribution] = dict(calibration.joint().marginals()) if calibration is not None else {}
     return {**out, **UNCERTAIN}
+
+
+def draws(calibration: Calibration | None, runs: int, *, seed: int | None = 0) -> pd.DataFrame:
+    """``runs`` Monte Carlo parameter sets: the calibrated rates from their joint distribution (multivariate normal
+    on the fitted scale, correlations kept) and the loops' expert ranges independently, all stratified.
+
+    Examples
+    --------
+    >>> d = draws(None, 100, seed=1)
+    >>> d.shape, bool(d["talent_time"].between(12, 36).all())
+    ((100, 12), True)
+    """
+    return sample(UNCERTAIN, runs, seed=seed, joint=[calibration.joint()] if calibration is not None else [])

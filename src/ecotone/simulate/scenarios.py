@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .ecosystem import OPEN_ENDED
+from .ecosystem import COUNTED, EXACT_ARRIVALS
 from .engine import Simulator, build
+from .stochastic import StochasticSimulator
 from .spec import Model, ModelError
 
 __all__ = ["Intervention", "OUTCOMES", "MECHANISMS", "ScenarioComparison", "accelerator_cohort",
@@ -253,7 +255,9 @@ class ScenarioComparison:
     ------------------------------
     results_ : the ensemble (runs of the baseline first, then each scenario's).
     summary_ : per scenario and outcome at the horizon: median, 5% and 95%; the median change against the baseline
-        over paired draws (absolute and in %), and the share of draws in which the scenario does better.
+        over paired draws (absolute and in %), and the shares of draws in which the scenario does better, worse,
+        or the same (better_in, worse_in, same_in).
+    process_noise_ : whether the runs moved whole innovations by chance (see :meth:`run`).
     mechanisms_ : per scenario: the intermediate variables (mean over the run, median over draws).
     bands_ : per scenario, outcome and time: 5%, 50% and 95% quantiles of the outcome (p5, p50, p95) and of its
         difference from the baseline in the same draw (d5, d50, d95).
@@ -291,8 +295,15 @@ class ScenarioComparison:
             return cache[key]
         return uniform
 
-    def run(self, model: Model, draws: pd.DataFrame | None = None) -> ScenarioComparison:
-        """Run every scenario for every row of ``draws`` (the Monte Carlo parameter sets; one run when None)."""
+    def run(self, model: Model, draws: pd.DataFrame | None = None, *, process_noise: bool = True,
+            noise_seed: int = 0) -> ScenarioComparison:
+        """Run every scenario for every row of ``draws`` (the Monte Carlo parameter sets; one run when None).
+
+        ``process_noise`` (on by default) moves a model's whole innovations by chance, as few innovations do,
+        when it has the ecosystem model's pipeline (:mod:`~ecotone.simulate.stochastic`): run k of every scenario
+        uses the random stream of the baseline's run k (common random numbers, seeded by ``noise_seed``), so a
+        paired difference is the intervention's. Other models, or ``process_noise=False``, run deterministically.
+        """
         built = build(model)
         draws = draws if draws is not None and len(draws.columns) else pd.DataFrame(index=range(1))
         n = len(draws)
@@ -309,7 +320,14 @@ class ScenarioComparison:
         table = pd.concat(blocks, ignore_index=True)
         variables = list(dict.fromkeys([*self.outcomes, *MECHANISMS]))
         progress = (lambda done, total: self.progress("simulating", done, total)) if self.progress else None
-        self.results_ = Simulator(save_every=self.save_every, variables=variables, progress=progress).run(built, table)
+        options = dict(save_every=self.save_every, variables=variables, progress=progress)
+        stocks = {s.name for s in model.stocks}
+        self.process_noise_ = bool(process_noise and set(COUNTED) <= stocks)
+        if self.process_noise_:
+            noisy = StochasticSimulator(counted=COUNTED, exact=EXACT_ARRIVALS, seed=noise_seed, **options)
+            self.results_ = noisy.run(built, table, streams=np.tile(np.arange(n), len(self.scenarios)))
+        else:
+            self.results_ = Simulator(**options).run(built, table)
         self._summarise(n)
         self._per_euro(n, model.stop - model.start)
         return self
@@ -347,12 +365,16 @@ class ScenarioComparison:
             for outcome in self.outcomes:
                 end, base = self._series(outcome, k, n)[-1], self._series(outcome, 0, n)[-1]
                 direction = OUTCOMES.get(outcome, 1)
-                better = (end - base) * direction > 1e-9
+                gain = (end - base) * direction
+                same = np.abs(end - base) <= 1e-9 * np.maximum(1.0, np.abs(base))
+                better, worse = (gain > 0) & ~same, (gain < 0) & ~same
                 rows.append({"scenario": name, "outcome": outcome, "median": float(np.median(end)),
                              "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95)),
                              "change": float(np.median(end - base)),
                              "change_pct": _median_percent(end, base),
-                             "better_in": float(np.mean(better)) if k and direction else None})
+                             "better_in": float(np.mean(better)) if k and direction else None,
+                             "worse_in": float(np.mean(worse)) if k and direction else None,
+                             "same_in": float(np.mean(same)) if k and direction else None})
                 series = self._series(outcome, k, n)
                 q = np.quantile(series, [0.05, 0.5, 0.95], axis=1)
                 d = np.quantile(series - self._series(outcome, 0, n), [0.05, 0.5, 0.95], axis=1)
@@ -380,7 +402,8 @@ class ScenarioComparison:
                     continue
                 detail = [f"{row['change_pct']:+.1f}%"] if pd.notna(row["change_pct"]) else []
                 if OUTCOMES.get(o, 1):
-                    detail.append(f"better in {row['better_in']:.0%} of draws")
+                    detail.append(f"better in {row['better_in']:.0%}, worse in {row['worse_in']:.0%}, the same in "
+                                  f"{row['same_in']:.0%} of draws")
                 moved.append(f"{o.replace('_', ' ')} {row['change']:+.2f}"
                              + (f" ({', '.join(detail)})" if detail else ""))
             m = self.mechanisms_.loc[name]
