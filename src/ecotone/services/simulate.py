@@ -25,6 +25,7 @@ from ..simulate import Model, ModelError, Simulator, build
 from ..simulate.calibrate import Calibration
 from ..simulate.ecosystem import (STAGES, HubState, ObservedPipeline, distributions, ecosystem_model, fitted_model,
                                   hub_calibration)
+from ..simulate.ecosystem import draws as monte_carlo_draws
 from ..simulate.scenarios import (OUTCOMES, Intervention, ScenarioComparison, accelerator_cohort,
                                   clinician_engagement, connect, fast_track, seed_fund)
 from ..simulate.sensitivity import sobol, tornado
@@ -74,11 +75,14 @@ def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPip
     first = pd.to_datetime(events["date"]).min()
     v = Velocity(as_of=when).fit(events)
     tis, conv = v.time_in_stage_, v.conversion_
+    sp = v.spells_.assign(ended=v.spells_["outcome"] != "in_stage")
+    exposure = sp.groupby("stage").agg(ended=("ended", "sum"), months=("months", "sum"))
     observed = ObservedPipeline(
         months=(pd.Timestamp(when) - first).days / MONTH_DAYS, counts={k: float(c) for k, c in counts.items()},
         entered=int(now.size),
         time_in_stage={s: (float(tis.loc[s, "median"]), int(tis.loc[s, "n"])) for s in tis.index},
-        conversion={s: (float(conv.loc[s, "conversion"]), int(conv.loc[s, "ended"])) for s in conv.index})
+        conversion={s: (float(conv.loc[s, "conversion"]), int(conv.loc[s, "ended"])) for s in conv.index},
+        exposure={s: (int(r["ended"]), float(r["months"])) for s, r in exposure.iterrows()})
     orgs = atlas.frame("organization", ["type", "hub_id"])
     members = set(orgs.loc[orgs["hub_id"] == hub_id, "id"])
     hub_of = orgs.set_index("id")["hub_id"]
@@ -188,7 +192,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
                                      hint=f"use one of: {', '.join(OUTCOMES)}")])
     h = hub_model(atlas, hub, as_of=as_of)
     named = {text: parse_scenario(atlas, h, text) for text in scenarios}
-    draws = sample(distributions(h.calibration), runs, seed=seed)
+    draws = monte_carlo_draws(h.calibration, runs, seed=seed)
     model, draws, named, outcomes = network_simulation.connected_view(atlas, h, named, years=years, draws=draws,
                                                                       outcomes=tuple(OUTCOMES))
     comparison = ScenarioComparison(scenarios=named, save_every=1.0, outcomes=outcomes,
