@@ -250,8 +250,9 @@ class _Flattener:
     def expand_lookup(self, lookup: Variable) -> list[Variable]:
         if not getattr(lookup, "dims", ()):
             return [lookup]
-        return [replace(lookup, name=flat_name(lookup.name, self.spelled(lookup, e)), dims=(), by_element=())
-                for e in self.combos(lookup)]
+        own = _keyed(getattr(lookup, "by_element", ()))  # a Lookup's by_element holds graphs
+        return [replace(lookup, name=flat_name(lookup.name, self.spelled(lookup, e)), graph=own.get(e, lookup.graph),
+                        dims=(), by_element=()) for e in self.combos(lookup)]
 
     def expand(self, v: Variable) -> list[Variable]:
         dims = self.var_dims[canonical(v.name)]
@@ -306,8 +307,8 @@ class _Flattener:
         if fn in ("MIN", "MAX"):  # MAX(x[*], 0): the largest of the array's elements and 0
             items = [e for a in args for e in self.span(a, bind, where, bare=False)]
             return _balanced(items, lambda a, b: ("call", fn, (a, b)))
-        if fn == "LOOKUP" and args and args[0][0] in ("ref", "sub"):
-            table = self.resolve(args[0], bind, where) if args[0][0] == "sub" else args[0]
+        if fn == "LOOKUP" and args and args[0][0] in ("ref", "sub"):  # an arrayed graph: the element computed
+            table = self.resolve(args[0], bind, where) if args[0][0] == "sub" or args[0][1] in self.vars else args[0]
             return ("call", fn, (table, *(self.resolve(a, bind, where) for a in args[1:])))
         return ("call", fn, tuple(self.resolve(a, bind, where) for a in args))
 
@@ -411,13 +412,18 @@ class _Flattener:
             return total
         if fn == "PROD":
             return _balanced(items, lambda a, b: ("op", "*", a, b))
-        mean = ("op", "/", total, ("num", n)) if n != 1 else total
         if fn == "MEAN":
-            return mean
-        # STDDEV: the population standard deviation (divided by the number of elements, as Simlin computes it)
-        squares = _balanced([("op", "^", ("op", "-", x, mean), ("num", 2.0)) for x in items],
-                            lambda a, b: ("op", "+", a, b))
-        return ("call", "SQRT", (("op", "/", squares, ("num", n)),))
+            return ("op", "/", total, ("num", n)) if n != 1 else total
+        # STDDEV: the population standard deviation (divided by the number of elements, as Simlin computes it),
+        # from the deviations from the first element (the shifted-data formula: one pass, so the equation grows
+        # with n, not n², and without the cancellation of mean(x²) - mean(x)² when the mean is large)
+        shifted = [("op", "-", x, items[0]) for x in items[1:]]
+        if not shifted:
+            return ("num", 0.0)
+        plus = lambda a, b: ("op", "+", a, b)  # noqa: E731
+        squares = ("op", "/", _balanced([("op", "^", d, ("num", 2.0)) for d in shifted], plus), ("num", n))
+        drift = ("op", "^", ("op", "/", _balanced(shifted, plus), ("num", n)), ("num", 2.0))
+        return ("call", "SQRT", (("call", "MAX", (("num", 0.0), ("op", "-", squares, drift))),))
 
 
 def _spanned(node: Node, flat: _Flattener, bound: dict[str, str]) -> Node:
