@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,22 +28,26 @@ from ..simulate.ecosystem import (STAGES, HubState, ObservedPipeline, distributi
                                   hub_calibration)
 from ..simulate.ecosystem import draws as monte_carlo_draws
 from ..simulate.scenarios import (OUTCOMES, Intervention, ScenarioComparison, accelerator_cohort,
-                                  clinician_engagement, connect, fast_track, seed_fund)
+                                  clinician_engagement, connect, discounted_cost, fast_track, seed_fund)
 from ..simulate.sensitivity import sobol, tornado
 from ..simulate.uncertainty import Uniform, sample
 from ..store import Atlas
 from . import network_simulation
 from .analysis import Result, records
+from .interventions import effects, read_interventions, timing, with_timing
 from .recommend import clinicians
 from .velocity import pipeline_frames
 
-__all__ = ["INTERVENTIONS", "HubModel", "calibrate", "compare", "export_xmile", "hub_model", "import_xmile",
-           "parse_scenario", "sensitivity"]
+__all__ = ["GAINS", "INTERVENTIONS", "TIMING_OPTIONS", "HubModel", "budget", "calibrate", "compare", "export_xmile",
+           "hub_model", "import_xmile", "parse_scenario", "scenarios_from_file", "sensitivity"]
 
 #: Interventions by the name a scenario uses, with their options (see docs/simulation.md).
 INTERVENTIONS = {"connect": "connect:HUB[,ties=10][,share=0.25]", "fast-track": "fast-track[:months=3][,share=0.5]",
                  "clinicians": "clinicians[:per_month=1][,months=12]", "seed-fund": "seed-fund[:amount=5]",
                  "cohort": "cohort[:size=10][,mentors=3]"}
+#: What every intervention also takes (see docs/simulation.md): a start (a date or months from now), a ramp and a
+#: duration in months, its costs in EUR; an effect given LOW:HIGH is uncertain, drawn per Monte Carlo run.
+TIMING_OPTIONS = "[,start=YYYY-MM-DD|MONTHS][,ramp=MONTHS][,duration=MONTHS|open][,cost=EUR][,per_year=EUR]"
 _MENTORING = {"incubator", "accelerator"}
 
 
@@ -145,9 +150,11 @@ def _options(text: str, positional: str | None) -> dict[str, str]:
     return out
 
 
-def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]:
+def parse_scenario(atlas: Atlas, hub: HubModel, text: str, *, where: tuple[str, int] | None = None,
+                   option: str = "--scenario") -> list[Intervention]:
     """Interventions from a scenario's text: intervention specs joined by ``+`` (see :data:`INTERVENTIONS`),
-    e.g. ``connect:Barcelona Health Hub,ties=6+fast-track``."""
+    e.g. ``connect:Barcelona Health Hub,ties=6+fast-track:months=2:4,start=2027-03-01,ramp=6,cost=250000``.
+    ``where`` (file, row) places errors in a file of interventions, by the option's column."""
     out = []
     for spec in (s.strip() for s in text.split("+") if s.strip()):
         kind, _, rest = spec.partition(":")
@@ -157,7 +164,8 @@ def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]
                                          hint="use: " + "; ".join(INTERVENTIONS.values()))])
         try:
             opts = _options(rest, "hub" if kind == "connect" else None)
-            numbers = {k: float(v) for k, v in opts.items() if k != "hub"}
+            numbers = effects(kind, opts)
+            when = timing(opts, hub.as_of)
             if kind == "connect":
                 if "hub" not in opts:
                     raise ValueError("name the hub to connect with: connect:HUB")
@@ -174,29 +182,66 @@ def parse_scenario(atlas: Atlas, hub: HubModel, text: str) -> list[Intervention]
                 make = {"fast-track": fast_track, "clinicians": clinician_engagement, "seed-fund": seed_fund,
                         "cohort": accelerator_cohort}[kind]
                 out.append(make(**numbers))
+            out[-1] = with_timing(out[-1], when)
         except (ValueError, TypeError) as exc:
-            raise InputRejected([Problem(column="--scenario", reason=f"{spec!r}: {exc}",
+            if where is not None:
+                raise InputRejected([Problem(file=where[0], row=where[1], column=getattr(exc, "option", None)
+                                             or "intervention", reason=str(exc),
+                                             hint=f"write it as {INTERVENTIONS[kind]}")]) from None
+            raise InputRejected([Problem(column=option, reason=f"{spec!r}: {exc}",
                                          hint=f"write it as {INTERVENTIONS[kind]}")]) from None
     return out
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ":".join(str(v) for v in value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def scenarios_from_file(atlas: Atlas, hub: HubModel, path: Path) -> dict[str, list[Intervention]]:
+    """The scenarios of a file of interventions (:func:`~ecotone.services.interventions.read_interventions`):
+    rows with the same ``scenario`` are combined; a row without one is a scenario of its own."""
+    named: dict[str, list[Intervention]] = {}
+    for row, options in read_interventions(path):
+        kind = str(options.pop("intervention")).strip().lower()
+        scenario = str(options.pop("scenario", "") or "").strip()
+        if kind not in INTERVENTIONS:
+            raise InputRejected([Problem(file=Path(path).name, row=row, column="intervention",
+                                         reason=f"unknown intervention {kind!r}",
+                                         hint="use: " + "; ".join(INTERVENTIONS.values()))])
+        hub_name = options.pop("hub", None)
+        text = kind + ":" + ",".join(([f"hub={hub_name}"] if hub_name else [])
+                                     + [f"{k}={_cell(v)}" for k, v in options.items()])
+        interventions = parse_scenario(atlas, hub, text, where=(Path(path).name, row))
+        named.setdefault(scenario or text.rstrip(":"), []).extend(interventions)
+    return named
+
+
 def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: float = 10, runs: int = 1000,
             seed: int = 0, as_of: dt.date | str | None = None, chart: Path | None = None,
-            chart_outcome: str = "market_years", out: Path | None = None, progress=None) -> Result:
+            chart_outcome: str = "market_years", out: Path | None = None, progress=None,
+            interventions: Path | None = None, discount_rate: float = 0.03) -> Result:
     """Run the calibrated baseline and each scenario ``runs`` times on the same draws; outcomes at the horizon with
-    5–95% bands, the change against the baseline and why. ``chart`` (.png/.svg) draws ``chart_outcome``'s fan
-    chart; ``out`` (.csv) receives the bands of every outcome over time (scenario, outcome, time, p5, p50, p95)."""
+    5–95% bands, the change against the baseline and why; each scenario's cost over the horizon (discounted at
+    ``discount_rate`` a year) and what it buys per euro (cost per extra product on the market, per extra
+    innovation-year on the market, per month saved from validation to approval, with 5–95% bands).
+    ``interventions`` is a file of scenarios (YAML, JSON or CSV). ``chart`` (.png/.svg) draws
+    ``chart_outcome``'s fan chart; ``out`` (.csv) receives the bands of every outcome over time (scenario, outcome,
+    time, p5, p50, p95)."""
     _check_runs(runs, years)
+    _check_rate(discount_rate)
     if chart_outcome not in OUTCOMES:
         raise InputRejected([Problem(column="--outcome", reason=f"no outcome {chart_outcome!r}",
                                      hint=f"use one of: {', '.join(OUTCOMES)}")])
     h = hub_model(atlas, hub, as_of=as_of)
     named = {text: parse_scenario(atlas, h, text) for text in scenarios}
+    if interventions is not None:
+        named.update(scenarios_from_file(atlas, h, interventions))
     draws = monte_carlo_draws(h.calibration, runs, seed=seed)
     model, draws, named, outcomes = network_simulation.connected_view(atlas, h, named, years=years, draws=draws,
                                                                       outcomes=tuple(OUTCOMES))
-    comparison = ScenarioComparison(scenarios=named, save_every=1.0, outcomes=outcomes,
-                                    progress=progress).run(model, draws)
+    comparison = _scenario_comparison(named, outcomes, progress, seed, discount_rate).run(model, draws)
     if chart is not None:
         fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
                   f"over {years:g} years ({runs} runs, 5–95% band)")
@@ -206,12 +251,152 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
     outcomes = comparison.summary_.round(2)
     explanations = [{"scenario": k, "explanation": v} for k, v in explained.items()]
     summary = {"hub": h.name, "years": years, "runs": runs, "seed": seed,
-               "on_market_now": sum(h.state.stages.get(s, 0) for s in ("market_launch", "scale", "cross_border"))}
+               "on_market_now": sum(h.state.stages.get(s, 0) for s in ("market_launch", "scale", "cross_border")),
+               "discount_rate": discount_rate}
     tables = {"outcomes": records(outcomes),
               "mechanisms": records(comparison.mechanisms_.round(3).reset_index())}
     if explanations:
         tables["explanations"] = explanations
+    if len(named):
+        tables["costs"] = _costs(named, years, discount_rate)
+        tables["per_euro"] = _per_euro_rows(comparison.per_euro_)
     return Result(tables, summary)
+
+
+def _scenario_comparison(named, outcomes, progress, seed: int, discount_rate: float) -> ScenarioComparison:
+    try:
+        return ScenarioComparison(scenarios=named, save_every=1.0, outcomes=outcomes, progress=progress, seed=seed,
+                                  discount_rate=discount_rate)
+    except ModelError as exc:
+        raise InputRejected([Problem(column="--scenario", reason=str(exc))]) from None
+
+
+def _check_rate(rate: float) -> None:
+    if math.isnan(rate) or not 0 <= rate < 1:
+        raise InputRejected([Problem(column="--discount-rate", reason=f"{rate:g} is not a yearly rate from 0 to 1",
+                                     hint="e.g. 0.03 for 3% a year")])
+
+
+def _costs(named: dict[str, list[Intervention]], years: float, rate: float) -> list[dict[str, Any]]:
+    """Each scenario's interventions: when they act and what they cost over the horizon."""
+    rows = []
+    for name, interventions in named.items():
+        for i in interventions:
+            rows.append({"scenario": name, "intervention": i.name, "when": i.when(), "cost_once": i.cost,
+                         "per_year": i.per_year, "cost": round(discounted_cost(i, years * 12, rate), 2),
+                         "undiscounted": round(discounted_cost(i, years * 12, 0.0), 2)})
+    return rows
+
+
+#: The gains a euro buys, in words.
+GAINS = {"on_market": "extra products on the market", "market_years": "extra innovation-years on the market",
+         "months_saved": "months saved from validation to approval"}
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 2) if isinstance(value, float) else value
+
+
+def _per_euro_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for r in frame.to_dict("records"):
+        rows.append({"scenario": r["scenario"], "gain": GAINS.get(r["gain"], r["gain"]), "cost": round(r["cost"], 2),
+                     **{k: _rounded(r[k]) for k in ("gain_median", "gain_p5", "gain_p95")},
+                     "gain_share": round(r["gain_share"], 3),
+                     **{k.replace("per_unit", "cost_per_unit"): _rounded(r[k])
+                        for k in ("per_unit_median", "per_unit_p5", "per_unit_p95")}})
+    return rows
+
+
+#: The most options a budget is spread over: 2^8 - 1 = 255 combinations.
+MAX_OPTIONS = 8
+
+
+def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float, years: float = 10,
+           runs: int = 500, seed: int = 0, as_of: dt.date | str | None = None, interventions: Path | None = None,
+           discount_rate: float = 0.03, outcome: str = "on_market", progress=None) -> Result:
+    """Spend a budget: every combination of the ``options`` (scenario texts, or the scenarios of an
+    ``interventions`` file) whose discounted cost over the horizon fits ``budget`` EUR, run on the same draws and
+    ranked by the median gain in ``outcome`` at the horizon (with its 5–95% band), then by the cost per extra
+    product on the market. Combinations over budget, or holding one kind of intervention twice, are listed apart."""
+    import itertools
+
+    _check_runs(runs, years)
+    _check_rate(discount_rate)
+    if outcome not in ("on_market", "market_years"):
+        raise InputRejected([Problem(column="--outcome", reason=f"a budget is ranked by on_market or market_years, "
+                                                                f"not {outcome!r}")])
+    if math.isnan(budget) or budget <= 0:
+        raise InputRejected([Problem(column="--budget", reason=f"{budget:g} EUR: a budget is more than 0",
+                                     hint="e.g. --budget 2000000")])
+    h = hub_model(atlas, hub, as_of=as_of)
+    offered = {text: parse_scenario(atlas, h, text, option="--option") for text in options}
+    if interventions is not None:
+        offered.update(scenarios_from_file(atlas, h, interventions))
+    if not offered:
+        raise InputRejected([Problem(column="--option", reason="no option to spend the budget on",
+                                     hint="e.g. --option fast-track:cost=250000 --option seed-fund:amount=1,"
+                                          "cost=1000000")])
+    if len(offered) > MAX_OPTIONS:
+        raise InputRejected([Problem(column="--option", reason=f"{len(offered)} options make "
+                                     f"{2 ** len(offered) - 1} combinations; at most {MAX_OPTIONS} options")])
+    horizon = years * 12
+    cost_of = {k: sum(discounted_cost(i, horizon, discount_rate) for i in v) for k, v in offered.items()}
+    affordable: dict[str, list[Intervention]] = {}
+    left_out = []
+    for size in range(1, len(offered) + 1):
+        for combination in itertools.combinations(offered, size):
+            name = " + ".join(combination)
+            cost = sum(cost_of[c] for c in combination)
+            held = [i.key for c in combination for i in offered[c] if i.key]
+            twice = sorted({k for k in held if held.count(k) > 1})
+            if cost > budget:
+                left_out.append({"combination": name, "cost": round(cost, 2), "why": "over the budget"})
+            elif twice:
+                left_out.append({"combination": name, "cost": round(cost, 2),
+                                 "why": f"holds {twice[0].replace('_', ' ')} twice"})
+            else:
+                affordable[name] = [i for c in combination for i in offered[c]]
+    _check_work(runs, years, len(affordable))
+    ranking: list[dict[str, Any]] = []
+    if affordable:
+        draws = monte_carlo_draws(h.calibration, runs, seed=seed)
+        comparison = _scenario_comparison(affordable, tuple(OUTCOMES), progress, seed, discount_rate).run(
+            h.model(years), draws)
+        per = comparison.per_euro_.set_index(["scenario", "gain"])
+        for name in affordable:
+            gained, product = per.loc[(name, outcome)], per.loc[(name, "on_market")]
+            ranking.append({"combination": name, "options": name.count(" + ") + 1,
+                            "cost": round(float(gained["cost"]), 2),
+                            "gain_median": round(float(gained["gain_median"]), 3),
+                            "gain_p5": round(float(gained["gain_p5"]), 3),
+                            "gain_p95": round(float(gained["gain_p95"]), 3),
+                            "gain_share": round(float(gained["gain_share"]), 3),
+                            **{f"cost_per_product_{q}": _rounded(product[f"per_unit_{q}"])
+                               for q in ("median", "p5", "p95")}})
+        unit = lambda r: r["cost_per_product_median"] if isinstance(r["cost_per_product_median"], float)             else math.inf  # noqa: E731
+        ranking.sort(key=lambda r: (-r["gain_median"], unit(r), r["cost"]))
+        for i, r in enumerate(ranking, 1):
+            r["rank"] = i
+        ranking = [{"rank": r.pop("rank"), **r} for r in ranking]
+    summary = {"hub": h.name, "budget": budget, "years": years, "runs": runs, "seed": seed,
+               "discount_rate": discount_rate, "ranked_by": GAINS[outcome], "options": len(offered),
+               "affordable": len(affordable), "left_out": len(left_out)}
+    options_table = [{"option": k, "interventions": "; ".join(f"{i.name} ({i.when()})" for i in v),
+                      "cost": round(cost_of[k], 2)} for k, v in offered.items()]
+    tables: dict[str, Any] = {"options": options_table, "ranking": ranking}
+    if left_out:
+        tables["left_out"] = left_out
+    return Result(tables, summary)
+
+
+def _check_work(runs: int, years: float, scenarios: int, limit: float = 2_000_000) -> None:
+    """A budget's combinations all run in one ensemble: keep it within what a server does in about 20 s."""
+    work = runs * years * (scenarios + 1)
+    if work > limit:
+        raise InputRejected([Problem(column="--runs", reason=f"{scenarios} affordable combinations × {runs} runs × "
+                                     f"{years:g} years is {work:,.0f} run-years; at most {limit:,.0f}",
+                                     hint="fewer runs, fewer years or fewer options")])
 
 
 def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method: str = "tornado",

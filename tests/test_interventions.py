@@ -1,0 +1,203 @@
+"""Interventions people fund: dated, ramped, lasting a while, costed, with uncertain effects; results per euro and
+the budget mode."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecotone.domain.problems import InputRejected
+from ecotone.io.xmile import read_xmile, write_xmile
+from ecotone.simulate import Simulator
+from ecotone.simulate.ecosystem import HubState, ecosystem_model
+from ecotone.simulate.scenarios import (NO_GAIN, ScenarioComparison, cost_per_unit, discounted_cost, fast_track,
+                                        seed_fund)
+
+AS_OF = "2026-11-24"
+POLISH = "Medical Innovation Institute"
+STATE = HubState(stages={"idea": 6.0, "prototype": 4.0, "clinical_validation": 5.0, "regulatory_approval": 3.0},
+                 clinicians=4)
+
+
+def _run(interventions, years=6):
+    """Deterministic trajectories of the baseline (run 0) and with the interventions applied (run 1)."""
+    model = ecosystem_model(STATE, years=years)
+    base = {c.name: np.zeros(1) + c.value for c in model.constants}
+    values = base
+    for iv in interventions:
+        values = iv.apply(values)
+    table = pd.DataFrame([{k: v[0] for k, v in base.items()}, {k: v[0] for k, v in values.items()}])
+    return Simulator(save_every=0.25).run(model, table)
+
+
+def test_a_dated_fast_track_acts_from_its_start_ramps_and_stops_after_its_duration():
+    iv = fast_track(months=3, share=0.5).timed(start=12, ramp=6, duration=24)
+    c = _run([iv])
+    t = c.times
+    approval = c.series("approval_time")
+    base, scen = approval[:, 0], approval[:, 1]
+    before, ramping, full, after = t <= 12, (t > 12) & (t < 18), (t >= 18) & (t < 36), t >= 36
+    assert np.array_equal(base[before], scen[before])  # nothing before the start
+    stock = c.series("regulatory_approval")
+    assert np.array_equal(stock[t <= 12, 0], stock[t <= 12, 1]) and not np.allclose(stock[t > 13, 0],
+                                                                                     stock[t > 13, 1])
+    assert (np.diff(scen[ramping]) < 0).all()  # approval shortens step by step over the ramp
+    full_time = base[full] * (1 - 0.5) + 0.5 * np.minimum(base[full], 3)
+    assert np.allclose(scen[full], full_time)
+    assert np.array_equal(base[after], scen[after])  # off again after 24 months
+    mid = np.searchsorted(t, 15)  # halfway through the ramp: half the effect
+    assert scen[mid] == pytest.approx(base[mid] - 0.5 * (base[mid] - full_time[0]))
+
+
+def test_a_one_off_amount_is_paid_in_over_its_ramp():
+    c = _run([seed_fund(amount=4).timed(start=6, ramp=4)])
+    paying = c.series("seed_fund_paying_in")[:, 1]
+    capital = c.series("capital")
+    t = c.times
+    assert np.array_equal(capital[t <= 6, 0], capital[t <= 6, 1])
+    assert np.isclose(paying.sum() * 0.25, 1.0)
+    extra = capital[:, 1] - capital[:, 0]
+    assert extra[np.searchsorted(t, 8)] < extra[np.searchsorted(t, 10)]  # still coming in at month 8
+
+
+def test_the_time_profiles_are_equations_of_the_exported_xmile(tmp_path):
+    model = ecosystem_model(STATE).with_constants(fast_track_share=0.5, fast_track_start=12, fast_track_ramp=6,
+                                                  fast_track_duration=24)
+    path = write_xmile(model, tmp_path / "m.xmile")
+    text = path.read_text()
+    assert "fast_track_on" in text and "STEP(1, fast_track_start)" in text
+    back = read_xmile(path)
+    ours, theirs = Simulator(save_every=1).run(model), Simulator(save_every=1).run(back)
+    assert np.allclose(ours.series("approval_time"), theirs.series("approval_time"))
+
+
+def test_uncertain_effects_use_the_same_draws_in_every_scenario():
+    model = ecosystem_model(STATE, years=4)
+    draws = pd.DataFrame({"trials_per_clinician": np.linspace(0.4, 0.9, 40)})
+    wide, narrow = fast_track(months=(2, 4), share=(0.3, 0.6)), fast_track(months=(2.5, 3.5), share=(0.3, 0.6))
+    c = ScenarioComparison(scenarios={"wide": [wide], "narrow": [narrow]}, seed=4).run(model, draws)
+    table = c.results_.params
+    w, n = table.iloc[40:80], table.iloc[80:120]
+    assert 2 <= w["fast_track_months"].min() and w["fast_track_months"].max() <= 4
+    assert w["fast_track_months"].std() > 0.4
+    # the same uniform draw behind both: the narrow range is the wide one squeezed around 3
+    assert np.allclose(n["fast_track_months"].to_numpy() - 3, (w["fast_track_months"].to_numpy() - 3) / 2)
+    assert np.allclose(w["fast_track_share"].to_numpy(), n["fast_track_share"].to_numpy())
+    again = ScenarioComparison(scenarios={"wide": [wide]}, seed=4).run(model, draws)
+    assert np.allclose(again.results_.params.iloc[40:80]["fast_track_months"], w["fast_track_months"])
+
+
+def test_costs_are_discounted_as_by_hand():
+    iv = seed_fund(amount=1).timed(start=12, duration=36, cost=200_000, per_year=50_000)
+    r = 0.03
+    by_hand = 200_000 / (1 + r) ** 1 + 50_000 * ((1 + r) ** -1 - (1 + r) ** -4) / math.log(1 + r)
+    assert discounted_cost(iv, 120, r) == pytest.approx(by_hand)
+    assert discounted_cost(iv, 120, 0) == pytest.approx(200_000 + 3 * 50_000)
+    assert discounted_cost(iv, 24, 0) == pytest.approx(200_000 + 50_000)  # the horizon cuts the yearly cost
+    open_ended = seed_fund().timed(per_year=10_000)
+    assert discounted_cost(open_ended, 60, 0.05) == pytest.approx(10_000 * (1 - 1.05 ** -5) / math.log(1.05))
+
+
+def test_cost_per_unit_says_no_gain_and_the_share_with_a_gain():
+    gain = np.array([2.0, 1.0, 0.5, 0.0, -1.0, 4.0, 1.0, 2.0, 1.0, 0.25])
+    r = cost_per_unit(1000.0, gain)
+    assert r["gain_share"] == pytest.approx(0.8)
+    assert r["per_unit_p5"] == pytest.approx(250.0) and r["per_unit_median"] == pytest.approx(1000.0)
+    assert r["per_unit_p95"] == NO_GAIN
+    assert cost_per_unit(1000.0, -gain)["per_unit_median"] == NO_GAIN
+    assert cost_per_unit(0.0, gain)["per_unit_median"] is None
+
+
+def test_compare_reports_costs_and_results_per_euro(demo_atlas):
+    from ecotone.services import simulate
+
+    text = "fast-track:months=2:4,share=0.3:0.6,start=2027-03-01,ramp=6,duration=36,cost=250000,per_year=80000"
+    result = simulate.compare(demo_atlas, POLISH, [text, "seed-fund:amount=2"], years=8, runs=60, seed=1,
+                              as_of=AS_OF)
+    costs = pd.DataFrame(result.tables["costs"]).set_index("scenario")
+    start = 3.25  # 2026-11-24 → 2027-03-01 is 97 days, 3.19 months, on the model's quarter-month steps
+    by_hand = (250_000 * 1.03 ** (-start / 12)
+               + 80_000 * (1.03 ** (-start / 12) - 1.03 ** (-(start + 36) / 12)) / math.log(1.03))
+    assert costs.loc[text, "cost"] == pytest.approx(by_hand, abs=0.01)
+    assert costs.loc[text, "undiscounted"] == pytest.approx(250_000 + 3 * 80_000)
+    assert "from month 3.25, full effect after 6 months, for 36 months" == costs.loc[text, "when"]
+    per = pd.DataFrame(result.tables["per_euro"]).set_index(["scenario", "gain"])
+    saved = per.loc[(text, "months saved from validation to approval")]
+    assert saved["gain_median"] > 0 and saved["gain_share"] > 0.9
+    assert saved["cost_per_unit_p5"] <= saved["cost_per_unit_median"] <= saved["cost_per_unit_p95"]
+    assert saved["cost_per_unit_median"] == pytest.approx(by_hand / saved["gain_median"], rel=0.3)
+    free = per.loc[("seed-fund:amount=2", "extra products on the market")]
+    assert free["cost"] == 0 and free["cost_per_unit_median"] is None
+    assert result.summary["discount_rate"] == 0.03
+
+
+def test_budget_ranks_only_the_affordable_combinations(demo_atlas):
+    from ecotone.services import simulate
+
+    options = ["fast-track:share=0.6,cost=300000", "seed-fund:amount=3,cost=900000",
+               "cohort:size=8,cost=1500000", "clinicians:per_month=2,per_year=100000"]
+    result = simulate.budget(demo_atlas, POLISH, options, budget=2_000_000, years=6, runs=40, seed=3, as_of=AS_OF,
+                             discount_rate=0.0)
+    ranking = pd.DataFrame(result.tables["ranking"])
+    assert (ranking["cost"] <= 2_000_000).all() and list(ranking["rank"]) == list(range(1, len(ranking) + 1))
+    left = pd.DataFrame(result.tables["left_out"])
+    assert (left["cost"] > 2_000_000).all()
+    every = {" + ".join(c) for k in range(1, 5) for c in __import__("itertools").combinations(options, k)}
+    assert set(ranking["combination"]) | set(left["combination"]) == every
+    assert "seed-fund:amount=3,cost=900000 + cohort:size=8,cost=1500000" in set(left["combination"])
+    assert list(ranking["gain_median"]) == sorted(ranking["gain_median"], reverse=True)
+    assert (ranking["gain_p5"] <= ranking["gain_p95"]).all()
+    clinicians = ranking.set_index("combination").loc[options[3], "cost"]
+    assert clinicians == pytest.approx(100_000)  # a 12-month programme at EUR 100,000 a year, not discounted
+    assert result.summary["affordable"] == len(ranking)
+
+
+@pytest.mark.slow
+def test_files_and_options_of_interventions_and_their_errors(demo_atlas, tmp_path):
+    from ecotone.services import simulate
+
+    good = tmp_path / "plan.yaml"
+    good.write_text("- scenario: fast and funded\n  intervention: fast-track\n  months: [2, 4]\n  start: 2027-03-01\n"
+                    "  cost: 250000\n- scenario: fast and funded\n  intervention: seed-fund\n  amount: 2\n"
+                    "  per_year: 50000\n  duration: 24\n")
+    result = simulate.compare(demo_atlas, POLISH, interventions=good, years=3, runs=10, as_of=AS_OF)
+    costs = pd.DataFrame(result.tables["costs"])
+    assert set(costs["scenario"]) == {"fast and funded"} and len(costs) == 2
+    h = simulate.hub_model(demo_atlas, POLISH, as_of=AS_OF)
+    bad = tmp_path / "plan.csv"
+    bad.write_text("scenario,intervention,share,cost\nA,fast-track,0.5,100000\nB,seed-fund,,-5\n")
+    with pytest.raises(InputRejected) as caught:
+        simulate.scenarios_from_file(demo_atlas, h, bad)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == ("plan.csv", 3, "cost") and "negative" in problem.reason
+    unknown = tmp_path / "plan.json"
+    unknown.write_text(json.dumps([{"intervention": "fast-track", "colour": "red"}]))
+    with pytest.raises(InputRejected) as caught:
+        simulate.scenarios_from_file(demo_atlas, h, unknown)
+    assert (caught.value.problems[0].row, caught.value.problems[0].column) == (1, "colour")
+    nameless = tmp_path / "plan.yml"
+    nameless.write_text("- months: 3\n")
+    with pytest.raises(InputRejected, match="no intervention named"):
+        simulate.scenarios_from_file(demo_atlas, h, nameless)
+
+    # the options of a scenario's text, refused naming the option
+    for text, message in [("fast-track:cost=-5", "cost: cannot be negative"),
+                          ("fast-track:colour=blue", "fast-track takes no option 'colour'"),
+                          ("seed-fund:start=2020-01-01", "before the simulation starts"),
+                          ("fast-track:months=4:2", "low end is above"),
+                          ("cohort:duration=0", "more than 0 months"),
+                          ("fast-track:share=1.5", "between 0 and 1")]:
+        with pytest.raises(InputRejected, match=message) as caught:
+            simulate.parse_scenario(demo_atlas, h, text, option="--option")
+        assert caught.value.problems[0].column == "--option" and text in caught.value.problems[0].reason
+    with pytest.raises(InputRejected, match="cost: cannot be negative") as caught:
+        simulate.budget(demo_atlas, POLISH, ["seed-fund:cost=-1"], budget=1e6, runs=2, as_of=AS_OF)
+    assert caught.value.problems[0].column == "--option"
+    with pytest.raises(InputRejected, match="budget is more than 0"):
+        simulate.budget(demo_atlas, POLISH, ["fast-track"], budget=0, as_of=AS_OF)
+    with pytest.raises(InputRejected, match="yearly rate"):
+        simulate.compare(demo_atlas, POLISH, ["fast-track"], runs=2, discount_rate=-0.1, as_of=AS_OF)
+    with pytest.raises(InputRejected, match="twice"):
+        simulate.compare(demo_atlas, POLISH, ["fast-track+fast-track:share=0.2"], runs=2, as_of=AS_OF)
