@@ -28,6 +28,17 @@ SeedOpt = Annotated[int, typer.Option(help="Seed of the draws: the same seed giv
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Measure the history up to this day (YYYY-MM-DD; "
                                                 "default today).")]
 ChartOpt = Annotated[Optional[Path], typer.Option(help="Write a chart here (.png or .svg).")]
+InterventionsOpt = Annotated[Optional[Path], typer.Option(
+    "--interventions", help="A file of interventions (.yaml, .json or .csv): one row per intervention, with "
+                            "'intervention' (fast-track, seed-fund...), its options as columns, and optionally "
+                            "'scenario' to combine rows.")]
+RateOpt = Annotated[float, typer.Option("--discount-rate", help="Yearly discount rate of costs (0.03: 3% a year, "
+                                                                "as health economics commonly uses).")]
+_PER_EURO = {"per_euro": ("scenario", "gain", "cost", "gain_median", "gain_p5", "gain_p95", "gain_share",
+                          "cost_per_unit_median", "cost_per_unit_p5", "cost_per_unit_p95"),
+             "costs": ("scenario", "intervention", "when", "cost_once", "per_year", "cost")}
+_PER_EURO_TITLES = {"costs": "Costs over the horizon (EUR, discounted)",
+                    "per_euro": "Per euro: gain over paired draws and cost per unit gained (EUR)"}
 
 
 def _saved(path: Path | None, what: str, fmt: Format) -> None:
@@ -99,28 +110,73 @@ def simulate_run(
 @simulate_app.command("compare")
 def simulate_compare(
     ctx: typer.Context, hub: HubArg,
-    scenario: Annotated[list[str], typer.Option(help="A scenario: interventions joined by +; repeatable. "
-                                                + "; ".join(simulate.INTERVENTIONS.values()) + ".")],
+    scenario: Annotated[Optional[list[str]], typer.Option(
+        help="A scenario: interventions joined by +; repeatable. " + "; ".join(simulate.INTERVENTIONS.values())
+             + "; each also takes " + simulate.TIMING_OPTIONS + ", and an effect as LOW:HIGH is uncertain.")]
+    = None,
+    interventions: InterventionsOpt = None,
     years: YearsOpt = 10, runs: RunsOpt = 1000, seed: SeedOpt = 0, as_of: AsOfOpt = None, chart: ChartOpt = None,
     outcome: Annotated[str, typer.Option(help="The outcome the chart draws.")] = "market_years",
     out: Annotated[Optional[Path], typer.Option(help="Write the bands of every outcome over time (CSV).")] = None,
+    discount_rate: RateOpt = 0.03,
     show: ShowOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """Compare scenarios with the baseline on the same Monte Carlo draws: each outcome's median and 5–95% band at
     the horizon, the median change against the baseline (paired draws), the share of draws in which the scenario
     does better, and a sentence on how it works (validation, approval and scaling times, clinicians, capital,
-    talent, reputation).
+    talent, reputation). With costs: each scenario's cost over the horizon (discounted) and what it buys per euro
+    (cost per extra product on the market, per extra innovation-year, per month saved from validation to
+    approval, with 5–95% bands; "no gain" where the draws gain nothing).
 
     Example: `ecotone simulate compare --hub 'Medical Innovation Institute'
-    --scenario 'connect:Barcelona Health Hub' --scenario fast-track --chart scenarios.svg`
+    --scenario 'connect:Barcelona Health Hub' --scenario fast-track --chart scenarios.svg`;
+    `ecotone simulate compare --hub Barcelona --scenario
+    'fast-track:months=2:4,share=0.3:0.6,start=2027-03-01,ramp=6,duration=36,cost=250000,per_year=80000'`
+    (a fast track from March 2027, at full effect after 6 months, for 3 years; decisions in 2 to 4 months for 30
+    to 60% of innovations, drawn per run); `ecotone simulate compare --hub Barcelona --interventions plan.yaml`
     """
-    result = _run(ctx, lambda atlas, p: simulate.compare(atlas, hub, scenario, years=years, runs=runs, seed=seed,
-                                                         as_of=as_of, chart=chart, chart_outcome=outcome, out=out,
-                                                         progress=p), fmt)
-    _show(result, fmt, show, {}, {"outcomes": "Outcomes at the horizon", "mechanisms": "How (run averages)",
-                                  "explanations": "Why"})
+    result = _run(ctx, lambda atlas, p: simulate.compare(atlas, hub, scenario or [], years=years, runs=runs,
+                                                         seed=seed, as_of=as_of, chart=chart, chart_outcome=outcome,
+                                                         out=out, progress=p, interventions=interventions,
+                                                         discount_rate=discount_rate), fmt)
+    _show(result, fmt, show, _PER_EURO, {"outcomes": "Outcomes at the horizon", "mechanisms": "How (run averages)",
+                                         "explanations": "Why", **_PER_EURO_TITLES})
     _saved(chart, "Chart", fmt)
     _saved(out, "Bands", fmt)
+
+
+@simulate_app.command("budget")
+def simulate_budget(
+    ctx: typer.Context, hub: HubArg,
+    budget: Annotated[float, typer.Option(help="The money to spend over the horizon, EUR (costs discounted).")],
+    option: Annotated[Optional[list[str]], typer.Option(
+        help="An option to fund: interventions joined by + (as --scenario of compare, with its cost=EUR and "
+             "per_year=EUR); repeatable, at most 8.")] = None,
+    interventions: InterventionsOpt = None,
+    outcome: Annotated[str, typer.Option(help="Rank by on_market (extra products on the market at the horizon) or "
+                                              "market_years (extra innovation-years).")] = "on_market",
+    years: YearsOpt = 10, runs: Annotated[int, typer.Option(help="Monte Carlo runs (parameter draws).")] = 500,
+    seed: SeedOpt = 0, as_of: AsOfOpt = None, discount_rate: RateOpt = 0.03,
+    show: ShowOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Spend a budget: every combination of the options whose cost over the horizon fits the budget, run on the
+    same Monte Carlo draws as the baseline and ranked by the outcome gained (median, with its 5–95% band and the
+    share of draws with a gain), then by the cost per extra product on the market. Combinations over budget, or
+    holding one kind of intervention twice, are listed apart. CSV output is the ranking.
+
+    Example: `ecotone simulate budget --hub Barcelona --budget 2000000
+    --option 'fast-track:months=2:4,cost=250000,per_year=80000'
+    --option 'seed-fund:amount=1,cost=1000000' --option 'cohort:size=8,start=12,cost=600000'`
+    """
+    result = _run(ctx, lambda atlas, p: simulate.budget(atlas, hub, option or [], budget=budget, years=years,
+                                                        runs=runs, seed=seed, as_of=as_of,
+                                                        interventions=interventions, discount_rate=discount_rate,
+                                                        outcome=outcome, progress=p), fmt)
+    _show(result, fmt, show, {"ranking": ("rank", "combination", "cost", "gain_median", "gain_p5", "gain_p95",
+                                          "gain_share", "cost_per_product_median", "cost_per_product_p5",
+                                          "cost_per_product_p95")},
+          {"ranking": f"Affordable combinations, by {outcome.replace('_', ' ')} gained (EUR)",
+           "options": "Options (cost over the horizon, EUR)", "left_out": "Left out"})
 
 
 @simulate_app.command("calibrate")

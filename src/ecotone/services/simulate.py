@@ -384,7 +384,7 @@ def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float
                "affordable": len(affordable), "left_out": len(left_out)}
     options_table = [{"option": k, "interventions": "; ".join(f"{i.name} ({i.when()})" for i in v),
                       "cost": round(cost_of[k], 2)} for k, v in offered.items()]
-    tables: dict[str, Any] = {"options": options_table, "ranking": ranking}
+    tables: dict[str, Any] = {"ranking": ranking, "options": options_table}
     if left_out:
         tables["left_out"] = left_out
     return Result(tables, summary)
