@@ -132,16 +132,18 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
 
 
 def _gf(parent: ET.Element, graph, name: str | None = None) -> ET.Element:
-    """A graphical function: its type when not continuous, x points (a scale when evenly spaced) and y points."""
+    """A graphical function: its type when not continuous, an x scale (evenly spaced) or x points, and y points."""
     attrs = {"name": name} if name else {}
     kind = getattr(graph, "kind", "continuous")
     if kind != "continuous":
         attrs["type"] = kind
     gf = ET.SubElement(parent, f"{_N}gf", attrs)
-    ET.SubElement(gf, f"{_N}xscale", {"min": _number(graph.xs[0]), "max": _number(graph.xs[-1])})
-    ET.SubElement(gf, f"{_N}yscale", {"min": _number(min(graph.ys)), "max": _number(max(graph.ys))})
-    if not graph.evenly_spaced:
+    # an x scale only when the points are evenly spaced: PySD reads <xscale> in preference to <xpts>
+    if graph.evenly_spaced:
+        ET.SubElement(gf, f"{_N}xscale", {"min": _number(graph.xs[0]), "max": _number(graph.xs[-1])})
+    else:
         ET.SubElement(gf, f"{_N}xpts").text = ",".join(_number(x) for x in graph.xs)
+    ET.SubElement(gf, f"{_N}yscale", {"min": _number(min(graph.ys)), "max": _number(max(graph.ys))})
     ET.SubElement(gf, f"{_N}ypts").text = ",".join(_number(y) for y in graph.ys)
     return gf
 
