@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import pandas as pd
 from fastapi import APIRouter, Request
@@ -14,7 +14,7 @@ from ..store import Atlas
 from .auth import principal
 from .schemas import JobPublic, ProblemDetail
 
-__all__ = ["router", "SimulationRequest", "MAX_RUN_YEARS"]
+__all__ = ["router", "BudgetRequest", "SimulationRequest", "MAX_RUN_YEARS"]
 
 router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 
@@ -36,6 +36,7 @@ class SimulationRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2**63 - 1)
     as_of: Optional[str] = Field(None, description="Measure the history up to this day (YYYY-MM-DD).",
                                  max_length=40)
+    discount_rate: float = Field(0.03, ge=0, lt=1, description="Yearly discount rate of costs (0.03: 3% a year).")
 
     @model_validator(mode="after")
     def _affordable(self) -> "SimulationRequest":
@@ -57,8 +58,41 @@ def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="ecotone-sim-") as folder:
             bands = Path(folder) / "bands.csv"
             result = simulate.compare(Atlas(engine, who), spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
-                                      seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress).as_dict()
+                                      seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress,
+                                      discount_rate=spec.discount_rate).as_dict()
             result["bands"] = pd.read_csv(bands).to_dict("records")
         return result
 
     return request.app.state.jobs.submit("simulation", work, owner=who).public()
+
+
+class BudgetRequest(BaseModel):
+    """A budget to spend: the hub, the options (interventions joined by +, with their cost= and per_year=), the
+    budget in EUR; every affordable combination is run, at most ``MAX_RUN_YEARS`` × 2 run-years in all."""
+
+    hub: str = Field(description="The hub to simulate (name, part of it, or id).", max_length=300)
+    budget: float = Field(gt=0, le=1e12, description="EUR to spend over the horizon (costs discounted).")
+    options: list[Annotated[str, Field(max_length=1000)]] = Field(
+        min_length=1, max_length=simulate.MAX_OPTIONS,
+        description="e.g. ['fast-track:cost=250000,per_year=80000', 'seed-fund:amount=1,cost=1000000'].")
+    outcome: Literal["on_market", "market_years"] = "on_market"
+    years: float = Field(10, gt=0, le=100)
+    runs: int = Field(300, ge=1, le=20_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    as_of: Optional[str] = Field(None, description="Measure the history up to this day (YYYY-MM-DD).",
+                                 max_length=40)
+    discount_rate: float = Field(0.03, ge=0, lt=1, description="Yearly discount rate of costs (0.03: 3% a year).")
+
+
+@router.post("/simulations/budget", tags=["simulation"], status_code=202, response_model=JobPublic,
+             summary="Rank the affordable combinations of options for a budget (a background job)")
+def simulation_budget(request: Request, spec: BudgetRequest) -> dict[str, Any]:
+    who = principal(request)
+    engine = request.app.state.atlas.engine
+
+    def work(progress):
+        return simulate.budget(Atlas(engine, who), spec.hub, spec.options, budget=spec.budget, years=spec.years,
+                               runs=spec.runs, seed=spec.seed, as_of=spec.as_of, discount_rate=spec.discount_rate,
+                               outcome=spec.outcome, progress=progress).as_dict()
+
+    return request.app.state.jobs.submit("simulation budget", work, owner=who).public()
