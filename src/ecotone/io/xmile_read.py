@@ -51,6 +51,7 @@ class _Raw:
     outflows: tuple[str, ...] = ()
     non_negative: bool | None = None
     gf: ET.Element | None = None
+    element_gfs: dict[tuple[str, ...], ET.Element] = field(default_factory=dict)  # an element's own <gf>
     units: str = ""
     doc: str = ""
     access: str = ""
@@ -83,7 +84,15 @@ class _Reader:
         if _local(root.tag) != "xmile":
             raise self.reject(f"the root element is <{_local(root.tag)}>, not <xmile>", root,
                               "export the model as XMILE 1.0")
-        kwargs = self.sim_specs(root.find(self.q("sim_specs")))
+        for inc in root.iter(self.q("include")):
+            raise self.reject(f"<include resource={(inc.get('resource') or '').strip()!r}> (a model split over "
+                              "several files) is outside the supported XMILE subset", inc,
+                              "copy the included macros and models into this file")
+        specs = root.find(self.q("sim_specs"))
+        kwargs = self.sim_specs(specs)
+        if specs is None and root.find(self.q("model")) is not None:
+            self.warnings.append("the file has no <sim_specs>; simulated with Ecotone's defaults (time 0 to 120 "
+                                 "months, dt 0.25, Euler)")
         header_name = root.findtext(f"{self.ns}header/{self.ns}name")
         kwargs["name"] = (header_name or "").strip() or Path(self.source).stem
         defaults = self.behavior(root.find(self.q("behavior")))
@@ -93,6 +102,9 @@ class _Reader:
             self.read_macro(el)
         models = root.findall(self.q("model"))
         if not models:
+            if self.macros:
+                raise self.reject("the file holds only <macro>s and no <model> (a macro library, meant to be "
+                                  "included by another file): there is nothing to simulate", root)
             raise self.reject("the file has no <model>", root)
         named = {canonical(m.get("name") or ""): m for m in models}
         used = {canonical(m.get("model") or m.get("name") or "") for el in models
@@ -179,6 +191,10 @@ class _Reader:
         eqn = self.text(el, "eqn")
         if not eqn:
             raise self.reject(f"macro {name!r} has no <eqn>", el)
+        if el.get("filter"):
+            self.warnings.append(f"line {self.doc.line(el)}: macro {name!r} is an option filter for "
+                                 f"{el.get('filter')}s; Ecotone applies XMILE's own meaning of the option "
+                                 "(non-negative flows and stocks) and does not call the filter")
         variables = el.find(self.q("variables"))
         raws = self.read_variables(variables, "macro " + name) if variables is not None else []
         self.macros[canonical(name)] = Macro(name, parms, eqn, raws, self.doc.line(el))
@@ -212,15 +228,16 @@ class _Reader:
                 raw.gf = el
                 out.append(raw)
                 continue
-            raw.eqns = [(e.text or "").strip() for e in el.findall(self.q("eqn"))]
+            raw.eqns = [_uncomment(e.text or "") for e in el.findall(self.q("eqn"))]
             dims = el.find(self.q("dimensions"))
             if dims is not None:
                 raw.dims = tuple((d.get("name") or "").strip() for d in dims.findall(self.q("dim")))
             for element in el.findall(self.q("element")):
                 key = tuple(s.strip() for s in (element.get("subscript") or "").split(","))
-                raw.elements.append((key, self.text(element, "eqn"), self.doc.line(element)))
-                if raw.gf is None and element.find(self.q("gf")) is not None:
-                    raw.gf = element.find(self.q("gf"))
+                raw.elements.append((key, _uncomment(element.findtext(self.q("eqn")) or ""),
+                                     self.doc.line(element)))
+                if element.find(self.q("gf")) is not None:
+                    raw.element_gfs[key] = element.find(self.q("gf"))
             if kind == "stock":
                 raw.inflows = tuple(rename_ref(f.text) for f in el.findall(self.q("inflow")) if f.text)
                 raw.outflows = tuple(rename_ref(f.text) for f in el.findall(self.q("outflow")) if f.text)
@@ -237,11 +254,16 @@ class _Reader:
         where = f"module {prefix.rstrip('.')}" if prefix else "the model"
         raws = self.read_variables(variables, where) if variables is not None else []
         out: list[_Raw] = []
+        outputs: dict[str, tuple[str, ET.Element]] = {}
         for raw in raws:
             if raw.kind != "module":
                 out.append(raw)
                 continue
             target = canonical(raw.eqns[0])
+            if raw.gf.get("resource"):
+                raise self.reject(f"module {raw.name!r} takes its model from the file {raw.gf.get('resource')!r} "
+                                  "(a model split over several files), which is outside the supported XMILE "
+                                  "subset", raw.gf, "copy that model into this file as <model name=...>")
             if target not in named:
                 raise self.reject(f"module {raw.name!r} uses the model {raw.eqns[0]!r}, which the file does not "
                                   "define", raw.gf)
@@ -254,6 +276,15 @@ class _Reader:
             connected: dict[str, str] = {}
             for c in raw.gf.findall(self.q("connect")):
                 to, frm = (c.get("to") or "").strip(), (c.get("from") or "").strip()
+                if to.startswith(".") or (canonical(to) not in local and "." in frm
+                                          and canonical(frm.split(".")[0]) == inner_prefix):
+                    # an output of the module feeding a variable of this model (to=".x" from="module.y")
+                    inner_key = canonical(frm.split(".", 1)[1]) if "." in frm else ""
+                    if inner_key not in local:
+                        raise self.reject(f"module {raw.name!r}: <connect from={frm!r}> names no variable of the "
+                                          f"model {raw.eqns[0]!r}", c)
+                    outputs[canonical(to.lstrip("."))] = (f"{inner_prefix}.{inner_key}", c)
+                    continue
                 to_key = canonical(to.split(".", 1)[1] if "." in to and canonical(to.split(".")[0]) ==
                                    inner_prefix else to)
                 if to_key not in local:
@@ -267,9 +298,18 @@ class _Reader:
                 r.elements = [(k, rename(e, mapping), ln) for k, e, ln in r.elements]
                 r.inflows = tuple(mapping.get(canonical(f), f) for f in r.inflows)
                 r.outflows = tuple(mapping.get(canonical(f), f) for f in r.outflows)
-                if key in connected:
-                    r.eqns, r.elements, r.gf = [connected[key]], [], None
+                if key in connected:  # an input: it takes the value connected to it (a stock becomes an aux)
+                    r.eqns, r.elements, r.gf, r.element_gfs = [connected[key]], [], None, {}
+                    if r.kind == "stock":
+                        r.kind, r.inflows, r.outflows, r.non_negative = "aux", (), (), None
                 out.append(r)
+        for key, (source, c) in outputs.items():
+            target = next((r for r in out if canonical(r.name) == key), None)
+            if target is None:
+                raise self.reject(f"<connect to={c.get('to')!r}> names no variable of {where}", c)
+            target.eqns, target.elements, target.gf, target.element_gfs = [source], [], None, {}
+            if target.kind == "stock":
+                target.kind, target.inflows, target.outflows, target.non_negative = "aux", (), (), None
         return out
 
     # -- the spec --------------------------------------------------------------------------------------------
@@ -307,6 +347,9 @@ class _Reader:
                     raise self.reject(f"{raw.kind} {raw.name!r}: {exc}", None) from None
             raws = raws + extra
 
+        for raw in raws:  # ".name" reads the root model's variable, whose name has no prefix
+            raw.eqns = [_ROOT_REF.sub("", e) for e in raw.eqns]
+            raw.elements = [(k, _ROOT_REF.sub("", e), ln) for k, e, ln in raw.elements]
         out: dict[str, list] = {"stocks": [], "flows": [], "auxes": [], "constants": [], "lookups": []}
         for raw in raws:
             self.make(raw, defaults, out)
@@ -317,7 +360,14 @@ class _Reader:
                           doc=doc, **kwargs)
             model.check()
         except (ModelError, TypeError) as exc:
-            raise self.reject(str(exc)) from None
+            lines = {canonical(r.name): r.line for r in raws}
+            head = str(exc).split(":", 1)[0]
+            hint = None
+            if "neither a builtin" in str(exc):
+                hint = ("define it in the file as a <macro> or a stand-alone <gf name=...>"
+                        + ("; WITH_LOOKUP is Vensim's, and xmutil dropped its table: give the variable a <gf>"
+                           if "with_lookup" in str(exc).lower() else ""))
+            raise self.reject(str(exc), _Line(lines.get(canonical(head))), hint) from None
         return model
 
     def make(self, raw: _Raw, defaults: dict[str, bool], out: dict[str, list]) -> None:
@@ -329,6 +379,8 @@ class _Reader:
             out["lookups"].append(_spec.Lookup(raw.name, self.graph(raw.gf, raw), raw.units, raw.doc))
             return
         dims = tuple(self.dim_name(d, raw) for d in raw.dims)
+        if raw.element_gfs:
+            self.element_graphs(raw, dims, out)
         by_element = self.elements(raw, dims)
         equation = raw.eqns[0] if raw.eqns else ""
         if len(raw.eqns) > 1:
@@ -382,6 +434,31 @@ class _Reader:
         cls = Flow if raw.kind == "flow" else Aux
         out["flows" if raw.kind == "flow" else "auxes"].append(cls(raw.name, equation, raw.units, raw.doc, graph,
                                                                    **extra))
+
+    def element_graphs(self, raw: _Raw, dims: tuple[str, ...], out: dict[str, list]) -> None:
+        """Elements with a ``<gf>`` of their own (a non-apply-to-all graphical function): each graph becomes a
+        hidden stand-alone lookup ``<variable>.gf_<n>``, and the element reads it at its own ``<eqn>`` (or the
+        variable's, which XMILE lets the elements share)."""
+        if not dims:
+            raise self.reject(f"{raw.kind} {raw.name!r} has <element>s but no <dimensions>", _Line(raw.line))
+        shared = raw.eqns[0] if raw.eqns else ""
+        given = {tuple(canonical(x) for x in k): (k, e, ln) for k, e, ln in raw.elements}
+        elements = []
+        for n, key in enumerate(self.keys(dims), 1):
+            k, eqn, line = given.get(tuple(canonical(x) for x in key), (key, "", raw.line))
+            gf = next((g for gk, g in raw.element_gfs.items()
+                       if tuple(canonical(x) for x in gk) == tuple(canonical(x) for x in key)), raw.gf)
+            eqn = eqn or shared
+            if not eqn:
+                raise self.reject(f"{raw.kind} {raw.name!r}[{', '.join(key)}] has a graphical function but no "
+                                  "<eqn> to read it at", _Line(line))
+            if gf is not None:
+                name = f"{canonical(raw.name)}.gf_{n}"
+                out["lookups"].append(_spec.Lookup(name, self.graph(gf, raw), raw.units))
+                eqn = f"LOOKUP({name}, {eqn})"
+            elements.append((k, eqn, line))
+        raw.elements, raw.gf, raw.element_gfs = elements, None, {}
+        raw.eqns = [elements[0][1]]
 
     def check_equation(self, raw: _Raw, text: str | float, line: int | None) -> None:
         if isinstance(text, float):
@@ -478,6 +555,21 @@ class _Line:
 
     def __init__(self, line: int | None) -> None:
         self.line = line
+
+
+#: ``.name`` in an equation: the root model's variable (XMILE 1.0 qualified names), not a number like ``.5``
+_ROOT_REF = re.compile(r'(?<![\w.\])"])\.(?=[A-Za-z_"])')
+
+
+def _uncomment(text: str) -> str:
+    """An equation without its XMILE comments (``{...}``, which count as white space), stripped.
+
+    >>> _uncomment("{Enter equation} ")
+    ''
+    >>> _uncomment('births {per year} * "a {b}"')
+    'births   * "a {b}"'
+    """
+    return re.sub(r'"[^"]*"|\{[^}]*\}', lambda m: m.group(0) if m.group(0).startswith('"') else " ", text).strip()
 
 
 def rename_ref(text: str) -> str:
