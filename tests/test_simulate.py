@@ -2,6 +2,7 @@
 sensitivity, and the commands, on the demo atlas."""
 
 import json
+from pathlib import Path
 import math
 import warnings
 
@@ -351,3 +352,16 @@ def test_functions_are_documented():
     doc = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "simulation.md").read_text()
     for name in FUNCTIONS:
         assert f"`{name}" in doc, name
+
+
+def test_import_xmile_reports_what_it_tolerated(capsys):
+    """A file as xmutil writes it (isee: used, never declared) runs, and the warning is in the JSON, not a traceback."""
+    from ecotone.cli import main
+
+    path = Path(__file__).parent / "data" / "sd-test-models" / "tests" / "abs" / "test_abs.xmile"
+    assert "xmlns:isee" not in path.read_text() and "isee:" in path.read_text()
+    assert main(["simulate", "import-xmile", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    [warning] = out["warnings"]
+    assert "isee:" in warning["warning"] and warning["file"] == str(path)
+    assert {r["variable"]: r["median"] for r in out["final"]}["StockA"] == 10
