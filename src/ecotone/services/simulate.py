@@ -437,8 +437,10 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
                  chart_variable: str | None = None, progress=None) -> Result:
     """Read an XMILE model and run it: once, or ``runs`` times with ``vary`` constants drawn uniformly
     (``NAME=LOW:HIGH``). Final values with 5–95% bands; ``out`` (.csv) receives every trajectory in tidy form
-    (time, variable, run, value); ``chart`` (.png/.svg) draws ``chart_variable`` (the first stock by default)."""
-    model = read_xmile(path)
+    (time, variable, run, value); ``chart`` (.png/.svg) draws ``chart_variable`` (the first stock by default).
+    What the reader tolerated (an undeclared vendor prefix, say) comes back as the ``warnings`` table."""
+    warned: list[str] = []
+    model = read_xmile(path, warnings=warned)
     dists = {}
     for text in vary:
         name, _, span = text.partition("=")
@@ -473,7 +475,10 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
                   title=f"{model.name}: {variable} ({runs} run{'s' * (runs > 1)})")
     summary = {"model": model.name, "stocks": len(model.stocks), "flows": len(model.flows), "runs": runs,
                "method": method or model.method, "time": f"{model.start:g}–{model.stop:g} {model.time_units}"}
-    return Result({"final": records(pd.DataFrame(rows).round(4))}, summary)
+    tables = {"final": records(pd.DataFrame(rows).round(4))}
+    if warned:
+        tables["warnings"] = [{"file": str(path), "warning": w} for w in warned]
+    return Result(tables, summary)
 
 
 def _check_runs(runs: int, years: float | None = None) -> None:
