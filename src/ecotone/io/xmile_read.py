@@ -5,9 +5,10 @@ model-wide ``<behavior>`` (``<non_negative/>`` for stocks and flows, or inside `
 ``<dimensions>`` (``<dim>`` with ``<elem>``\\ s or a ``size``); stocks, flows and auxiliaries with ``<eqn>``,
 ``<inflow>``/``<outflow>``, ``<non_negative/>`` (``false`` read as false), ``<units>``, ``<doc>``, a ``<gf>``
 (continuous, extrapolate or discrete; ``<xscale>`` or ``<xpts>``, any ``sep``), arrays (``<dimensions>`` on a
-variable, ``<element subscript="...">`` per element, a list of numbers for a whole array); stand-alone
-``<gf name="...">`` lookups; macros (expanded at each call, see :mod:`ecotone.io.xmile_macros`) and modules
-(flattened, their variables named ``module.variable``). Views, styles and vendor elements are skipped. Anything
+variable, ``<element subscript="...">`` per element, each element's own ``<gf>``, a list of numbers for a whole
+array); stand-alone ``<gf name="...">`` lookups; ``{comments}`` in equations; macros (expanded at each call, see
+:mod:`ecotone.io.xmile_macros`) and modules (flattened, their variables named ``module.variable``; ``.name`` is
+the root model's variable; connections into a module's inputs and out of its outputs). Views, styles and vendor elements are skipped. Anything
 else is refused by an :class:`~ecotone.domain.problems.InputRejected` naming the construct, the variable and the
 line.
 """
