@@ -228,3 +228,55 @@ def test_the_budget_runs_as_a_job_of_the_api(demo_atlas):
         assert job["result"]["left_out"][0]["why"] == "over the budget"
         assert client.post("/api/v1/simulations/budget", json={**spec, "budget": -1}).status_code == 422
         assert client.post("/api/v1/simulations", json={"hub": POLISH, "discount_rate": 2}).status_code == 422
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_scenarios_page_costs_interventions_and_ranks_a_budget(tmp_path_factory):
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    from conftest import live_server
+    from test_web import CHROMIUM, FACILITATOR, FLAGS, demo_app, sign_in
+
+    app = demo_app(tmp_path_factory.mktemp("web"))
+    with live_server(app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(page, url, FACILITATOR, "/scenarios")
+        page.select_option("select[name=hub]", label=POLISH)
+        page.fill("input[name=runs]", "40")
+        page.fill("input[name=years]", "5")
+        page.check("input[value=fast-track]")
+        page.fill("input[name=fast-track-cost]", "-5")
+        page.click("text=Run the scenarios")
+        error = page.locator("#fast-track-error")
+        assert error.is_visible() and "cannot be negative" in error.inner_text()
+        assert "--" not in error.inner_text() and "cost=" not in error.inner_text()
+        page.fill("input[name=fast-track-cost]", "250000")
+        page.fill("input[name=fast-track-per_year]", "80000")
+        page.fill("input[name=fast-track-ramp]", "6")
+        page.fill("input[name=fast-track-duration]", "36")
+        page.check("input[value=seed-fund]")
+        page.fill("input[name=seed-fund-cost]", "900000")
+        page.fill("input[name=seed-fund-start]", "2027-06-01")
+        page.click("text=Run the scenarios")
+        page.wait_for_selector("#per-euro table", timeout=90_000)
+        per_euro = page.locator("#per-euro").inner_text()
+        assert "Regulatory fast track" in per_euro and "extra products on the market" in per_euro
+        assert "EUR" in per_euro and "draws with a gain" in per_euro and "fast-track:" not in per_euro
+        assert "EUR 900,000" in page.locator("#costs").inner_text()
+        page.fill("input[name=budget]", "1000000")
+        page.click("text=Rank what the budget can fund")
+        page.wait_for_selector("#ranking table", timeout=90_000)
+        ranking = page.locator("#ranking tbody tr")
+        assert ranking.count() == 2  # each alone fits; both together (EUR 1.4 million or so) do not
+        assert "over the budget" in page.locator("#left-out").inner_text()
+        shots = Path(__file__).parent / "artifacts"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / "scenarios-per-euro.png"), full_page=True)
+        assert not errors, errors
+        browser.close()

@@ -1,7 +1,10 @@
-// Scenarios: run the interventions as a simulation job and draw their bands against the baseline.
+// Scenarios: run the interventions (dated, ramped, costed) as a simulation job, draw their bands against the
+// baseline, say what each euro buys, and rank what a budget can fund.
 "use strict";
 (function () {
   let lastResult = null;
+  let labels = {};  // a scenario's text → its name in words
+
   function draw() {
     if (!lastResult) return;
     const outcome = document.getElementById("outcome").value;
@@ -18,26 +21,153 @@
       { mark: "line", encoding: { ...enc, y: { field: "d50", type: "quantitative" }, tooltip: [{ field: "scenario" }, { field: "year", format: ".1f" }, { field: "d50", format: ".3f" }] } },
       { mark: { type: "rule", color: "#333" }, encoding: { y: { datum: 0 } } }] });
   }
+
+  function fieldError(id, text) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function clearErrors() {
+    document.querySelectorAll("#scenario-form .field-error").forEach((el) => { el.textContent = ""; el.hidden = true; });
+  }
+
+  const euros = (v) => (typeof v === "number" ? `EUR ${Math.round(v).toLocaleString()}` : v ?? "");
+
+  // One ticked intervention as the scenario text the service reads, after checking its fields in words.
+  function interventionText(box, f, today) {
+    const kind = box.dataset.kind;
+    const get = (part) => (f.get(`${kind}-${part}`) || "").trim();
+    const problems = [];
+    const parts = kind === "connect" ? [`connect:${f.get("partner")}`] : [kind];
+    const options = [];
+    const start = get("start");
+    if (start) {
+      if (start < today) problems.push(`it cannot start on ${start}, before today (${today}): the simulation starts today`);
+      else options.push(`start=${start}`);
+    }
+    const worded = { ramp: "the months to full effect", duration: "how long it lasts", cost: "the cost to start", per_year: "the cost per year" };
+    for (const part of ["ramp", "duration", "cost", "per_year"]) {
+      const text = get(part);
+      if (!text) continue;
+      const value = Number(text);
+      if (!Number.isFinite(value) || value < 0) problems.push(`${worded[part]} cannot be negative`);
+      else if (part === "duration" && value === 0) problems.push("it must last at least a month (leave it empty for no end)");
+      else options.push(`${part}=${value}`);
+    }
+    fieldError(`${kind}-error`, problems.length ? `${box.dataset.label}: ${problems.join("; ")}.` : "");
+    if (problems.length) return null;
+    const text = kind === "connect" ? [parts[0], ...options].join(",") : (options.length ? `${kind}:${options.join(",")}` : kind);
+    labels[text] = kind === "connect" ? `Connect with ${f.get("partner")}` : box.dataset.label.replace(/ \(.*\)$/, "");
+    return text;
+  }
+
+  // The ticked interventions' texts, or null when a field is wrong (its error shown next to it).
+  function ticked(form) {
+    clearErrors();
+    const f = new FormData(form);
+    const today = new Date().toISOString().slice(0, 10);
+    const texts = [];
+    let ok = true;
+    for (const box of form.querySelectorAll(".intervention")) {
+      const on = box.dataset.kind === "connect" ? f.get("connect") : f.getAll("iv").includes(box.dataset.kind);
+      if (!on) continue;
+      const text = interventionText(box, f, today);
+      if (text === null) ok = false; else texts.push(text);
+    }
+    const rate = Number(f.get("discount"));
+    if (!Number.isFinite(rate) || rate < 0 || rate >= 100) { fieldError("discount-error", "The discount rate is a percentage a year from 0 to 99."); ok = false; }
+    return ok ? { f, texts, rate: rate / 100 } : null;
+  }
+
+  // An error of the job placed next to the intervention it names, in words.
+  function placeJobErrors(job) {
+    for (const e of job?.error?.errors || []) {
+      const reason = String(e.reason || "");
+      const text = Object.keys(labels).find((t) => reason.includes(t));
+      if (text) {
+        const kind = text.startsWith("connect:") ? "connect" : text.split(":")[0];
+        fieldError(`${kind}-error`, `${labels[text]}: ${reason.replace(`'${text}': `, "")}.`);
+      }
+    }
+  }
+
+  async function runJob(path, spec, onDone) {
+    const job = await Ecotone.api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
+    if (!job) return;
+    let last = null;
+    const result = await Ecotone.poll(job.id, (j) => { last = j; Ecotone.progress("sim-progress", j); });
+    if (!result) { placeJobErrors(last && last.status === "failed" ? last : await Ecotone.api(`/api/v1/jobs/${job.id}`)); return; }
+    onDone(result);
+  }
+
+  const name = (s) => s === "baseline" ? "baseline" : (s.split(" + ").map((t) => labels[t] || t).join(" + "));
+
+  function showPerEuro(result) {
+    const per = (result.per_euro || []).map((r) => ({
+      scenario: name(r.scenario), gain: r.gain, cost: euros(r.cost),
+      "gain (median)": r.gain_median, "gain 5%": r.gain_p5, "gain 95%": r.gain_p95,
+      "draws with a gain": `${Math.round(r.gain_share * 100)}%`,
+      "cost per unit (median)": r.cost === 0 ? "no cost given" : euros(r.cost_per_unit_median),
+      "cost per unit 5%": r.cost === 0 ? "" : euros(r.cost_per_unit_p5),
+      "cost per unit 95%": r.cost === 0 ? "" : euros(r.cost_per_unit_p95) }));
+    Ecotone.table("per-euro", per, { caption: per.length ? undefined : "Tick at least one intervention, with its costs" });
+    Ecotone.table("costs", (result.costs || []).map((r) => ({ scenario: name(r.scenario), intervention: r.intervention,
+      when: r.when, "cost to start": euros(r.cost_once), "cost per year": euros(r.per_year),
+      "cost over the horizon, discounted": euros(r.cost), "undiscounted": euros(r.undiscounted) })));
+  }
+
+  function showRanking(result) {
+    document.getElementById("budget-result").hidden = false;
+    const ranked = result.ranking || [];
+    Ecotone.table("ranking", ranked.map((r) => ({ rank: r.rank, combination: name(r.combination), cost: euros(r.cost),
+      "extra products (median)": r.gain_median, "5%": r.gain_p5, "95%": r.gain_p95,
+      "draws with a gain": `${Math.round(r.gain_share * 100)}%`,
+      "cost per extra product (median)": euros(r.cost_per_product_median),
+      "5% ": euros(r.cost_per_product_p5), "95% ": euros(r.cost_per_product_p95) })),
+      { caption: ranked.length ? undefined : "No combination fits the budget" });
+    const left = result.left_out || [];
+    Ecotone.table("left-out", left.map((r) => ({ combination: name(r.combination), cost: euros(r.cost), why: r.why })),
+      { caption: left.length ? undefined : "Every combination fits" });
+    document.getElementById("budget-result").scrollIntoView({ block: "start" });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("scenario-form");
     document.getElementById("outcome").addEventListener("change", draw);
-    document.getElementById("scenario-form").addEventListener("submit", async (ev) => {
+    form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      const f = new FormData(ev.target);
-      const ivs = f.getAll("iv");
-      if (f.get("connect")) ivs.unshift(`connect:${f.get("partner")}`);
-      const scenarios = [...ivs];
-      if (f.get("together") && ivs.length > 1) scenarios.push(ivs.join("+"));
-      const spec = { hub: f.get("hub"), scenarios, years: Number(f.get("years")), runs: Number(f.get("runs")), seed: Number(f.get("seed")) };
-      const job = await Ecotone.api("/api/v1/simulations", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
-      if (!job) return;
-      const result = await Ecotone.poll(job.id, (j) => Ecotone.progress("sim-progress", j));
-      if (!result) return;
-      lastResult = result;
-      document.getElementById("sim-result").hidden = false;
-      draw();
-      Ecotone.table("why", result.explanations || [], { caption: result.explanations ? undefined : "Tick at least one intervention to compare" });
-      Ecotone.table("outcomes", result.outcomes);
-      Ecotone.table("mechanisms", result.mechanisms);
+      const got = ticked(form);
+      if (!got) return;
+      const { f, texts, rate } = got;
+      const scenarios = [...texts];
+      if (f.get("together") && texts.length > 1) scenarios.push(texts.join("+"));
+      for (const s of scenarios) if (s.includes("+")) labels[s] = s.split("+").map((t) => labels[t] || t).join(" + ");
+      const spec = { hub: f.get("hub"), scenarios, years: Number(f.get("years")), runs: Number(f.get("runs")), seed: Number(f.get("seed")), discount_rate: rate };
+      await runJob("/api/v1/simulations", spec, (result) => {
+        for (const key of ["bands", "outcomes", "explanations", "mechanisms"]) {
+          (result[key] || []).forEach((r) => { r.scenario = name(r.scenario); });
+        }
+        lastResult = result;
+        document.getElementById("sim-result").hidden = false;
+        draw();
+        Ecotone.table("why", result.explanations || [], { caption: result.explanations ? undefined : "Tick at least one intervention to compare" });
+        Ecotone.table("outcomes", result.outcomes);
+        Ecotone.table("mechanisms", result.mechanisms);
+        showPerEuro(result);
+      });
+    });
+    document.getElementById("budget-run").addEventListener("click", async () => {
+      const got = ticked(form);
+      if (!got) return;
+      const { f, texts, rate } = got;
+      const budget = Number(f.get("budget"));
+      if (!f.get("budget") || !Number.isFinite(budget) || budget <= 0) { fieldError("budget-error", "Say how many euros there are to spend (more than 0)."); return; }
+      if (!texts.length) { fieldError("budget-error", "Tick the interventions the budget could fund, with their costs."); return; }
+      if (texts.length > 8) { fieldError("budget-error", "At most 8 interventions can be weighed against each other."); return; }
+      const spec = { hub: f.get("hub"), budget, options: texts, years: Number(f.get("years")), runs: Math.min(Number(f.get("runs")), 2000), seed: Number(f.get("seed")), discount_rate: rate };
+      await runJob("/api/v1/simulations/budget", spec, showRanking);
     });
   });
 })();
