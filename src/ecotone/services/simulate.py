@@ -112,10 +112,13 @@ def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPip
 
 
 def hub_model(atlas: Atlas, hub: str, *, as_of: dt.date | str | None = None) -> HubModel:
-    """Read a hub off the atlas and calibrate the ecosystem model to its history."""
+    """Read a hub off the atlas and calibrate the ecosystem model to its history, borrowing strength from the
+    atlas's other hubs (their pipelines give each stage's prior: services/pooling.py)."""
+    from .pooling import atlas_priors
+
     when = day(as_of, "as of") if as_of is not None else dt.date.today()
     state, observed = _state(atlas, hub, when)
-    history, calibration = hub_calibration(observed, state)
+    history, calibration = hub_calibration(observed, state, pooled=atlas_priors(atlas, hub, when))
     return HubModel(state.name, state, observed, history, calibration, when)
 
 

@@ -19,17 +19,20 @@ at a rate (stock / time in stage); a share moves on, the rest stops. Five loops 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
+from scipy import special
 
 from ..domain import Stage
 from .calibrate import Binomial, Calibration, Exposure, Prior, Target
 from .spec import Aux, Constant, Flow, Graph, Model, Stock
 from .uncertainty import Distribution, Uniform, sample
 
-__all__ = ["BOUNDS", "HubState", "LEVERS", "OPEN_ENDED", "ObservedPipeline", "STAGES", "UNCERTAIN", "distributions",
-           "ecosystem_model", "fitted_model", "hub_calibration", "lever_profiles"]
+__all__ = ["BOUNDS", "HubState", "LEVERS", "OPEN_ENDED", "ObservedPipeline", "PooledPriors", "STAGES", "UNCERTAIN", "distributions",
+           "ecosystem_model", "fitted_model", "hub_calibration", "lever_profiles", "pooled_priors"]
 
 #: The pipeline's stocks, in order (the domain's stages).
 STAGES = [s.value for s in Stage.pipeline()]
@@ -264,7 +267,7 @@ class ObservedPipeline:
 
 #: What calibration fits, within what bounds: the rate ideas form, the time in each stage, the share moving on.
 BOUNDS = {"idea_rate": (0.001, 50.0), **{f"time_{s}": (0.5, 120.0) for s in _FORWARD},
-          **{f"success_{s}": (0.02, 0.99) for s in _FORWARD}}
+          **{f"success_{s}": (0.02, 0.999) for s in _FORWARD}}
 #: Weakly informative priors on the fitted scale, around the model's defaults: a time in stage within a factor
 #: e ≈ 2.7 of its default at one standard deviation (log scale), a share within 1.5 on the logit scale (0.7 →
 #: 0.34–0.91); the regulatory pathway's published months within 0.5 on the log scale.
@@ -275,7 +278,84 @@ COUNTED = (*STAGES, "stopped")
 EXACT_ARRIVALS = ("cohort_intake",)
 
 
-def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 0.25) -> tuple[Model, Calibration]:
+@dataclass(frozen=True)
+class PooledPriors:
+    """What the other hubs of an atlas say about each stage, as prior pseudo-observations (empirical Bayes):
+    ``shares`` maps a stage to (successes, trials) of a Beta prior on its conversion share, ``hazards`` to (events,
+    months) of a Gamma prior on its rate of leaving (1 / time in stage); ``hubs`` is how many hubs they pool."""
+
+    shares: dict[str, tuple[float, float]] = field(default_factory=dict)
+    hazards: dict[str, tuple[float, float]] = field(default_factory=dict)
+    hubs: int = 0
+
+
+def _beta_binomial_concentration(successes: np.ndarray, trials: np.ndarray, mean: float) -> float:
+    """The Beta prior's concentration (its worth in trials) by the method of moments (Kleinman's, for shares of
+    unequal sizes): the hubs' shares spread more than binomial sampling alone would make them by the intra-class
+    correlation 1 / (1 + concentration); no excess spread leaves it at the trials pooled (the data it comes
+    from), and it is never below 1. (A marginal likelihood cannot tell: when no hub has a failure it is largest
+    for the flattest prior, as any data without failures favour a U-shaped Beta.)"""
+    cap = max(float(trials.sum()), 1.0)
+    spread = float(np.sum(trials * (successes / trials - mean) ** 2)) / (mean * (1 - mean))
+    extra = float(np.sum(trials - 1))
+    rho = (spread - len(trials)) / extra if extra > 0 else 0.0
+    return cap if rho <= 1 / (cap + 1) else max(1.0, 1 / rho - 1)
+
+
+def _gamma_poisson_shape(events: np.ndarray, exposure: np.ndarray, mean: float) -> float:
+    """The Gamma prior's shape (its worth in spells ended) on the hubs' rates of leaving a stage, by the method of
+    moments: the spells ended per hub spread as a Poisson–Gamma (variance m·E + m²·E² / shape, m the mean rate and
+    E a hub's months in the stage); no excess spread leaves it at the spells pooled, and it is never below 0.5."""
+    cap = max(float(events.sum()), 0.5)
+    excess = float(np.sum((events - mean * exposure) ** 2) - mean * np.sum(exposure))
+    inverse = excess / (mean ** 2 * float(np.sum(exposure ** 2)))
+    return cap if inverse <= 1 / cap else max(0.5, 1 / inverse)
+
+
+def pooled_priors(others: Sequence[ObservedPipeline]) -> PooledPriors:
+    """Priors for one hub from the other hubs' pipelines (partial pooling, empirical Bayes, as benchmarking
+    across sites does): for each stage, a Beta prior on its conversion share with the pooled share as its mean
+    (Jeffreys' half a success and half a failure added, so 7 of 7 everywhere is not a certainty) and the
+    concentration that the spread of the hubs' shares beyond binomial sampling gives; and a Gamma prior on its
+    rate of leaving with the pooled rate as its mean and the shape that the spread of the hubs' spells ended
+    beyond Poisson's gives (both by the method of moments). Hubs that agree give a prior worth up to all their data pooled;
+    hubs that differ, a weaker one. A hub with 7 of 7 conversions then borrows strength from the others instead
+    of being left with a share anywhere in 0.6–0.99.
+
+    Examples
+    --------
+    >>> hubs = [ObservedPipeline(months=60, counts={}, entered=8, conversion={"idea": (1.0, 7)},
+    ...                          exposure={"idea": (7, 140.0)}) for _ in range(12)]
+    >>> p = pooled_priors(hubs)
+    >>> s, n = p.shares["idea"]
+    >>> round(float(s / n), 3), round(n)  # 84 of 84 elsewhere: mean 84.5/85, worth the 84 trials pooled
+    (0.994, 84)
+    >>> d, months = p.hazards["idea"]
+    >>> round(float(months / d), 1), round(d)  # 20 months in the stage, worth the 84 spells pooled
+    (19.9, 84)
+    """
+    shares, hazards = {}, {}
+    for stage in _FORWARD:
+        conv = [o.conversion[stage] for o in others if o.conversion.get(stage, (math.nan, 0))[1] > 0
+                and not math.isnan(o.conversion[stage][0])]
+        if conv:
+            n = np.array([c[1] for c in conv], float)
+            s = np.round(np.array([c[0] for c in conv], float) * n)
+            mean = (s.sum() + 0.5) / (n.sum() + 1)
+            k = _beta_binomial_concentration(s, n, mean)
+            shares[stage] = (float(mean * k), float(k))
+        spells = [o.exposure[stage] for o in others if o.exposure.get(stage, (0, 0.0))[1] > 0]
+        if spells:
+            d = np.array([e[0] for e in spells], float)
+            t = np.array([e[1] for e in spells], float)
+            mean = (d.sum() + 0.5) / t.sum()
+            a = _gamma_poisson_shape(d, t, mean)
+            hazards[stage] = (float(a), float(a / mean))
+    return PooledPriors(shares, hazards, len(others))
+
+
+def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 0.25,
+                    pooled: PooledPriors | None = None) -> tuple[Model, Calibration]:
     """Fit the model's pipeline rates to a hub's history by likelihood: the model runs from the hub's first stage
     event, empty, for ``observed.months``; the innovations it forms by then are a Poisson count (those the hub
     has); each stage's spells are censored survival data (spells ended, months in the stage) for its time, and its
@@ -314,7 +394,11 @@ def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 
         if stage == "regulatory_approval":  # the pathway's published duration is prior knowledge
             priors.append(Prior(time, default, PRIOR_SIGMA["pathway"], "the regulatory pathway's typical months",
                                 scale="transformed"))
-        else:
+        if pooled is not None and stage in pooled.hazards:  # a Gamma prior on the hazard: pseudo-spells
+            a, b = pooled.hazards[stage]
+            exposures.append(Exposure(time, a, b, f"{stage}: prior from {pooled.hubs} other hubs, {a:.1f} spells "
+                                                  f"ended over {b:.0f} months"))
+        elif stage != "regulatory_approval":
             priors.append(Prior(time, default, PRIOR_SIGMA["time"], "the model's default (weak)", scale="transformed"))
         events, exposure = observed.exposure.get(stage, (0, 0.0))
         if exposure > 0:
@@ -322,8 +406,13 @@ def hub_calibration(observed: ObservedPipeline, state: HubState, *, dt: float = 
             km = f", Kaplan–Meier median {median:.1f}" if not math.isnan(median) else ""
             exposures.append(Exposure(time, int(events), float(exposure),
                                       f"{stage}: {events} spells ended over {exposure:.0f} months{km}"))
-        priors.append(Prior(share, history.constant(share).value, PRIOR_SIGMA["success"],
-                            "the model's default (weak)", scale="transformed"))
+        if pooled is not None and stage in pooled.shares:  # a Beta prior on the share: pseudo-conversions
+            a, k = pooled.shares[stage]
+            binomials.append(Binomial(share, a, k, f"{stage}: prior from {pooled.hubs} other hubs, {a:.1f} of "
+                                                   f"{k:.1f} moved on"))
+        else:
+            priors.append(Prior(share, history.constant(share).value, PRIOR_SIGMA["success"],
+                                "the model's default (weak)", scale="transformed"))
         moved, ended = observed.conversion.get(stage, (math.nan, 0))
         if ended and not math.isnan(moved):
             binomials.append(Binomial(share, int(round(moved * ended)), int(ended),
