@@ -7,6 +7,7 @@ runs, and :mod:`ecotone.io.xmile` writes and reads it. ``print(model)`` shows it
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 from .equations import TIME_NAMES, EquationError, canonical, parse, references
@@ -202,12 +203,20 @@ class Model:
     def variables(self) -> list[Variable]:
         return [*self.stocks, *self.flows, *self.auxes, *self.constants]
 
-    def variable(self, name: str) -> Variable:
-        key = canonical(name)
+    @cached_property
+    def _by_name(self) -> dict[str, Variable]:
+        """Variables by canonical name (the first of a name, as a scan would find it); a model is not changed in
+        place (``with_constants`` and ``replace`` make a new one), so the index is built once."""
+        index: dict[str, Variable] = {}
         for v in self.variables:
-            if canonical(v.name) == key:
-                return v
-        raise ModelError(f"the model {self.name!r} has no variable {name!r}")
+            index.setdefault(canonical(v.name), v)
+        return index
+
+    def variable(self, name: str) -> Variable:
+        try:
+            return self._by_name[canonical(name)]
+        except KeyError:
+            raise ModelError(f"the model {self.name!r} has no variable {name!r}") from None
 
     def dimension(self, name: str) -> Dimension:
         key = canonical(name)
