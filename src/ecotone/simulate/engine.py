@@ -22,7 +22,7 @@ from .arrays import flatten
 from .equations import RANDOM_FUNCTIONS, TIME_NAMES, Node, canonical, parse, references
 from .spec import Constant, Flow, Graph, Model, ModelError
 
-__all__ = ["BuiltModel", "Results", "Simulator", "build"]
+__all__ = ["Stepper", "BuiltModel", "Results", "Simulator", "build"]
 
 _ORDER = {"SMTH1": 1, "SMOOTH": 1, "SMTH3": 3, "SMOOTH3": 3, "DELAY1": 1, "DELAY3": 3, "SMTHN": 0, "DELAYN": 0}
 _CALLS = {"MIN": "np.minimum", "MAX": "np.maximum", "ABS": "np.abs", "EXP": "np.exp", "LN": "np.log",
@@ -712,6 +712,56 @@ class Simulator:
         variables = [built.names[built.recorded[j]] for j in keep]
         units = {v.name: v.units for v in m.variables if v.units and not isinstance(v, Constant)}
         return Results(times, variables, out, table.reset_index(drop=True), units)
+
+
+class Stepper:
+    """One ensemble run of a built model, a step at a time, for steppers of their own (a stochastic one moves the
+    stocks itself): the runs' parameter table and constants, the initial stocks, and at each step the stocks'
+    rates of change and every recorded value (``BuiltModel.recorded``' order), the model's discrete states
+    (DELAY pipelines, PREVIOUS, random draws) kept as :class:`Simulator` keeps them.
+
+    Examples
+    --------
+    >>> from ecotone.simulate.spec import Flow, Stock
+    >>> m = Model("decay", stocks=[Stock("x", 1, outflows=("out",))], flows=[Flow("out", "x * rate")],
+    ...           constants=[Constant("rate", 1)], stop=1, dt=0.5)
+    >>> st = Stepper(build(m), {"rate": [1.0, 2.0]})
+    >>> s = st.start()
+    >>> d, values = st.rates(s, 0)
+    >>> [float(v) for v in d[0]], st.steps, st.runs
+    ([-1.0, -2.0], 2, 2)
+    """
+
+    def __init__(self, built: BuiltModel, params: Mapping[str, Any] | pd.DataFrame | None = None, *,
+                 runs: int | None = None, seed: int | None = None) -> None:
+        m = built.model
+        self.built, self.dt, self.t0, self.t1 = built, m.dt, m.start, m.stop
+        self.table = _params(params, built, runs)
+        self.runs = len(self.table) if len(self.table.columns) else (runs or 1)
+        given = {canonical(c): self.table[c].to_numpy(dtype=float) for c in self.table.columns}
+        fixed = sorted(c for c in given if c in built.structural)
+        if fixed:
+            raise ModelError(f"{', '.join(fixed)} fix(es) the structure of {m.name!r} (the order of a DELAYN or "
+                             "SMTHN, or a seed) and cannot vary between runs")
+        self.constants = tuple(given.get(c, m.constant(c).value) for c in built.constants)
+        self.steps = int(round((m.stop - m.start) / m.dt))
+        self._states = _States(built.discrete, self.runs, self.dt, seed)
+        self._iv: tuple = ()
+
+    def start(self) -> list[np.ndarray]:
+        """The stocks' initial values, one array of runs per stock (``BuiltModel.stocks``' order)."""
+        s, self._iv = self.built.init(self.constants, self._states.values(0), self.t0, self.dt, self.t0, self.t1)
+        self._states.start(dict(zip(self.built.init_keys, self._iv)))
+        return [np.broadcast_to(np.asarray(x, dtype=float), (self.runs,)).copy() for x in s]
+
+    def rates(self, stocks: Sequence[np.ndarray], i: int) -> tuple[tuple, tuple]:
+        """At step ``i`` (time t0 + i·dt) with ``stocks``: their rates of change and the recorded values; the
+        discrete states then move on to the next step."""
+        d, vals, feeds = self.built.rates(tuple(stocks), self.constants, self._iv, self._states.values(i),
+                                          self.t0 + i * self.dt, self.dt, self.t0, self.t1)
+        if feeds:
+            self._states.update(i, feeds)
+        return d, vals
 
 
 def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: BuiltModel, runs: int | None) -> pd.DataFrame:

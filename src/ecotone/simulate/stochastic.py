@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import engine as _engine
-from .engine import BuiltModel, Results, _params, build
+from .engine import BuiltModel, Results, Stepper, build
 from .equations import canonical
 from .spec import Constant, Model, ModelError
 
@@ -199,14 +198,12 @@ class StochasticSimulator:
         if m.method != "euler":
             raise ModelError(f"process noise steps by Euler; {m.name!r} asks for {m.method}")
         leaving, arrivals, transfers, counted_pos, _ = self._plan(built)
-        table = _params(params, built, runs)
-        n = len(table) if len(table.columns) else (runs or 1)
+        stepper = Stepper(built, params, runs=runs, seed=self.seed)
+        table, n = stepper.table, stepper.runs
         stream = np.arange(n) if streams is None else np.asarray(streams, dtype=int)
         if stream.shape != (n,) or (n and stream.min() < 0):
             raise ModelError(f"streams: give one stream number (0 or more) per run ({n} runs)")
         width = int(stream.max()) + 1 if n else 0
-        given = {canonical(c): table[c].to_numpy(dtype=float) for c in table.columns}
-        k = tuple(given.get(c, m.constant(c).value) for c in built.constants)
         steps = int(round((m.stop - m.start) / m.dt))
         every = 1 if self.save_every is None else int(round(self.save_every / m.dt))
         if every < 1 or abs(every * m.dt - (self.save_every or m.dt)) > 1e-9 * m.dt:
@@ -219,12 +216,12 @@ class StochasticSimulator:
             list(range(len(built.recorded)))
         times = m.start + np.arange(0, steps + 1, every) * m.dt
         out = np.empty((len(times), len(keep), n))
-        dt, t0, t1 = m.dt, m.start, m.stop
+        dt = m.dt
         rng = np.random.default_rng(self.seed)
         draws_per_step = len(leaving) + len(arrivals)
 
         def uniforms(count: int) -> np.ndarray:
-            u = rng.random((count, width), dtype=np.float32)
+            u = rng.random((count, width))
             return u[:, stream] if streams is not None else u
 
         stock_pos = [pos for pos, _, _ in leaving]
@@ -234,17 +231,16 @@ class StochasticSimulator:
         same_size = bool(len(sizes)) and bool((sizes == sizes[0]).all())
         moved_row = {f: starts[r] + j for r, (_, _, keys) in enumerate(leaving) for j, f in enumerate(keys)}
         counted_set = set(counted_pos)
+        flows = np.empty((len(flow_pos), n))
+        held = np.empty((len(stock_pos), n))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            engine = _Engine(built, n, dt, self.seed)
-            s, iv = engine.init(k, t0, t1)
-            s = [np.broadcast_to(np.asarray(x, dtype=float), (n,)).copy() for x in s]
+            s = stepper.start()
             u0 = uniforms(len(counted_pos))
             for j, pos in enumerate(counted_pos):
                 whole = np.floor(np.maximum(s[pos], 0.0))
                 s[pos] = whole + (u0[j] < np.maximum(s[pos], 0.0) - whole)
             for i in range(steps + 1):
-                t = t0 + i * dt
-                d, vals = engine.rates(tuple(s), k, iv, i, t, t0, t1)
+                d, vals = stepper.rates(s, i)
                 if i % every == 0:
                     row = out[i // every]
                     for j, idx in enumerate(keep):
@@ -254,11 +250,15 @@ class StochasticSimulator:
                 u = uniforms(draws_per_step) if draws_per_step else None
                 new = [x if j in counted_set else x + dt * np.asarray(y) for j, (x, y) in enumerate(zip(s, d))]
                 if leaving:
-                    flows = np.maximum(np.stack([np.broadcast_to(vals[j], (n,)) for j in flow_pos]), 0.0)
+                    for r, j in enumerate(flow_pos):
+                        np.maximum(vals[j], 0.0, out=flows[r])
                     rate = flows.reshape(len(sizes), sizes[0], n).sum(axis=1) if same_size else \
                         np.add.reduceat(flows, starts, axis=0)
-                    held = np.stack([s[pos] for pos in stock_pos])
-                    share = np.divide(rate * dt, held, out=np.zeros_like(rate), where=held > 0)
+                    for r, pos in enumerate(stock_pos):
+                        held[r] = s[pos]
+                    # a stock's flows are 0 when it is empty (first-order outflows), so dividing by at least 1
+                    # leaves an empty stock's share 0 without a masked division
+                    share = rate * dt / np.maximum(held, 1.0)
                     gone, left = _binomial(held.ravel(), share.ravel(), u[:len(leaving)].ravel())
                     gone, left = gone.reshape(held.shape), left.reshape(held.shape)
                     for r, pos in enumerate(stock_pos):
@@ -284,32 +284,6 @@ class StochasticSimulator:
         variables = [built.names[built.recorded[j]] for j in keep]
         units = {v.name: v.units for v in m.variables if v.units and not isinstance(v, Constant)}
         return Results(times, variables, out, table.reset_index(drop=True), units)
-
-
-
-class _Engine:
-    """The built model's generated functions, called as the engine calls them (with its discrete states — DELAY
-    pipelines, PREVIOUS, random draws — when the engine has them)."""
-
-    def __init__(self, built: BuiltModel, n: int, dt: float, seed: int | None) -> None:
-        self.built, self.dt = built, dt
-        discrete = getattr(built, "discrete", None)
-        self.states = _engine._States(discrete, n, dt, seed) if discrete is not None else None
-
-    def init(self, k, t0: float, t1: float):
-        if self.states is None:
-            return self.built.init(k, t0, self.dt, t0, t1)
-        s, iv = self.built.init(k, self.states.values(0), t0, self.dt, t0, t1)
-        self.states.start(dict(zip(self.built.init_keys, iv)))
-        return s, iv
-
-    def rates(self, s, k, iv, i: int, t: float, t0: float, t1: float):
-        if self.states is None:
-            return self.built.rates(s, k, iv, t, self.dt, t0, t1)
-        d, vals, feeds = self.built.rates(s, k, iv, self.states.values(i), t, self.dt, t0, t1)
-        if feeds:
-            self.states.update(i, feeds)
-        return d, vals
 
 
 def _split(gone: np.ndarray, left: np.ndarray, flows: np.ndarray, rate: np.ndarray, sizes: np.ndarray,
