@@ -300,6 +300,10 @@ class PartnerConnection:
     def __getattr__(self, name: str):
         return getattr(self.intervention, name)
 
+    def timed(self, **when) -> PartnerConnection:
+        """The connection with its start, ramp, duration and costs set (still a connection of the two hubs)."""
+        return replace(self, intervention=self.intervention.timed(**when))
+
 
 class _AtHub:
     """An intervention of the focal hub applied to its levers in the hub-by-hub model (``lever[element]``)."""
@@ -309,6 +313,10 @@ class _AtHub:
 
     def __getattr__(self, name: str):
         return getattr(self.intervention, name)
+
+    def timed(self, **when) -> PartnerConnection:
+        """The connection with its start, ramp, duration and costs set (still a connection of the two hubs)."""
+        return replace(self, intervention=self.intervention.timed(**when))
 
     def apply(self, values: dict, uniform=None) -> dict:
         out = dict(values)
