@@ -27,7 +27,7 @@ def test_every_published_figure_has_a_source_and_ordered_months():
 def test_list_import_and_reset_from_the_command_line(cli, tmp_path):
     code, out, _ = cli("--db", "hub.db", "pathways", "list", "--format", "json")
     assert code == 0
-    listed = {p["name"]: p for p in json.loads(out)["pathways"]}
+    listed = {p["pathway"]: p for p in json.loads(out)["pathways"]}
     assert listed["FDA De Novo"]["typical"] == pytest.approx(229 / 30.44, abs=0.1)
     assert listed["CE (MDR)"]["url"].startswith("https://") and not listed["CE (MDR)"]["overridden"]
     (tmp_path / "ours.csv").write_text(GOOD, encoding="utf-8")
@@ -38,7 +38,7 @@ def test_list_import_and_reset_from_the_command_line(cli, tmp_path):
     code, out, _ = cli("--db", "hub.db", "pathways", "import", "ours.csv")
     assert code == 0 and "0 changed" in out  # the same file again changes nothing
     code, out, _ = cli("--db", "hub.db", "pathways", "list", "--format", "csv")
-    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out))}
+    rows = {r["pathway"]: r for r in csv.DictReader(io.StringIO(out))}
     assert (rows["FDA 510(k)"]["typical"], rows["FDA 510(k)"]["overridden"]) == ("6.0", "True")
     assert rows["FDA 510(k)"]["url"] == "https://example.org/our-510k-log"
     assert rows["Swissmedic"]["high"] == "16.0"
@@ -49,6 +49,38 @@ def test_list_import_and_reset_from_the_command_line(cli, tmp_path):
     assert code == 0 and "Removed 3 overrides" in out and not (tmp_path / "hub.pathways.csv").exists()
     log = list(csv.DictReader((tmp_path / "hub.pathways.csv.log").open(encoding="utf-8")))
     assert [r["action"] for r in log] == ["import", "reset"] and log[0]["file"].endswith("ours.csv")
+    assert all(r["who"].startswith("cli") for r in log)  # the audit trail's name of the command line's owner
+
+
+def test_the_exported_list_imports_back(cli, tmp_path):
+    """docs/velocity.md: start from the published table (list --format csv), edit it, import it."""
+    code, exported, _ = cli("--db", "hub.db", "pathways", "list", "--format", "csv")
+    assert code == 0 and exported.splitlines()[0].startswith("pathway,low,typical,high,source,url")
+    (tmp_path / "pw.csv").write_text(exported, encoding="utf-8")
+    code, out, err = cli("--db", "hub.db", "pathways", "import", "pw.csv", "--dry-run")
+    assert code == 0, err
+    assert "0 changed" in out and "published figure" in out  # unedited rows are no overrides
+    edited = exported.replace("\nFDA 510(k),3.3,10.0,31.0,", "\nFDA 510(k),4,8,20,")
+    assert edited != exported
+    (tmp_path / "pw.csv").write_text(edited, encoding="utf-8")
+    code, out, err = cli("--db", "hub.db", "pathways", "import", "pw.csv")
+    assert code == 0 and "1 changed" in out, err
+    kept = pathways.load_overrides(tmp_path / "hub.pathways.csv")
+    assert [p.name for p in kept.values()] == ["FDA 510(k)"]
+    (only,) = kept.values()
+    assert (only.low, only.typical, only.high) == (4, 8, 20)
+    assert only.url == next(p.url for p in PATHWAYS if p.name == "FDA 510(k)")  # the url column is read
+    code, again, _ = cli("--db", "hub.db", "pathways", "list", "--format", "csv")
+    (tmp_path / "pw2.csv").write_text(again, encoding="utf-8")
+    code, out, _ = cli("--db", "hub.db", "pathways", "import", "pw2.csv")
+    assert code == 0 and "0 changed" in out  # the list with the override exports and imports to itself
+    assert pathway("510k", atlas=_Atlas(tmp_path / "hub.db")).typical == 8
+    # a list exported by the earlier version called the column name
+    (tmp_path / "old.csv").write_text(exported.replace("pathway,", "name,", 1), encoding="utf-8")
+    code, out, err = cli("--db", "hub.db", "pathways", "import", "old.csv", "--dry-run")
+    assert code == 0 and "1 changed" in out, err  # back to the published 510(k)
+    log = list(csv.DictReader((tmp_path / "hub.pathways.csv.log").open(encoding="utf-8")))
+    assert len(log) == 1 and log[0]["who"]
 
 
 def test_a_bad_file_names_row_and_column_and_changes_nothing(cli, tmp_path):
@@ -69,7 +101,7 @@ def test_a_bad_file_names_row_and_column_and_changes_nothing(cli, tmp_path):
         pathways.import_pathways(_Atlas(tmp_path / "hub.db"), tmp_path / "twice.csv")
     (problem,) = exc.value.problems
     assert (problem.row, problem.column, problem.reason) == (3, "pathway", "'FDA De Novo' appears twice")
-    (tmp_path / "nohead.csv").write_text("name,months\nPMA,3\n", encoding="utf-8")
+    (tmp_path / "nohead.csv").write_text("title,months\nPMA,3\n", encoding="utf-8")
     with pytest.raises(InputRejected) as exc:
         pathways.import_pathways(_Atlas(tmp_path / "hub.db"), tmp_path / "nohead.csv")
     assert {(p.row, p.column) for p in exc.value.problems} == {(1, c) for c in ("pathway", "low", "typical",
@@ -112,5 +144,5 @@ def test_the_api_lists_the_pathways(sqlite_atlas, tmp_path):
     with TestClient(create_app(atlas=sqlite_atlas)) as client:
         body = client.get("/api/v1/pathways").json()
     assert body["count"] == len(PATHWAYS) and body["overridden"] == 1
-    diga = next(p for p in body["data"] if p["name"] == "DiGA fast track")
+    diga = next(p for p in body["data"] if p["pathway"] == "DiGA fast track")
     assert (diga["high"], diga["source"], diga["overridden"]) == (9, "BfArM 2025", True)

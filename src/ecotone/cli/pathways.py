@@ -20,7 +20,7 @@ pathways_app = typer.Typer(
          "(hub.db → hub.pathways.csv, with an audit log hub.pathways.csv.log).", no_args_is_help=True)
 app.add_typer(pathways_app, name="pathways")
 
-_LIST = ("name", "region", "low", "typical", "high", "overridden", "assumption", "source")
+_LIST = ("pathway", "region", "low", "typical", "high", "overridden", "assumption", "source")
 
 
 @pathways_app.command("list")
@@ -28,8 +28,9 @@ def pathways_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Every pathway with its months (low, typical, high), whether your hub overrode it, and where the figure
     comes from (JSON and CSV also carry the link).
 
-    Examples: `ecotone pathways list`; `ecotone pathways list --format csv > pathways.csv` (edit it, keep the
-    columns pathway, low, typical, high, source, then `ecotone pathways import`)
+    Examples: `ecotone pathways list`; `ecotone pathways list --format csv > pathways.csv`, then edit the months
+    and sources of the pathways you know better (an unedited row is no override; the other columns are ignored)
+    and `ecotone pathways import pathways.csv --dry-run`
     """
     result = _run(ctx, lambda atlas, p: pathways.list_pathways(atlas), fmt)
     _show(result, fmt, None, {"pathways": _LIST}, {"pathways": "Regulatory pathways (months to a decision)"})
@@ -38,7 +39,8 @@ def pathways_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 @pathways_app.command("import")
 def pathways_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with columns pathway, low, typical, high, source (months).")],
+    file: Annotated[Path, typer.Argument(help="CSV with columns pathway, low, typical, high, source (months), "
+                                               "optionally url: what `ecotone pathways list --format csv` writes.")],
     dry_run: DryRun = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -46,7 +48,8 @@ def pathways_import(
     a source (a report, a link, "our 2024 submissions"). A name the table knows (or an alias such as 510k,
     DiGA, PMA) overrides it; a new name adds a pathway. All or nothing: a file with any problem (named by row
     and column) changes nothing; importing the same file again changes nothing. The simulation uses the
-    overrides from then on.
+    overrides from then on. The list exported with `ecotone pathways list --format csv` imports as it is: a row
+    left with the published figures is no override, and its other columns (region, authority…) are ignored.
 
     Example: `ecotone pathways import our-pathways.csv --dry-run`, with our-pathways.csv:
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 from ..domain.problems import InputRejected, Problem
 
 __all__ = ["PATHWAYS", "Pathway", "pathway", "pathways_table", "OVERRIDE_COLUMNS", "overrides_path",
-           "read_overrides", "load_overrides", "write_overrides", "remove_overrides"]
+           "read_overrides", "load_overrides", "write_overrides", "remove_overrides", "published"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,11 @@ PATHWAYS: tuple[Pathway, ...] = (
 
 #: The columns of an overrides file (one row per pathway; a new name adds a pathway).
 OVERRIDE_COLUMNS = ("pathway", "low", "typical", "high", "source")
+#: Read when present: the link to the source (else the first link in ``source``). Any other column (``region``,
+#: ``authority``, ``overridden``, ``assumption`` of ``ecotone pathways list --format csv``) is ignored.
+OPTIONAL_COLUMNS = ("url",)
+#: Other names a header may give a column: ``name`` is how lists exported before 2026-11 called the pathway.
+_SYNONYMS = {"name": "pathway"}
 
 
 def pathway(name: str, *, atlas=None) -> Pathway:
@@ -181,17 +185,18 @@ def read_overrides(path: Path, text: str | None = None) -> dict[str, Pathway]:
         raise InputRejected([Problem(str(path), row=1, reason="is empty",
                                      hint=f"the header needs: {', '.join(OVERRIDE_COLUMNS)}")])
     header = [h.strip().lower() for h in rows[0]]
+    header = [_SYNONYMS.get(h, h) if _SYNONYMS.get(h, h) not in header else h for h in header]
     missing = [c for c in OVERRIDE_COLUMNS if c not in header]
     if missing:
         raise InputRejected([Problem(str(path), row=1, column=c, reason=f"the column {c} is missing",
                                      hint=f"the header needs: {', '.join(OVERRIDE_COLUMNS)}") for c in missing])
-    at = {c: header.index(c) for c in OVERRIDE_COLUMNS}
+    at = {c: header.index(c) for c in (*OVERRIDE_COLUMNS, *OPTIONAL_COLUMNS) if c in header}
     problems: list[Problem] = []
     found: dict[str, Pathway] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        cell = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
+        cell = {"url": "", **{c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}}
         bad = len(problems)
         known = next((p for p in PATHWAYS if _key(cell["pathway"]) in {_key(p.name), *map(_key, p.aliases)}), None)
         key = _key(known.name if known else cell["pathway"])
@@ -224,7 +229,7 @@ def read_overrides(path: Path, text: str | None = None) -> dict[str, Pathway]:
             found[key] = Pathway(
                 known.name if known else cell["pathway"], known.region if known else "",
                 known.authority if known else "", months["low"], months["typical"], months["high"],
-                cell["source"], link.group(0) if link else "", overridden=True)
+                cell["source"], cell["url"] or (link.group(0) if link else ""), overridden=True)
     if problems:
         raise InputRejected(problems)
     return found
@@ -236,40 +241,53 @@ def load_overrides(path: Path) -> dict[str, Pathway]:
     return read_overrides(path) if path.exists() else {}
 
 
-def write_overrides(path: Path, overrides: dict[str, Pathway], *, action: str, origin: str) -> Path:
+def published(p: Pathway) -> bool:
+    """Whether ``p`` carries exactly the published figures (months, source and link) of a pathway of the table —
+    such a row of an imported file (an unedited line of ``ecotone pathways list --format csv``) is no override.
+
+    Examples
+    --------
+    >>> published(PATHWAYS[5]), published(replace(PATHWAYS[5], typical=9))
+    (True, False)
+    """
+    return any(_key(p.name) == _key(q.name) and (p.low, p.typical, p.high, p.source, p.url)
+               == (q.low, q.typical, q.high, q.source, q.url) for q in PATHWAYS)
+
+
+def write_overrides(path: Path, overrides: dict[str, Pathway], *, action: str, origin: str, who: str) -> Path:
     """Keep ``overrides`` at ``path`` atomically (written aside, then moved in place), and append an audit line
-    (when, who, what, from which file) to ``<path>.log``."""
+    (when, ``who``, what, from which file) to ``<path>.log``."""
     path = Path(path)
     part = path.with_name(path.name + ".part")
     with part.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(OVERRIDE_COLUMNS)
+        writer.writerow((*OVERRIDE_COLUMNS, *OPTIONAL_COLUMNS))
         for p in overrides.values():
-            writer.writerow([p.name, f"{p.low:g}", f"{p.typical:g}", f"{p.high:g}", p.source])
+            writer.writerow([p.name, f"{p.low:g}", f"{p.typical:g}", f"{p.high:g}", p.source, p.url])
     part.replace(path)
-    _audit(path, action, origin, len(overrides))
+    _audit(path, action, origin, len(overrides), who)
     return path
 
 
-def remove_overrides(path: Path) -> bool:
-    """Go back to the published figures: delete the overrides file (audited); False when there was none."""
+def remove_overrides(path: Path, *, who: str) -> bool:
+    """Go back to the published figures: delete the overrides file (audited as done by ``who``); False when
+    there was none."""
     path = Path(path)
     if not path.exists():
         return False
     count = len(load_overrides(path)) if path.exists() else 0
     path.unlink()
-    _audit(path, "reset", "", count)
+    _audit(path, "reset", "", count, who)
     return True
 
 
-def _audit(path: Path, action: str, origin: str, count: int) -> None:
+def _audit(path: Path, action: str, origin: str, count: int, who: str) -> None:
     log = path.with_name(path.name + ".log")
     new = not log.exists()
     with log.open("a", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         if new:
             writer.writerow(["when", "who", "action", "file", "pathways"])
-        who = os.environ.get("USER") or os.environ.get("USERNAME") or ""
         writer.writerow([dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), who, action, origin, count])
 
 
