@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 
 
 @router.get("/pathways", tags=["velocity"], summary="List the regulatory pathways and their months to a decision")
-def list_pathways(atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
+def regulatory_pathways(atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
     """Every pathway (CE under the MDR, FDA 510(k), De Novo, PMA, DiGA…) with its low, typical and high months
     from filing to a decision, whether the hub overrode it (``ecotone pathways import``), its source and link."""
     result = pathways.list_pathways(atlas)
