@@ -245,3 +245,41 @@ def test_writing_reads_back_the_same_arrays_and_lookups():
     a, b = Simulator().run(model), Simulator().run(again)
     assert a.variables == b.variables and np.allclose(a.values, b.values)
     assert Graph((0, 1), (0, 1)).kind == "continuous"
+
+
+def test_the_ecosystem_diagram_is_readable_no_icons_overlap():
+    """The built-in ecosystem model: the main chain left to right on one line, the stopped sink below it with
+    each stage's pipe of its own, and no two stocks, valves or auxiliaries (with their labels) in one place."""
+    import xml.etree.ElementTree as ET
+
+    from ecotone.simulate.ecosystem import ecosystem_model
+
+    q = f"{{{NS}}}"
+    view = ET.fromstring(xmile_text(ecosystem_model())).find(f"{q}model/{q}views/{q}view")
+    boxes = []
+    for e in view:
+        if e.tag == f"{q}connector":
+            continue
+        x, y, name = float(e.get("x")), float(e.get("y")), e.get("name")
+        w = float(e.get("width", 45)) if e.tag == f"{q}stock" else 18
+        h = 35 if e.tag == f"{q}stock" else 18
+        boxes.append((name, (x - w / 2, y - h / 2, x + w / 2, y + h / 2 + 14)))  # icon and its label's line
+    clashes = [(a, b) for i, (a, p) in enumerate(boxes) for b, r in boxes[i + 1:]
+               if p[0] < r[2] and r[0] < p[2] and p[1] < r[3] and r[1] < p[3]]
+    assert not clashes
+    stocks = {e.get("name"): (float(e.get("x")), float(e.get("y"))) for e in view.findall(f"{q}stock")}
+    chain = ["idea", "prototype", "clinical_validation", "regulatory_approval", "market_launch", "scale"]
+    assert len({stocks[s][1] for s in chain}) == 1 and [stocks[s][0] for s in chain] == sorted(
+        stocks[s][0] for s in chain)
+    assert stocks["stopped"][1] > stocks["idea"][1]  # the sink sits below the line
+    stops = {e.get("name"): [(p.get("x"), p.get("y")) for p in e.iter(f"{q}pt")]
+             for e in view.findall(f"{q}flow") if e.get("name").endswith("_stops")}
+    assert len(stops) == 6 and len({tuple(p) for p in stops.values()}) == 6  # a pipe of its own each
+    for name, pts in stops.items():  # straight down from its own stock
+        stock = stocks[name.removesuffix("_stops")]
+        assert float(pts[0][0]) == stock[0] and float(pts[-1][1]) < stocks["stopped"][1]
+    auxes = {e.get("name"): (float(e.get("x")), float(e.get("y"))) for e in view.findall(f"{q}aux")}
+    valves = {e.get("name"): (float(e.get("x")), float(e.get("y"))) for e in view.findall(f"{q}flow")}
+    # a constant stands near the flow it feeds, not in a row far away
+    assert abs(auxes["time_idea"][0] - valves["prototyping"][0]) <= 300
+    assert valves["prototyping"][1] - 400 < auxes["time_idea"][1] < valves["prototyping"][1]
