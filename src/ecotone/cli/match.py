@@ -154,7 +154,7 @@ def match_schedule(
     except InputRejected as exc:
         show_problems(exc.problems, fmt)
         raise typer.Exit(1) from None
-    _show(result, fmt, show, {"agenda": ("slot", "start", "table", "a", "b", "priority", "mutual")},
+    _show(result, fmt, show, {"agenda": ("slot", "time", "table", "a", "b", "priority", "mutual")},
           {"agenda": "Agenda", "unscheduled": "Not scheduled"})
     if fmt is Format.table:
         console.print(f"Agendas written to {out}/")

@@ -4,6 +4,7 @@ the agendas as a spreadsheet, CSV per participant and iCalendar (RFC 5545, throu
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ from ._tabular import Table, cell_text, read_csv, read_xlsx
 from ._cells import xlsx_cell
 from .tables import write_csv
 
-__all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "meeting_time", "SHEETS", "EVENT_SHEET"]
+__all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "meeting_time", "meeting_minutes",
+           "meeting_uid", "SHEETS", "EVENT_SHEET"]
 
 #: The sheets (or CSV files in a folder) of an event and their columns; optional columns in brackets.
 SHEETS = {"participants": "Name, Organisation, [Available], [Email]", "slots": "Slot, Start, End",
@@ -53,7 +55,8 @@ class Event:
 
 
 def meeting_time(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
-    """A meeting's time as an agenda shows it: day, start–end and the zone's abbreviation on that day.
+    """A meeting's time as an agenda shows it: day, start–end and the zone's abbreviation on that day. When the
+    clocks change during the meeting, each end carries its own abbreviation and the real length follows.
 
     Examples
     --------
@@ -61,11 +64,69 @@ def meeting_time(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
     'Thu 12 Mar 2026 09:00–09:30 CET'
     >>> meeting_time(dt.datetime(2026, 7, 1, 23, 45), dt.datetime(2026, 7, 2, 0, 15), "Europe/Warsaw")
     'Wed 1 Jul 2026 23:45–Thu 2 Jul 00:15 CEST'
+    >>> meeting_time(dt.datetime(2026, 3, 29, 1, 30), dt.datetime(2026, 3, 29, 3, 30), "Europe/Madrid")
+    'Sun 29 Mar 2026 01:30 CET–03:30 CEST (1 h)'
     """
-    abbrev = start.replace(tzinfo=ZoneInfo(timezone)).tzname()
+    zone = ZoneInfo(timezone)
+    first, last = start.replace(tzinfo=zone).tzname(), end.replace(tzinfo=zone).tzname()
     day = f"{start:%a} {start.day} {start:%b %Y}"
     until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b %H:%M}"
-    return f"{day} {start:%H:%M}–{until} {abbrev}"
+    if first == last:
+        return f"{day} {start:%H:%M}–{until} {first}"
+    minutes = meeting_minutes(start, end, timezone)
+    length = f"{minutes // 60:g} h" if minutes % 60 == 0 else f"{minutes:g} min"
+    return f"{day} {start:%H:%M} {first}–{until} {last} ({length})"
+
+
+def meeting_minutes(start: dt.datetime, end: dt.datetime, timezone: str) -> float:
+    """How long a meeting lasts in real time, its wall-clock ends read in ``timezone`` (an hour less across the
+    spring change of the clocks, an hour more across the autumn one).
+
+    Examples
+    --------
+    >>> meeting_minutes(dt.datetime(2026, 3, 29, 1, 30), dt.datetime(2026, 3, 29, 3, 30), "Europe/Madrid")
+    60.0
+    >>> meeting_minutes(dt.datetime(2026, 10, 25, 1, 30), dt.datetime(2026, 10, 25, 3, 30), "Europe/Madrid")
+    180.0
+    """
+    return (_utc(end, ZoneInfo(timezone)) - _utc(start, ZoneInfo(timezone))).total_seconds() / 60
+
+
+def _utc(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A wall-clock time at the venue as a naive UTC time (an hour repeated in autumn: its first occurrence)."""
+    return moment.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _exists(moment: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the wall-clock time happens at the venue (not in the hour skipped when the clocks go forward)."""
+    return moment.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == moment
+
+
+def _ics_time(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A time for DTSTART/DTEND: in the venue's zone, or in UTC when the wall-clock time happens twice (the
+    hour repeated in autumn), which a TZID local time cannot tell apart."""
+    local = moment.replace(tzinfo=zone)
+    if local.utcoffset() != moment.replace(tzinfo=zone, fold=1 - moment.fold).utcoffset():
+        return local.astimezone(dt.UTC)
+    return local
+
+
+def meeting_uid(event_name: str, slot: str, a: str, b: str) -> str:
+    """The iCalendar UID of a meeting: a stable hash of the event's name, the slot and the pair (in either
+    order), so two events with the same slot names and people do not collide in a calendar, and a re-export
+    updates the meeting instead of adding a copy.
+
+    Examples
+    --------
+    >>> meeting_uid("Matchmaking day", "S2", "Kardio Labs", "Dr Müller")
+    'bd489674417e67b256ff0384b723b3fc@ecotone'
+    >>> meeting_uid("Matchmaking day", "S2", "Dr Müller", "Kardio Labs") == meeting_uid(
+    ...     "Matchmaking day", "S2", "Kardio Labs", "Dr Müller") != meeting_uid("Another day", "S2", "Kardio Labs",
+    ...     "Dr Müller")
+    True
+    """
+    text = "\x1f".join([event_name, slot, *sorted([a, b])])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + "@ecotone"
 
 
 def _tables(path: Path) -> dict[str, Table]:
@@ -157,7 +218,15 @@ def read_event(path: Path) -> Event:
                 problems.append(Problem(slots_t.file, slots_t.sheet, row, "Slot",
                                         "empty" if not slot else f"slot {slot!r} appears twice"))
                 continue
-            if end <= start:
+            skipped = [c for c, t in (("Start", start), ("End", end)) if not _exists(t, zone)]
+            if skipped:
+                for c in skipped:
+                    t = start if c == "Start" else end
+                    problems.append(Problem(slots_t.file, slots_t.sheet, row, c,
+                                            f"{t:%Y-%m-%d %H:%M} does not happen in {zone.key}: the clocks go "
+                                            f"forward then", "give a time before or after the skipped hour"))
+                continue
+            if _utc(end, zone) <= _utc(start, zone):
                 problems.append(Problem(slots_t.file, slots_t.sheet, row, "End", "ends before it starts"))
                 continue
             slots.append(slot)
@@ -264,12 +333,12 @@ def ics_calendar(event: Event, name: str, meetings: list[dict], stamp: dt.dateti
     cal.add_component(Timezone.from_tzinfo(zone, tzid=event.timezone, first_date=min(days) - dt.timedelta(days=1),
                                            last_date=max(days) + dt.timedelta(days=1)))
     for m in meetings:
-        uid = re.sub(r"[^A-Za-z0-9]+", "-", f"{m['slot']}-{m['a']}-{m['b']}").strip("-").lower()
         ev = VEvent()
-        ev.add("uid", f"{uid}@ecotone")
+        ev.add("uid", meeting_uid(event.name, m["slot"], m["a"], m["b"]))
         ev.add("dtstamp", stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp)
-        ev.add("dtstart", m["start"].replace(tzinfo=zone))
-        ev.add("dtend", m["end"].replace(tzinfo=zone))
+        start, end = event.times.get(m["slot"], (m["start"], m["end"]))  # a table's cells lose the fold
+        ev.add("dtstart", _ics_time(start, zone))
+        ev.add("dtend", _ics_time(end, zone))
         ev.add("summary", "Meeting with " + m["with"] + (f" ({m['organisation']})" if m["organisation"] else ""))
         ev.add("description", _description(event, m))
         ev.add("location", ", ".join(x for x in (event.venue, f"table {m['table']}") if x))
@@ -292,7 +361,7 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
     participant, ``agendas/<name>.csv`` and ``agendas/<name>.ics``. Returns the files written.
 
     Each meeting's row carries its time as people read it (``Thu 12 Mar 2026 09:00–09:30 CET``) besides its
-    start and end (wall-clock, ISO) and the event's time zone."""
+    start and end (wall-clock, ISO), its length in real minutes and the event's time zone."""
     import openpyxl
 
     folder = Path(folder)
@@ -303,11 +372,12 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
         start, end = event.times[m["slot"]]
         for me, other in ((m["a"], m["b"]), (m["b"], m["a"])):
             rows.append({"participant": me, "slot": m["slot"], "time": meeting_time(start, end, event.timezone),
-                         "start": start, "end": end, "time_zone": event.timezone, "table": m["table"],
+                         "start": start, "end": end, "minutes": meeting_minutes(start, end, event.timezone),
+                         "time_zone": event.timezone, "table": m["table"],
                          "with": other, "organisation": event.participants[other]["organisation"],
                          "priority": m["priority"], "mutual": m["mutual"], "a": m["a"], "b": m["b"]})
-    header = ["participant", "slot", "time", "start", "end", "time_zone", "table", "with", "organisation",
-              "priority", "mutual"]
+    header = ["participant", "slot", "time", "start", "end", "minutes", "time_zone", "table", "with",
+              "organisation", "priority", "mutual"]
     per_person = pd.DataFrame(rows, columns=[*header, "a", "b"])
     written = []
     by_start = per_person.sort_values(["participant", "start"])

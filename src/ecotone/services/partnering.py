@@ -3,6 +3,7 @@ match startups to sites, schedule a brokerage event, and follow introductions.""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from ..domain import Partnership
 from ..domain.problems import InputRejected, Problem
 from ..io._tabular import cell_text, read_csv
-from ..io.event import meeting_time, read_event, write_agendas
+from ..io.event import meeting_minutes, meeting_time, read_event, write_agendas
 from ..io.partnering import read_kpis, read_ratings
 from ..match.assign import optimal_assignment, stable_matching
 from ..match.indicators import indicators
@@ -161,16 +162,21 @@ def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", tim
         raise InputRejected([Problem(column="--tables", reason="an event needs at least one table")])
     event = read_event(Path(path))
     meetings = meetings_from_requests(event.requests)
+    zone = event.zone
+    # Clashes are judged in real time (UTC), so slots on the night the clocks change overlap as they really do.
+    real = {k: tuple(t.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None) for t in v)
+            for k, v in event.times.items()}
     try:
         s = EventScheduler(method=method, time_limit=time_limit, seed=seed).run(
-            meetings, event.slots, event.available, tables=tables, times=event.times)
+            meetings, event.slots, event.available, tables=tables, times=real)
     except ValueError as exc:
         raise InputRejected([Problem(column="--method", reason=str(exc))]) from None
     files = write_agendas(event, s.agenda_, s.unscheduled_, Path(output))
     agenda = s.agenda_.assign(time=s.agenda_["slot"].map(lambda k: meeting_time(*event.times[k], event.timezone)),
                               start=s.agenda_["slot"].map(lambda k: event.times[k][0]),
-                              end=s.agenda_["slot"].map(lambda k: event.times[k][1]))
-    agenda = agenda[["slot", "time", "start", "end", "table", "a", "b", "priority", "mutual"]]
+                              end=s.agenda_["slot"].map(lambda k: event.times[k][1]),
+                              minutes=s.agenda_["slot"].map(lambda k: meeting_minutes(*event.times[k], event.timezone)))
+    agenda = agenda[["slot", "time", "start", "end", "minutes", "table", "a", "b", "priority", "mutual"]]
     return Result(tables={"agenda": records(agenda), "unscheduled": records(s.unscheduled_)},
                   summary={"participants": len(event.participants), "slots": len(event.slots), "tables": tables,
                            "requested": len(meetings), "scheduled": len(s.agenda_),
