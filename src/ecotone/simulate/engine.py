@@ -664,17 +664,7 @@ class Simulator:
             raise ModelError(f"{', '.join(fixed)} fix(es) the structure of {m.name!r} (the order of a DELAYN or "
                              "SMTHN, or a seed) and cannot vary between runs")
         k = tuple(given.get(c, m.constant(c).value) for c in built.constants)
-        steps = int(round((m.stop - m.start) / m.dt))
-        every = 1 if self.save_every is None else int(round(self.save_every / m.dt))
-        if every < 1 or abs(every * m.dt - (self.save_every or m.dt)) > 1e-9 * m.dt:
-            raise ModelError(f"save every {self.save_every} is not a multiple of dt {m.dt}")
-        unknown = [v for v in self.variables or () if canonical(v) not in built.recorded]
-        if unknown:
-            raise ModelError(f"cannot record {', '.join(map(repr, unknown))}: not a stock, flow or auxiliary of "
-                             f"{m.name!r}")
-        keep = [built.recorded.index(canonical(v)) for v in self.variables] if self.variables is not None else \
-            list(range(len(built.recorded)))
-        times = m.start + np.arange(0, steps + 1, every) * m.dt
+        steps, every, keep, times = recording(built, self.save_every, self.variables)
         out = np.empty((len(times), len(keep), n))
         dt, t0, t1 = m.dt, m.start, m.stop
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -762,6 +752,25 @@ class Stepper:
         if feeds:
             self._states.update(i, feeds)
         return d, vals
+
+
+def recording(built: BuiltModel, save_every: float | None, variables: Sequence[str] | None
+              ) -> tuple[int, int, list[int], np.ndarray]:
+    """What a run records: its number of steps, the steps between recorded points, the indices of the recorded
+    variables (all stocks, flows and auxiliaries when ``variables`` is None) and the recorded times; an error
+    names a ``save_every`` that is not a multiple of dt, or a variable that cannot be recorded."""
+    m = built.model
+    steps = int(round((m.stop - m.start) / m.dt))
+    every = 1 if save_every is None else int(round(save_every / m.dt))
+    if every < 1 or abs(every * m.dt - (save_every or m.dt)) > 1e-9 * m.dt:
+        raise ModelError(f"save every {save_every} is not a multiple of dt {m.dt}")
+    unknown = [v for v in variables or () if canonical(v) not in built.recorded]
+    if unknown:
+        raise ModelError(f"cannot record {', '.join(map(repr, unknown))}: not a stock, flow or auxiliary of "
+                         f"{m.name!r}")
+    keep = [built.recorded.index(canonical(v)) for v in variables] if variables is not None else \
+        list(range(len(built.recorded)))
+    return steps, every, keep, m.start + np.arange(0, steps + 1, every) * m.dt
 
 
 def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: BuiltModel, runs: int | None) -> pd.DataFrame:

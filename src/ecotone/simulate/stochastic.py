@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .engine import BuiltModel, Results, Stepper, build
+from .engine import BuiltModel, Results, Stepper, build, recording
 from .equations import canonical
 from .spec import Constant, Model, ModelError
 
@@ -204,17 +204,7 @@ class StochasticSimulator:
         if stream.shape != (n,) or (n and stream.min() < 0):
             raise ModelError(f"streams: give one stream number (0 or more) per run ({n} runs)")
         width = int(stream.max()) + 1 if n else 0
-        steps = int(round((m.stop - m.start) / m.dt))
-        every = 1 if self.save_every is None else int(round(self.save_every / m.dt))
-        if every < 1 or abs(every * m.dt - (self.save_every or m.dt)) > 1e-9 * m.dt:
-            raise ModelError(f"save every {self.save_every} is not a multiple of dt {m.dt}")
-        unknown = [v for v in self.variables or () if canonical(v) not in built.recorded]
-        if unknown:
-            raise ModelError(f"cannot record {', '.join(map(repr, unknown))}: not a stock, flow or auxiliary of "
-                             f"{m.name!r}")
-        keep = [built.recorded.index(canonical(v)) for v in self.variables] if self.variables is not None else \
-            list(range(len(built.recorded)))
-        times = m.start + np.arange(0, steps + 1, every) * m.dt
+        steps, every, keep, times = recording(built, self.save_every, self.variables)
         out = np.empty((len(times), len(keep), n))
         dt = m.dt
         rng = np.random.default_rng(self.seed)
