@@ -278,3 +278,46 @@ def test_the_scenarios_page_costs_interventions_and_ranks_a_budget(tmp_path_fact
         assert shot.stat().st_size > 50_000
         assert not errors, errors
         browser.close()
+
+
+def test_a_network_model_runs_with_process_noise_on_every_hubs_pipeline():
+    from ecotone.simulate.network import Link, network_model
+    from ecotone.simulate.scenarios import counted_stocks
+
+    north = HubState("North Hub", {"idea": 4, "prototype": 6, "clinical_validation": 8}, clinicians=6)
+    south = HubState("South Hub", {"idea": 2, "clinical_validation": 2, "scale": 5}, clinicians=25)
+    model = network_model([north, south], [Link("North Hub", "South Hub", ties=2)], years=2, arrayed=False)
+    counted, exact = counted_stocks(model)
+    assert {"idea[north_hub]", "stopped[north_hub]", "idea[south_hub]", "scale[south_hub]"} <= set(counted)
+    assert exact == ["cohort_intake[north_hub]", "cohort_intake[south_hub]"]
+    from ecotone.simulate.stochastic import StochasticSimulator
+
+    results = StochasticSimulator(counted=counted, exact=exact, seed=4, save_every=1.0).run(
+        model, pd.DataFrame({"site_share[north_hub]": np.full(60, 0.25)}), streams=np.tile(np.arange(30), 2))
+    on_market = results.series("on_market[north_hub]")
+    assert np.array_equal(on_market, np.round(on_market)) and on_market[-1].std() > 0  # whole innovations, by chance
+    assert np.array_equal(on_market[:, :30], on_market[:, 30:])  # the same stream, the same luck
+
+
+@pytest.mark.slow
+def test_simulate_hubs_runs_with_the_process_noise_of_compare(demo_atlas):
+    from ecotone.services import network_simulation as ns
+
+    network = ns.hub_network(demo_atlas, ["Barcelona"], links=["Barcelona=Madrid"], as_of=AS_OF)
+    results, blocks = ns.run_network(network, years=3, runs=30, seed=2, scenarios={"linked again": {}},
+                                     outcomes=("on_market", "market_years"))
+    assert blocks == ["no links", "linked", "linked again"]
+    e = network.elements[0].lower()
+    on_market = results.series(f"on_market[{e}]")
+    assert np.array_equal(on_market, np.round(on_market))  # whole products, as compare counts them
+    linked, again = on_market[:, 30:60], on_market[:, 60:]
+    assert np.array_equal(linked, again)  # every block on the random numbers of the same runs
+    assert not np.array_equal(on_market[:, :30], linked)
+    plain, _ = ns.run_network(network, years=3, runs=30, seed=2, outcomes=("on_market",), process_noise=False)
+    smooth = plain.series(f"on_market[{e}]")
+    assert not np.array_equal(smooth, np.round(smooth))
+    result = ns.simulate_hubs(demo_atlas, ["Barcelona"], links=["Barcelona=Madrid"], runs=20, years=3,
+                              as_of=AS_OF)
+    assert "same random numbers" in result.summary["process_noise"]
+    rows = [r for r in result.tables["outcomes"] if r["scenario"] == "linked"]
+    assert all(r["worse_in"] is not None for r in rows if r["outcome"] == "market_years")

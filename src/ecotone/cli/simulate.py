@@ -294,9 +294,10 @@ def simulate_hubs_command(
     """Several hubs in one model, the hub as an array dimension: each calibrated to its own history, started from
     where its innovations are now, and connected along the links given. A link sends innovations entering
     validation to the partner's clinical sites (in proportion to the clinicians open there; the host's congestion
-    counts them) and lets scaling innovations cross into the partner's market (its new ties). Outcomes per hub at
-    the horizon with 5–95% bands, without the links and with them on the same draws (the paired change, the share
-    of draws better): market-years, on the market, across borders, stopped, in the pipeline, at partner sites,
+    counts them) and lets scaling innovations cross into the partner's market (its new ties). Innovations move as
+    whole ones by chance (process noise, as in `simulate compare`), with the same random numbers with and without
+    the links. Outcomes per hub at the horizon with 5–95% bands, without the links and with them on the same draws
+    (the paired change, the shares of draws better and worse): market-years, on the market, across borders, stopped, in the pipeline, at partner sites,
     partners' products on the hub's market.
 
     Examples: `ecotone simulate hubs Barcelona 'Medical Innovation Institute'

@@ -22,6 +22,8 @@ from ..simulate.spec import Aux
 from ..simulate.ecosystem import HubState, distributions
 from ..simulate.equations import canonical
 from ..simulate.network import NETWORK_OUTCOMES, Link, hub_elements, network_model
+from ..simulate.scenarios import counted_stocks
+from ..simulate.stochastic import StochasticSimulator
 from ..simulate.uncertainty import sample
 from ..store import Atlas
 from .analysis import Result, records
@@ -183,17 +185,21 @@ def _summarise(results, blocks: list[str], n: int, elements: list[str], names: l
                        "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95))}
                 if k:
                     row["change"] = float(np.median(end - base))
-                    row["better_in"] = float(np.mean((end - base) * direction > 1e-9)) if direction else None
+                    gain = (end - base) * direction
+                    row["better_in"] = float(np.mean(gain > 1e-9)) if direction else None
+                    row["worse_in"] = float(np.mean(gain < -1e-9)) if direction else None
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
 def run_network(network: HubNetwork, *, years: float = 10, runs: int = 200, seed: int = 0,
                 scenarios: dict[str, dict[str, float]] | None = None, outcomes: Sequence[str] = tuple(NETWORK_OUTCOMES),
-                progress=None):
+                progress=None, process_noise: bool = True):
     """Run the hub-by-hub model for ``runs`` draws: without the links' cross flows ("no links"), then with them
     ("linked", when there are links) and each of ``scenarios`` (name → constants set, ``name[element]``), on the
-    same draws. Returns the results and the scenario names, in block order."""
+    same draws. With ``process_noise`` (as ``ecotone simulate compare``), every hub's innovations move as whole
+    ones by chance, run k of every block on the random numbers of the "no links" run k (seeded by ``seed``).
+    Returns the results and the scenario names, in block order."""
     model = network.model(years)
     draws = network.draws(runs, seed)
     levers = [f"{lever}[{canonical(e)}]" for e in network.elements for lever in ("site_share", "link_ties")]
@@ -210,22 +216,34 @@ def run_network(network: HubNetwork, *, years: float = 10, runs: int = 200, seed
     table = pd.concat(tables, ignore_index=True)
     variables = [f"{o}[{canonical(e)}]" for e in network.elements for o in outcomes]
     told = (lambda done, total: progress("simulating", done, total)) if progress else None
-    results = Simulator(save_every=1.0, variables=variables, progress=told).run(model, table)
+    options = dict(save_every=1.0, variables=variables, progress=told)
+    counted, exact = counted_stocks(model)
+    if process_noise and counted:
+        # as ecotone simulate compare: every hub's innovations move as whole ones by chance, and run k of every
+        # block uses the random stream of the "no links" run k (common random numbers)
+        noisy = StochasticSimulator(counted=counted, exact=exact, seed=seed, **options)
+        results = noisy.run(model, table, streams=np.tile(np.arange(runs), len(blocks)))
+    else:
+        results = Simulator(**options).run(model, table)
     return results, list(blocks)
 
 
 def simulate_hubs(atlas: Atlas, hubs: Sequence[str] = (), *, links: Sequence[str] = (), all_hubs: bool = False,
                   years: float = 10, runs: int = 200, seed: int = 0, as_of: dt.date | str | None = None,
-                  xmile: Path | None = None, out: Path | None = None, progress=None) -> Result:
+                  xmile: Path | None = None, out: Path | None = None, progress=None,
+                  process_noise: bool = True) -> Result:
     """Several hubs in one model, each calibrated to its history: outcomes per hub at the horizon with 5–95% bands,
-    without the links' cross flows and with them (the change in paired draws, the share of draws better).
+    without the links' cross flows and with them (the change in paired draws, the shares of draws better and
+    worse). With ``process_noise`` (as ``ecotone simulate compare``) innovations move as whole ones by chance,
+    "no links" and "linked" on the same random numbers; without it the runs are deterministic.
     ``xmile`` writes the arrayed model (a ``hub`` dimension) with its links; ``out`` (.csv) the bands of every
     outcome per hub over time."""
     from .simulate import _check_runs
 
     _check_runs(runs, years)
     network = hub_network(atlas, hubs, links=links, all_hubs=all_hubs, as_of=as_of)
-    results, blocks = run_network(network, years=years, runs=runs, seed=seed, progress=progress)
+    results, blocks = run_network(network, years=years, runs=runs, seed=seed, progress=progress,
+                                  process_noise=process_noise)
     table = _summarise(results, blocks, runs, network.elements, network.names, list(NETWORK_OUTCOMES))
     if xmile is not None:
         write_xmile(network.model(years, arrayed=True), xmile)
@@ -240,7 +258,9 @@ def simulate_hubs(atlas: Atlas, hubs: Sequence[str] = (), *, links: Sequence[str
     if pairs:
         tables["ties_between_hubs"] = pairs
     return Result(tables, {"hubs": len(network.hubs), "links": len(network.links), "years": years, "runs": runs,
-                           "seed": seed, "variables": len(network.model(years).variables)})
+                           "seed": seed, "variables": len(network.model(years).variables),
+                           "process_noise": "whole innovations, by chance; the same random numbers with and "
+                                            "without links" if process_noise else "off (deterministic runs)"})
 
 
 def _bands(results, blocks, n, network: HubNetwork) -> pd.DataFrame:

@@ -22,8 +22,8 @@ from .stochastic import StochasticSimulator
 from .spec import Model, ModelError
 
 __all__ = ["Intervention", "OUTCOMES", "MECHANISMS", "ScenarioComparison", "accelerator_cohort",
-           "NO_GAIN", "clinician_engagement", "connect", "cost_per_unit", "discounted_cost", "fast_track",
-           "seed_fund"]
+           "NO_GAIN", "clinician_engagement", "connect", "cost_per_unit", "counted_stocks", "discounted_cost",
+           "fast_track", "seed_fund"]
 
 #: Outcomes compared at the horizon, and which way is better (+1 more, -1 fewer, 0 neither).
 OUTCOMES = {"market_years": 1, "on_market": 1, "cross_border": 1, "stopped": -1, "in_pipeline": 0}
@@ -235,6 +235,34 @@ def cost_per_unit(cost: float, gain: np.ndarray, *, tiny: float = 1e-9) -> dict[
             "per_unit_median": at(0.5), "per_unit_p5": at(0.05), "per_unit_p95": at(0.95)}
 
 
+def counted_stocks(model: Model) -> tuple[list[str], list[str]]:
+    """The stocks of ``model`` that hold whole innovations, and the inflows among theirs that bring a known number
+    (a cohort): the ecosystem model's pipeline, or every hub's pipeline of a hub-by-hub network model
+    (``idea[hub]``…); none when the model has no such pipeline (it then runs deterministically).
+
+    Examples
+    --------
+    >>> from ecotone.simulate.ecosystem import HubState, ecosystem_model
+    >>> counted, exact = counted_stocks(ecosystem_model(HubState(stages={"idea": 2.0}), years=1))
+    >>> counted[0], exact
+    ('idea', ['cohort_intake'])
+    """
+    stocks = {s.name for s in model.stocks}
+    flows = {f.name for f in model.flows}
+    if set(COUNTED) <= stocks:
+        return list(COUNTED), [f for f in EXACT_ARRIVALS if f in flows]
+    counted, exact = [], []
+    for name in sorted(stocks):
+        head, bracket, element = name.partition("[")
+        if head != COUNTED[0] or not bracket:
+            continue
+        hub = [f"{s}[{element}" for s in COUNTED]
+        if set(hub) <= stocks:
+            counted += hub
+            exact += [f"{f}[{element}" for f in EXACT_ARRIVALS if f"{f}[{element}" in flows]
+    return counted, exact
+
+
 def _median_percent(end: np.ndarray, base: np.ndarray) -> float | None:
     """The median relative change in %, over the draws where the baseline is not zero (None if it always is)."""
     inside = base != 0
@@ -300,7 +328,8 @@ class ScenarioComparison:
         """Run every scenario for every row of ``draws`` (the Monte Carlo parameter sets; one run when None).
 
         ``process_noise`` (on by default) moves a model's whole innovations by chance, as few innovations do,
-        when it has the ecosystem model's pipeline (:mod:`~ecotone.simulate.stochastic`): run k of every scenario
+        when it has the ecosystem model's pipeline, or a network model's pipeline per hub
+        (:func:`counted_stocks`, :mod:`~ecotone.simulate.stochastic`): run k of every scenario
         uses the random stream of the baseline's run k (common random numbers, seeded by ``noise_seed``), so a
         paired difference is the intervention's. Other models, or ``process_noise=False``, run deterministically.
         """
@@ -321,10 +350,10 @@ class ScenarioComparison:
         variables = list(dict.fromkeys([*self.outcomes, *MECHANISMS]))
         progress = (lambda done, total: self.progress("simulating", done, total)) if self.progress else None
         options = dict(save_every=self.save_every, variables=variables, progress=progress)
-        stocks = {s.name for s in model.stocks}
-        self.process_noise_ = bool(process_noise and set(COUNTED) <= stocks)
+        counted, exact = counted_stocks(model)
+        self.process_noise_ = bool(process_noise and counted)
         if self.process_noise_:
-            noisy = StochasticSimulator(counted=COUNTED, exact=EXACT_ARRIVALS, seed=noise_seed, **options)
+            noisy = StochasticSimulator(counted=counted, exact=exact, seed=noise_seed, **options)
             self.results_ = noisy.run(built, table, streams=np.tile(np.arange(n), len(self.scenarios)))
         else:
             self.results_ = Simulator(**options).run(built, table)
