@@ -146,3 +146,26 @@ def test_the_api_lists_the_pathways(sqlite_atlas, tmp_path):
     assert body["count"] == len(PATHWAYS) and body["overridden"] == 1
     diga = next(p for p in body["data"] if p["pathway"] == "DiGA fast track")
     assert (diga["high"], diga["source"], diga["overridden"]) == (9, "BfArM 2025", True)
+
+
+def test_the_docs_show_the_figures_the_table_holds():
+    """docs/velocity.md's table is the one published copy; docs/simulation.md points to it and quotes a few."""
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    rows = [line.split("|")[1:5] for line in (docs / "velocity.md").read_text(encoding="utf-8").splitlines()
+            if re.match(r"\| (CE|FDA|DiGA|UKCA)", line)]
+    assert len(rows) >= 6
+    for name, low, typical, high in rows:
+        first = re.split(r",| and ", name.strip())[0].strip()
+        p = pathway(first)
+        assert (float(low), float(typical), float(high)) == (p.low, p.typical, p.high), name
+    simulation = (docs / "simulation.md").read_text(encoding="utf-8")
+    section = simulation.split("## Regulatory pathways", 1)[1].split("\n## ", 1)[0]
+    assert "velocity.md#regulatory-pathways" in section
+    for name, low, typical, high in re.findall(r"(CE under the MDR|PMA|De Novo|510\(k\)|DiGA) ([\d.]+) · ([\d.]+) · "
+                                               r"([\d.]+)", section):
+        p = pathway({"CE under the MDR": "CE", "510(k)": "510k"}.get(name, name))
+        assert (float(low), float(typical), float(high)) == (p.low, p.typical, p.high), name
+    assert len(re.findall(r" · ", section)) >= 10
