@@ -159,9 +159,39 @@ def test_the_xmile_export_writes_the_hub_dimension_and_reads_back(tmp_path):
     model = network_model([NORTH, SOUTH], [Link("North Hub", "South Hub", ties=2)], years=2)
     path = write_xmile(model, tmp_path / "hubs.xmile")
     text = path.read_text(encoding="utf-8")
-    assert '<dim name="hub">' in text and 'name="North_Hub"' in text and 'name="South_Hub"' in text
+    assert '<dim name="hub">' in text and 'name="North Hub"' in text and 'name="South Hub"' in text
     back = Simulator().run(read_xmile(path))
     ours = Simulator().run(network_model([NORTH, SOUTH], [Link("North Hub", "South Hub", ties=2)], years=2,
                                          arrayed=False))
     for v in ("validating_at_partners[north_hub]", "partner_products[south_hub]", "market_years[north_hub]"):
         np.testing.assert_allclose(back.series(v), ours.series(v), rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_pysd_runs_the_written_arrayed_hubs_file_with_the_same_trajectories(tmp_path):
+    """The arrayed file of three hubs, one named in several words and each starting from its own stocks, read by
+    PySD: elements spelled as PySD looks them up, a PULSE with one start for every hub, per-hub initial values."""
+    import re
+    import warnings
+
+    import pysd
+
+    from ecotone.io.xmile import write_xmile
+
+    hubs = [HubState("Barcelona", {"clinical_validation": 6}),
+            HubState("Medical Innovation Institute", {"scale": 4}, clinicians=20), HubState("Madrid", {"idea": 3})]
+    model = network_model(hubs, [Link("Barcelona", "Medical Innovation Institute", ties=2)], years=2)
+    path = write_xmile(model, tmp_path / "hubs.xmile")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = pysd.read_xmile(str(path)).run()
+    ours = Simulator().run(model)
+    rows = [int(np.argmin(np.abs(ours.times - t))) for t in theirs.index]
+    compared = 0
+    for v in ours.variables:
+        column = re.sub(r"\[(.*)\]", lambda m: "[" + m.group(1).replace("_", " ") + "]", v)
+        if column in theirs.columns:
+            np.testing.assert_allclose(ours.series(v)[:, 0][rows], theirs[column].to_numpy(), rtol=1e-6,
+                                       atol=1e-9, err_msg=v)
+            compared += 1
+    assert compared >= 150 and "idea[Medical Innovation Institute]" in theirs.columns

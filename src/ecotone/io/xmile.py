@@ -60,8 +60,8 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
         xdims = ET.SubElement(root, f"{_N}dimensions")
         for d in dimensions:
             xdim = ET.SubElement(xdims, f"{_N}dim", {"name": d.name})
-            for e in d.elements:
-                ET.SubElement(xdim, f"{_N}elem", {"name": e})
+            for e in d.elements:  # a name as Stella and PySD read it: underscores are spaces
+                ET.SubElement(xdim, f"{_N}elem", {"name": _spaced(e)})
     xmodel = ET.SubElement(root, f"{_N}model")
     if model.doc:
         ET.SubElement(xmodel, f"{_N}doc").text = model.doc
@@ -76,8 +76,10 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
     called = re.compile(r"\bLOOKUP\((" + "|".join(re.escape(names[canonical(lk.name)]) for lk in lookups) + r"), ") \
         if lookups else None
 
+    scalar = _pulse_constants(model)
+
     def eqn(parent: ET.Element, text: str | float) -> None:
-        out = _number(text) if isinstance(text, (int, float)) else to_text(parse(text), names)
+        out = _number(text) if isinstance(text, (int, float)) else to_text(_unsubscript(parse(text), scalar), names)
         if called is not None:  # a stand-alone graphical function is called by its name, as Stella writes it
             out = called.sub(lambda m: f"{m.group(1)}(", out)
         ET.SubElement(parent, f"{_N}eqn").text = out
@@ -85,7 +87,7 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
     def arrayed(el: ET.Element, v, default: str | float) -> None:
         """An arrayed variable's dimensions, and its equations element by element when they differ."""
         dims = getattr(v, "dims", ())
-        if not dims:
+        if not dims or canonical(v.name) in scalar:
             eqn(el, default)
             return
         xd = ET.SubElement(el, f"{_N}dimensions")
@@ -99,13 +101,31 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
         for d in dims:
             keys = [(*k, e) for k in keys for e in elements[canonical(d)]]
         for k in keys:
-            xe = ET.SubElement(el, f"{_N}element", {"subscript": ",".join(k)})
+            xe = ET.SubElement(el, f"{_N}element", {"subscript": ",".join(_spaced(x) for x in k)})
             eqn(xe, given.get(tuple(canonical(x) for x in k), default))
 
+    taken = set(names)
     for v in model.variables:
         tag = {Stock: "stock", Flow: "flow"}.get(type(v), "aux")
         el = ET.SubElement(variables, f"{_N}{tag}", {"name": v.name})
-        arrayed(el, v, v.value if isinstance(v, Constant) else v.initial if isinstance(v, Stock) else v.equation)
+        if isinstance(v, Stock) and v.dims and v.by_element:
+            # PySD reads one initial value for an arrayed stock, not one per <element>: the initial values stand in
+            # an auxiliary of their own that the stock starts from (the same model)
+            start = f"initial_{_reference(v.name)}"
+            while canonical(start) in taken:
+                start += "_"
+            taken.add(canonical(start))
+            names[canonical(start)] = start
+            holder = ET.SubElement(variables, f"{_N}aux", {"name": start})
+            arrayed(holder, v, v.initial)
+            ET.SubElement(holder, f"{_N}doc").text = f"the initial value of {v.name}, hub by hub"
+            eqn(el, f"{start}[{', '.join(v.dims)}]")
+            xd = ET.Element(f"{_N}dimensions")
+            for d in v.dims:
+                ET.SubElement(xd, f"{_N}dim", {"name": d})
+            el.insert(0, xd)
+        else:
+            arrayed(el, v, v.value if isinstance(v, Constant) else v.initial if isinstance(v, Stock) else v.equation)
         if isinstance(v, Stock):
             for f in v.inflows:
                 ET.SubElement(el, f"{_N}inflow").text = f
@@ -129,6 +149,70 @@ def xmile_text(model: Model, *, views: bool = True) -> str:
         xmodel.append(view_element(model, lambda t: f"{_N}{t}", _reference))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _spaced(name: str) -> str:
+    """A dimension element as ``<elem name>`` and ``subscript=`` spell it, where an underscore is a space
+    (equations write ``x[Medical_Innovation_Institute]``, PySD and Stella read the element "Medical Innovation
+    Institute").
+
+    >>> _spaced("Medical_Innovation_Institute")
+    'Medical Innovation Institute'
+    """
+    return re.sub(r"_+", " ", name).strip() or name
+
+
+_PULSES = {"PULSE", "PULSE_TRAIN", "PULSE TRAIN"}
+
+
+def _pulse_constants(model: Model) -> set[str]:
+    """Arrayed constants with one value for every element that a PULSE reads: written without dimensions, as
+    PySD's PULSE cannot take an arrayed start (the model is the same; Stella reads either).
+
+    >>> from ecotone.simulate.spec import Aux, Dimension
+    >>> m = Model("m", auxes=[Aux("p", "PULSE(1, start[hub])", dims=("hub",))],
+    ...           constants=[Constant("start", 3, dims=("hub",))], dimensions=[Dimension("hub", ("a", "b"))])
+    >>> sorted(_pulse_constants(m))
+    ['start']
+    """
+    found: set[str] = set()
+
+    def walk(n, inside: bool) -> None:
+        if not isinstance(n, tuple) or not n:
+            return
+        if n[0] == "sub" and inside:
+            found.add(n[1])
+        if n[0] == "call":
+            for a in n[2]:
+                walk(a, inside or n[1].upper() in _PULSES)
+            return
+        for c in n[1:]:
+            if isinstance(c, tuple):
+                walk(c, inside) if c and isinstance(c[0], str) else [walk(x, inside) for x in c]
+
+    for v in model.variables:
+        if isinstance(v, Constant):
+            continue
+        for text in (v.initial if isinstance(v, Stock) else v.equation, *(e for _, e in v.by_element)):
+            if isinstance(text, str):
+                walk(parse(text), False)
+    return {canonical(c.name) for c in model.constants if canonical(c.name) in found and c.dims
+            and all(x == c.value for _, x in c.by_element)}
+
+
+def _unsubscript(node, names: set[str]):
+    """``node`` with every subscripted reference to one of ``names`` made plain."""
+    if not names or not isinstance(node, tuple) or not node or not isinstance(node[0], str):
+        return node
+    if node[0] == "sub" and node[1] in names:
+        return ("ref", node[1])
+    if node[0] in ("num", "ref", "star"):
+        return node
+    if node[0] == "call":
+        return ("call", node[1], tuple(_unsubscript(a, names) for a in node[2]))
+    if node[0] == "sub":
+        return node
+    return (node[0], *(_unsubscript(c, names) if isinstance(c, tuple) else c for c in node[1:]))
 
 
 def _gf(parent: ET.Element, graph, name: str | None = None) -> ET.Element:
