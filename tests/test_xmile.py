@@ -283,3 +283,35 @@ def test_the_ecosystem_diagram_is_readable_no_icons_overlap():
     # a constant stands near the flow it feeds, not in a row far away
     assert abs(auxes["time_idea"][0] - valves["prototyping"][0]) <= 300
     assert valves["prototyping"][1] - 400 < auxes["time_idea"][1] < valves["prototyping"][1]
+
+
+_ARRAYED = """<?xml version="1.0" encoding="utf-8"?>
+<xmile xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0" version="1.0">
+<header><vendor>x</vendor><product version="1">x</product></header>
+<sim_specs method="Euler" time_units="months"><start>0</start><stop>10</stop><dt>1</dt></sim_specs>
+<dimensions><dim name="region"><elem name="North"/><elem name="South"/></dim></dimensions>
+<model><variables>
+<stock name="Patients"><dimensions><dim name="region"/></dimensions><eqn>100</eqn><outflow>discharges</outflow>
+<units>people</units></stock>
+<flow name="discharges"><dimensions><dim name="region"/></dimensions><eqn>Patients / stay</eqn>
+<units>people/month</units></flow>
+<aux name="stay"><eqn>4</eqn><units>months</units></aux>
+</variables></model></xmile>"""
+
+
+def test_import_xmile_charts_an_arrayed_first_stock_and_keeps_units_and_results(tmp_path):
+    from ecotone.services.simulate import import_xmile
+
+    path = tmp_path / "arrayed.xmile"
+    path.write_text(_ARRAYED, encoding="utf-8")
+    result = import_xmile(path, runs=20, vary=["stay=3:6"], chart=tmp_path / "a.png")
+    assert (tmp_path / "a.png").stat().st_size > 0 and "Patients[North]" in result.summary["chart"]
+    units = {r["variable"]: r["units"] for r in result.tables["final"]}
+    assert units == {"Patients[North]": "people", "Patients[South]": "people", "discharges[North]": "people/month",
+                     "discharges[South]": "people/month"}
+    kept = import_xmile(path, chart=tmp_path / "b.png", chart_variable="nope")  # a bad --variable: results stand
+    assert len(kept.tables["final"]) == 4 and kept.summary["chart"].startswith("not drawn")
+    for bad, said in (("stay=abc:5", "LOW 'abc' is not a number"), ("stay=8:2", "LOW 8 is above HIGH 2"),
+                      ("stay", "NAME=LOW:HIGH")):
+        with pytest.raises(InputRejected, match=said):
+            import_xmile(path, runs=5, vary=[bad])

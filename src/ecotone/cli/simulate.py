@@ -256,8 +256,10 @@ def simulate_import_xmile(
                                                     "stock).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Run your own XMILE model here, with Monte Carlo: final values of every variable with 5–95% bands. Arrays,
-    modules, macros, conveyors, queues and unsupported functions are refused by name.
+    """Run your own XMILE model here, with Monte Carlo: final values of every variable (with its units) and
+    5–95% bands. Arrays (an element is `Patients[North]`), modules and macros are read; conveyors, queues, event
+    posters and functions outside the subset are refused by name (docs/simulation.md). The chart draws the first
+    stock (of an array, its first element, said in the summary) unless --variable names another.
 
     Example: `ecotone simulate import-xmile clinic.xmile --runs 5000 --vary 'stay=3:6' --chart clinic.png`
     """
@@ -268,7 +270,8 @@ def simulate_import_xmile(
         show_problems(exc.problems, fmt)
         raise typer.Exit(1) from None
     _show(result, fmt, None, {}, {"final": "Final values"})
-    _saved(chart, "Chart", fmt)
+    if not str(result.summary.get("chart", "")).startswith("not drawn"):
+        _saved(chart, "Chart", fmt)
     _saved(out, "Trajectories", fmt)
 
 

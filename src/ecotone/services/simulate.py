@@ -442,46 +442,87 @@ def import_xmile(path: Path, *, runs: int = 1, seed: int = 0, vary: Sequence[str
     (``NAME=LOW:HIGH``). Final values with 5–95% bands; ``out`` (.csv) receives every trajectory in tidy form
     (time, variable, run, value); ``chart`` (.png/.svg) draws ``chart_variable`` (the first stock by default).
     What the reader tolerated (an undeclared vendor prefix, say) comes back as the ``warnings`` table."""
+    from ..simulate.equations import canonical
+
     warned: list[str] = []
     model = read_xmile(path, warnings=warned)
     dists = {}
     for text in vary:
-        name, _, span = text.partition("=")
-        low, _, high = span.partition(":")
-        try:
-            model.constant(name.strip())
-            dists[name.strip()] = Uniform(float(low), float(high))
-        except (ValueError, ModelError) as exc:
-            raise InputRejected([Problem(column="--vary", reason=f"{text!r}: {exc}",
-                                         hint="write NAME=LOW:HIGH with a constant of the model")]) from None
+        dists.update(_vary(model, text))
     _check_runs(runs)
     step = save_every or max(model.dt, round((model.stop - model.start) / 100 / model.dt) * model.dt)
     sim = Simulator(method=method, save_every=step,
                     progress=(lambda d, t: progress("simulating", d, t)) if progress else None)
     results = sim.run(model, sample(dists, runs, seed=seed) if dists else None, runs=runs)
+    units = {canonical(v.name): v.units for v in model.variables if v.units}
     rows = []
     for v in results.variables:
         end = results.final(v)
-        rows.append({"variable": v, "units": results.units.get(v, ""), "median": float(np.median(end)),
+        unit = results.units.get(v) or units.get(canonical(v.split("[", 1)[0]), "")
+        rows.append({"variable": v, "units": unit, "median": float(np.median(end)),
                      "p5": float(np.quantile(end, 0.05)), "p95": float(np.quantile(end, 0.95))})
     if out is not None:
         write_frame_csv(out, results.tidy())
+    notes: dict[str, str] = {}
     if chart is not None:
         variable = chart_variable or (model.stocks[0].name if model.stocks else results.variables[0])
+        if chart_variable is None and model.stocks and getattr(model.stocks[0], "dims", ()):
+            first = next((r for r in results.variables if canonical(r.split("[", 1)[0]) == canonical(variable)),
+                         None)
+            if first is not None:
+                notes["chart"] = f"{first} (the first element of the array {variable}; --variable to choose)"
+                variable = first
         try:
             q = results.bands(variable)
-        except KeyError as exc:
-            raise InputRejected([Problem(column="--variable", reason=str(exc.args[0]))]) from None
-        bands = pd.DataFrame({"scenario": model.name, "outcome": variable, "time": q.index, "p5": q["q0.05"],
-                              "p50": q["q0.5"], "p95": q["q0.95"]})
-        fan_chart(bands, variable, chart, time_units=model.time_units,
-                  title=f"{model.name}: {variable} ({runs} run{'s' * (runs > 1)})")
+        except KeyError as exc:  # the results stand; only the chart is not drawn
+            notes["chart"] = f"not drawn: --variable: {exc.args[0]}"
+            chart = None
+        if chart is not None:
+            bands = pd.DataFrame({"scenario": model.name, "outcome": variable, "time": q.index, "p5": q["q0.05"],
+                                  "p50": q["q0.5"], "p95": q["q0.95"]})
+            fan_chart(bands, variable, chart, time_units=model.time_units,
+                      title=f"{model.name}: {variable} ({runs} run{'s' * (runs > 1)})")
     summary = {"model": model.name, "stocks": len(model.stocks), "flows": len(model.flows), "runs": runs,
-               "method": method or model.method, "time": f"{model.start:g}–{model.stop:g} {model.time_units}"}
+               "method": method or model.method, "time": f"{model.start:g}–{model.stop:g} {model.time_units}",
+               **notes}
     tables = {"final": records(pd.DataFrame(rows).round(4))}
     if warned:
         tables["warnings"] = [{"file": str(path), "warning": w} for w in warned]
     return Result(tables, summary)
+
+
+def _vary(model, text: str) -> dict:
+    """``NAME=LOW:HIGH`` of ``--vary`` as a uniform draw of a constant of ``model``, refused in words when not.
+
+    >>> from ecotone.simulate.spec import Constant, Model
+    >>> _vary(Model("m", constants=[Constant("stay", 4)]), "stay=3:6")
+    {'stay': Uniform(low=3.0, high=6.0)}
+    """
+    name, eq, span = text.partition("=")
+    low, colon, high = span.partition(":")
+    hint = "write NAME=LOW:HIGH with a constant of the model, e.g. --vary 'stay=3:6'"
+    name = name.strip()
+
+    def refuse(reason: str):
+        return InputRejected([Problem(column="--vary", reason=f"{text!r}: {reason}", hint=hint)])
+
+    if not eq or not colon:
+        raise refuse("not of the form NAME=LOW:HIGH")
+    try:
+        model.constant(name)
+    except (ValueError, ModelError) as exc:
+        raise refuse(str(exc)) from None
+    bounds = []
+    for word, part in (("LOW", low), ("HIGH", high)):
+        try:
+            bounds.append(float(part))
+        except ValueError:
+            raise refuse(f"{word} {part.strip()!r} is not a number") from None
+        if not math.isfinite(bounds[-1]):
+            raise refuse(f"{word} {part.strip()!r} is not a finite number")
+    if bounds[0] > bounds[1]:
+        raise refuse(f"LOW {bounds[0]:g} is above HIGH {bounds[1]:g}; write the range low to high")
+    return {name: Uniform(bounds[0], bounds[1])}
 
 
 def _check_runs(runs: int, years: float | None = None) -> None:
