@@ -105,9 +105,30 @@ def test_cost_per_unit_says_no_gain_and_the_share_with_a_gain():
     r = cost_per_unit(1000.0, gain)
     assert r["gain_share"] == pytest.approx(0.8)
     assert r["per_unit_p5"] == pytest.approx(250.0) and r["per_unit_median"] == pytest.approx(1000.0)
-    assert r["per_unit_p95"] == NO_GAIN
-    assert cost_per_unit(1000.0, -gain)["per_unit_median"] == NO_GAIN
-    assert cost_per_unit(0.0, gain)["per_unit_median"] is None
+    assert r["per_unit_p95"] is None and r["no_gain_at"] == ("p95",)  # a number or null, never the words
+    lost = cost_per_unit(1000.0, -gain)
+    assert lost["per_unit_median"] is None and lost["no_gain_at"] == ("median", "p95")
+    assert cost_per_unit(0.0, gain)["per_unit_median"] is None and cost_per_unit(0.0, gain)["no_gain_at"] == ()
+    assert NO_GAIN == "no gain"  # what tables in words say there
+
+
+def test_explanations_read_as_sentences_with_their_timing():
+    from ecotone.simulate.scenarios import accelerator_cohort, clinician_engagement, connect
+
+    assert clinician_engagement(per_month=1).mechanism.startswith("1 clinician is recruited a month")
+    assert clinician_engagement(per_month=2).mechanism.startswith("2 clinicians are recruited a month")
+    assert "1 prototype enters the pipeline and 1 mentor raises talent" in accelerator_cohort(size=1, mentors=1).mechanism
+    assert "1 new tie opens" in connect("B", partner_clinicians=4, new_ties=1, share=0.5).mechanism
+    assert "decided in 1 month instead" in fast_track(months=1).mechanism
+    model = ecosystem_model(STATE, years=2)
+    funded = seed_fund(amount=1).timed(start=30)  # it starts after the horizon: nothing moves
+    fast = fast_track(months=2, share=0.8).timed(start=3, ramp=6, duration=12)
+    comparison = ScenarioComparison(scenarios={"fund": [funded], "fast": [fast]}).run(model, process_noise=False)
+    said = comparison.explain()
+    assert said["fund"].startswith("no outcome moved at the horizon, although EUR 1 million of capital is paid in")
+    assert "because" not in said["fund"] and "from month 30, open-ended" in said["fund"]
+    assert ", because 80% of innovations are decided in 2 months" in said["fast"]
+    assert "from month 3, full effect after 6 months, for 12 months" in said["fast"]
 
 
 def test_compare_reports_costs_and_results_per_euro(demo_atlas):
@@ -129,7 +150,13 @@ def test_compare_reports_costs_and_results_per_euro(demo_atlas):
     assert saved["cost_per_unit_p5"] <= saved["cost_per_unit_median"] <= saved["cost_per_unit_p95"]
     assert saved["cost_per_unit_median"] == pytest.approx(by_hand / saved["gain_median"], rel=0.3)
     free = per.loc[("seed-fund:amount=2", "extra products on the market")]
-    assert free["cost"] == 0 and free["cost_per_unit_median"] is None
+    assert free["cost"] == 0 and pd.isna(free["cost_per_unit_median"]) and free["no_gain_at"] is None
+    for row in result.tables["per_euro"]:  # JSON and CSV: a number or null in a cost field, never words
+        for q in ("median", "p5", "p95"):
+            value = row[f"cost_per_unit_{q}"]
+            assert value is None or (isinstance(value, float) and math.isfinite(value)), row
+            assert (value is None and row["cost"] > 0) == (q in (row["no_gain_at"] or "").split(", ")), row
+    json.dumps(result.tables, allow_nan=False)
     assert result.summary["discount_rate"] == 0.03
 
 
@@ -152,6 +179,10 @@ def test_budget_ranks_only_the_affordable_combinations(demo_atlas):
     clinicians = ranking.set_index("combination").loc[options[3], "cost"]
     assert clinicians == pytest.approx(100_000)  # a 12-month programme at EUR 100,000 a year, not discounted
     assert result.summary["affordable"] == len(ranking)
+    json.dumps(result.tables, allow_nan=False)
+    for row in result.tables["ranking"]:
+        flagged = (row["cost_per_product_no_gain_at"] or "").split(", ")
+        assert all((row[f"cost_per_product_{q}"] is None) == (q in flagged) for q in ("median", "p5", "p95")), row
 
 
 @pytest.mark.slow

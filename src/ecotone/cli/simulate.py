@@ -10,6 +10,7 @@ import typer
 from ..domain.problems import InputRejected
 from ..services import network_simulation, simulate
 from ..services.velocity import GROUPS, velocity
+from ..simulate.scenarios import NO_GAIN
 from ._output import Format, console, show_problems
 from .app import FormatOpt, ShowOpt, _run, _show, app
 
@@ -39,6 +40,20 @@ _PER_EURO = {"per_euro": ("scenario", "gain", "cost", "gain_median", "gain_p5", 
              "costs": ("scenario", "intervention", "when", "cost_once", "per_year", "cost")}
 _PER_EURO_TITLES = {"costs": "Costs over the horizon (EUR, discounted)",
                     "per_euro": "Per euro: gain over paired draws and cost per unit gained (EUR)"}
+
+
+def _no_gain_in_words(result, fmt: Format):
+    """For a terminal table: a cost per unit missing because the draws at that quantile gain nothing reads "no
+    gain" (JSON and CSV keep the number or null, and ``no_gain_at`` names those quantiles)."""
+    if fmt is not Format.table:
+        return result
+    for name, prefix, flag in (("per_euro", "cost_per_unit_", "no_gain_at"),
+                               ("ranking", "cost_per_product_", "cost_per_product_no_gain_at")):
+        for row in result.tables.get(name, []):
+            for q in (row.get(flag) or "").split(", "):
+                if q and row.get(prefix + q) is None:
+                    row[prefix + q] = NO_GAIN
+    return result
 
 
 def _saved(path: Path | None, what: str, fmt: Format) -> None:
@@ -126,7 +141,8 @@ def simulate_compare(
     does better, and a sentence on how it works (validation, approval and scaling times, clinicians, capital,
     talent, reputation). With costs: each scenario's cost over the horizon (discounted) and what it buys per euro
     (cost per extra product on the market, per extra innovation-year, per month saved from validation to
-    approval, with 5–95% bands; "no gain" where the draws gain nothing).
+    approval, with 5–95% bands; "no gain" where the draws gain nothing: in JSON and CSV the cost is null there
+    and no_gain_at names those quantiles).
 
     Example: `ecotone simulate compare --hub 'Medical Innovation Institute'
     --scenario 'connect:Barcelona Health Hub' --scenario fast-track --chart scenarios.svg`;
@@ -139,6 +155,7 @@ def simulate_compare(
                                                          seed=seed, as_of=as_of, chart=chart, chart_outcome=outcome,
                                                          out=out, progress=p, interventions=interventions,
                                                          discount_rate=discount_rate), fmt)
+    result = _no_gain_in_words(result, fmt)
     _show(result, fmt, show, _PER_EURO, {"outcomes": "Outcomes at the horizon", "mechanisms": "How (run averages)",
                                          "explanations": "Why", **_PER_EURO_TITLES})
     _saved(chart, "Chart", fmt)
@@ -172,6 +189,7 @@ def simulate_budget(
                                                         runs=runs, seed=seed, as_of=as_of,
                                                         interventions=interventions, discount_rate=discount_rate,
                                                         outcome=outcome, progress=p), fmt)
+    result = _no_gain_in_words(result, fmt)
     _show(result, fmt, show, {"ranking": ("rank", "combination", "cost", "gain_median", "gain_p5", "gain_p95",
                                           "gain_share", "cost_per_product_median", "cost_per_product_p5",
                                           "cost_per_product_p95")},

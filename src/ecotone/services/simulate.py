@@ -297,7 +297,10 @@ GAINS = {"on_market": "extra products on the market", "market_years": "extra inn
 
 
 def _rounded(value: Any) -> Any:
-    return round(value, 2) if isinstance(value, float) else value
+    """A float to the cent; a missing number (NaN) as None, which JSON writes null."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 2)
+    return value
 
 
 def _per_euro_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -307,8 +310,19 @@ def _per_euro_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
                      **{k: _rounded(r[k]) for k in ("gain_median", "gain_p5", "gain_p95")},
                      "gain_share": round(r["gain_share"], 3),
                      **{k.replace("per_unit", "cost_per_unit"): _rounded(r[k])
-                        for k in ("per_unit_median", "per_unit_p5", "per_unit_p95")}})
+                        for k in ("per_unit_median", "per_unit_p5", "per_unit_p95")},
+                     "no_gain_at": _no_gain(r["no_gain_at"])})
     return rows
+
+
+def _no_gain(quantiles: Sequence[str]) -> str | None:
+    """Which quantiles of a cost per unit fall on draws that gain nothing, for JSON and CSV: ``"median, p95"``,
+    or None when every quantile has a cost.
+
+    >>> _no_gain(("median", "p95")), _no_gain(())
+    ('median, p95', None)
+    """
+    return ", ".join(quantiles) or None
 
 
 #: The most options a budget is spread over: 2^8 - 1 = 255 combinations.
@@ -376,8 +390,10 @@ def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float
                             "gain_p95": round(float(gained["gain_p95"]), 3),
                             "gain_share": round(float(gained["gain_share"]), 3),
                             **{f"cost_per_product_{q}": _rounded(product[f"per_unit_{q}"])
-                               for q in ("median", "p5", "p95")}})
-        unit = lambda r: r["cost_per_product_median"] if isinstance(r["cost_per_product_median"], float)             else math.inf  # noqa: E731
+                               for q in ("median", "p5", "p95")},
+                            "cost_per_product_no_gain_at": _no_gain(product["no_gain_at"])})
+        unit = lambda r: r["cost_per_product_median"] if isinstance(r["cost_per_product_median"], float) \
+            else math.inf  # noqa: E731
         ranking.sort(key=lambda r: (-r["gain_median"], unit(r), r["cost"]))
         for i, r in enumerate(ranking, 1):
             r["rank"] = i

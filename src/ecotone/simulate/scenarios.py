@@ -35,6 +35,20 @@ MECHANISMS = ("validation_time", "approval_time", "scale_time", "clinicians", "c
 Value = Union[float, tuple[float, float]]
 
 
+def _one(value: Value) -> bool:
+    """Whether a lever's value reads as one thing (``1 clinician``), not several."""
+    return not isinstance(value, tuple) and float(value) == 1.0
+
+
+def _counted(value: Value, one: str, many: str) -> str:
+    """A count with its noun, singular or plural: ``1 clinician``, ``2–4 clinicians``.
+
+    >>> _counted(1.0, "clinician", "clinicians"), _counted((2.0, 4.0), "tie", "ties")
+    ('1 clinician', '2–4 ties')
+    """
+    return f"{_shown(value)} {one if _one(value) else many}"
+
+
 def _shown(value: Value, fmt: str = "g") -> str:
     """A lever's value in words: ``3`` or ``2–4``.
 
@@ -120,11 +134,21 @@ class Intervention:
     def when(self) -> str:
         """Its timing in words.
 
-        >>> fast_track().timed(start=6, ramp=3).when()
-        'from month 6, full effect after 3 months, open-ended'
+        >>> fast_track().timed(start=6, ramp=3).when(), seed_fund().timed(ramp=1, duration=12).when()
+        ('from month 6, full effect after 3 months, open-ended', 'from the start, full effect after 1 month, for 12 months')
         """
-        return (f"from month {self.start:g}" + (f", full effect after {self.ramp:g} months" if self.ramp else "")
-                + (f", for {self.duration:g} months" if self.duration is not None else ", open-ended"))
+        months = lambda x: f"{x:g} month" + ("" if x == 1 else "s")  # noqa: E731
+        return ((f"from month {self.start:g}" if self.start else "from the start")
+                + (f", full effect after {months(self.ramp)}" if self.ramp else "")
+                + (f", for {months(self.duration)}" if self.duration is not None else ", open-ended"))
+
+    def described(self) -> str:
+        """What it does and when, in words.
+
+        >>> fast_track(months=3, share=0.5).timed(start=6, ramp=3, duration=24).described().split(", from")[1]
+        ' month 6, full effect after 3 months, for 24 months'
+        """
+        return f"{self.mechanism}, {self.when()}"
 
 
 def discounted_cost(intervention: Intervention, horizon: float, rate: float = 0.03) -> float:
@@ -166,15 +190,18 @@ def connect(partner: str, *, partner_clinicians: float, new_ties: Value, share: 
     --------
     >>> connect("Barcelona Health Hub", partner_clinicians=8, new_ties=6).changes
     (('partner_clinicians', 'add', 2.0), ('new_cross_hub_ties', 'add', 6.0))
+    >>> connect("Barcelona Health Hub", partner_clinicians=4, new_ties=1).mechanism[:69]
+    "1 of Barcelona Health Hub's clinicians joins validation (capacity up,"
     """
     clinicians = (tuple(float(s * partner_clinicians) for s in share) if isinstance(share, tuple)
                   else float(share * partner_clinicians))
     ties = tuple(float(t) for t in new_ties) if isinstance(new_ties, tuple) else float(new_ties)
     return Intervention(f"connect with {partner}", (("partner_clinicians", "add", clinicians),
                                                     ("new_cross_hub_ties", "add", ties)),
-                        f"{_shown(clinicians)} of {partner}'s clinicians join validation (capacity up, "
-                        f"congestion down) and {_shown(ties)} new ties open foreign markets (scaling crosses borders "
-                        "sooner)", key="connect")
+                        f"{_shown(clinicians)} of {partner}'s clinicians "
+                        + ("joins" if _one(clinicians) else "join") + " validation (capacity up, congestion down) and "
+                        + _counted(ties, "new tie opens", "new ties open")
+                        + " foreign markets (scaling crosses borders sooner)", key="connect")
 
 
 def fast_track(*, months: Value = 3.0, share: Value = 0.5) -> Intervention:
@@ -182,57 +209,60 @@ def fast_track(*, months: Value = 3.0, share: Value = 0.5) -> Intervention:
     of innovations eligible."""
     return Intervention("regulatory fast track", (("fast_track_share", "set", share),
                                                   ("fast_track_months", "set", months)),
-                        f"{_shown(share, '.0%')} of innovations are decided in {_shown(months)} months instead of "
-                        "the pathway's time (approval is quicker, launches come sooner and feed reputation)",
+                        f"{_shown(share, '.0%')} of innovations are decided in "
+                        f"{_counted(months, 'month', 'months')} instead of the pathway's time (approval is quicker, launches come sooner and feed reputation)",
                         key="fast_track")
 
 
 def clinician_engagement(*, per_month: Value = 1.0, months: float = 12.0) -> Intervention:
     """A programme recruiting ``per_month`` clinicians into innovation work for ``months`` months."""
     return Intervention("clinician engagement", (("engagement_programme", "set", per_month),),
-                        f"{_shown(per_month)} clinicians a month recruited (validation capacity up)",
+                        f"{_counted(per_month, 'clinician is', 'clinicians are')} recruited a month (validation "
+                        "capacity up)",
                         key="clinicians", duration=float(months))
 
 
 def seed_fund(*, amount: Value = 5.0) -> Intervention:
     """A seed fund of ``amount`` EUR million injected at its start (or over its ramp)."""
     return Intervention("seed fund", (("seed_fund", "add", amount),),
-                        f"EUR {_shown(amount)} million of capital (more startups form while it lasts)", key="seed_fund")
+                        f"EUR {_shown(amount)} million of capital is paid in (more startups form "
+                        "while it lasts)", key="seed_fund")
 
 
 def accelerator_cohort(*, size: Value = 10.0, mentors: Value = 3.0) -> Intervention:
     """An accelerator cohort: ``size`` prototypes enter at once and ``mentors`` mentors join the hub."""
     return Intervention("accelerator cohort", (("cohort_size", "add", size), ("cohort_mentors", "add", mentors)),
-                        f"{_shown(size)} prototypes enter the pipeline and {_shown(mentors)} mentors raise talent "
+                        f"{_counted(size, 'prototype enters', 'prototypes enter')} the pipeline and "
+                        f"{_counted(mentors, 'mentor raises', 'mentors raise')} talent "
                         "(prototypes succeed more, more startups form)", key="cohort")
 
 
-#: What a cost per unit says when the draws at that quantile gain nothing.
+#: What a cost per unit says in words when the draws at that quantile gain nothing.
 NO_GAIN = "no gain"
+#: The quantiles of a cost per unit, by the suffix of their fields.
+QUANTILES = {"median": 0.5, "p5": 0.05, "p95": 0.95}
 
 
 def cost_per_unit(cost: float, gain: np.ndarray, *, tiny: float = 1e-9) -> dict[str, object]:
     """The gain over paired draws and the cost per unit gained, with 5–95% bands: a draw that gains nothing (or
-    loses) costs infinitely much per unit, so a quantile that falls on such draws reads "no gain"; the share of
-    draws with a gain says how often the money buys something. No cost given: no cost per unit (None).
+    loses) costs infinitely much per unit, so a quantile that falls on such draws has no cost per unit (None) and
+    is named in ``no_gain_at`` (words say :data:`NO_GAIN` there); the share of draws with a gain says how often
+    the money buys something. No cost given: no cost per unit (None) and nothing in ``no_gain_at``.
 
     Examples
     --------
     >>> r = cost_per_unit(1000.0, np.array([1.0, 2.0, 4.0, 0.0, -1.0]))
-    >>> r["gain_share"], r["per_unit_p5"], r["per_unit_median"], r["per_unit_p95"]
-    (0.6, 250.0, 1000.0, 'no gain')
+    >>> r["gain_share"], r["per_unit_p5"], r["per_unit_median"], r["per_unit_p95"], r["no_gain_at"]
+    (0.6, 250.0, 1000.0, None, ('p95',))
     """
     gain = np.asarray(gain, dtype=float)
     per_unit = np.where(gain > tiny, cost / np.where(gain > tiny, gain, 1.0), np.inf)
-
-    def at(q: float) -> object:
-        if not cost:
-            return None
-        value = float(np.quantile(per_unit, q, method="inverted_cdf"))
-        return NO_GAIN if math.isinf(value) else value
+    at = {q: (float(np.quantile(per_unit, level, method="inverted_cdf")) if cost else None)
+          for q, level in QUANTILES.items()}
+    none = tuple(q for q in ("p5", "median", "p95") if at[q] is not None and math.isinf(at[q]))
     return {"gain_median": float(np.median(gain)), "gain_p5": float(np.quantile(gain, 0.05)),
             "gain_p95": float(np.quantile(gain, 0.95)), "gain_share": float(np.mean(gain > tiny)),
-            "per_unit_median": at(0.5), "per_unit_p5": at(0.05), "per_unit_p95": at(0.95)}
+            **{f"per_unit_{q}": None if q in none else at[q] for q in QUANTILES}, "no_gain_at": none}
 
 
 def counted_stocks(model: Model) -> tuple[list[str], list[str]]:
@@ -292,8 +322,8 @@ class ScenarioComparison:
     costs_ : per scenario: its interventions' cost over the horizon, discounted and not.
     per_euro_ : per scenario and gain (extra products on the market, extra innovation-years on the market, months
         saved from validation to approval): the gain over paired draws (median, 5%, 95%), the share of draws with a
-        gain, and the cost per unit gained (median, 5%, 95%; "no gain" where the draws at that quantile gain
-        nothing, as the cost per unit of nothing is not a number to compare).
+        gain, and the cost per unit gained (median, 5%, 95%; None where the draws at that quantile gain nothing, as
+        the cost per unit of nothing is not a number to compare, and those quantiles named in ``no_gain_at``).
     """
 
     def __init__(self, *, scenarios: Mapping[str, Sequence[Intervention]], save_every: float = 1.0,
@@ -382,7 +412,7 @@ class ScenarioComparison:
         self.costs_ = pd.DataFrame(costs)
         self.per_euro_ = pd.DataFrame(rows, columns=["scenario", "gain", "cost", "gain_median", "gain_p5",
                                                      "gain_p95", "gain_share", "per_unit_median", "per_unit_p5",
-                                                     "per_unit_p95"])
+                                                     "per_unit_p95", "no_gain_at"])
 
     def _series(self, variable: str, k: int, n: int) -> np.ndarray:
         return self.results_.series(variable)[:, k * n:(k + 1) * n]
@@ -438,8 +468,9 @@ class ScenarioComparison:
             m = self.mechanisms_.loc[name]
             shifts = [f"{v.replace('_', ' ')} {base[v]:.3g} → {m[v]:.3g}" for v in MECHANISMS
                       if abs(m[v] - base[v]) > 0.02 * max(abs(base[v]), 1e-9)]
-            how = "; ".join(i.mechanism for i in interventions)
-            out[name] = (f"{', '.join(moved) or 'no outcome moved'}; because {how}"
-                         + (f" — seen in {', '.join(shifts)}" if shifts else ""))
+            how = "; ".join(i.described() for i in interventions)
+            said = f"{', '.join(moved)}, because {how}" if moved else \
+                f"no outcome moved at the horizon, although {how}"
+            out[name] = said + (f" — seen in {', '.join(shifts)}" if shifts else "")
         return out
 

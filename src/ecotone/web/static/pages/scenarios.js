@@ -33,6 +33,8 @@
     document.querySelectorAll("#scenario-form .field-error").forEach((el) => { el.textContent = ""; el.hidden = true; });
   }
 
+  // a cost per unit is a number, or null where the draws at that quantile gain nothing (no_gain_at names them)
+  const perUnit = (v, noGain) => (v === null || v === undefined) && noGain ? "no gain" : euros(v);
   const euros = (v) => (typeof v === "number" ? `EUR ${Math.round(v).toLocaleString()}` : v ?? "");
 
   // One ticked intervention as the scenario text the service reads, after checking its fields in words.
@@ -109,9 +111,9 @@
       scenario: name(r.scenario), gain: r.gain, cost: euros(r.cost),
       "gain (median)": r.gain_median, "gain 5%": r.gain_p5, "gain 95%": r.gain_p95,
       "draws with a gain": `${Math.round(r.gain_share * 100)}%`,
-      "cost per unit (median)": r.cost === 0 ? "no cost given" : euros(r.cost_per_unit_median),
-      "cost per unit 5%": r.cost === 0 ? "" : euros(r.cost_per_unit_p5),
-      "cost per unit 95%": r.cost === 0 ? "" : euros(r.cost_per_unit_p95) }));
+      "cost per unit (median)": r.cost === 0 ? "no cost given" : perUnit(r.cost_per_unit_median, r.no_gain_at),
+      "cost per unit 5%": r.cost === 0 ? "" : perUnit(r.cost_per_unit_p5, r.no_gain_at),
+      "cost per unit 95%": r.cost === 0 ? "" : perUnit(r.cost_per_unit_p95, r.no_gain_at) }));
     Ecotone.table("per-euro", per, { caption: per.length ? undefined : "Tick at least one intervention, with its costs" });
     Ecotone.table("costs", (result.costs || []).map((r) => ({ scenario: name(r.scenario), intervention: r.intervention,
       when: r.when, "cost to start": euros(r.cost_once), "cost per year": euros(r.per_year),
@@ -124,8 +126,9 @@
     Ecotone.table("ranking", ranked.map((r) => ({ rank: r.rank, combination: name(r.combination), cost: euros(r.cost),
       "extra products (median)": r.gain_median, "5%": r.gain_p5, "95%": r.gain_p95,
       "draws with a gain": `${Math.round(r.gain_share * 100)}%`,
-      "cost per extra product (median)": euros(r.cost_per_product_median),
-      "5% ": euros(r.cost_per_product_p5), "95% ": euros(r.cost_per_product_p95) })),
+      "cost per extra product (median)": perUnit(r.cost_per_product_median, r.cost_per_product_no_gain_at),
+      "5% ": perUnit(r.cost_per_product_p5, r.cost_per_product_no_gain_at),
+      "95% ": perUnit(r.cost_per_product_p95, r.cost_per_product_no_gain_at) })),
       { caption: ranked.length ? undefined : "No combination fits the budget" });
     const left = result.left_out || [];
     Ecotone.table("left-out", left.map((r) => ({ combination: name(r.combination), cost: euros(r.cost), why: r.why })),
