@@ -242,6 +242,28 @@ class Velocity:
                 (km.times, km.survival)
         return dict(sorted(out.items(), key=lambda kv: _RANK[kv[0]]))
 
+    def group_curves(self, *, detail: bool = False) -> dict[str, dict[str, tuple[np.ndarray, ...]]]:
+        """The curves of :meth:`curves` for each group of ``by`` (hub, programme…): group → stage → curve, groups
+        in order of name (an innovation in several programmes counts in each, as in the tables).
+
+        Examples
+        --------
+        >>> ev = pd.DataFrame({"innovation_id": [1, 1, 2], "stage": ["idea", "prototype", "idea"],
+        ...     "date": pd.to_datetime(["2024-01-01", "2024-04-01", "2024-01-01"])})
+        >>> inn = pd.DataFrame({"id": [1, 2], "hub": ["Barcelona", "Madrid"]})
+        >>> panels = Velocity(as_of=dt.date(2024, 12, 31), by="hub").fit(ev, inn).group_curves()
+        >>> {g: {s: c[1].round(2).tolist() for s, c in stages.items()} for g, stages in panels.items()}
+        {'Barcelona': {'idea': [1.0, 0.0], 'prototype': [1.0, 1.0]}, 'Madrid': {'idea': [1.0, 1.0]}}
+        """
+        if "group" not in self.spells_.columns:
+            return {"all": self.curves(detail=detail)}
+        out = {}
+        for group, g in sorted(self.spells_.groupby("group", sort=False), key=lambda kv: str(kv[0]).lower()):
+            pooled = Velocity(as_of=self.as_of, alpha=self.alpha)
+            pooled.spells_ = g.drop(columns="group")
+            out[str(group)] = pooled.curves(detail=detail)
+        return out
+
     def compare(self, events: pd.DataFrame, cohort: Iterable[int], *, measure: str = "time_to_market",
                 label: str = "cohort") -> pd.DataFrame:
         """Compare a cohort of innovations (ids) with all the others on time to market (or time in a stage, when

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["fan_chart", "survival_chart", "tornado_chart"]
+__all__ = ["fan_chart", "survival_chart", "survival_panels", "tornado_chart"]
 
 #: Okabe–Ito: distinguishable by colour-blind readers.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -102,33 +102,100 @@ def survival_chart(curves: Mapping[str, tuple[Sequence[float], ...]], path: str 
     ``label → (times, survival, lower, upper, censored)`` to shade each curve's confidence band and tick the
     times where spells were censored (still running when measured), as lifelines' plots do."""
     plt, fig, ax = _figure()
+    banded = _survival_axes(ax, curves, colours={label: PALETTE[i % len(PALETTE)] for i, label in enumerate(curves)})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share still in the stage")
+    ax.set_title(title)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(*_band_legend(handles, labels, banded), frameon=False, fontsize=8)
+    return _save(plt, fig, path)
+
+
+def survival_panels(panels: Mapping[str, Mapping[str, tuple[Sequence[float], ...]]], path: str | Path, *,
+                    title: str = "Time in stage (Kaplan–Meier)", xlabel: str = "months in stage",
+                    columns: int = 4) -> Path:
+    """Small multiples: one panel of :func:`survival_chart`'s curves per group (``group → label → curve``), on
+    shared axes so the groups compare at a glance, each stage in the same colour in every panel, one legend.
+    A group without spells in a stage has no curve for it."""
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    if not panels:
+        raise ValueError("no group has a stage history to draw")
+    labels = list(dict.fromkeys(label for curves in panels.values() for label in curves))
+    colours = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+    cols = min(columns, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.3 * cols, 7.5), 2.7 * rows + 0.9), dpi=120, squeeze=False,
+                             sharex=True, sharey=True)
     banded = False
-    for i, (label, curve) in enumerate(curves.items()):
+    for ax, (group, curves) in zip(axes.flat, panels.items()):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(alpha=0.25)
+        banded = _survival_axes(ax, curves, colours=colours, band_alpha=0.08, prefix=f"{group}/") or banded
+        ax.set_title(group if len(group) <= 34 else group[:33] + "…", fontsize=9)
+        ax.set_gid(f"panel-{group}")
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for col in range(cols):  # the lowest panel of each column carries the months
+        lowest = axes[(len(panels) - 1 - col) // cols, col] if col < len(panels) else None
+        if lowest is not None:
+            lowest.xaxis.set_tick_params(labelbottom=True)
+            lowest.set_xlabel(xlabel, fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share still in the stage", fontsize=8)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colours[label], linewidth=2) for label in labels]
+    handles, names = _band_legend(handles, [label.replace("_", " ") for label in labels], banded)
+    fig.suptitle(title, fontsize=11)
+    fig.legend(handles, names, loc="lower center", ncol=min(len(names), 5), frameon=False, fontsize=8)
+    height = 2.7 * rows + 0.9
+    fig.tight_layout(rect=(0, 0.55 / height, 1, 1 - 0.35 / height))
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        plt.close(fig)
+        raise ValueError(f"{path.name}: charts are written as .png or .svg")
+    fig.savefig(path, format=path.suffix.lower().lstrip("."))
+    plt.close(fig)
+    return path
+
+
+def _survival_axes(ax, curves: Mapping[str, tuple[Sequence[float], ...]], *, colours: Mapping[str, str],
+                   band_alpha: float = 0.15, prefix: str = "") -> bool:
+    """Draw the step curves (with bands and censoring ticks when given) on ``ax``, their SVG ids ``band-`` and
+    ``censored-`` + ``prefix`` + label; True when a band was drawn."""
+    banded = False
+    for label, curve in curves.items():
         times, survival = np.asarray(curve[0], float), np.asarray(curve[1], float)
-        colour = PALETTE[i % len(PALETTE)]
+        colour = colours[label]
         ax.step(times, survival, where="post", color=colour, linewidth=2, label=label.replace("_", " "))
         if len(curve) >= 5:
             lower, upper, censored = (np.asarray(c, float) for c in curve[2:5])
-            ax.fill_between(times, lower, upper, step="post", color=colour, alpha=0.15, linewidth=0,
-                            gid=f"band-{label}")
+            ax.fill_between(times, lower, upper, step="post", color=colour, alpha=band_alpha, linewidth=0,
+                            gid=f"band-{prefix}{label}")
             banded = True
             if len(censored):
                 # the curve's height at each censored time: the step in force just after it
                 at = survival[np.clip(np.searchsorted(times, censored, side="right") - 1, 0, len(times) - 1)]
                 ax.plot(censored, at, linestyle="none", marker="|", markersize=9, markeredgewidth=1.5,
-                        color=colour, gid=f"censored-{label}")
+                        color=colour, gid=f"censored-{prefix}{label}")
     ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("share still in the stage")
-    ax.set_title(title)
-    handles, labels = ax.get_legend_handles_labels()
+    return banded
+
+
+def _band_legend(handles: list, labels: list, banded: bool) -> tuple[list, list]:
     if banded:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        handles += [Patch(color="grey", alpha=0.25, linewidth=0),
-                    Line2D([], [], linestyle="none", marker="|", markersize=9, markeredgewidth=1.5, color="grey")]
-        labels += ["95% band (Greenwood)", "censored (still in the stage)"]
-    ax.legend(handles, labels, frameon=False, fontsize=8)
-    return _save(plt, fig, path)
+        handles = [*handles, Patch(color="grey", alpha=0.25, linewidth=0),
+                   Line2D([], [], linestyle="none", marker="|", markersize=9, markeredgewidth=1.5, color="grey")]
+        labels = [*labels, "95% band (Greenwood)", "censored (still in the stage)"]
+    return handles, labels

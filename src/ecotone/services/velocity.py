@@ -11,7 +11,7 @@ import pandas as pd
 from ..analysis.velocity import Velocity
 from ..domain.parsing import day
 from ..domain.problems import InputRejected, Problem
-from ..io.charts import survival_chart
+from ..io.charts import survival_chart, survival_panels
 from ..store import Atlas
 from .analysis import Result, records
 
@@ -48,7 +48,7 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
     """Velocity tables: time in each stage (Kaplan–Meier, censored), conversion and stops, time to market,
     fail-fast, bottlenecks and throughput; optionally broken down ``by`` a grouping, or comparing a programme's
     ``cohort`` (participants' innovations) with the others. ``chart`` (.png or .svg) draws the time-in-stage
-    curves."""
+    curves: one chart, or with ``by`` one panel per group (small multiples on shared axes)."""
     if by is not None and by not in GROUPS:
         raise InputRejected([Problem(column="--by", reason=f"cannot break down by {by!r}",
                                      hint=f"use one of: {', '.join(GROUPS)}")])
@@ -59,7 +59,17 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
                                      hint="import stage events with the JSON bundle (records.stage_event) or try "
                                           "ecotone demo")])
     v = Velocity(as_of=when, by=GROUPS.get(by) if by else None).fit(events, inn)
-    if chart is not None:
+    panels = None
+    if chart is not None and by:
+        groups = v.group_curves(detail=True)
+        panels = len(groups)
+        where = f", {hub}" if hub else ""
+        if panels == 1:
+            (group, curves), = groups.items()
+            survival_chart(curves, chart, title=f"Time in stage, {by} {group}{where} (Kaplan–Meier, as of {when})")
+        else:
+            survival_panels(groups, chart, title=f"Time in stage per {by}{where} (Kaplan–Meier, as of {when})")
+    elif chart is not None:
         survival_chart(v.curves(detail=True), chart,
                        title=f"Time in stage, {hub or 'all hubs'} (Kaplan–Meier, as of {when})")
     tis = v.time_in_stage_.reset_index()
@@ -94,4 +104,6 @@ def velocity(atlas: Atlas, *, hub: str | None = None, by: str | None = None, as_
         summary["logrank_p"] = round(float(compared["logrank_p"].iloc[0]), 4)
     if chart is not None:
         summary["chart"] = str(chart)
+        if panels is not None:
+            summary["chart_panels"] = panels
     return Result(tables, summary)
