@@ -352,3 +352,70 @@ def test_simulate_hubs_runs_with_the_process_noise_of_compare(demo_atlas):
     assert "same random numbers" in result.summary["process_noise"]
     rows = [r for r in result.tables["outcomes"] if r["scenario"] == "linked"]
     assert all(r["worse_in"] is not None for r in rows if r["outcome"] == "market_years")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_scenarios_form_says_what_is_wrong_next_to_the_field_and_sets_effect_sizes(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    from conftest import live_server
+    from test_web import CHROMIUM, FACILITATOR, FLAGS, demo_app, sign_in
+
+    shots = tmp_path_factory.mktemp("shots")
+    app = demo_app(tmp_path_factory.mktemp("web"))
+    with live_server(app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        posted: list[str] = []
+        page.on("request", lambda r: posted.append(r.post_data or "") if r.method == "POST" and "simulations" in r.url
+                else None)
+        sign_in(page, url, FACILITATOR, "/scenarios")
+        page.select_option("select[name=hub]", label=POLISH)
+        hub, partner = page.input_value("select[name=hub]"), page.input_value("select[name=partner]")
+        assert partner and partner != hub  # another hub by default
+        # the effect sizes are fields, with the CLI's defaults in them
+        assert page.input_value("input[name=fast-track-months]") == "3"
+        assert page.input_value("input[name=connect-ties]") == "10"
+        assert page.input_value("input[name=cohort-mentors]") == "3"
+        page.check("input[name=connect]")
+        page.select_option("select[name=partner]", value=hub)
+        page.fill("input[name=runs]", "20")
+        page.fill("input[name=years]", "3")
+        page.click("text=Run the scenarios")
+        assert "cannot be connected with itself" in page.locator("#connect-error").inner_text()
+        page.fill("input[name=runs]", "")
+        page.locator("input[name=runs]").press_sequentially("5e")  # a number field that holds no number
+        page.click("text=Run the scenarios")
+        runs_error = page.locator("#runs-error")
+        assert runs_error.is_visible() and "not a number" in runs_error.inner_text()
+        assert not posted  # refused in the form, before anything was sent
+        assert page.locator("#problems table").count() == 0  # no table of empty file/sheet/row/column columns
+        page.screenshot(path=str(shots / "scenarios-form-errors.png"), full_page=True)
+        page.fill("input[name=runs]", "20")
+        page.uncheck("input[name=connect]")
+        page.check("input[value=fast-track]")
+        page.fill("input[name=fast-track-months]", "2")
+        page.fill("input[name=fast-track-share]", "1.5")
+        page.click("text=Run the scenarios")
+        assert "between 0 and 1" in page.locator("#fast-track-error").inner_text()
+        page.fill("input[name=fast-track-share]", "0.8")
+        page.fill("input[name=fast-track-cost]", "200000")
+        page.check("input[value=cohort]")
+        page.fill("input[name=cohort-size]", "4")
+        page.click("text=Run the scenarios")
+        page.wait_for_selector("#per-euro table", timeout=90_000)
+        assert any("fast-track:months=2,share=0.8,cost=200000" in body for body in posted), posted
+        assert any("cohort:size=4" in body for body in posted), posted
+        why = page.locator("#why").inner_text()
+        assert "80% of innovations are decided in 2 months" in why and "4 prototypes enter" in why
+        page.fill("input[name=budget]", "500000")
+        page.click("text=Rank what the budget can fund")
+        page.wait_for_selector("#ranking table", timeout=90_000)
+        assert page.locator("#ranking tbody tr").count() >= 1
+        page.screenshot(path=str(shots / "scenarios-effects-ranking.png"), full_page=True)
+        assert not errors, errors
+        browser.close()
+    print("screenshots in", shots)

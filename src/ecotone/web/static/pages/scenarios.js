@@ -44,6 +44,25 @@
     const problems = [];
     const parts = kind === "connect" ? [`connect:${f.get("partner")}`] : [kind];
     const options = [];
+    if (kind === "connect" && f.get("partner") === f.get("hub")) {
+      problems.push(`${f.get("hub")} cannot be connected with itself: choose another hub to connect with`);
+    }
+    // the effect sizes, with their defaults shown in the fields; only those changed go into the text
+    const said = [];
+    for (const input of box.querySelectorAll("input[data-effect]")) {
+      const option = input.dataset.effect;
+      const what = input.closest("label").firstChild.textContent.trim();
+      const text = input.value.trim();
+      if (input.validity.badInput || (!text && input.validity.valid === false)) { problems.push(`${what.toLowerCase()}: type a number, e.g. ${input.dataset.default}`); continue; }
+      const value = text === "" ? Number(input.dataset.default) : Number(text);
+      if (!Number.isFinite(value) || value < 0) problems.push(`${what.toLowerCase()} cannot be negative`);
+      else if (option === "share" && value > 1) problems.push(`${what.toLowerCase()} is a share between 0 and 1 (0.25 is a quarter)`);
+      else if (option === "months" && value === 0) problems.push(`${what.toLowerCase()} must be more than 0`);
+      else {
+        if (value !== Number(input.dataset.default)) options.push(`${option}=${value}`);
+        said.push(option === "share" ? `${Math.round(value * 100)}%` : option === "amount" ? `EUR ${value} million` : `${value} ${option.replace("_", " ")}`);
+      }
+    }
     const start = get("start");
     if (start) {
       if (start < today) problems.push(`it cannot start on ${start}, before today (${today}): the simulation starts today`);
@@ -61,8 +80,22 @@
     fieldError(`${kind}-error`, problems.length ? `${box.dataset.label}: ${problems.join("; ")}.` : "");
     if (problems.length) return null;
     const text = kind === "connect" ? [parts[0], ...options].join(",") : (options.length ? `${kind}:${options.join(",")}` : kind);
-    labels[text] = kind === "connect" ? `Connect with ${f.get("partner")}` : box.dataset.label.replace(/ \(.*\)$/, "");
+    const label = kind === "connect" ? `Connect with ${f.get("partner")}` : box.dataset.label.replace(/ \(.*\)$/, "");
+    labels[text] = said.length ? `${label} (${said.join(", ")})` : label;
     return text;
+  }
+
+  // A whole number typed in a field (years, runs, seed), or null with the reason next to the field.
+  function wholeNumber(form, name, what, low, high, example) {
+    const input = form.querySelector(`input[name=${name}]`);
+    const text = input.value.trim();
+    let problem = null;
+    if (input.validity.badInput) problem = `${what}: what was typed is not a number; type digits only, e.g. ${example}`;
+    else if (!text) problem = `${what}: type a number, e.g. ${example}`;
+    else if (!Number.isInteger(Number(text))) problem = `${what}: a whole number, e.g. ${example} (not ${text})`;
+    else if (Number(text) < low || Number(text) > high) problem = `${what}: from ${low.toLocaleString()} to ${high.toLocaleString()} (not ${Number(text).toLocaleString()})`;
+    fieldError(`${name}-error`, problem ? problem + "." : "");
+    return problem ? null : Number(text);
   }
 
   // The ticked interventions' texts, or null when a field is wrong (its error shown next to it).
@@ -72,6 +105,10 @@
     const today = new Date().toISOString().slice(0, 10);
     const texts = [];
     let ok = true;
+    const years = wholeNumber(form, "years", "Years", 1, 30, 10);
+    const runs = wholeNumber(form, "runs", "Monte Carlo runs", 10, 20000, 500);
+    const seed = wholeNumber(form, "seed", "Seed", 0, Number.MAX_SAFE_INTEGER, 0);
+    if (years === null || runs === null || seed === null) ok = false;
     for (const box of form.querySelectorAll(".intervention")) {
       const on = box.dataset.kind === "connect" ? f.get("connect") : f.getAll("iv").includes(box.dataset.kind);
       if (!on) continue;
@@ -80,28 +117,91 @@
     }
     const rate = Number(f.get("discount"));
     if (!Number.isFinite(rate) || rate < 0 || rate >= 100) { fieldError("discount-error", "The discount rate is a percentage a year from 0 to 99."); ok = false; }
-    return ok ? { f, texts, rate: rate / 100 } : null;
+    return ok ? { f, texts, rate: rate / 100, years, runs, seed } : null;
   }
 
   // An error of the job placed next to the intervention it names, in words.
   function placeJobErrors(job) {
+    const rest = [];
     for (const e of job?.error?.errors || []) {
       const reason = String(e.reason || "");
       const text = Object.keys(labels).find((t) => reason.includes(t));
       if (text) {
         const kind = text.startsWith("connect:") ? "connect" : text.split(":")[0];
         fieldError(`${kind}-error`, `${labels[text]}: ${reason.replace(`'${text}': `, "")}.`);
+      } else rest.push(e);
+    }
+    if (rest.length || !(job?.error?.errors || []).length) showPlainProblem(job?.error?.title || "The simulation failed", rest);
+  }
+
+  // The form's fields that a request error can name (pydantic's loc), to place the error next to them.
+  const FIELD_ERRORS = { years: "years-error", runs: "runs-error", seed: "seed-error", budget: "budget-error", discount_rate: "discount-error" };
+
+  // One job at a time from this page: a second click while one runs would race it for the progress bar and the
+  // two cores, and the first one's answer would land after the second's.
+  let running = false;
+
+  function busy(on, what) {
+    running = on;
+    document.querySelectorAll("#scenario-form button").forEach((b) => { b.disabled = on; });
+    const status = document.getElementById("sim-status");
+    status.textContent = on ? what : "";
+    status.hidden = !on;
+  }
+
+  // A job's state; a request that fails on the way (the server busy with the job, the network) is asked again a
+  // few times before giving up, and says so, instead of leaving the page blank.
+  async function jobState(id) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const response = await fetch(`/api/v1/jobs/${id}`);
+        if (response.ok) return await response.json();
+        if (response.status < 500 && response.status !== 429) return { status: "failed", error: await response.json().catch(() => ({ title: `Error ${response.status}` })) };
+      } catch (err) { /* the network: ask again */ }
+      await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+    }
+    return { status: "failed", error: { title: "The server stopped answering about the job; try again" } };
+  }
+
+  async function runJob(path, spec, onDone, what) {
+    if (running) return;
+    busy(true, what);
+    try {
+      const response = await Ecotone.api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec), raw: true });
+      if (!response) return;
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) { placeRequestErrors(body); return; }
+      Ecotone.showProblems(null);
+      for (;;) {
+        const job = await jobState(body.id);
+        if (job.status === "done") { onDone(job.result); return; }
+        if (job.status === "failed") { placeJobErrors(job); return; }
+        Ecotone.progress("sim-progress", job);
+        await new Promise((r) => setTimeout(r, 500));
       }
+    } finally {
+      busy(false);
     }
   }
 
-  async function runJob(path, spec, onDone) {
-    const job = await Ecotone.api(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
-    if (!job) return;
-    let last = null;
-    const result = await Ecotone.poll(job.id, (j) => { last = j; Ecotone.progress("sim-progress", j); });
-    if (!result) { placeJobErrors(last && last.status === "failed" ? last : await Ecotone.api(`/api/v1/jobs/${job.id}`)); return; }
-    onDone(result);
+  // A refused request (422): each error next to the field it names, in words; the rest above the form, without
+  // the empty columns of a file's problems.
+  function placeRequestErrors(body) {
+    const rest = [];
+    for (const e of body.errors || []) {
+      const field = String(e.field || e.column || "").split(".").pop();
+      if (FIELD_ERRORS[field]) fieldError(FIELD_ERRORS[field], `${e.reason}${e.hint ? ` — ${e.hint}` : ""}.`);
+      else rest.push(e);
+    }
+    if (rest.length || !(body.errors || []).length) showPlainProblem(body.title || "The request is not valid", rest);
+  }
+
+  function showPlainProblem(title, errors) {
+    const box = document.getElementById("problems");
+    if (!box) return;
+    box.innerHTML = `<div class="problem"><strong>${Ecotone.escape(title)}</strong>${errors.map((e) =>
+      `<p>${Ecotone.escape([e.reason, e.hint].filter(Boolean).join(" — "))}</p>`).join("")}</div>`;
+    box.scrollIntoView({ block: "nearest" });
   }
 
   const name = (s) => s === "baseline" ? "baseline" : (s.split(" + ").map((t) => labels[t] || t).join(" + "));
@@ -139,15 +239,25 @@
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("scenario-form");
     document.getElementById("outcome").addEventListener("change", draw);
+    // the hub to connect with is another hub than the one simulated
+    const hub = form.querySelector("select[name=hub]"), partner = form.querySelector("select[name=partner]");
+    const another = () => {
+      if (partner && partner.value === hub.value) {
+        const other = [...partner.options].find((o) => o.value !== hub.value);
+        if (other) partner.value = other.value;
+      }
+    };
+    hub.addEventListener("change", another);
+    another();
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const got = ticked(form);
       if (!got) return;
-      const { f, texts, rate } = got;
+      const { f, texts, rate, years, runs, seed } = got;
       const scenarios = [...texts];
       if (f.get("together") && texts.length > 1) scenarios.push(texts.join("+"));
       for (const s of scenarios) if (s.includes("+")) labels[s] = s.split("+").map((t) => labels[t] || t).join(" + ");
-      const spec = { hub: f.get("hub"), scenarios, years: Number(f.get("years")), runs: Number(f.get("runs")), seed: Number(f.get("seed")), discount_rate: rate };
+      const spec = { hub: f.get("hub"), scenarios, years, runs, seed, discount_rate: rate };
       await runJob("/api/v1/simulations", spec, (result) => {
         for (const key of ["bands", "outcomes", "explanations", "mechanisms"]) {
           (result[key] || []).forEach((r) => { r.scenario = name(r.scenario); });
@@ -159,18 +269,18 @@
         Ecotone.table("outcomes", result.outcomes);
         Ecotone.table("mechanisms", result.mechanisms);
         showPerEuro(result);
-      });
+      }, "Simulating the scenarios…");
     });
     document.getElementById("budget-run").addEventListener("click", async () => {
       const got = ticked(form);
       if (!got) return;
-      const { f, texts, rate } = got;
+      const { f, texts, rate, years, runs, seed } = got;
       const budget = Number(f.get("budget"));
       if (!f.get("budget") || !Number.isFinite(budget) || budget <= 0) { fieldError("budget-error", "Say how many euros there are to spend (more than 0)."); return; }
       if (!texts.length) { fieldError("budget-error", "Tick the interventions the budget could fund, with their costs."); return; }
       if (texts.length > 8) { fieldError("budget-error", "At most 8 interventions can be weighed against each other."); return; }
-      const spec = { hub: f.get("hub"), budget, options: texts, years: Number(f.get("years")), runs: Math.min(Number(f.get("runs")), 2000), seed: Number(f.get("seed")), discount_rate: rate };
-      await runJob("/api/v1/simulations/budget", spec, showRanking);
+      const spec = { hub: f.get("hub"), budget, options: texts, years, runs: Math.min(runs, 2000), seed, discount_rate: rate };
+      await runJob("/api/v1/simulations/budget", spec, showRanking, "Ranking the combinations the budget can fund…");
     });
   });
 })();
