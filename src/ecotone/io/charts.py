@@ -37,40 +37,81 @@ def _save(plt, fig, path: str | Path) -> Path:
     return path
 
 
+def _wrapped(text: str, width: int) -> str:
+    """A title or label broken into lines of at most ``width`` characters.
+
+    >>> _wrapped("Change against the baseline, same draws (median, 5–95%)", 30)
+    'Change against the baseline,\nsame draws (median, 5–95%)'
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+
+
 def fan_chart(bands: pd.DataFrame, outcome: str, path: str | Path, *, title: str = "",
               time_units: str = "months") -> Path:
     """Each scenario's median trajectory of ``outcome`` with its 5–95% band (``bands``: scenario, outcome, time,
     p5, p50, p95); with several scenarios and differences (d5, d50, d95), a second panel draws each scenario's
     difference from the baseline in the same draws, where an intervention's effect shows through the
-    parameters' uncertainty."""
+    parameters' uncertainty. The baseline is drawn last, dashed, so no scenario hides it; the legend sits below
+    the panels (one for both: a scenario has the same colour in each) and long titles are wrapped.
+
+    >>> import tempfile
+    >>> t = np.arange(0, 25, 12.0)
+    >>> b = pd.DataFrame({"scenario": ["baseline"] * 3 + ["a much longer scenario name than fits"] * 3,
+    ...                   "outcome": "on_market", "time": np.tile(t, 2), "p5": 0.0, "p50": 1.0, "p95": 2.0,
+    ...                   "d5": 0.0, "d50": 0.0, "d95": 0.0})
+    >>> fan_chart(b, "on_market", Path(tempfile.mkdtemp()) / "fan.svg").suffix
+    '.svg'
+    """
     rows = bands[bands["outcome"] == outcome]
     if rows.empty:
         raise ValueError(f"no bands for {outcome!r}")
     scenarios = list(dict.fromkeys(rows["scenario"]))
     paired = len(scenarios) > 1 and "d50" in rows.columns
-    plt, fig, axes = _figure(13 if paired else 8, 4.8, 2 if paired else 1)
+    plt, fig, axes = _figure(13 if paired else 8, 6.0, 2 if paired else 1)
     level, diff = (axes[0], axes[1]) if paired else (axes, None)
     years = time_units.startswith("month")
     label = outcome.replace("_", " ")
-    for i, name in enumerate(scenarios):
+    handles = {}
+    # scenarios first, the baseline last and on top (dashed, dark): it is what every scenario is read against
+    order = [s for s in scenarios if s != "baseline"] + [s for s in scenarios if s == "baseline"]
+    for name in order:
+        i = scenarios.index(name)
         g = rows[rows["scenario"] == name]
         t = g["time"].to_numpy() / (12 if years else 1)
-        colour = PALETTE[i % len(PALETTE)]
-        level.fill_between(t, g["p5"], g["p95"], color=colour, alpha=0.12, linewidth=0)
-        level.plot(t, g["p50"], color=colour, linewidth=2, label=name)
-        if diff is not None and i:
-            diff.fill_between(t, g["d5"], g["d95"], color=colour, alpha=0.2, linewidth=0)
-            diff.plot(t, g["d50"], color=colour, linewidth=2, label=name)
+        base = name == "baseline"
+        colour = "#333333" if base else PALETTE[i % len(PALETTE)]
+        style = dict(color=colour, linewidth=2, linestyle="--" if base else "-", zorder=5 if base else 3)
+        level.fill_between(t, g["p5"], g["p95"], color=colour, alpha=0.08 if base else 0.12, linewidth=0,
+                           zorder=1)
+        handles[name] = level.plot(t, g["p50"], **style)[0]
+        if diff is not None and not base:
+            diff.fill_between(t, g["d5"], g["d95"], color=colour, alpha=0.2, linewidth=0, zorder=1)
+            diff.plot(t, g["d50"], **style)
+    wide = 55 if paired else 60
     for ax in [level, diff] if diff is not None else [level]:
         ax.set_xlabel("years" if years else time_units)
-        ax.legend(frameon=False, fontsize=8)
     level.set_ylabel(label)
-    level.set_title(title or f"{label}: median and 5–95% band")
+    level.set_title(_wrapped(title or f"{label}: median and 5–95% band", wide), fontsize=10)
     if diff is not None:
-        diff.axhline(0, color="black", linewidth=0.8)
+        diff.axhline(0, color="#333333", linewidth=1.2, linestyle="--", zorder=4)
         diff.set_ylabel(f"{label}, scenario − baseline")
-        diff.set_title("Change against the baseline, same draws (median, 5–95%)")
-    return _save(plt, fig, path)
+        diff.set_title(_wrapped("Change against the baseline, same draws (median, 5–95% band)", wide), fontsize=10)
+    shown = [handles[s] for s in scenarios]
+    names = [_wrapped(s, 60) for s in scenarios]
+    columns = min(len(scenarios), 3 if paired else 2)
+    lines = sum(max(n.count("\n") + 1 for n in names[k:k + columns]) for k in range(0, len(names), columns))
+    below = min(0.45, (0.3 + 0.16 * lines) / fig.get_figheight())  # the legend's share of the height
+    fig.legend(shown, names, frameon=False, fontsize=8, ncol=columns, loc="lower center",
+               bbox_to_anchor=(0.5, 0.01))
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"{path.name}: charts are written as .png or .svg")
+    fig.tight_layout(rect=(0, below, 1, 1))  # the panels above the legend, never under it
+    fig.savefig(path, format=path.suffix.lower().lstrip("."))
+    plt.close(fig)
+    return path
 
 
 def tornado_chart(table: pd.DataFrame, outcome: str, path: str | Path, *, title: str = "", top: int = 12) -> Path:
