@@ -38,7 +38,7 @@ def _save(plt, fig, path: str | Path) -> Path:
 
 
 def _wrapped(text: str, width: int) -> str:
-    """A title or label broken into lines of at most ``width`` characters.
+    r"""A title or label broken into lines of at most ``width`` characters.
 
     >>> _wrapped("Change against the baseline, same draws (median, 5–95%)", 30)
     'Change against the baseline,\nsame draws (median, 5–95%)'
