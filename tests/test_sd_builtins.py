@@ -295,3 +295,19 @@ def test_the_builtins_pysd_runs_give_its_trajectories(tmp_path):
     theirs = pysd.read_xmile(str(path)).run(return_timestamps=list(ours.index), progress=False)
     for k in _PYSD_EQUATIONS:
         assert np.allclose(ours[k].to_numpy(), theirs[k].to_numpy(), rtol=1e-9, atol=1e-9), k
+
+
+def test_a_misspelt_function_or_name_is_told_with_the_near_one():
+    from ecotone.simulate.spec import Aux, Constant, Model, ModelError
+
+    def error(equation: str) -> str:
+        model = Model("typo", auxes=[Aux("smoothed orders", equation)], constants=[Constant("delayed orders", 2),
+                                                                                    Constant("orders", 5)])
+        with pytest.raises(ModelError) as caught:
+            model.check()
+        return str(caught.value)
+
+    assert "SMTH33 is not a builtin function (did you mean SMTH3?)" in error("SMTH33(orders, 4)")
+    assert "calls smth, which is neither" in error("SMTH(orders)") and "(did you mean SMTH" in error("SMTH(orders)")
+    assert "refers to delayed_ordrs, which the model does not define (did you mean delayed_orders?)" in \
+        error("delayed_ordrs * 2")

@@ -9,6 +9,7 @@ Names are canonical (:func:`canonical`): XMILE compares them without case, and a
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -216,13 +217,26 @@ class _Parser:
                                 f"supported: {', '.join(FUNCTIONS)})")
         if function not in FUNCTIONS:  # XMILE 3.3.2: a named graphical function is called like a function
             if len(args) != 1:
-                raise EquationError(f"{name}(...) reads a graphical function at one value, not {len(args)} in "
+                raise EquationError(f"{name} is not a builtin function{did_you_mean(function, FUNCTIONS)}, and a "
+                                    f"graphical function is read at one value, not {len(args)}, in "
                                     f"{self.text.strip()!r}")
             return ("call", "LOOKUP", (("ref", canonical(name)), args[0]))
         if len(args) not in FUNCTIONS[function]:
             counts = " or ".join(map(str, FUNCTIONS[function]))
             raise EquationError(f"{function} takes {counts} arguments, not {len(args)}")
         return ("call", function, tuple(args))
+
+
+def did_you_mean(name: str, known) -> str:
+    """`` (did you mean X?)`` for the closest of ``known`` to a misspelt ``name``, or nothing.
+
+    >>> did_you_mean("SMTH33", FUNCTIONS), did_you_mean("delayed_ordrs", ["delayed_orders", "orders"])
+    (' (did you mean SMTH3?)', ' (did you mean delayed_orders?)')
+    >>> did_you_mean("zzz", FUNCTIONS)
+    ''
+    """
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def parse(text: str | float | int) -> Node:

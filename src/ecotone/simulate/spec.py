@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
-from .equations import TIME_NAMES, EquationError, canonical, parse, references
+from .equations import FUNCTIONS, TIME_NAMES, EquationError, canonical, did_you_mean, parse, references
 
 __all__ = ["Aux", "Constant", "Dimension", "Flow", "Graph", "Lookup", "Model", "ModelError", "Stock"]
 
@@ -278,7 +278,9 @@ class Model:
                 _check_lookups(tree, where, graphs)
                 unknown = sorted(r for r in refs - TIME_NAMES if r not in seen)
                 if unknown:
-                    raise ModelError(f"{where}: refers to {', '.join(unknown)}, which the model does not define")
+                    hint = did_you_mean(unknown[0], seen) if len(unknown) == 1 else ""
+                    raise ModelError(f"{where}: refers to {', '.join(unknown)}, which the model does not define"
+                                     + hint)
             if isinstance(v, Stock):
                 for f in (*v.inflows, *v.outflows):
                     if seen.get(canonical(f)) != "Flow":
@@ -306,8 +308,9 @@ def _check_lookups(node: tuple, where: str, graphs: set[str]) -> None:
         first = node[2][0]
         if first[0] != "ref" or first[1] not in graphs:
             what = first[1] if first[0] == "ref" else "an expression"
+            hint = did_you_mean(what.upper(), FUNCTIONS) or did_you_mean(what, graphs)
             raise ModelError(f"{where}: calls {what}, which is neither a builtin function nor a graphical function "
-                             "of the model")
+                             "of the model" + hint)
         _check_lookups(node[2][1], where, graphs)
         return
     if kind == "ref":
