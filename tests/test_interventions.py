@@ -419,3 +419,17 @@ def test_the_scenarios_form_says_what_is_wrong_next_to_the_field_and_sets_effect
         assert not errors, errors
         browser.close()
     print("screenshots in", shots)
+
+
+def test_a_scenario_can_be_named_on_the_command_line(demo_atlas):
+    from ecotone.services import simulate
+
+    result = simulate.compare(demo_atlas, POLISH, ["Fast track=fast-track:months=2,cost=100000", "seed-fund"],
+                              years=2, runs=8, as_of=AS_OF)
+    assert {r["scenario"] for r in result.tables["outcomes"]} == {"baseline", "Fast track", "seed-fund"}
+    assert {r["scenario"] for r in result.tables["costs"]} == {"Fast track", "seed-fund"}
+    with pytest.raises(InputRejected, match="given twice"):
+        simulate.compare(demo_atlas, POLISH, ["A=fast-track", "A=seed-fund"], years=2, runs=2, as_of=AS_OF)
+    with pytest.raises(InputRejected, match="unknown intervention 'fast-tracks'") as caught:
+        simulate.compare(demo_atlas, POLISH, ["Quick=fast-tracks"], years=2, runs=2, as_of=AS_OF)
+    assert caught.value.problems[0].column == "--scenario"

@@ -126,7 +126,8 @@ def simulate_run(
 def simulate_compare(
     ctx: typer.Context, hub: HubArg,
     scenario: Annotated[Optional[list[str]], typer.Option(
-        help="A scenario: interventions joined by +; repeatable. " + "; ".join(simulate.INTERVENTIONS.values())
+        help="A scenario: interventions joined by +, optionally named NAME=SPEC ('Fast track=fast-track:months=3', "
+             "so tables show the name); repeatable. " + "; ".join(simulate.INTERVENTIONS.values())
              + "; each also takes " + simulate.TIMING_OPTIONS + ", and an effect as LOW:HIGH is uncertain.")]
     = None,
     interventions: InterventionsOpt = None,
@@ -149,7 +150,10 @@ def simulate_compare(
     `ecotone simulate compare --hub Barcelona --scenario
     'fast-track:months=2:4,share=0.3:0.6,start=2027-03-01,ramp=6,duration=36,cost=250000,per_year=80000'`
     (a fast track from March 2027, at full effect after 6 months, for 3 years; decisions in 2 to 4 months for 30
-    to 60% of innovations, drawn per run); `ecotone simulate compare --hub Barcelona --interventions plan.yaml`
+    to 60% of innovations, drawn per run); `ecotone simulate compare --hub Barcelona --scenario 'Fast
+    track=fast-track:months=3,cost=250000' --scenario 'Madrid link=connect:Madrid Health Hub'` (named scenarios:
+    the tables and the chart say "Fast track", not the whole text); `ecotone simulate compare --hub Barcelona
+    --interventions plan.yaml`
     """
     result = _run(ctx, lambda atlas, p: simulate.compare(atlas, hub, scenario or [], years=years, runs=runs,
                                                          seed=seed, as_of=as_of, chart=chart, chart_outcome=outcome,
@@ -168,7 +172,7 @@ def simulate_budget(
     budget: Annotated[float, typer.Option(help="The money to spend over the horizon, EUR (costs discounted).")],
     option: Annotated[Optional[list[str]], typer.Option(
         help="An option to fund: interventions joined by + (as --scenario of compare, with its cost=EUR and "
-             "per_year=EUR); repeatable, at most 8.")] = None,
+             "per_year=EUR; NAME=SPEC names it); repeatable, at most 8.")] = None,
     interventions: InterventionsOpt = None,
     outcome: Annotated[str, typer.Option(help="Rank by on_market (extra products on the market at the horizon) or "
                                               "market_years (extra innovation-years).")] = "on_market",

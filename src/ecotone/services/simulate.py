@@ -153,6 +153,36 @@ def _options(text: str, positional: str | None) -> dict[str, str]:
     return out
 
 
+def scenario_name(text: str) -> tuple[str, str]:
+    """A scenario's name and its interventions' text: ``NAME=SPEC`` names it (the name holds no ``:``, ``,`` or
+    ``+``), else the text is its own name.
+
+    Examples
+    --------
+    >>> scenario_name("Fast track=fast-track:months=3")
+    ('Fast track', 'fast-track:months=3')
+    >>> scenario_name("fast-track:months=3"), scenario_name("cohort")
+    (('fast-track:months=3', 'fast-track:months=3'), ('cohort', 'cohort'))
+    """
+    head, eq, rest = text.partition("=")
+    if eq and head.strip() and rest.strip() and not any(c in head for c in ":,+"):
+        return head.strip(), rest.strip()
+    return text.strip(), text.strip()
+
+
+def _named(atlas: Atlas, hub: HubModel, texts: Sequence[str], option: str) -> dict[str, list[Intervention]]:
+    """The scenarios of ``--scenario`` (or ``--option``) texts, by name; a name given twice is refused."""
+    out: dict[str, list[Intervention]] = {}
+    for text in texts:
+        name, spec = scenario_name(text)
+        if name in out or name == "baseline":
+            raise InputRejected([Problem(column=option, reason=f"{text!r}: the name {name!r} is "
+                                         + ("the baseline's" if name == "baseline" else "given twice"),
+                                         hint="give each scenario its own name: NAME=SPEC")])
+        out[name] = parse_scenario(atlas, hub, spec, option=option)
+    return out
+
+
 def parse_scenario(atlas: Atlas, hub: HubModel, text: str, *, where: tuple[str, int] | None = None,
                    option: str = "--scenario") -> list[Intervention]:
     """Interventions from a scenario's text: intervention specs joined by ``+`` (see :data:`INTERVENTIONS`),
@@ -238,7 +268,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
         raise InputRejected([Problem(column="--outcome", reason=f"no outcome {chart_outcome!r}",
                                      hint=f"use one of: {', '.join(OUTCOMES)}")])
     h = hub_model(atlas, hub, as_of=as_of)
-    named = {text: parse_scenario(atlas, h, text) for text in scenarios}
+    named = _named(atlas, h, scenarios, "--scenario")
     if interventions is not None:
         named.update(scenarios_from_file(atlas, h, interventions))
     draws = monte_carlo_draws(h.calibration, runs, seed=seed)
@@ -347,7 +377,7 @@ def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float
         raise InputRejected([Problem(column="--budget", reason=f"{budget:g} EUR: a budget is more than 0",
                                      hint="e.g. --budget 2000000")])
     h = hub_model(atlas, hub, as_of=as_of)
-    offered = {text: parse_scenario(atlas, h, text, option="--option") for text in options}
+    offered = _named(atlas, h, options, "--option")
     if interventions is not None:
         offered.update(scenarios_from_file(atlas, h, interventions))
     if not offered:
