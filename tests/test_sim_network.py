@@ -145,12 +145,14 @@ def test_two_demo_hubs_calibrated_and_linked(sqlite_atlas, tmp_path):
     # connect:HUB in simulate compare runs the two calibrated hubs linked: both hubs' outcomes, innovations moved
     from ecotone.services.simulate import compare
 
-    result = compare(demo_atlas, "Medical Innovation Institute", ["connect:Barcelona,ties=6"], years=3, runs=8)
+    result = compare(demo_atlas, "Medical Innovation Institute", ["connect:Barcelona,ties=6"], years=5, runs=60)
     rows = {(r["scenario"], r["outcome"]): r for r in result.tables["outcomes"]}
     assert rows[("baseline", "partner_products")]["median"] == 0
     assert rows[("connect:Barcelona,ties=6", "partner_products")]["median"] > 0
-    assert rows[("connect:Barcelona,ties=6", "barcelona_health_hub_cross_border")]["change"] > 0
-    assert rows[("connect:Barcelona,ties=6", "cross_border")]["change"] > 0
+    # whole innovations move by chance (process noise): both hubs cross borders more often than less
+    for outcome in ("barcelona_health_hub_cross_border", "cross_border"):
+        row = rows[("connect:Barcelona,ties=6", outcome)]
+        assert row["better_in"] > row["worse_in"], (outcome, row)
 
 
 def test_the_xmile_export_writes_the_hub_dimension_and_reads_back(tmp_path):

@@ -201,7 +201,7 @@ def connect(partner: str, *, partner_clinicians: float, new_ties: Value, share: 
                         f"{_shown(clinicians)} of {partner}'s clinicians "
                         + ("joins" if _one(clinicians) else "join") + " validation (capacity up, congestion down) and "
                         + _counted(ties, "new tie opens", "new ties open")
-                        + " foreign markets (scaling crosses borders sooner)", key="connect")
+                        + " foreign markets (more products cross borders)", key="connect")
 
 
 def fast_track(*, months: Value = 3.0, share: Value = 0.5) -> Intervention:
