@@ -169,7 +169,7 @@ def test_a_scenario_runs_with_bands_and_reasons(server, page):
     page.click("text=Run the scenarios")
     page.wait_for_selector("#why table", timeout=60_000)
     why = page.locator("#why").inner_text()
-    assert "approval time" in why and "scale time" in why
+    assert "approval time" in why and "validation time" in why  # fast track: approval; connect: partner sites
     assert page.locator("#levels svg.marks").count() == 1 and page.locator("#changes svg.marks").count() == 1
 
 
