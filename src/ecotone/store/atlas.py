@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pydantic import ValidationError
 
 from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
@@ -89,6 +90,15 @@ def record_to_row(record: Record) -> dict[str, Any]:
     if isinstance(record, Organization):
         row["helix"] = record.helix.value
     return row
+
+
+def _valid(entity: str, row: dict[str, Any]) -> bool:
+    """Whether a row is a record its model accepts (a partnership needs two organisations, say)."""
+    try:
+        row_to_record(ENTITIES[entity], row)
+    except ValidationError:
+        return False
+    return True
 
 
 def row_to_record(cls: type[R], row: sa.RowMapping | dict[str, Any]) -> R:
@@ -447,12 +457,32 @@ class Atlas:
         # A record says where it comes from: given, or the principal who wrote it (``cli``, a user and the way in)
         rows = [self._owned(entity, {**row, "source": row.get("source") or self.principal.label})
                 for row in map(record_to_row, records)]
+        rows = self.with_fresh_ids(entity, rows)
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = self.execute(stmt, rows).scalars().all()
         self.trail.created(entity, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
         return [r.model_copy(update={"id": i, "owner_kind": OwnerKind(row["owner_kind"]) if row["owner_kind"] else None,
                                      "owner_id": row["owner_id"], "source": row["source"]})
                 for r, row, i in zip(records, rows, ids, strict=True)]
+
+    def with_fresh_ids(self, entity: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` to insert, given ids no record of ``entity`` ever had where the database would reuse one.
+
+        SQLite (without AUTOINCREMENT) gives a new row the highest id plus one, so once the newest record is deleted
+        its id would come again: the old record's history would land on the new one and the old one could no
+        longer be restored. Only then — when the trail knows a higher id than the table holds — are ids given
+        here, counting on from the highest either has seen. PostgreSQL's sequences never reuse an id.
+        """
+        rows = list(rows)
+        if self.dialect != "sqlite" or not rows:
+            return rows
+        table = TABLES[entity]
+        top = self.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+        seen = self.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.record_id), 0))
+                            .where(changes.c.entity == entity)).scalar_one()
+        if seen <= top:
+            return rows
+        return [{**row, "id": seen + 1 + i} for i, row in enumerate(rows)]
 
     def insert_rows(self, entity: str, rows: Sequence[dict[str, Any]]) -> None:
         """Insert plain table rows without validation, straight through the database driver (bulk loads).
@@ -663,8 +693,12 @@ class Atlas:
             gone = self.trail.deleted(entity, rows, note=note)
             label = f"with {entity.replace('_', ' ')} {rows[0]['id']}" if len(rows) == 1 else \
                 f"with {len(rows)} {entity.replace('_', ' ')} records"  # as the trail labels what went with them
+            left_invalid = []  # what the cleared reference would leave invalid (a partnership of one) goes too
             for ref_entity, row, cleared in referring(self, gone):
-                self._write_update(ref_entity, row, {**row, **cleared}, self.principal.label, label)
+                if _valid(ref_entity, {**row, **cleared}):
+                    self._write_update(ref_entity, row, {**row, **cleared}, self.principal.label, label)
+                else:
+                    left_invalid.append((ref_entity, row["id"]))
             if len(rows) == 1:  # still at the version read: else someone changed it in between
                 done = self.execute(sa.delete(table).where(table.c.id == rows[0]["id"],
                                                            table.c.version == rows[0]["version"])).rowcount
@@ -674,6 +708,10 @@ class Atlas:
             if done != len(rows):
                 raise Conflict(f"{len(rows) - done} of these {entity.replace('_', ' ')} records changed or went "
                                "while they were being deleted; try again", version=0)
+            for ref_entity, ref_id in left_invalid:  # read again: the deletion's SET NULLs have reached them
+                row = self._row(ref_entity, ref_id)
+                self.trail.deleted(ref_entity, [row], note=label)
+                self.execute(sa.delete(TABLES[ref_entity]).where(TABLES[ref_entity].c.id == ref_id))
 
     def deletion_preview(self, entity: str, id: int) -> dict[str, int]:
         """What deleting a record takes with it, by kind (``{"tie": 12, "innovation": 2}``), and how many other
@@ -684,7 +722,12 @@ class Atlas:
         for dep_entity, dep_rows in self.trail._cascade(entity, [id]):
             out[dep_entity] = out.get(dep_entity, 0) + len(dep_rows)
             gone.setdefault(dep_entity, set()).update(r["id"] for r in dep_rows)
-        cleared = len(referring(self, gone)) + sum(len(rows) for _, _, rows in self.trail._cleared(gone))
+        cleared = sum(len(rows) for _, _, rows in self.trail._cleared(gone))
+        for ref_entity, row, fields in referring(self, gone):
+            if _valid(ref_entity, {**row, **fields}):
+                cleared += 1
+            else:  # it would be left invalid (a partnership of one): it goes too
+                out[ref_entity] = out.get(ref_entity, 0) + 1
         if cleared:
             out["references cleared"] = cleared
         return out

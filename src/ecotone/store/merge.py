@@ -268,6 +268,7 @@ class _Merger:
     def _write(self, entity: str, table: sa.Table, inserts, insert_locals, changed) -> None:
         trail = self.atlas.trail
         if inserts:
+            inserts = self.atlas.with_fresh_ids(entity, inserts)
             if entity == "tie":  # nothing refers to ties: no ids needed back, the driver's fast path will do
                 start = self.atlas.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
                 self.atlas.insert_rows(entity, inserts)
