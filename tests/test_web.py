@@ -141,6 +141,7 @@ def test_the_map_draws_the_demo_filters_and_opens_an_actor(server, page):
     assert "community" in page.locator("#legend h2").inner_text()
     page.click("#card h2 a")
     page.wait_for_selector("h1:has-text('Barcelona University Hospital')")
+    page.wait_for_selector("#ties table tbody tr")  # the ties arrive after the heading: wait for them, then count
     assert page.locator("#ties table tbody tr").count() > 0
     partner = page.locator("#ties tbody tr a:not(:has-text('Barcelona University Hospital'))").first
     name = partner.inner_text()
