@@ -235,28 +235,19 @@ def test_files_and_options_of_interventions_and_their_errors(demo_atlas, tmp_pat
 
 
 def test_the_budget_runs_as_a_job_of_the_api(demo_atlas):
-    import time
-
     from fastapi.testclient import TestClient
 
-    from ecotone.api import create_app
     from conftest import bearer
+    from ecotone.api import create_app
+    from test_api import _job
 
     spec = {"hub": POLISH, "budget": 1_000_000, "options": ["fast-track:cost=300000", "seed-fund:cost=900000"],
             "runs": 20, "years": 4, "as_of": AS_OF}
     with TestClient(create_app(atlas=demo_atlas), headers=bearer(demo_atlas)) as client:
-        job = client.post("/api/v1/simulations/budget", json=spec)
-        assert job.status_code == 202, job.text
-        job = job.json()
-        for _ in range(600):
-            job = client.get(f"/api/v1/jobs/{job['id']}").json()
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.1)
-        assert job["status"] == "done", job
-        ranking = job["result"]["ranking"]
+        result = _job(client, client.post("/api/v1/simulations/budget", json=spec))
+        ranking = result["ranking"]
         assert {r["combination"] for r in ranking} == set(spec["options"])  # both together cost 1.2 million
-        assert job["result"]["left_out"][0]["why"] == "over the budget"
+        assert result["left_out"][0]["why"] == "over the budget"
         assert client.post("/api/v1/simulations/budget", json={**spec, "budget": -1}).status_code == 422
         assert client.post("/api/v1/simulations", json={"hub": POLISH, "discount_rate": 2}).status_code == 422
 

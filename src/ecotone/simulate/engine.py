@@ -699,9 +699,7 @@ class Simulator:
                     self.progress(i, steps)
         if self.progress is not None:
             self.progress(steps, steps)
-        variables = [built.names[built.recorded[j]] for j in keep]
-        units = {v.name: v.units for v in m.variables if v.units and not isinstance(v, Constant)}
-        return Results(times, variables, out, table.reset_index(drop=True), units)
+        return recorded_results(built, keep, times, out, table)
 
 
 class Stepper:
@@ -771,6 +769,14 @@ def recording(built: BuiltModel, save_every: float | None, variables: Sequence[s
     keep = [built.recorded.index(canonical(v)) for v in variables] if variables is not None else \
         list(range(len(built.recorded)))
     return steps, every, keep, m.start + np.arange(0, steps + 1, every) * m.dt
+
+
+def recorded_results(built: BuiltModel, keep: list[int], times: np.ndarray, out: np.ndarray,
+                     table: pd.DataFrame) -> Results:
+    """The :class:`Results` of a run: the recorded variables by their names, with their units and parameters."""
+    variables = [built.names[built.recorded[j]] for j in keep]
+    units = {v.name: v.units for v in built.model.variables if v.units and not isinstance(v, Constant)}
+    return Results(times, variables, out, table.reset_index(drop=True), units)
 
 
 def _params(params: Mapping[str, Any] | pd.DataFrame | None, built: BuiltModel, runs: int | None) -> pd.DataFrame:

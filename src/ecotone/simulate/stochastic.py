@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .engine import BuiltModel, Results, Stepper, build, recording
+from .engine import BuiltModel, Results, Stepper, build, recorded_results, recording
 from .equations import canonical
-from .spec import Constant, Model, ModelError
+from .spec import Model, ModelError
 
 __all__ = ["StochasticSimulator", "binomial_icdf", "poisson_icdf"]
 
@@ -271,9 +271,7 @@ class StochasticSimulator:
                     self.progress(i, steps)
         if self.progress is not None:
             self.progress(steps, steps)
-        variables = [built.names[built.recorded[j]] for j in keep]
-        units = {v.name: v.units for v in m.variables if v.units and not isinstance(v, Constant)}
-        return Results(times, variables, out, table.reset_index(drop=True), units)
+        return recorded_results(built, keep, times, out, table)
 
 
 def _split(gone: np.ndarray, left: np.ndarray, flows: np.ndarray, rate: np.ndarray, sizes: np.ndarray,
