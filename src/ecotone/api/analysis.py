@@ -1,4 +1,4 @@
-"""The network's figures: counts, the map's data, an actor's card, analyses (also as jobs), velocity."""
+"""The network's figures: counts, an actor's card, analyses (also as jobs), velocity."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
 from typing import Any, Literal, Optional
@@ -6,7 +6,6 @@ from typing import Any, Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..services import analysis, browse
-from ..services.mapdata import map_json
 from ..services.velocity import velocity
 from ..store import Atlas
 from .auth import principal
@@ -22,14 +21,6 @@ ANALYSES = ("stakeholders", "metrics", "brokerage", "communities", "emerging", "
 @router.get("/stats", tags=["atlas"], summary="Counts of every kind of record, and every hub")
 def stats(atlas: Atlas = Depends(atlas_of)) -> dict[str, Any]:
     return {"counts": atlas.counts(), "hubs": browse.hub_table(atlas)}
-
-
-@router.get("/map", tags=["map"], summary="The map's actors and ties, as columns",
-            response_description="nodes and edges as columns (id, label, type, helix, hub, country, stage, "
-                                 "community, degree, pagerank; source, target, kind, weight, start)")
-def map_(f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of)) -> Response:
-    body = map_json(atlas, f)
-    return Response(body, media_type="application/json")
 
 
 @router.get("/organizations/{record_id}/card", tags=["organizations"], summary="Everything about an organisation")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, check, files, history, partnering, pathways, problems, simulations
+from . import accounts, analysis, check, files, history, map, map_exports, partnering, pathways, problems, simulations, views
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
 from .dedupe import router as dedupe_router
@@ -52,6 +53,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     # Outermost last: CSRF checks a change before anyone is resolved; the principal is known before the cache.
     if cache:
         app.add_middleware(ResponseCache)
+    # Compression outside the cache, which keeps plain bytes: the map of 20,000 actors goes from 9 MB to about 1 MB
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(PrincipalMiddleware, atlas=app.state.atlas)
     app.add_middleware(CSRF, secret=csrf_secret(app.state.atlas))
     install_hardening(app, trusted_hosts=trusted_hosts)
@@ -59,7 +62,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(accounts.router)
     app.include_router(records_router)
     app.include_router(forms_router)
-    for module in (history, analysis, check, partnering, files, simulations, pathways):
+    for module in (history, analysis, map, map_exports, views, check, partnering, files, simulations, pathways):
         app.include_router(module.router)
     app.include_router(dedupe_router)
     app.include_router(jobs_router)
