@@ -11,10 +11,51 @@ import scipy.sparse as sp
 
 from .snapshot import Snapshot
 
-__all__ = ["Brokerage", "ROLES", "hub_bridges"]
+__all__ = ["Brokerage", "ROLES", "GROUPINGS", "group_by", "hub_bridges"]
 
 #: The five roles, in ``sna::brokerage``'s column order (w_I, w_O, b_IO, b_OI, b_O).
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+
+#: The groupings a hub-less atlas falls back on, in order, and the sentence that says so.
+GROUPINGS = {
+    "hub": None,
+    "country": "No hub groups these actors, so they are grouped by country.",
+    "community": "Neither hubs nor countries group these actors, so they are grouped by their Leiden community "
+                 "(who works with whom).",
+}
+
+
+def _splits(values: pd.Series) -> bool:
+    """Whether a column has data that splits the actors: some actor has a value, and the values (missing ones
+    counted as one group) make at least two groups."""
+    known = values.dropna()
+    if known.empty:
+        return False
+    groups = known.astype(str).nunique() + (1 if len(known) < len(values) else 0)
+    return groups >= 2
+
+
+def group_by(nodes: pd.DataFrame) -> tuple[str, str | None]:
+    """The grouping that has data for these actors: ``hub`` when hubs split them, else ``country``, else
+    ``community`` (the Leiden community; :class:`Brokerage` and the grids add that column when they need it).
+
+    Returns the column and the sentence to show users, ``None`` when the grouping is ``hub``. A grouping with
+    data puts some actor in a group and makes at least two groups (actors without a value counting as one), so
+    an atlas whose only hub holds everyone, or whose actors have no hub, falls back.
+
+    Examples
+    --------
+    >>> group_by(pd.DataFrame({"hub": ["BCN", "PL", None], "country": ["ES", "PL", "PL"]}))
+    ('hub', None)
+    >>> group_by(pd.DataFrame({"hub": [None, None], "country": ["ES", "PL"]}))
+    ('country', 'No hub groups these actors, so they are grouped by country.')
+    >>> group_by(pd.DataFrame({"hub": [None, None], "country": [None, None]}))[0]
+    'community'
+    """
+    for column in ("hub", "country"):
+        if column in nodes and _splits(nodes[column]):
+            return column, GROUPINGS[column]
+    return "community", GROUPINGS["community"]
 
 
 class Brokerage:
