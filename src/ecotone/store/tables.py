@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = ["metadata", "TABLES", "users", "memberships", "api_tokens", "sessions", "hub_shares", "changes",
-           "site_settings", "atlas_versions"]
+           "site_settings", "atlas_versions", "map_views"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -334,4 +334,22 @@ atlas_versions = sa.Table(
     "atlas_versions", metadata,
     sa.Column("name", sa.String(20), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Saved map views: a view of the map (its URL query) named by a user and shared by its visibility; the user's own
+# (not records: never exported or imported). Ids are never given again, so a view's history stays its own.
+map_views = sa.Table(
+    "map_views", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("query", sa.String(2000), nullable=False),
+    sa.Column("author_id", sa.Integer, _fk("users", "CASCADE"), nullable=False, index=True),
+    sa.Column("visibility", sa.String(10), nullable=False),
+    # The hub whose members see a hub or network view; a hub deleted leaves the view to its author alone
+    sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sqlite_autoincrement=True,
 )
