@@ -1,25 +1,148 @@
-"""The ecosystem map's data: every actor with what the map colours and sizes by, and every tie, as columns."""
+"""The ecosystem map's data: every actor with what the map colours and sizes by, its position, and every tie, as
+columns; above a threshold, one node per hub instead."""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.communities import Communities
+from ..analysis.snapshot import Snapshot
 from ..store import Atlas
-from .analysis import Filters, snapshot
+from .analysis import Filters
+from .layout import EXTENT, positions, regions
 
-__all__ = ["map_data", "map_json"]
+__all__ = ["LEVELS", "map_data", "map_json", "hub_threshold", "DEFAULT_HUB_THRESHOLD"]
+
+LEVELS = ("auto", "actors", "hubs")
+#: Above this many actors (and no hub asked for) the map opens on its hubs (``ECOTONE_MAP_HUB_THRESHOLD``).
+DEFAULT_HUB_THRESHOLD = 50_000
+NO_HUB = "(no hub)"
+_NODE_COLUMNS = ("id", "label", "type", "helix", "hub", "hub_id", "country", "stage", "community", "degree",
+                 "strength", "coreness", "pagerank", "x", "y")
+_EDGE_COLUMNS = ("source", "target", "kind", "weight", "start")
 
 
-def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
-    """Nodes and edges as columns (compact for 20,000 actors and 100,000 ties): each actor's id, name, type,
-    helix, hub, country, stage, Leiden community, degree, strength (weighted degree), k-core and PageRank
-    (scaled so that the mean is 1); each tie's ends (actor ids), kind, weight
-    and start year.
+def hub_threshold() -> int:
+    """How many actors the map shows one by one before it opens on its hubs: ``ECOTONE_MAP_HUB_THRESHOLD``
+    (a whole number), default 50,000.
+
+    >>> hub_threshold()
+    50000
+    """
+    raw = os.environ.get("ECOTONE_MAP_HUB_THRESHOLD", "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_HUB_THRESHOLD
+    except ValueError:
+        return DEFAULT_HUB_THRESHOLD
+
+
+def _plain(values: pd.Series | np.ndarray) -> list:
+    """A column as a JSON-ready list: missing values (None, NaN, NA) as None, numpy scalars as Python ones."""
+    s = pd.Series(values)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
+        return s.tolist()
+    s = s.astype(object)
+    return s.where(s.notna(), None).tolist()
+
+
+def _years(dates: pd.Series) -> list:
+    years = pd.to_datetime(dates, errors="coerce").dt.year
+    return years.astype("Int64").astype(object).where(years.notna(), None).tolist()
+
+
+def _empty(level: str, threshold: int, layout: str) -> dict[str, Any]:
+    return {"level": level, "nodes": {c: [] for c in _NODE_COLUMNS}, "edges": {c: [] for c in _EDGE_COLUMNS},
+            "summary": {"actors": 0, "ties": 0, "communities": 0, "threshold": threshold, "layout": layout}}
+
+
+def _actors(atlas: Atlas, filters: Filters, snap: Snapshot, threshold: int) -> dict[str, Any]:
+    g = snap.graph
+    nodes = snap.nodes
+    n = len(nodes)
+    weighted = "weight" if g.ecount() else None
+    community = Communities(seed=0).run(snap).membership_ if g.ecount() else np.zeros(n, dtype=np.int64)
+    pagerank = np.asarray(g.pagerank(weights=weighted)) * n
+    where, algorithm = positions(atlas, filters, snap=snap, with_algorithm=True)
+    t = snap.ties
+    return {
+        "level": "actors",
+        "nodes": {"id": nodes["id"].tolist(), "label": _plain(nodes["name"]), "type": _plain(nodes["type"]),
+                  "helix": _plain(nodes["helix"]), "hub": _plain(nodes["hub"]), "hub_id": _plain(nodes["hub_id"]),
+                  "country": _plain(nodes["country"]), "stage": _plain(nodes["stage"]),
+                  "community": np.asarray(community).tolist(), "degree": g.degree(),
+                  "strength": np.round(np.asarray(g.strength(weights=weighted), dtype=float), 3).tolist(),
+                  "coreness": g.coreness(), "pagerank": np.round(pagerank, 4).tolist(),
+                  "x": np.round(where["x"].to_numpy(), 2).tolist(), "y": np.round(where["y"].to_numpy(), 2).tolist()},
+        "edges": {"source": t["source"].tolist(), "target": t["target"].tolist(), "kind": _plain(t["kind"]),
+                  "weight": t["weight"].fillna(1.0).tolist(), "start": _years(t["start_date"])},
+        "summary": {"actors": n, "ties": len(t), "communities": int(community.max(initial=-1)) + 1,
+                    "threshold": threshold, "layout": algorithm},
+    }
+
+
+def _hubs(atlas: Atlas, snap: Snapshot, threshold: int) -> dict[str, Any]:
+    """One node per hub (and one for actors without a hub), ties between hubs counted and their weights summed."""
+    nodes = snap.nodes
+    hub_ids = nodes["hub_id"].astype("Int64")
+    codes, uniques = pd.factorize(hub_ids.fillna(-1).to_numpy(np.int64), sort=True)
+    k = len(uniques)
+    names = dict(atlas.frame("hub", ["name"]).itertuples(index=False))
+    t = snap.ties
+    src, tgt = codes[t["source"].to_numpy()], codes[t["target"].to_numpy()]
+    w = t["weight"].fillna(1.0).to_numpy(float)
+    lo, hi = np.minimum(src, tgt), np.maximum(src, tgt)
+    key = lo * k + hi
+    cross = lo != hi
+    pair, inverse, count = np.unique(key[cross], return_inverse=True, return_counts=True)
+    pair_weight = np.bincount(inverse, weights=w[cross], minlength=len(pair))
+    # A tie counts once for each hub it touches (once when both ends are in the same hub).
+    degree = np.bincount(lo, minlength=k) + np.bincount(hi[cross], minlength=k)
+    strength = np.bincount(lo, weights=w, minlength=k) + np.bincount(hi[cross], weights=w[cross], minlength=k)
+    inside = np.bincount(lo[~cross], minlength=k)
+    actors = np.bincount(codes, minlength=k)
+    pairs = np.column_stack([pair // k, pair % k])
+    centres, _ = regions(actors, pairs, count)
+    span = np.abs(centres).max() or 1.0
+    centres = centres * (EXTENT / span)
+    ids = [None if h < 0 else int(h) for h in uniques]
+    labels = [NO_HUB if h is None else names.get(h, str(h)) for h in ids]
+    import igraph as ig
+
+    hub_graph = ig.Graph(n=k, edges=pairs.tolist(), directed=False)
+    hub_graph.es["weight"] = pair_weight.tolist()
+    pr = np.asarray(hub_graph.pagerank(weights="weight" if len(pairs) else None)) * k
+    countries = nodes.groupby(codes)["country"].agg(lambda c: c.mode().iat[0] if c.notna().any() else None)
+    return {
+        "level": "hubs",
+        "nodes": {"id": ids, "label": labels, "type": ["hub"] * k, "helix": [None] * k, "hub": labels, "hub_id": ids,
+                  "country": _plain(countries.reindex(range(k))), "stage": [None] * k, "community": [0] * k,
+                  "actors": actors.tolist(), "ties_inside": inside.tolist(), "degree": degree.tolist(),
+                  "strength": np.round(strength, 3).tolist(), "coreness": hub_graph.coreness(),
+                  "pagerank": np.round(pr, 4).tolist(),
+                  "x": np.round(centres[:, 0], 2).tolist(), "y": np.round(centres[:, 1], 2).tolist()},
+        "edges": {"source": (pair // k).tolist(), "target": (pair % k).tolist(), "kind": ["hub ties"] * len(pair),
+                  "weight": count.tolist(), "start": [None] * len(pair)},
+        "summary": {"actors": len(nodes), "ties": len(t), "communities": 0, "hubs": k, "threshold": threshold,
+                    "layout": "hubs as discs (area by actors) placed by igraph Fruchterman-Reingold of the ties "
+                              "between them; seed 0"},
+    }
+
+
+def map_data(atlas: Atlas, filters: Filters | None = None, *, level: str = "auto") -> dict[str, Any]:
+    """The map's nodes and edges as columns (contract C2 of docs/development.md).
+
+    At level ``actors``: each actor's id, name (``label``), type, helix, hub and hub id, country, stage, Leiden
+    community, degree, strength (weighted degree), k-core, PageRank (scaled so that the mean is 1) and position
+    (``x``, ``y`` from :func:`ecotone.services.layout.positions`); each tie's ends as row indices into the node
+    columns, kind, weight and start year. At level ``hubs``: one node per hub (``actors`` counts its actors,
+    ``degree`` the ties touching them), and one edge per pair of hubs, its weight how many ties join them.
+    ``auto`` (the default) is ``hubs`` when more actors than :func:`hub_threshold` match and no hub is asked for.
+    Nothing matching gives empty columns, not an error.
 
     Examples
     --------
@@ -27,38 +150,25 @@ def map_data(atlas: Atlas, filters: Filters | None = None) -> dict[str, Any]:
     >>> with Atlas.open("sqlite://") as atlas:
     ...     _ = build_demo(atlas)
     ...     data = map_data(atlas, Filters(hubs=("Barcelona Health Hub",)))
-    >>> sorted(data["nodes"])[:4], len(data["nodes"]["id"]) == data["summary"]["actors"]
-    (['community', 'coreness', 'country', 'degree'], True)
+    ...     hubs = map_data(atlas, level="hubs")
+    >>> data["level"], len(data["nodes"]["id"]) == data["summary"]["actors"], set(data["nodes"]["hub"])
+    ('actors', True, {'Barcelona Health Hub'})
+    >>> hubs["level"], sum(hubs["nodes"]["actors"]) == hubs["summary"]["actors"]
+    ('hubs', True)
     """
-    snap = snapshot(atlas, filters)
-    g = snap.graph
-    nodes = snap.nodes
-    community = Communities(seed=0).run(snap).membership_ if g.ecount() else np.zeros(len(nodes), dtype=int)
-    pagerank = np.asarray(g.pagerank(weights="weight" if g.ecount() else None)) if len(nodes) else np.zeros(0)
-    ids = nodes["id"].to_numpy()
-    t = snap.ties
-    years = pd.to_datetime(t["start_date"], errors="coerce").dt.year if "start_date" in t.columns else \
-        pd.Series(np.nan, index=t.index)
-    start = [None if y != y else int(y) for y in years.tolist()]
-
-    def column(name: str) -> list:
-        return [None if v is None or v != v else v for v in nodes[name].tolist()] if name in nodes else \
-            [None] * len(nodes)
-
-    return {
-        "nodes": {"id": ids.tolist(), "label": column("name"), "type": column("type"), "helix": column("helix"),
-                  "hub": column("hub"), "country": column("country"), "stage": column("stage"),
-                  "community": np.asarray(community).tolist(), "degree": g.degree(),
-                  "strength": np.round(g.strength(weights="weight" if g.ecount() else None), 3).tolist(),
-                  "coreness": g.coreness(),
-                  "pagerank": np.round(pagerank * len(nodes), 4).tolist()},
-        "edges": {"source": ids[t["source"].to_numpy()].tolist(), "target": ids[t["target"].to_numpy()].tolist(),
-                  "kind": t["kind"].tolist(), "weight": t["weight"].fillna(1.0).tolist() if "weight" in t else [],
-                  "start": start},
-        "summary": {"actors": len(nodes), "ties": len(t), "communities": int(max(community, default=-1)) + 1},
-    }
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    filters = filters or Filters()
+    threshold = hub_threshold()
+    snap = Snapshot.from_atlas(atlas, **filters.kwargs())
+    if level == "auto":
+        level = "hubs" if len(snap) > threshold and not filters.hubs else "actors"
+    if len(snap) == 0:
+        return _empty(level, threshold, "")
+    return _hubs(atlas, snap, threshold) if level == "hubs" else _actors(atlas, filters, snap, threshold)
 
 
-def map_json(atlas: Atlas, filters: Filters | None = None) -> bytes:
+def map_json(atlas: Atlas, filters: Filters | None = None, *, level: str = "auto") -> bytes:
     """:func:`map_data` as compact JSON bytes (the API's response cache keeps them while the atlas is unchanged)."""
-    return json.dumps(map_data(atlas, filters), separators=(",", ":"), default=str).encode()
+    return json.dumps(map_data(atlas, filters, level=level), separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
