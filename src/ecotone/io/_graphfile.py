@@ -13,10 +13,11 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-__all__ = ["Column", "columns_of", "value_of", "palette", "atomic_text", "xml_text"]
+__all__ = ["Column", "columns_of", "value_of", "palette", "category_colours", "rgb", "atomic_text", "xml_text"]
 
 # What XML 1.0 cannot hold at all, even escaped: C0 controls but tab and line breaks, lone surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
 class Column:
@@ -84,6 +85,42 @@ def palette(values: pd.Series) -> dict[Any, tuple[int, int, int]]:
         r, g, b = colorsys.hls_to_rgb(hue, 0.55, 0.65)
         out[cat] = (round(r * 255), round(g * 255), round(b * 255))
     return out
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """A hex colour (``#1f77b4``, ``#abc``) as red, green and blue from 0 to 255.
+
+    >>> rgb("#1f77b4"), rgb("#fff")
+    ((31, 119, 180), (255, 255, 255))
+
+    Raises
+    ------
+    ValueError
+        When ``colour`` is not a hex colour.
+    """
+    found = _HEX.fullmatch(colour.strip()) if isinstance(colour, str) else None
+    if not found:
+        raise ValueError(f"{str(colour)[:40]!r} is not a colour: give it as #rrggbb")
+    digits = found.group(1)
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def category_colours(attribute: str, values: pd.Series) -> dict[str, tuple[int, int, int]]:
+    """The colour of each category of ``values`` (an actor attribute such as ``type``, ``hub`` or ``community``):
+    the one every page of the application shows (``ecotone.domain.display.colour``), so a file opened in Gephi
+    looks like the map; :func:`palette` where that vocabulary is not installed.
+
+    >>> sorted(category_colours("type", pd.Series(["startup", "hospital", None])))
+    ['hospital', 'startup']
+    """
+    try:
+        from ..domain.display import colour
+    except ImportError:  # the shared display vocabulary is newer than this writer
+        return palette(values)
+    cats = sorted({str(v) for v in values if v is not None and v == v})
+    return {cat: rgb(colour(attribute, cat)) for cat in cats}
 
 
 @contextmanager
