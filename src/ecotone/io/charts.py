@@ -1,14 +1,16 @@
-"""Charts written as PNG or SVG (by the file's suffix): fan charts of scenarios, tornadoes, survival curves."""
+"""Charts written as PNG or SVG (by the file's suffix): fan charts of scenarios, tornadoes, survival curves,
+network pictures and power–interest grids."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["fan_chart", "survival_chart", "survival_panels", "tornado_chart"]
+__all__ = ["fan_chart", "network_chart", "power_interest_chart", "survival_chart", "survival_panels", "tornado_chart"]
 
 #: Okabe–Ito: distinguishable by colour-blind readers.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -240,3 +242,224 @@ def _band_legend(handles: list, labels: list, banded: bool) -> tuple[list, list]
                    Line2D([], [], linestyle="none", marker="|", markersize=9, markeredgewidth=1.5, color="grey")]
         labels = [*labels, "95% band (Greenwood)", "censored (still in the stage)"]
     return handles, labels
+
+
+def network_chart(x: Sequence[float], y: Sequence[float], colours: Sequence[str], ties: np.ndarray,
+                  out: str | Path | BinaryIO, *, sizes: Sequence[float] | None = None,
+                  labels: Mapping[int, str] | None = None, legend: Sequence[tuple[str, str]] = (),
+                  muted: Sequence[bool] | None = None, title: str = "", width: float = 11.0,
+                  height: float = 7.5, dpi: int = 100) -> str | Path | BinaryIO:
+    """A network drawn at given positions: ties as one line collection, actors as one scatter (so 20,000
+    actors and 200,000 ties take two drawing calls, both rasterised in an SVG), the ``labels`` (row → text)
+    beside their actors without overlapping each other, and a legend of ``(label, colour)`` pairs.
+
+    ``ties`` holds (source, target) row indices; ``muted`` actors (and ties between two of them) are drawn
+    pale, for a picture of one hub within the whole network. ``out`` is a .png or .svg path, or a binary file
+    (PNG is written to it).
+
+    >>> import io
+    >>> buf = network_chart([0, 1, 0.5], [0, 0, 1], ["#0072B2"] * 3, np.array([[0, 1], [1, 2]]), io.BytesIO(),
+    ...                     labels={2: "Clínic"}, legend=[("Hospital", "#0072B2")])
+    >>> buf.getvalue()[:4]
+    b'\\x89PNG'
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    plt, fig, ax = _figure(width, height)
+    fig.set_dpi(dpi)
+    ax.set_axis_off()
+    ax.grid(False)
+    xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+    n = len(xy)
+    ties = np.asarray(ties, dtype=np.int64).reshape(-1, 2)
+    faded = np.zeros(n, bool) if muted is None else np.asarray(muted, bool)
+    rgba = _rgba(colours)
+    rgba[faded] = (0.80, 0.82, 0.86, 0.5)
+    # Thin, translucent ties: a dense picture darkens where ties crowd (hubs) and shows the lone bridges.
+    alpha = float(np.clip(25 / np.sqrt(max(len(ties), 1)), 0.04, 0.45))
+    tie_colour = np.tile([0.35, 0.40, 0.48, alpha], (len(ties), 1))
+    if len(ties):
+        pale = faded[ties[:, 0]] & faded[ties[:, 1]]
+        tie_colour[pale, 3] = alpha / 3
+        ax.add_collection(LineCollection(xy[ties], colors=tie_colour, linewidths=0.5, zorder=1, rasterized=True))
+    if sizes is None:
+        s = np.full(n, 18.0 if n < 2000 else 6.0)
+    else:
+        v = np.asarray(sizes, float)
+        top = 36 if n >= 2000 else 110  # a crowd of big discs hides the ties
+        s = (3 if n >= 2000 else 10) + top * np.sqrt(v / v.max()) if n and v.max() > 0 else np.full(n, 10.0)
+    order = np.argsort(~faded, kind="stable")  # the muted first, the shown on top
+    ax.scatter(xy[order, 0], xy[order, 1], s=s[order], c=rgba[order], linewidths=0.3 if n < 2000 else 0,
+               edgecolors="white", zorder=2, rasterized=True)
+    ax.margins(0.03)
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(_wrapped(title, 90), fontsize=11, loc="left")
+    if legend:
+        handles = [Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor=c,
+                          markeredgecolor="white") for _, c in legend]
+        ax.legend(handles, [name for name, _ in legend], loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                  frameon=False, fontsize=8.5)
+    fig.tight_layout()
+    if labels:
+        ax.apply_aspect()  # the final limits, so the labels are placed where they will be drawn
+        _place_labels(fig, ax, xy, labels)
+    return _write(plt, fig, out, tight=False)
+
+
+def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | BinaryIO, *,
+                         quadrants: Mapping[tuple[bool, bool], str], legend: Sequence[tuple[str, str]] = (),
+                         columns: int = 4, density_above: int = 1500, panel: float = 3.4,
+                         dpi: int = 100) -> str | Path | BinaryIO:
+    """Power–interest grids, one panel per group (``panels``: title → frame with ``power``, ``interest``,
+    ``colour`` and ``label``, the text to write beside a dot or empty): the cross at 0.5, the quadrants'
+    names in their corners (``quadrants`` maps (high power, high interest) to a name), the labelled actors
+    named beside their dots. A panel of more than ``density_above`` actors is a density plot (hexagons,
+    darker where more actors sit) with only the labelled actors as dots, so it stays readable at 20,000.
+
+    >>> import io
+    >>> frame = pd.DataFrame({"power": [0.9, 0.2], "interest": [0.8, 0.3], "colour": ["#0072B2", "#E69F00"],
+    ...                       "label": ["Clínic", ""]})
+    >>> q = {(True, True): "manage closely", (True, False): "keep satisfied", (False, True): "keep informed",
+    ...      (False, False): "monitor"}
+    >>> power_interest_chart({"Barcelona": frame}, io.BytesIO(), quadrants=q).getvalue()[:4]
+    b'\\x89PNG'
+    """
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.patheffects as pe
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.lines import Line2D
+
+    # pale to slate: the crowd stays a background for the labelled actors' coloured dots
+    density = LinearSegmentedColormap.from_list("density", ["#e6e9ef", "#5b6472"])
+    if not panels:
+        raise ValueError("no actors to place on the power–interest grid")
+    cols = min(columns, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    across = max(2, min(6, int(panel * cols / 1.9)))  # legend entries in a row that fit the width
+    extra = 0.5 + 0.22 * math.ceil(len(legend) / across) if legend else 0.3
+    fig, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows + extra), dpi=dpi, squeeze=False)
+    placing = []
+    for k, (ax, (name, frame)) in enumerate(zip(axes.flat, panels.items())):
+        px, py = frame["power"].to_numpy(float), frame["interest"].to_numpy(float)
+        named = frame["label"].fillna("").astype(str).to_numpy()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ax.spines.values():
+            side.set_color("#9aa3b2")
+        ax.axvline(0.5, color="#c3c9d4", linestyle="--", linewidth=0.9, zorder=0)
+        ax.axhline(0.5, color="#c3c9d4", linestyle="--", linewidth=0.9, zorder=0)
+        corners = []
+        for (high_power, high_interest), text in quadrants.items():
+            corners.append(ax.text(
+                0.97 if high_power else 0.03, 0.97 if high_interest else 0.03, text, transform=ax.transAxes,
+                ha="right" if high_power else "left", va="top" if high_interest else "bottom", fontsize=7.5,
+                color="#4b5563", style="italic", zorder=3,
+                path_effects=[pe.withStroke(linewidth=2.5, foreground="white")]))
+        shown = np.flatnonzero(named != "")
+        if len(frame) > density_above:
+            ax.hexbin(px, py, gridsize=28, extent=(0, 1, 0, 1), cmap=density, mincnt=1, bins="log",
+                      linewidths=0, zorder=1, rasterized=True)
+            dots = shown
+        else:
+            dots = np.arange(len(frame))
+        ax.scatter(px[dots], py[dots], s=22, c=_rgba(frame["colour"].to_numpy()[dots], alpha=0.85),
+                   edgecolors="white", linewidths=0.4, zorder=2, rasterized=True)
+        title = name if len(name) <= 34 else name[:33] + "…"
+        ax.set_title(f"{title} ({len(frame):,})", fontsize=9)
+        if k >= len(panels) - cols:  # the lowest panel of each column and the first of each row say the axes
+            ax.set_xlabel("power →", fontsize=8)
+        if k % cols == 0:
+            ax.set_ylabel("interest →", fontsize=8)
+        placing.append((ax, np.column_stack([px, py]), {int(i): named[i] for i in shown}, corners))
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    if legend:
+        handles = [Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=c,
+                          markeredgecolor="white") for _, c in legend]
+        fig.legend(handles, [name for name, _ in legend], loc="lower center", ncol=min(len(legend), across),
+                   frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, extra / fig.get_figheight(), 1, 1))
+    for ax, xy, labels, corners in placing:  # after the layout, so the labels are placed where they will be drawn
+        ax.apply_aspect()
+        _place_labels(fig, ax, xy, labels, fontsize=7, avoid=corners)
+    return _write(plt, fig, out, tight=False)
+
+
+def _rgba(colours: Sequence[str], alpha: float = 1.0) -> np.ndarray:
+    """Hex colours as an (n, 4) array (each distinct colour converted once: 20,000 actors have a dozen)."""
+    from matplotlib.colors import to_rgba
+
+    colours = np.asarray(colours, dtype=object)
+    out = np.zeros((len(colours), 4))
+    if len(colours):
+        values, inverse = np.unique(colours.astype(str), return_inverse=True)
+        out[:] = np.array([to_rgba(v, alpha) for v in values])[inverse.ravel()]
+    return out
+
+
+def _place_labels(fig, ax, xy: np.ndarray, labels: Mapping[int, str], *, fontsize: float = 8,
+                  avoid: Sequence = ()) -> None:
+    """Write each label beside its point (labels in order of importance: the first gets the best spot), in the
+    spot around it that covers the fewest other points among those that overlap no label placed before nor the
+    ``avoid`` artists (the quadrants' names) and stay inside the axes; a label with no such spot is left out
+    rather than written over another."""
+    import matplotlib.patheffects as pe
+
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    screen = ax.transData.transform(xy) if len(xy) else np.zeros((0, 2))
+    placed = [a.get_window_extent(renderer).expanded(1.05, 1.2) for a in avoid]
+    offsets = [(6, 4, "left", "bottom"), (-6, 4, "right", "bottom"), (6, -4, "left", "top"),
+               (-6, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
+               (12, 10, "left", "bottom"), (-12, -10, "right", "top"), (12, -10, "left", "top"),
+               (-12, 10, "right", "bottom")]
+    for row, text in labels.items():
+        text = text if len(text) <= 34 else text[:33] + "…"
+        best = None
+        for dx, dy, ha, va in offsets:
+            t = ax.annotate(text, xy[row], xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                            fontsize=fontsize, color="#1d2330", zorder=4,
+                            path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+            box = t.get_window_extent(renderer).expanded(1.04, 1.1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if not inside or any(box.overlaps(other) for other in placed):
+                t.remove()
+                continue
+            covered = int(np.count_nonzero((screen[:, 0] >= box.x0) & (screen[:, 0] <= box.x1)
+                                           & (screen[:, 1] >= box.y0) & (screen[:, 1] <= box.y1)))
+            if best is None or covered < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (covered, t, box)
+            else:
+                t.remove()
+            if covered == 0:
+                break
+        if best is not None:
+            placed.append(best[2])
+
+
+def _write(plt, fig, out: str | Path | BinaryIO, *, tight: bool = True) -> str | Path | BinaryIO:
+    """Save ``fig`` to a .png or .svg path, or as PNG to a binary file, and close it."""
+    if tight:
+        fig.tight_layout()
+    if isinstance(out, str | Path):
+        path = Path(out)
+        if path.suffix.lower() not in (".png", ".svg"):
+            plt.close(fig)
+            raise ValueError(f"{path.name}: charts are written as .png or .svg")
+        fig.savefig(path, format=path.suffix.lower().lstrip("."))
+    else:
+        fig.savefig(out, format="png")
+    plt.close(fig)
+    return out

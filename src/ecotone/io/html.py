@@ -1,15 +1,16 @@
-"""A self-contained HTML page (no script, no download) with tables, a heatmap and SVG charts."""
+"""A self-contained HTML page (no script, no download) with tables, a heatmap, SVG charts and embedded pictures."""
 
 from __future__ import annotations
 
+import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ._graphfile import atomic_text
 
-__all__ = ["Page", "table", "heatmap", "scatter", "bars"]
+__all__ = ["Page", "table", "heatmap", "scatter", "bars", "picture"]
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;margin:0;background:#f6f7f9}
@@ -25,6 +26,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.heat td{text-align:cent
 .heat th.v{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:500}
 .grid{display:flex;flex-wrap:wrap;gap:14px}.card{background:#fff;border:1px solid #d8dde6;border-radius:8px;padding:8px}
 .note{color:#4b5563;font-size:13px}svg text{font:11px system-ui,sans-serif;fill:#1d2330}
+figure.picture{margin:8px 0 14px;background:#fff;border:1px solid #d8dde6;border-radius:8px;padding:8px}
+figure.picture img{display:block;max-width:100%;height:auto;margin:0 auto}
+figure.picture figcaption{color:#4b5563;font-size:13px;margin-top:6px}
 """
 
 
@@ -42,16 +46,19 @@ def _cell(value: Any) -> tuple[str, bool]:
     return str(value), False
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, *, limit: int = 50) -> str:
-    """An HTML table of rows (the first ``limit``), numbers right-aligned.
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, *, limit: int = 50,
+          headings: Mapping[str, str] | None = None) -> str:
+    """An HTML table of rows (the first ``limit``), numbers right-aligned; ``headings`` names columns for
+    people (a column not in it is headed by its key).
 
-    >>> table([{"name": "Clínic", "degree": 12}])
-    '<table><tr><th>name</th><th>degree</th></tr><tr><td>Clínic</td><td class="n">12</td></tr></table>'
+    >>> table([{"name": "Clínic", "degree": 12}], headings={"degree": "ties"})
+    '<table><tr><th>name</th><th>ties</th></tr><tr><td>Clínic</td><td class="n">12</td></tr></table>'
     """
     if not rows:
         return '<p class="note">Nothing to show.</p>'
     cols = list(columns or rows[0].keys())
-    out = ["<table><tr>", *(f"<th>{html.escape(c)}</th>" for c in cols), "</tr>"]
+    headings = headings or {}
+    out = ["<table><tr>", *(f"<th>{html.escape(headings.get(c, c))}</th>" for c in cols), "</tr>"]
     for row in rows[:limit]:
         out.append("<tr>")
         for c in cols:
@@ -65,11 +72,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
 
 
 def heatmap(rows: Sequence[dict[str, Any]], row_key: str, columns: Sequence[str],
-            flagged: dict[str, set[str]] | None = None) -> str:
-    """A table whose cells are shaded by their count; flagged (row, column) cells are outlined in red."""
+            flagged: dict[str, set[str]] | None = None, *, headings: Mapping[str, str] | None = None) -> str:
+    """A table whose cells are shaded by their count; flagged (row, column) cells are outlined in red;
+    ``headings`` names columns for people."""
     flagged = flagged or {}
+    headings = headings or {}
     top = max((int(r[c]) for r in rows for c in columns), default=0) or 1
-    out = ['<table class="heat"><tr><th></th>', *(f'<th class="v">{html.escape(c)}</th>' for c in columns), "</tr>"]
+    out = ['<table class="heat"><tr><th></th>',
+           *(f'<th class="v">{html.escape(headings.get(c, c))}</th>' for c in columns), "</tr>"]
     for r in rows:
         out.append(f"<tr><th>{html.escape(str(r[row_key]))}</th>")
         for c in columns:
@@ -78,7 +88,8 @@ def heatmap(rows: Sequence[dict[str, Any]], row_key: str, columns: Sequence[str]
             style = f' style="background:rgba(37,99,235,{alpha:.2f});color:{"#fff" if alpha > 0.55 else "#1d2330"}"'
             missing = c in flagged.get(str(r[row_key]), set())
             cls = ' class="missing"' if missing else ""
-            out.append(f"<td{cls}{style if v else ''} title=\"{html.escape(str(r[row_key]))}: {v} {html.escape(c)}\">"
+            out.append(f"<td{cls}{style if v else ''} title=\"{html.escape(str(r[row_key]))}: {v} "
+                       f"{html.escape(headings.get(c, c))}\">"
                        f"{v if v else ('✕' if missing else '')}</td>")
         out.append("</tr>")
     out.append("</table>")
@@ -147,6 +158,20 @@ def bars(rows: Sequence[dict[str, Any]], *, label: str, parts: Sequence[str], ti
                    f'<text x="{left + j * 110 + 14}" y="{ly}">{html.escape(p)}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+def picture(png: bytes, alt: str, *, caption: str = "", width: int | None = None,
+            height: int | None = None) -> str:
+    """A PNG embedded in the page (a data URL: the page stays one file), with its alternative text for readers
+    who cannot see it and an optional caption.
+
+    >>> picture(b"\\x89PNG", "The network", width=2, height=1)
+    '<figure class="picture"><img src="data:image/png;base64,iVBORw==" alt="The network" width="2" height="1"></figure>'
+    """
+    size = (f' width="{int(width)}"' if width else "") + (f' height="{int(height)}"' if height else "")
+    text = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (f'<figure class="picture"><img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+            f'alt="{html.escape(alt)}"{size}>{text}</figure>')
 
 
 def _colours(names: Sequence[str]) -> dict[str, str]:

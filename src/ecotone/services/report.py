@@ -1,27 +1,43 @@
-"""The analysis report: one HTML page with the stakeholder map, central players, brokers and bridges between
-hubs, communities and gaps, for a hub or the whole atlas."""
+"""The analysis report: one HTML page with a picture of the network, the stakeholder map, central players,
+brokers and bridges between hubs, communities and gaps, for a hub or the whole atlas."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..analysis.brokerage import ROLES, Brokerage, hub_bridges
+from ..analysis.brokerage import ROLES, Brokerage, group_by, hub_bridges
 from ..analysis.communities import Communities
 from ..analysis.gaps import Gaps
 from ..analysis.metrics import NetworkMetrics
+from ..analysis.snapshot import Snapshot
 from ..analysis.stakeholders import NO_HUB, QUADRANTS, StakeholderMap, coverage
 from ..domain import CORE_ROLES
-from ..io.html import Page, bars, heatmap, scatter, table
+from ..domain.display import TYPE_ORDER, colour, label, money
+from ..io.charts import network_chart, power_interest_chart
+from ..io.html import Page, bars, heatmap, picture, table
 from ..store import Atlas
 from .analysis import Filters, records, snapshot
+from .layout import positions
+
 
 __all__ = ["write_report"]
 
-_QUADRANT_CORNERS = [QUADRANTS[(True, True)], QUADRANTS[(False, True)], QUADRANTS[(True, False)],
-                     QUADRANTS[(False, False)]]
+#: How many actors the pictures name: the first of the central players.
+NAMED_ON_MAP = 12
+NAMED_PER_GRID = {1: 12, 2: 6}  # panels → names per panel; more panels, 3 each
+#: Column headings in words where :func:`~ecotone.domain.display.label` alone would not do.
+_HEADINGS = {"hub_a": "Hub A", "hub_b": "Hub B", "ties_to_a": "Ties to A", "ties_to_b": "Ties to B",
+             "z_total": "z-score (total)", "core": "k-core", "internal_ties": "Internal ties"}
+_GROUPS_IN_WORDS = {"hub": "hubs", "country": "countries", "community": "communities"}
+_ONE_GROUP = {"hub": "hub", "country": "country", "community": "community"}
+_SNAKE_WORD = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+_SHARE = re.compile(r"\b([a-z][a-z0-9_]*) \((\d+%)\)")  # 'sme (25%)' in a list of shares
 
 
 def _involves(frame: pd.DataFrame, hub: str | None, *cols: str) -> pd.DataFrame:
@@ -33,15 +49,122 @@ def _involves(frame: pd.DataFrame, hub: str | None, *cols: str) -> pd.DataFrame:
     return frame[mask]
 
 
+def _headings(columns) -> dict[str, str]:
+    return {c: _HEADINGS.get(c, label(c)) for c in columns}
+
+
+def _in_words(text) -> str:
+    """Vocabulary values inside a sentence in words: 'regulatory_approval: regulator' → 'Regulatory approval:
+    regulator', 'sme (25%), other (25%)' → 'SME (25%), Other (25%)'."""
+    if not isinstance(text, str):
+        return text
+    text = _SHARE.sub(lambda m: f"{label(m.group(1))} ({m.group(2)})", text)
+    return _SNAKE_WORD.sub(lambda m: label(m.group(0)), text)
+
+
+def _worded(rows: list[dict], vocabulary=("type",), sentences=(), money_columns=()) -> list[dict]:
+    """Rows for people: vocabulary columns (a value or a list of values) in words, snake_case words inside
+    sentences in words, amounts as money."""
+    for row in rows:
+        for c in vocabulary:
+            if c in row:
+                v = row[c]
+                row[c] = ", ".join(label(x) for x in v) if isinstance(v, list | tuple) else label(v)
+        for c in sentences:
+            if c in row:
+                row[c] = _in_words(row[c])
+        for c in money_columns:
+            if c in row:
+                row[c] = money(row[c]) if row[c] else ""
+    return rows
+
+
+def _type_legend(types: pd.Series) -> list[tuple[str, str]]:
+    """The stakeholder types present, in the display order, each with its count: ``(words (n), colour)``."""
+    counts = types.fillna("other").value_counts()
+    order = [t for t in TYPE_ORDER if t in counts.index] + sorted(set(counts.index) - set(TYPE_ORDER))
+    return [(f"{label(t)} ({counts[t]:,})", colour("type", t)) for t in order]
+
+
+def _layout(atlas: Atlas, filters: Filters | None, snap: Snapshot) -> tuple[np.ndarray, str]:
+    """Each actor's (x, y) in the snapshot's order, from the map's server layout, and the algorithm in words."""
+    where, algorithm = positions(atlas, filters, snap=snap, with_algorithm=True)
+    return where.set_index("id")[["x", "y"]].reindex(snap.nodes["id"]).to_numpy(float), algorithm
+
+
+def _network_picture(atlas: Atlas, filters: Filters | None, snap: Snapshot, named: pd.DataFrame,
+                     hub_name: str | None) -> str:
+    xy, algorithm = _layout(atlas, filters, snap)
+    placed = ~np.isnan(xy).any(axis=1)
+    nodes = snap.nodes
+    rows = np.flatnonzero(placed)
+    at = np.full(len(nodes), -1)
+    at[rows] = np.arange(len(rows))
+    ties = snap.ties[["source", "target"]].to_numpy(np.int64).reshape(-1, 2)
+    ties = at[ties[placed[ties].all(axis=1)]] if len(ties) else ties
+    position = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
+    names = {int(at[position[i]]): str(n) for i, n in zip(named["id"], named["name"])
+             if i in position.index and placed[position[i]]}
+    types = nodes["type"].iloc[rows]
+    muted = (nodes["hub"].iloc[rows] != hub_name).to_numpy() if hub_name else None
+    coloured = types[~muted] if hub_name else types  # the legend counts the actors drawn in colour
+    buffer = io.BytesIO()
+    width, height, dpi = 11.0, 7.5, 100
+    network_chart(xy[rows, 0], xy[rows, 1], [colour("type", t) for t in types], ties, buffer,
+                  sizes=np.asarray(snap.graph.degree(), float)[rows] + 1, labels=names, legend=_type_legend(coloured),
+                  muted=muted, width=width, height=height, dpi=dpi)
+    shown = f"{len(rows):,} actors and {len(ties):,} ties"
+    alt = (f"The network: {shown} drawn as dots and lines, each actor coloured by its stakeholder type "
+           f"({', '.join(name for name, _ in _type_legend(coloured))})"
+           + (f", the actors of {hub_name} in colour and the rest pale" if hub_name else "")
+           + (f"; named: {', '.join(names.values())}." if names else "."))
+    left_out = len(nodes) - len(rows)
+    caption = (f"{shown}, laid out as on the map ({algorithm}). Dots are actors, coloured by stakeholder type and "
+               "sized by their ties; lines are ties. The first central players are named."
+               + (f" {hub_name}'s actors in colour, the rest pale." if hub_name else "")
+               + (f" {left_out:,} actors without a position are left out." if left_out else ""))
+    return picture(buffer.getvalue(), alt, caption=caption, width=int(width * dpi), height=int(height * dpi))
+
+
+def _grid_picture(panels: dict[str, pd.DataFrame]) -> str:
+    per_panel = NAMED_PER_GRID.get(len(panels), 3)
+    frames, named_all = {}, []
+    for title, rows in panels.items():
+        first = set(rows.sort_values(["priority", "id"], ascending=[False, True]).head(per_panel)["id"])
+        named = rows["name"].where(rows["id"].isin(first), "")
+        frames[title] = pd.DataFrame({"power": rows["power"].to_numpy(), "interest": rows["interest"].to_numpy(),
+                                      "colour": [colour("type", t) for t in rows["type"]],
+                                      "label": named.to_numpy()})
+        # the named first, so their labels get the best spots
+        frames[title] = frames[title].iloc[np.argsort(rows["priority"].to_numpy() * -1, kind="stable")]
+        named_all += [n for n in named if n]
+    one = len(panels) == 1
+    buffer = io.BytesIO()
+    dpi = 100
+    panel = 6.4 if one else 2.8
+    columns = 1 if one else 4
+    legend = _type_legend(pd.concat([rows["type"] for rows in panels.values()]))
+    power_interest_chart(frames, buffer, quadrants=QUADRANTS, legend=legend, columns=columns, panel=panel, dpi=dpi)
+    corners = "; ".join(f"{name} {where}" for name, where in zip(
+        [QUADRANTS[(True, True)], QUADRANTS[(False, True)], QUADRANTS[(True, False)], QUADRANTS[(False, False)]],
+        ["top right", "top left", "bottom right", "bottom left"]))
+    actors = sum(len(rows) for rows in panels.values())
+    alt = (f"Power–interest grid{'' if one else 's'} of {', '.join(panels)}: {actors:,} actors placed by power "
+           f"(across) and interest (up), coloured by stakeholder type; quadrants {corners}; named: "
+           f"{', '.join(named_all) or 'none'}.")
+    return picture(buffer.getvalue(), alt)
+
+
 def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hub: str | None = None,
                  progress=None) -> Path:
     """Analyse the atlas and write the report to ``path``; with ``hub``, the tables focus on that hub while the
-    network stays whole (so its bridges to other hubs show)."""
+    network stays whole (so its bridges to other hubs show). On an atlas without hubs, brokers are counted
+    between the groups that have data (countries, else communities) and the report says so."""
     snap = snapshot(atlas, filters, progress)
     hub_name = atlas.names("hub", [atlas.hub_id(hub)]).get(atlas.hub_id(hub)) if hub else None
     if hub_name is not None and not (snap.nodes["hub"] == hub_name).any():
         raise ValueError(f"hub {hub_name!r} has no actors in this snapshot")
-    steps = ["metrics", "brokerage", "communities", "gaps", "stakeholders"]
+    steps = ["metrics", "brokerage", "communities", "gaps", "stakeholders", "pictures"]
 
     def done(step: str) -> None:
         if progress:
@@ -49,10 +172,14 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
 
     metrics = NetworkMetrics().run(snap)
     done("metrics")
-    broker = Brokerage(groups="hub").run(snap)
+    comms = Communities(min_size=3).run(snap)
+    grouping, grouping_note = group_by(snap.nodes)
+    grouped = snap if grouping in snap.nodes else Snapshot.from_frames(
+        snap.nodes.assign(**{grouping: comms.membership_}), snap.ties, filters=snap.filters)
+    broker = Brokerage(groups=grouping).run(grouped)
+    groups = _GROUPS_IN_WORDS.get(grouping, grouping)
     bridges = hub_bridges(snap, top=3)
     done("brokerage")
-    comms = Communities(min_size=3).run(snap)
     done("communities")
     gaps = Gaps().run(snap)
     done("gaps")
@@ -60,66 +187,109 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
     done("stakeholders")
 
     scope = f"hub {hub_name}" if hub_name else "the whole atlas"
-    page = Page(f"Ecotone network report: {hub_name or 'all hubs'}",
+    page = Page(f"Ecotone network report: {hub_name or ('all hubs' if grouping == 'hub' else 'the whole atlas')}",
                 f"{atlas.url} · {scope} · {dt.date.today().isoformat()}"
                 + (f" · filters: {snap.filters}" if snap.filters else ""))
     g = metrics.graph_
+    funding = float(snap.nodes["funding_raised"].sum())
     page.figures({"actors": g.actors, "ties": g.ties, "hubs": int(snap.nodes["hub"].nunique()),
                   "density": g.density, "components": g.components, "cross-sector ties": f"{g.cross_sector_share:.0%}",
-                  "cross-hub ties": f"{g.cross_hub_share:.0%}", "communities": int(comms.membership_.max() + 1)})
+                  "cross-hub ties": f"{g.cross_hub_share:.0%}", "communities": int(comms.membership_.max() + 1),
+                  **({"funding raised": money(funding)} if funding else {})})
+
+    if grouping != "hub":  # the tables name each actor's group (country or community) where they name a hub
+        grid = grid.assign(**{grouping: grouped.nodes.set_index("id")[grouping].reindex(grid["id"]).to_numpy()})
+    place = "hub" if grouping == "hub" else grouping
+
+    # Central players: whom a manager must act on first (the stakeholder map's priority), then by ties
+    ranked = metrics.nodes_.drop(columns=["type", "hub"]).merge(
+        grid[["id", "hub", "type", "quadrant", "priority", "power", "interest", "funding"]
+             + ([grouping] if grouping != "hub" else [])], on="id")
+    ranked = ranked.sort_values(["priority", "degree", "id"], ascending=[False, False, True])
+    central = _involves(ranked, hub_name, "hub").head(20)
+
+    page.section("The network", _network_picture(atlas, filters, snap, central.head(NAMED_ON_MAP), hub_name))
+    done("pictures")
 
     # Stakeholder map: coverage, missing roles, power-interest grid
-    cov = coverage(snap).reset_index()
-    if hub_name:
-        cov = cov[cov["hub"] == hub_name]
+    if grouping == "hub":
+        cov = coverage(snap).reset_index()
+        if hub_name:
+            cov = cov[cov["hub"] == hub_name]
+        missing = {row["hub"]: set(row["missing"]) for row in records(gaps.missing_roles_)}
+        note = ("A red ✕ marks a core role the hub lacks (startups, hospitals, universities, investors, "
+                "regulators, incubators, governments, industry associations, corporates).")
+    else:  # the groups that have data, the largest twenty
+        groups_of = grouped.nodes[grouping].astype(object).where(grouped.nodes[grouping].notna(), "(none)")
+        largest = groups_of.value_counts().head(20).index
+        cov = pd.crosstab(groups_of.rename(grouping), snap.nodes["type"].rename("type")).reindex(largest)
+        cov = cov.reindex(columns=[t for t in TYPE_ORDER if t in cov.columns], fill_value=0).reset_index()
+        cov[grouping] = cov[grouping].astype(str)
+        missing = {}
+        note = f"{grouping_note} The {min(20, len(largest))} largest {groups} by actors."
     present = [c for c in cov.columns[1:] if cov[c].sum() > 0 or c in {r.value for r in CORE_ROLES}]
-    missing = {row["hub"]: set(row["missing"]) for row in records(gaps.missing_roles_)}
-    page.section("Who is where: actors per hub and stakeholder type",
-                 heatmap(records(cov), "hub", present, missing),
-                 note="A red ✕ marks a core role the hub lacks (startups, hospitals, universities, investors, "
-                      "regulators, incubators, governments, industry associations, corporates).")
-    page.section("Missing roles", table(records(_involves(gaps.missing_roles_.assign(
-        missing=gaps.missing_roles_["missing"].map(lambda v: ", ".join(v) or "none")), hub_name, "hub"))))
-    hubs_shown = [hub_name] if hub_name else list(snap.nodes["hub"].dropna().value_counts().head(12).index)
-    cards = []
-    for h in hubs_shown:
-        points = records(grid[grid["hub"] == h])
-        cards.append(f'<div class="card">{scatter(points, x="power", y="interest", label="name", colour="type", title=h, quadrants=_QUADRANT_CORNERS)}</div>')
-    page.section("Power–interest grid", f'<div class="grid">{"".join(cards)}</div>',
+    page.section(f"Who is where: actors per {_ONE_GROUP.get(grouping, grouping)} and stakeholder type",
+                 heatmap(records(cov), cov.columns[0], present, missing, headings=_headings(present)), note=note)
+    page.section("Missing roles", table(_worded(records(_involves(gaps.missing_roles_, hub_name, "hub")),
+                                                vocabulary=("missing",)), headings=_headings(["hub", "actors",
+                                                                                               "missing"])),
+                 note=None if grouping == "hub" else "Missing roles are counted per hub, and this atlas has none.")
+    if hub_name:
+        panels = {hub_name: grid[grid["hub"] == hub_name]}
+    elif grouping == "hub":
+        panels = {h: grid[grid["hub"] == h] for h in snap.nodes["hub"].dropna().value_counts().head(12).index}
+    else:
+        panels = {"All actors": grid}
+    page.section("Power–interest grid", _grid_picture(panels),
                  note="Power: PageRank, funding and size; interest: ties and programmes — percentiles within the hub. "
-                      "Hover a dot for the actor. Override with `ecotone analyze stakeholders --overrides`.")
-    priority = grid[grid["hub"] != NO_HUB] if not hub_name else grid[grid["hub"] == hub_name]
-    page.section("Priority list", table(records(priority.head(40 if hub_name else 60)),
-                                        ["hub", "name", "type", "quadrant", "power", "interest", "needs", "offers"]))
+                      "Quadrants after Mendelow: manage closely (high power, high interest), keep satisfied, keep "
+                      "informed, monitor. The actors to act on first are named. "
+                      "Override with `ecotone analyze stakeholders --overrides`.")
+    priority = grid[grid["hub"] == hub_name] if hub_name else grid[grid["hub"] != NO_HUB] \
+        if grouping == "hub" else grid
+    columns = [place, "name", "type", "quadrant", "power", "interest", "funding", "needs", "offers"]
+    page.section("Priority list", table(_worded(records(priority.head(40 if hub_name else 60)),
+                                                vocabulary=("type", "needs", "offers"), money_columns=("funding",)),
+                                        columns, headings=_headings(columns)))
 
-    # Central players and brokers
-    central = _involves(metrics.nodes_, hub_name, "hub").sort_values("pagerank", ascending=False).head(20)
-    page.section("Central players", table(records(central), ["name", "hub", "type", "degree", "betweenness",
-                                                             "closeness", "pagerank", "core", "constraint"]),
-                 note=("Betweenness, closeness and harmonic centrality estimated from "
-                       f"{g.pivots} pivots (median relative error of the top 100: {g.betweenness_relative_error:.0%})."
-                       if g.sampled else "All metrics exact."))
-    across = [r for r in ROLES if r != "coordinator"]  # the roles that join two hubs
-    brokers = _involves(broker.nodes_.rename(columns={"group": "hub"}), hub_name, "hub")
+    columns = ["name", place, "type", "quadrant", "priority", "degree", "betweenness", "pagerank", "funding"]
+    page.section("Central players", table(_worded(records(central), money_columns=("funding",)), columns,
+                                          headings=_headings(columns) | {"degree": "Ties"}),
+                 note="Ranked by what a manager must act on: priority (power × interest on the stakeholder grid), "
+                      "then ties. " + ("Betweenness estimated from "
+                                       f"{g.pivots} pivots (median relative error of the top 100: "
+                                       f"{g.betweenness_relative_error:.0%})." if g.sampled else "All metrics exact."))
+
+    # Brokers between the groups that have data: hubs, else countries, else communities
+    across = [r for r in ROLES if r != "coordinator"]  # the roles that join two groups
+    brokers = broker.nodes_.rename(columns={"group": grouping})
+    brokers = _involves(brokers, hub_name, "hub") if grouping == "hub" else brokers
     brokers = brokers.assign(across=brokers[across].sum(axis=1))
     brokers = brokers[brokers["across"] > 0].sort_values(["across", "id"], ascending=[False, True]).head(15)
-    page.section("Top brokers between hubs",
-                 bars(records(brokers), label="name", parts=across, title="Open two-paths between hubs, by role"),
-                 table(records(brokers), ["name", "hub", *ROLES, "total", "z_total"]),
-                 note="Gould–Fernandez roles with hubs as groups, ranked by the two-paths that join two hubs: a "
-                      "liaison links two other hubs, an itinerant two members of another hub, a representative "
-                      "carries its own hub's ties out, a gatekeeper lets others' in.")
+    columns = ["name", grouping, *ROLES, "total", "z_total"]
+    page.section(f"Top brokers between {groups}",
+                 bars(records(brokers), label="name", parts=across,
+                      title=f"Open two-paths between {groups}, by role"),
+                 table(records(brokers), columns, headings=_headings(columns)),
+                 note=(f"{grouping_note} " if grouping_note else "")
+                 + f"Gould–Fernandez roles with {groups} as groups, ranked by the two-paths that join two {groups}: "
+                   f"a liaison links two others, an itinerant two members of another, a representative carries its "
+                   f"own group's ties out, a gatekeeper lets others' in.")
     pairs = _involves(bridges[bridges["rank"] == 1], hub_name, "hub_a", "hub_b").sort_values("score", ascending=False)
-    page.section("Bridges between hubs", table(records(pairs), ["hub_a", "hub_b", "name", "hub", "score", "ties_to_a",
-                                                                "ties_to_b"]),
-                 note="The best bridge of each pair of hubs: score = pairs of actors from the two hubs it links.")
+    columns = ["hub_a", "hub_b", "name", "hub", "score", "ties_to_a", "ties_to_b"]
+    page.section("Bridges between hubs", table(records(pairs), columns, headings=_headings(columns)),
+                 note="The best bridge of each pair of hubs: score = pairs of actors from the two hubs it links."
+                 + ("" if grouping == "hub" else " This atlas has no hubs to bridge; the brokers above join "
+                    f"{groups}."))
 
     # Communities and gaps
-    page.section("Communities", table(records(comms.communities_)),
+    page.section("Communities", table(_worded(records(comms.communities_), vocabulary=(), sentences=("types",)),
+                                      headings=_headings(comms.communities_.columns)),
                  note=f"Leiden, modularity {comms.modularity_:.3f}.")
+    columns = ["name", "hub", "need", "nearest", "bridge", "provider"]
     page.section("Gaps: needs nobody within two steps can meet",
-                 table(records(_involves(gaps.unreached_, hub_name, "hub")),
-                       ["name", "hub", "need", "nearest", "bridge", "provider"], limit=40))
-    page.section("Gaps: hubs with no or thin ties", table(records(_involves(gaps.hub_pairs_, hub_name, "hub_a",
-                                                                            "hub_b")), limit=40))
+                 table(_worded(records(_involves(gaps.unreached_, hub_name, "hub")), vocabulary=(),
+                               sentences=("need",)), columns, limit=40, headings=_headings(columns)))
+    thin = _involves(gaps.hub_pairs_, hub_name, "hub_a", "hub_b")
+    page.section("Gaps: hubs with no or thin ties", table(records(thin), limit=40, headings=_headings(thin.columns)))
     return page.write(path)
