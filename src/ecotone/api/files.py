@@ -1,6 +1,7 @@
 """Files in and out: imports (Kumu, bundle, CORDIS; previewable) and exports of the atlas and its network."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+import json
 import re
 import shutil
 import tempfile
@@ -8,21 +9,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from ..domain.problems import InputRejected
+from ..domain.problems import InputRejected, Problem
 from ..io._tabular import check_workbook
+from ..io.kumu import VOCABULARIES, UnknownWord
 from ..services import analysis
 from ..services.exports import export_bundle, export_graph, export_kumu
-from ..services.imports import import_files
+from ..services.imports import import_files, mapping_from_json, unknown_words
 from ..domain.access import Principal
 from ..store import Atlas
 from .auth import writer
 from .deps import atlas_of, scope
+from .problems import problem
 from .schemas import ProblemDetail
 
 __all__ = ["router", "uploads", "saved", "safe_name", "named_as_uploaded"]
@@ -140,15 +143,57 @@ def saved(files: list[UploadFile], folder: Path) -> list[Path]:
     return out
 
 
+def _in_words(p: UnknownWord, likely: str | None) -> dict[str, Any]:
+    """An unknown Kumu word as an API problem: said without the command line's option, with the mapping to send."""
+    what, words, _ = VOCABULARIES[p.vocabulary]
+    example = json.dumps({p.vocabulary: {p.value: likely or words.choices()[0]}}, ensure_ascii=False)
+    return {**replace(p, reason=f"{p.value!r} is not a {what} Ecotone knows",
+                      hint=f"map it to one of: {', '.join(words.choices())}; send the mapping with the files, "
+                           f"e.g. mapping={example}").as_dict(), "vocabulary": p.vocabulary, "value": p.value}
+
+
+def _unknown_words_refused(exc: InputRejected):
+    """A rejected Kumu import whose types the vocabularies do not know: the usual problem, plus ``unknown`` (each
+    unknown value with its rows and a likely word, and the vocabulary's words) for a form to map them."""
+    unknown = unknown_words(exc.problems)
+    likely = {(v, found["value"].casefold()): found["suggestion"] for v, words in unknown.items()
+              for found in words["values"]}
+    errors = [_in_words(p, likely.get((p.vocabulary, p.value.casefold()))) if isinstance(p, UnknownWord)
+              else p.as_dict() for p in exc.problems]
+    detail = "; ".join(f"{e['file'] or ''}{', row ' + str(e['row']) if e['row'] else ''}: {e['reason']}"
+                       for e in errors[:5])
+    return problem(422, "The input was rejected; nothing was written", detail, errors, unknown=unknown)
+
+
 @router.post("/imports/{fmt}", tags=["atlas"], summary="Import files (Kumu, bundle, CORDIS), or preview them",
+             description="All or nothing: every problem is answered at once, by file, sheet, row and column, and "
+                         "nothing is written. A Kumu file whose element or connection types are not Ecotone's "
+                         "is answered with `unknown` besides: each such value, how many rows have it, a likely "
+                         "word, and the vocabulary's words; send the files again with `mapping` to read them as "
+                         "those words.",
              responses={422: {"model": ProblemDetail, "description": "Every problem, by file, row and column"}})
 def import_(fmt: Literal["kumu", "bundle", "cordis"], files: list[UploadFile] = File(...),
-            dry_run: bool = Form(False), atlas: Atlas = Depends(atlas_of),
-            _: Principal = Depends(writer)) -> dict[str, Any]:
-    with uploads(files) as (folder, paths):
-        report = import_files(atlas, fmt, [folder] if fmt == "cordis" else paths, dry_run=dry_run)
-        labels = _labels(files, paths, folder)
+            dry_run: bool = Form(False),
+            mapping: Optional[str] = Form(None, max_length=100_000, description=(
+                'Kumu only: your element types and connection types mapped to Ecotone\'s, as JSON: {"types": '
+                '{"Hospital Group": "hospital"}, "kinds": {"Funds": "investment"}}. Applied in the same all-or-'
+                'nothing import; the answer says what was mapped.')),
+            atlas: Atlas = Depends(atlas_of), _: Principal = Depends(writer)) -> Any:
+    type_map, kind_map = mapping_from_json(mapping)
+    if (type_map or kind_map) and fmt != "kumu":
+        raise InputRejected([Problem(column="mapping", reason=f"a mapping applies to Kumu files, not to {fmt}",
+                                     hint="send it with a Kumu spreadsheet, or leave it out")])
+    try:
+        with uploads(files) as (folder, paths):
+            report = import_files(atlas, fmt, [folder] if fmt == "cordis" else paths, dry_run=dry_run,
+                                  type_map=type_map, kind_map=kind_map)
+            labels = _labels(files, paths, folder)
+    except InputRejected as exc:
+        if any(isinstance(p, UnknownWord) for p in exc.problems):
+            return _unknown_words_refused(exc)
+        raise
     return {"dry_run": dry_run, "rows": report.rows(), "warnings": [_relabelled(w, labels) for w in report.warnings],
+            "mapping": {"types": type_map, "kinds": kind_map},
             "change_set": report.change_set if report.changed else None}
 
 

@@ -1,19 +1,21 @@
 """Partnering: explained recommendations, scorecards and ratings, brokerage events (scheduled as jobs)."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
 from ..services import partnering
 from ..services.recommend import recommend
 from ..domain.access import Principal
-from ..domain.problems import InputRejected
+from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
-from .auth import writer
+from ..store.atlas import AtlasError, NotFound
+from .auth import principal, writer
 from .deps import atlas_of
 from .files import named_as_uploaded, saved, uploads
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
@@ -70,21 +72,57 @@ def ratings(record_id: RecordId, file: UploadFile = File(...), dry_run: bool = F
     return {"dry_run": dry_run, "rows": report.rows(), "warnings": report.warnings}
 
 
+#: The scheduler's command-line options, as the event form's fields.
+_EVENT_FIELDS = {"--tables": "tables", "--method": "method", "--time-limit": "time_limit"}
+_WORKBOOK = "the organiser's workbook is an .xlsx with sheets Participants, Slots and Requests (and optionally Event)"
+
+
 @router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic,
-             summary="Schedule a brokerage event from its workbook (a background job)")
+             summary="Schedule a brokerage event from its workbook (a background job)",
+             description="The job's result holds the agenda, the meetings left out and the files written; "
+                         "`/api/v1/jobs/{id}/files/{name}` serves one file, `/api/v1/events/{id}/agendas.zip` all.")
 def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
-           tables: int = Form(20, ge=1, le=1000), method: str = Form("auto"),
+           tables: int = Form(20, ge=1, le=1000),
+           method: Literal["auto", "cp-sat", "greedy"] = Form("auto"),
            time_limit: float = Form(20.0, gt=0, le=300), who: Principal = Depends(writer)) -> dict[str, Any]:
+    if Path(file.filename or "").suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputRejected([Problem(file.filename or "the upload", reason="is not an .xlsx workbook",
+                                     hint=_WORKBOOK)])
     folder = Path(tempfile.mkdtemp(prefix="ecotone-event-"))
     [path] = saved([file], folder)
     out = folder / "agendas"
 
     def work(progress):
         progress("scheduling", 0, 1)
-        with named_as_uploaded([file], [path], folder):  # the job's problems name the workbook as the user did
-            result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
+        try:
+            with named_as_uploaded([file], [path], folder):  # the job's problems name the workbook as the user did
+                result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
+        except InputRejected as exc:  # the service names the command line's options: here they are form fields
+            raise InputRejected([replace(p, column=_EVENT_FIELDS.get(p.column, p.column)) for p in exc.problems],
+                                exc.report) from None
         progress("scheduling", 1, 1)
-        result["files"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        result["summary"].pop("output", None)  # where the server keeps the files is none of the reader's business
+        result["files"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
         return result
 
     return request.app.state.jobs.submit("event", work, folder=folder, owner=who).public()
+
+
+@router.get("/events/{job_id}/agendas.zip", tags=["partnering"], response_class=Response,
+            summary="Every agenda of a scheduled event, in one zip",
+            description="Each participant's and each organisation's calendar (.ics) and agenda (.csv), the whole "
+                        "event's calendar (event.ics), the agenda of every meeting (agenda.csv, agenda.xlsx) and "
+                        "the requests left out (unscheduled.csv). Only who scheduled the event gets it.",
+            responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "The zip"}})
+def event_agendas(request: Request, job_id: str) -> Response:
+    job = request.app.state.jobs.get(job_id, principal(request))
+    if job is None or job.kind != "event" or job.folder is None:
+        raise NotFound(f"no event {job_id!r} was scheduled by you (finished schedules are kept an hour)")
+    if job.status != "done":
+        state = "still being scheduled" if job.status in ("queued", "running") else "not scheduled: it failed"
+        raise AtlasError(f"the event is {state}; its agendas come when it is scheduled")
+    # an HTTP header is Latin-1: the file's name keeps the event's name in ASCII letters and digits
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", str(job.result["summary"].get("event") or "event")).strip("-") or "event"
+    return Response(partnering.agenda_zip(job.folder / "agendas"), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-agendas.zip"'})

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +19,7 @@ from ._tabular import Table, cell_text, read_csv, read_xlsx
 from ._cells import xlsx_cell
 from .tables import write_csv
 
-__all__ = ["Event", "read_event", "write_agendas", "ics_calendar", "meeting_time", "meeting_minutes",
+__all__ = ["Event", "read_event", "write_agendas", "agenda_zip", "ics_calendar", "meeting_time", "meeting_minutes",
            "meeting_uid", "SHEETS", "EVENT_SHEET"]
 
 #: The sheets (or CSV files in a folder) of an event and their columns; optional columns in brackets.
@@ -312,12 +314,23 @@ def _description(event: Event, m: dict) -> str:
     return "\n".join(lines)
 
 
+def _who(event: Event, name: str) -> str:
+    organisation = event.participants[name]["organisation"]
+    return f"{name} ({organisation})" if organisation else name
+
+
+def _safe(name: str, fallback: str) -> str:
+    """A file name for a participant or an organisation (what file systems and zip readers take everywhere)."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("_.") or fallback
+
+
 def ics_calendar(event: Event, name: str, meetings: list[dict], stamp: dt.datetime) -> bytes:
     """One participant's meetings as an iCalendar file: times in the event's time zone (with its VTIMEZONE), the
     organiser, both parties as attendees, a description of who meets and why, and the venue and table.
 
     ``meetings`` are rows of the agenda (``a``, ``b``, ``slot``, ``table``, ``priority``, ``mutual``, ``start``,
-    ``end``, ``with``, ``organisation``); ``stamp`` is the UTC time the file is written.
+    ``end``, ``with``, ``organisation``); ``stamp`` is the UTC time the file is written. Rows without ``with`` (the
+    whole event's calendar, an organisation's) are summarised as who meets whom.
     """
     from icalendar import Calendar, Event as VEvent, Timezone, vCalAddress
 
@@ -339,7 +352,8 @@ def ics_calendar(event: Event, name: str, meetings: list[dict], stamp: dt.dateti
         start, end = event.times.get(m["slot"], (m["start"], m["end"]))  # a table's cells lose the fold
         ev.add("dtstart", _ics_time(start, zone))
         ev.add("dtend", _ics_time(end, zone))
-        ev.add("summary", "Meeting with " + m["with"] + (f" ({m['organisation']})" if m["organisation"] else ""))
+        ev.add("summary", "Meeting with " + m["with"] + (f" ({m['organisation']})" if m["organisation"] else "")
+               if "with" in m else f"{_who(event, m['a'])} meets {_who(event, m['b'])}")
         ev.add("description", _description(event, m))
         ev.add("location", ", ".join(x for x in (event.venue, f"table {m['table']}") if x))
         if event.organiser or event.organiser_email:
@@ -357,8 +371,9 @@ def ics_calendar(event: Event, name: str, meetings: list[dict], stamp: dt.dateti
 
 def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame, folder: Path,
                   stamp: dt.datetime | None = None) -> list[Path]:
-    """Write ``agenda.xlsx`` (sheets Agenda, Unscheduled), ``agenda.csv``, ``unscheduled.csv`` and, per
-    participant, ``agendas/<name>.csv`` and ``agendas/<name>.ics``. Returns the files written.
+    """Write ``agenda.xlsx`` (sheets Agenda, Unscheduled), ``agenda.csv``, ``unscheduled.csv``, per participant
+    ``agendas/<name>.csv`` and ``agendas/<name>.ics``, the whole event's ``event.ics`` and, per organisation, its
+    people's meetings in ``organisations/<organisation>.ics``. Returns the files written.
 
     Each meeting's row carries its time as people read it (``Thu 12 Mar 2026 09:00–09:30 CET``) besides its
     start and end (wall-clock, ISO), its length in real minutes and the event's time zone."""
@@ -402,13 +417,55 @@ def write_agendas(event: Event, agenda: pd.DataFrame, unscheduled: pd.DataFrame,
     written.append(folder / "agenda.xlsx")
     for name in event.participants:
         mine = by_start[by_start["participant"] == name]
-        safe = re.sub(r"[^\w.-]+", "_", name).strip("_") or "participant"
+        safe = _safe(name, "participant")
         write_csv(folder / "agendas" / f"{safe}.csv", [header] + [[r[h] if h not in ("start", "end") else
                                                                     r[h].isoformat(sep=" ") for h in header]
                                                                    for r in mine.to_dict("records")])
         ics = folder / "agendas" / f"{safe}.ics"
-        part = ics.with_name(ics.name + ".part")
-        part.write_bytes(ics_calendar(event, name, mine.to_dict("records"), stamp))
-        part.replace(ics)
+        _write_bytes(ics, ics_calendar(event, name, mine.to_dict("records"), stamp))
         written += [folder / "agendas" / f"{safe}.csv", ics]
+    # The whole event in one calendar (the organiser's, a screen at the venue), and one per organisation, for a
+    # delegation of several people: each meeting once, named by who meets whom.
+    meetings = [{**m, "start": event.times[m["slot"]][0], "end": event.times[m["slot"]][1]}
+                for m in agenda.sort_values(["slot", "table"]).to_dict("records")] if len(agenda) else []
+    meetings.sort(key=lambda m: (m["start"], str(m["table"])))
+    _write_bytes(folder / "event.ics", ics_calendar(event, "every meeting", meetings, stamp))
+    written.append(folder / "event.ics")
+    organisations = sorted({p["organisation"] for p in event.participants.values() if p["organisation"]})
+    if organisations:
+        (folder / "organisations").mkdir(exist_ok=True)
+    for organisation in organisations:
+        theirs = [m for m in meetings if organisation in (event.participants[m["a"]]["organisation"],
+                                                          event.participants[m["b"]]["organisation"])]
+        path = folder / "organisations" / f"{_safe(organisation, 'organisation')}.ics"
+        _write_bytes(path, ics_calendar(event, organisation, theirs, stamp))
+        written.append(path)
     return written
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    part.replace(path)
+
+
+def agenda_zip(folder: Path) -> bytes:
+    """Every file :func:`write_agendas` wrote in ``folder``, as one zip (stdlib :mod:`zipfile`, deflated), named
+    inside as in the folder: ``agenda.csv``, ``event.ics``, ``agendas/<participant>.ics``,
+    ``organisations/<organisation>.ics``…
+
+    Examples
+    --------
+    >>> import tempfile, zipfile, io
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "agendas").mkdir()
+    >>> _ = (folder / "agenda.csv").write_text("participant"), (folder / "agendas" / "Ana.ics").write_text("BEGIN")
+    >>> zipfile.ZipFile(io.BytesIO(agenda_zip(folder))).namelist()
+    ['agenda.csv', 'agendas/Ana.ics']
+    """
+    folder = Path(folder)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".part")):
+            archive.write(path, path.relative_to(folder).as_posix())
+    return out.getvalue()

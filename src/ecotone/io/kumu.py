@@ -17,7 +17,7 @@ from ._cells import xlsx_cell
 from ._tabular import Table, cell_text, read_csv, read_xlsx
 from .tables import write_csv
 
-__all__ = ["read_kumu", "kumu_sheets", "write_kumu_xlsx", "write_kumu_csv", "ELEMENT_COLUMNS", "CONNECTION_COLUMNS", "HUB_COLUMNS"]
+__all__ = ["read_kumu", "UnknownWord", "kumu_sheets", "write_kumu_xlsx", "write_kumu_csv", "ELEMENT_COLUMNS", "CONNECTION_COLUMNS", "HUB_COLUMNS"]
 
 LIST_SEPARATOR = "|"
 
@@ -136,13 +136,45 @@ def _parse(column: Column, raw: Any) -> Any:
     return text
 
 
-def _mapped(vocab_name: str, choices: list[str], mapping: dict[str, str], value: str, flag: str) -> str:
-    folded = {k.casefold(): v for k, v in mapping.items()}
-    value = folded.get(value.casefold(), value)
+@dataclass(frozen=True)
+class UnknownWord(Problem):
+    """A problem about an element type or connection type the vocabulary does not know: besides where and why, which
+    vocabulary (``"types"`` for stakeholder types, ``"kinds"`` for tie kinds) and the value as the file writes it,
+    so a page can offer to map it. Its :meth:`as_dict` is any problem's (reports keep one shape).
+
+    Examples
+    --------
+    >>> p = UnknownWord("map.xlsx", "Elements", 3, "Type", "'Spin-off' is not a stakeholder type", None,
+    ...                 vocabulary="types", value="Spin-off")
+    >>> p.vocabulary, p.value, sorted(p.as_dict()) == sorted(Problem().as_dict())
+    ('types', 'Spin-off', True)
+    """
+
+    vocabulary: str = ""
+    value: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in super().as_dict().items() if k not in ("vocabulary", "value")}
+
+
+#: The two vocabularies a Kumu file's own words may be mapped to: what the mapping calls them, how a reason names
+#: one word of it, its words, and the command line's option.
+VOCABULARIES = {"types": ("stakeholder type", StakeholderType, "--map-type"),
+                "kinds": ("tie kind", TieKind, "--map-kind")}
+
+
+def _mapped(vocabulary: str, mapping: dict[str, str], value: str, used: set[str]) -> str:
+    """The vocabulary's word for ``value`` (after the user's mapping); raises ValueError saying what is allowed."""
+    what, words, flag = VOCABULARIES[vocabulary]
+    choices = words.choices()
+    folded = {k.casefold(): (k, v) for k, v in mapping.items()}
+    if value.casefold() in folded:
+        key, value = folded[value.casefold()]
+        used.add(key)
     norm = value.strip().lower().replace("-", "_").replace(" ", "_")
     if norm in choices:
         return norm
-    raise ValueError(f"{value!r} is not a {vocab_name}; allowed: {', '.join(choices)}. "
+    raise ValueError(f"{value!r} is not a {what}; allowed: {', '.join(choices)}. "
                      f"To keep your own names, map them: {flag} '{value}={choices[0]}'")
 
 
@@ -151,8 +183,23 @@ class _Reader:
         self.batch = Batch()
         self.type_map = type_map
         self.kind_map = kind_map
+        self.used: set[str] = set()  # the mapping's names that some row had
         self.hubs: dict[str, int] = {}
         self.ids: dict[str, int] = {}
+
+    @staticmethod
+    def _unknown(origin: Origin, exc: ValueError, column: str, vocabulary: str, value: str) -> UnknownWord:
+        return UnknownWord(origin.file, origin.sheet, origin.row, column, str(exc), vocabulary=vocabulary,
+                           value=value)
+
+    def unused(self) -> None:
+        """Warn of the mapping's names that no row had (a misspelt name maps nothing)."""
+        for vocabulary, mapping in (("types", self.type_map), ("kinds", self.kind_map)):
+            left = sorted(k for k in mapping if k not in self.used)
+            if left:
+                what = "element" if vocabulary == "types" else "connection"
+                self.batch.warnings.append(f"the mapping names {', '.join(map(repr, left))}, which no {what} has "
+                                           f"as its type: nothing was read as {'them' if len(left) > 1 else 'it'}")
 
     def _columns(self, table: Table, columns: Iterable[Column]) -> dict[str, Column]:
         present: dict[str, Column] = {}
@@ -227,10 +274,9 @@ class _Reader:
                 data["name"] = element_id
             if "type" in data:
                 try:
-                    data["type"] = _mapped("stakeholder type", StakeholderType.choices(), self.type_map,
-                                           data["type"], "--map-type")
+                    data["type"] = _mapped("types", self.type_map, data["type"], self.used)
                 except ValueError as exc:
-                    self.batch.problems.append(origin.problem(str(exc), column=header_of["type"]))
+                    self.batch.problems.append(self._unknown(origin, exc, header_of["type"], "types", data["type"]))
                     continue
             else:
                 self.batch.problems.append(origin.problem(
@@ -293,10 +339,10 @@ class _Reader:
                                                           column=header_of["target_id" if sources else "source_id"]))
                 continue
             try:
-                data["kind"] = _mapped("tie kind", TieKind.choices(), self.kind_map,
-                                       data.get("kind", "partnership"), "--map-kind")
+                data["kind"] = _mapped("kinds", self.kind_map, data.get("kind", "partnership"), self.used)
             except ValueError as exc:
-                self.batch.problems.append(origin.problem(str(exc), column=header_of.get("kind", "Type")))
+                self.batch.problems.append(self._unknown(origin, exc, header_of.get("kind", "Type"), "kinds",
+                                                         data.get("kind", "partnership")))
                 continue
             direction = str(data.pop("directed", "directed")).lower()
             if direction not in ("directed", "undirected", "mutual"):
@@ -390,6 +436,7 @@ def read_kumu(paths: list[Path], *, type_map: dict[str, str] | None = None,
     labels = reader.read_elements(elements) if elements is not None else {}
     if connections is not None:
         reader.read_connections(connections, labels)
+    reader.unused()
     return reader.batch
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from ..domain import Partnership
 from ..domain.problems import InputRejected, Problem
 from ..io._tabular import cell_text, read_csv
-from ..io.event import meeting_minutes, meeting_time, read_event, write_agendas
+from ..io.event import agenda_zip, meeting_minutes, meeting_time, read_event, write_agendas
 from ..io.partnering import read_kpis, read_ratings
 from ..match.assign import optimal_assignment, stable_matching
 from ..match.indicators import indicators
@@ -24,7 +24,8 @@ from ..store.merge import MergeReport, merge
 from .analysis import Result, records
 from .recommend import profiles
 
-__all__ = ["evaluate", "record_ratings", "record_kpis", "open_partnership", "assign", "schedule", "introductions"]
+__all__ = ["evaluate", "record_ratings", "record_kpis", "open_partnership", "assign", "schedule", "agenda_zip",
+           "introductions"]
 
 
 def _partnership(atlas: Atlas, ref: str) -> Partnership:
@@ -157,7 +158,8 @@ def _capacities(path: Path, problems: list[Problem]) -> dict[str, int]:
 
 def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", time_limit: float = 60.0,
              seed: int = 0) -> Result:
-    """Schedule a brokerage event from its workbook and write the agendas (spreadsheet, CSV, iCalendar)."""
+    """Schedule a brokerage event from its workbook and write the agendas (spreadsheet, CSV, iCalendar per
+    participant, per organisation and for the whole event; :func:`agenda_zip` packs them in one file)."""
     if tables < 1:
         raise InputRejected([Problem(column="--tables", reason="an event needs at least one table")])
     event = read_event(Path(path))
@@ -178,7 +180,7 @@ def schedule(path: Path, output: Path, *, tables: int, method: str = "auto", tim
                               minutes=s.agenda_["slot"].map(lambda k: meeting_minutes(*event.times[k], event.timezone)))
     agenda = agenda[["slot", "time", "start", "end", "minutes", "table", "a", "b", "priority", "mutual"]]
     return Result(tables={"agenda": records(agenda), "unscheduled": records(s.unscheduled_)},
-                  summary={"participants": len(event.participants), "slots": len(event.slots), "tables": tables,
+                  summary={"event": event.name, "participants": len(event.participants), "slots": len(event.slots), "tables": tables,
                            "requested": len(meetings), "scheduled": len(s.agenda_),
                            "mutual_scheduled": int(s.agenda_["mutual"].sum()) if len(s.agenda_) else 0,
                            "weighted": s.objective_, "upper_bound": s.bound_, "solver": s.status_,
