@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..domain import Stage, StakeholderType, TieKind
+from ..domain import display
 from ..domain.access import Role
 from ..domain.kinds import ENTITIES
 from ..domain.partnering import QUESTIONS, Partnership
@@ -27,6 +28,10 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("ecotone.web") / "templates"))
+# Every page carries the display tables (base.html embeds them for app.js) and writes vocabulary and money in words
+templates.env.globals["display_tables"] = display.tables()
+templates.env.filters["label"] = display.label
+templates.env.filters["money"] = display.money
 NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/records", "Registry"),
        ("/partnerships", "Partnerships"), ("/event", "Brokerage event"), ("/scenarios", "Scenarios"),
        ("/import", "Import")]
@@ -179,7 +184,7 @@ def partnership_page(request: Request, partnership_id: int, atlas: Atlas = Depen
         atlas.get(Partnership, partnership_id)
     except NotFound:
         return _page(request, "missing.html", 404, title="No such partnership", what=f"partnership {partnership_id}")
-    questions = [{"code": q.code, "criterion": q.criterion.value.replace("_", " "), "text": q.text} for q in QUESTIONS]
+    questions = [{"code": q.code, "criterion": display.label(q.criterion), "text": q.text} for q in QUESTIONS]
     return _page(request, "partnership.html", title="Partnership", partnership_id=partnership_id,
                  questions=questions)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .enums import Helix, StakeholderType
@@ -163,6 +164,16 @@ def label(value: Any) -> str:
     return " ".join(words)
 
 
+def _fixed(x: float, digits: int) -> str:
+    """``x`` to ``digits`` decimals, half away from zero on its exact value (as JavaScript's toFixed), no "-0".
+
+    >>> _fixed(0.25, 1), _fixed(-2.5, 0), _fixed(-0.04, 1)
+    ('0.3', '-3', '0.0')
+    """
+    text = str(Decimal(abs(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return ("-" if x < 0 and Decimal(text) != 0 else "") + text
+
+
 def money(amount: float | int | None, currency: str | None = "EUR") -> str:
     """An amount of money in words people read at a glance: billions, millions and thousands, one decimal.
 
@@ -185,17 +196,16 @@ def money(amount: float | int | None, currency: str | None = "EUR") -> str:
     code = (currency or "EUR").strip().upper()
     size = abs(value)
     if size >= 999_950_000:
-        text = f"{value / 1e9:.1f} bn"
+        text = f"{_fixed(value / 1e9, 1)} bn"
     elif size >= 999_950:
-        text = f"{value / 1e6:.1f} M"
+        text = f"{_fixed(value / 1e6, 1)} M"
     elif size >= 9_999.5:
-        text = f"{round(value / 1e3):.0f} k"
-        if text in ("1000 k", "-1000 k"):
-            text = f"{value / 1e6:.1f} M"
+        thousands = _fixed(value / 1e3, 0)
+        text = f"{_fixed(value / 1e6, 1)} M" if abs(int(thousands)) >= 1000 else f"{thousands} k"
     elif size >= 999.5:
-        text = f"{value / 1e3:.1f} k"
+        text = f"{_fixed(value / 1e3, 1)} k"
     else:
-        text = f"{round(value):.0f}"
+        text = _fixed(value, 0)
     return f"{code} {text}"
 
 

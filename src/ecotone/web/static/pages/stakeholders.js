@@ -1,25 +1,150 @@
 // The stakeholder map: power–interest grid, coverage heat map and priority list, for all hubs or one.
+// Up to DENSE actors the grid draws one dot per actor; above, a density plot (actors per cell) with the actors a
+// manager must act on first (by priority) drawn as labelled dots, so 20,000 actors stay readable.
 "use strict";
 (function () {
+  const DENSE = 1500, BINS = 20, LABELLED = 12, LABELLED_DENSE = 25;
+  // Mendelow's quadrants, named where they are: power up, interest right
+  const QUADRANTS = [
+    { name: "Keep satisfied", x: 0.01, y: 0.99, align: "left", baseline: "top" },
+    { name: "Manage closely", x: 0.99, y: 0.99, align: "right", baseline: "top" },
+    { name: "Monitor", x: 0.01, y: 0.01, align: "left", baseline: "bottom" },
+    { name: "Keep informed", x: 0.99, y: 0.01, align: "right", baseline: "bottom" }];
+  const COMPONENTS = { power_authority: "Power: authority", power_resources: "Power: resources",
+                       power_position: "Power: network position" };
+  const two = (v) => (typeof v === "number" ? v.toFixed(2) : Ecotone.format(v));
+  const sentence = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : "");
+
+  // The weights the analysis gives power (a sentence, or {component: weight}), when it says them.
+  function weightsNote(data) {
+    const s = data.summary || {};
+    const w = s.weights_note ?? s.weights ?? s.power_weights ?? data.weights_note ?? data.weights;
+    if (!w) return null;
+    if (typeof w === "string") return w;
+    if (Array.isArray(w)) return w.map((r) => Object.values(r).join(": ")).join("; ");
+    return "Power = " + Object.entries(w).map(([k, v]) => `${Ecotone.format(v)} × ${Ecotone.label(k).toLowerCase()}`).join(" + ");
+  }
+
+  const quadrantLayers = () => [
+    { data: { values: [{ x: 0.5, x2: 1, y: 0.5, y2: 1 }] }, mark: { type: "rect", color: "#0072B2", opacity: 0.06 },
+      encoding: { x: { field: "x", type: "quantitative" }, x2: { field: "x2" }, y: { field: "y", type: "quantitative" }, y2: { field: "y2" } } },
+    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { datum: 0.5 } } },
+    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0.5 } } },
+    ...QUADRANTS.map((q) => ({ data: { values: [q] },
+      mark: { type: "text", fontSize: 14, fontWeight: "bold", color: "#4b5563", opacity: 0.85, align: q.align, baseline: q.baseline },
+      encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "name" } } }))];
+
+  const axes = {
+    x: { field: "interest", type: "quantitative", scale: { domain: [0, 1] }, title: "Interest" },
+    y: { field: "power", type: "quantitative", scale: { domain: [0, 1] }, title: "Power" } };
+  const tooltip = [{ field: "name", title: "Actor" }, { field: "type", title: "Type" }, { field: "hub", title: "Hub" },
+                   { field: "quadrant", title: "Quadrant" }, { field: "priority", title: "Priority", format: ".2f" },
+                   { field: "power", title: "Power", format: ".2f" }, { field: "interest", title: "Interest", format: ".2f" }];
+
+  // Which of the ranked actors get their name written: greedily, in priority order, where the name (about 6.5 px
+  // a letter) overlaps neither another name nor the plot's edge; right of the dot, else left, above or below.
+  function placeLabels(ranked, width, height) {
+    const boxes = [], placed = [];
+    const overlaps = (b) => boxes.some((o) => b.x1 < o.x2 && b.x2 > o.x1 && b.y1 < o.y2 && b.y2 > o.y1);
+    for (const r of ranked) {
+      const px = r.interest * width, py = (1 - r.power) * height, w = 6.5 * r.name.length, h = 13;
+      const tries = [{ align: "left", dx: 7, dy: 0, x1: px + 7, y1: py - h / 2 }, { align: "right", dx: -7, dy: 0, x1: px - 7 - w, y1: py - h / 2 },
+                     { align: "center", dx: 0, dy: -12, x1: px - w / 2, y1: py - 12 - h / 2 }, { align: "center", dx: 0, dy: 12, x1: px - w / 2, y1: py + 12 - h / 2 }];
+      for (const t of tries) {
+        const b = { x1: t.x1, y1: t.y1, x2: t.x1 + w, y2: t.y1 + h };
+        if (b.x1 < 0 || b.x2 > width || b.y1 < 0 || b.y2 > height || overlaps(b)) continue;
+        boxes.push(b);
+        placed.push({ ...r, align: t.align, dx: t.dx, dy: t.dy });
+        break;
+      }
+    }
+    return placed;
+  }
+
+  function dots(rows, colour, named) {
+    const layers = [
+      { data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
+        encoding: { ...axes, color: { field: "type", type: "nominal", title: "Type", scale: colour },
+                    size: { field: "priority", type: "quantitative", legend: null, scale: { range: [30, 260] } },
+                    href: { field: "link" }, tooltip } }];
+    // one text layer per placement (align and offsets are the mark's, not channels)
+    for (const [align, dx, dy] of [["left", 7, 0], ["right", -7, 0], ["center", 0, -12], ["center", 0, 12]]) {
+      const these = named.filter((r) => r.align === align && r.dx === dx && r.dy === dy);
+      if (these.length) layers.push({ data: { values: these }, mark: { type: "text", align, dx, dy, baseline: "middle", fontSize: 11, color: "#1d2330" },
+        encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, text: { field: "name" }, href: { field: "link" } } });
+    }
+    return layers;
+  }
+
+  function density(rows) {
+    const counts = new Map();
+    for (const r of rows) {
+      const bx = Math.min(BINS - 1, Math.max(0, Math.floor(r.interest * BINS)));
+      const by = Math.min(BINS - 1, Math.max(0, Math.floor(r.power * BINS)));
+      const key = by * BINS + bx;
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    const cells = [...counts].map(([key, n]) => {
+      const bx = key % BINS, by = Math.floor(key / BINS);
+      return { x: bx / BINS, x2: (bx + 1) / BINS, y: by / BINS, y2: (by + 1) / BINS, actors: n };
+    });
+    return { data: { values: cells }, mark: { type: "rect", opacity: 0.9 },
+      encoding: { x: { ...axes.x, field: "x" }, x2: { field: "x2" }, y: { ...axes.y, field: "y" }, y2: { field: "y2" },
+                  color: { field: "actors", type: "quantitative", title: "Actors per cell", scale: { scheme: "greys", type: "sqrt" } },
+                  tooltip: [{ field: "actors", title: "Actors" }] } };
+  }
+
+  function drawGrid(data) {
+    const rows = data.grid.map((r) => ({ ...r, type: Ecotone.label(r.type), quadrant: sentence(r.quadrant), link: `/actors/${r.id}` }));
+    const ranked = [...rows].sort((a, b) => b.priority - a.priority);
+    const dense = rows.length > DENSE;
+    const top = ranked.slice(0, dense ? LABELLED_DENSE : LABELLED);
+    const el = document.getElementById("grid-chart");
+    const width = Math.max(240, el.clientWidth - 230), height = 440;  // the legend and axes take the rest
+    const named = placeLabels(top, width, height);
+    const colour = Ecotone.scale("type", { values: (dense ? top : rows).map((r) => r.type), words: true });
+    const layer = dense ? [density(rows), ...quadrantLayers(), ...dots(top, colour, named)]
+      : [...quadrantLayers(), ...dots(rows, colour, named)];
+    window.ecotoneStakeholders = { mode: dense ? "density" : "points", actors: rows.length, drawn: dense ? top.length : rows.length,
+                                   labelled: named.map((r) => r.name) };
+    document.getElementById("grid-mode").textContent = dense
+      ? `${rows.length.toLocaleString()} actors: each cell shaded by how many sit in it; the ${top.length} with the highest priority drawn as dots, ${named.length} named.`
+      : `${rows.length.toLocaleString()} actors; ${named.length} of those with the highest priority named (hover a dot for any other).`;
+    return Ecotone.chart(el, { width, height, autosize: { type: "pad" }, layer, resolve: { scale: { color: "independent" } } });
+  }
+
+  function drawCoverage(data) {
+    const order = Ecotone.colours && Object.keys(Ecotone.colours.type).length ? Object.keys(Ecotone.colours.type) : null;
+    const cells = data.coverage.flatMap((r) => Object.entries(r).filter(([k, v]) => typeof v === "number" && k !== "total")
+      .map(([k, v]) => ({ hub: r.hub, type: Ecotone.label(k), n: v })));
+    return Ecotone.chart("heatmap", { data: { values: cells }, mark: "rect", height: { step: 18 },
+      encoding: { y: { field: "hub", type: "nominal", title: null },
+                  x: { field: "type", type: "nominal", title: null, axis: { labelAngle: -40 }, sort: order ? order.map(Ecotone.label) : null },
+                  color: { field: "n", type: "quantitative", scale: { scheme: "blues" }, title: "Actors" },
+                  tooltip: [{ field: "hub", title: "Hub" }, { field: "type", title: "Type" }, { field: "n", title: "Actors" }] } });
+  }
+
+  function drawPriority(data) {
+    const rows = [...data.grid].sort((a, b) => b.priority - a.priority).slice(0, 40);
+    const parts = Object.keys(COMPONENTS).filter((c) => rows.some((r) => r[c] !== undefined && r[c] !== null));
+    const columns = ["name", "type", "hub", "quadrant", "priority", "power", ...parts, "interest", "needs"];
+    if (rows.some((r) => r.reasons)) columns.push("reasons");
+    const formats = { quadrant: (v) => sentence(v), priority: two, power: two, interest: two };
+    for (const c of parts) formats[c] = two;
+    Ecotone.table("priority", rows, { columns, headers: COMPONENTS, formats, links: { name: (r) => `/actors/${r.id}` } });
+    const note = weightsNote(data);
+    const box = document.getElementById("weights");
+    box.textContent = note || "";
+    box.hidden = !note;
+    if (note) document.getElementById("grid-note").textContent = note;
+  }
+
   async function loadStakeholders() {
     const focus = document.getElementById("focus").value;
-    const data = await Ecotone.api(`/api/v1/analysis/stakeholders${focus ? `?focus=${focus}` : ""}`);
+    const data = await Ecotone.api(`/api/v1/analysis/stakeholders${focus ? `?focus=${encodeURIComponent(focus)}` : ""}`);
     if (!data) return;
-    Ecotone.chart("grid-chart", { data: { values: data.grid }, height: 380, layer: [
-      { mark: { type: "point", filled: true, opacity: 0.75 }, encoding: {
-        x: { field: "interest", type: "quantitative", scale: { domain: [0, 1] } }, y: { field: "power", type: "quantitative", scale: { domain: [0, 1] } },
-        color: { field: "type", type: "nominal" }, size: { field: "priority", type: "quantitative", legend: null },
-        href: { field: "link" }, tooltip: [{ field: "name" }, { field: "type" }, { field: "hub" }, { field: "quadrant" }, { field: "power", format: ".2f" }, { field: "interest", format: ".2f" }] } },
-      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { datum: 0.5 } } },
-      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0.5 } } }],
-      transform: [{ calculate: "'/actors/' + datum.id", as: "link" }] });
-    const cells = data.coverage.flatMap((r) => Object.entries(r).filter(([k, v]) => typeof v === "number" && k !== "total")
-      .map(([k, v]) => ({ hub: r.hub, type: k.replaceAll("_", " "), n: v })));
-    Ecotone.chart("heatmap", { data: { values: cells }, mark: "rect", height: { step: 18 },
-      encoding: { y: { field: "hub", type: "nominal", title: null }, x: { field: "type", type: "nominal", title: null, axis: { labelAngle: -40 } },
-                  color: { field: "n", type: "quantitative", scale: { scheme: "blues" }, title: "actors" }, tooltip: [{ field: "hub" }, { field: "type" }, { field: "n" }] } });
-    Ecotone.table("priority", [...data.grid].sort((a, b) => b.priority - a.priority).slice(0, 40), { columns: ["name", "type", "hub", "quadrant", "priority", "power", "interest", "needs"],
-                                                        links: { name: (r) => `/actors/${r.id}` } });
+    drawPriority(data);
+    await Promise.all([drawGrid(data), drawCoverage(data)]);
   }
   document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("focus").addEventListener("change", loadStakeholders);
