@@ -1,103 +1,688 @@
-// The ecosystem map: sigma.js over a graphology graph, ForceAtlas2 in a web worker (Gephi Lite's stack).
+// The ecosystem map: sigma.js over a graphology graph laid out on the server (Gephi Lite's stack), explored like
+// Gephi Lite: search, camera buttons, drag and pin, a data table, a legend, ego views, ForceAtlas2 on demand, and
+// the whole view in the page's address, so that a copied link opens the same view.
 "use strict";
 (function () {
   const { Graph, Sigma, FA2Layout, forceAtlas2 } = window.EcotoneGraph;
   const $ = (id) => document.getElementById(id);
-  const state = { graph: null, sigma: null, layout: null, data: null, selected: null, hovered: null,
-                  neighbours: new Set(), colours: {} };
-  window.ecotoneMap = { ready: false };
+  const ANY_YEAR = 2030;            // the year slider's end: ties of any year
+  const NONE_COLOUR = "#9aa3b2";
+  const EDGE_COLOUR = "#c7ccd1", EDGE_FAINT = "rgba(120, 130, 145, 0.22)", EDGE_SELECTED = "#27323d";
+  const COLOURS = ["type", "helix", "hub", "community", "country"];
+  const SIZES = ["degree", "strength", "pagerank", "coreness", "none"];
+  const LEVELS = ["", "auto", "actors", "hubs"];
 
-  function query() {
-    const params = new URLSearchParams();
-    for (const id of ["hub", "type", "kind"]) if ($(id).value) params.append(id, $(id).value);
-    return params;
+  // What the address holds (C3): the view as someone would share it
+  const state = { hub: "", type: "", kind: "", level: "", year: ANY_YEAR, colour: "type", size: "degree", ego: false,
+                  neighbours: false, selected: null, camera: { x: 0.5, y: 0.5, ratio: 1, angle: 0 } };
+  // What the page derives from it: the graph, the renderer and the small sets the reducers consult
+  const view = { graph: null, sigma: null, layout: null, data: null, level: "actors", table: null, legend: [],
+                 selectedEdges: new Set(), focus: new Set(), hoverEdges: new Set(), ego: null, yearLimit: Infinity,
+                 byYear: [], dragged: null, dragMoved: false, resumeLayout: false, restoring: null, loadCount: 0 };
+  const listeners = { loaded: [], selected: [], changed: [] };
+
+  function emit(event, detail) {
+    for (const fn of listeners[event] || []) {
+      try { fn(detail); } catch (err) { console.error(err); }  // one listener's mistake must not stop the map
+    }
   }
 
-  function colourOf(attribute, value) {
-    const table = state.colours[attribute] || (state.colours[attribute] = {});
-    if (!(value in table)) table[value] = Ecotone.palette[Object.keys(table).length % Ecotone.palette.length];
-    return table[value];
+  // -- Words and colours: the shared vocabulary (Ecotone.label, Ecotone.colour) when the page has it ---------------
+  const words = (value) => {
+    if (value === null || value === undefined || value === "") return "";
+    if (Ecotone.label) return Ecotone.label(value);
+    const text = String(value).replaceAll("_", " ");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  };
+
+  function colourFor(attribute, value) {
+    if (value === null || value === undefined || value === "") return Ecotone.colour ? Ecotone.colour(attribute, null) : NONE_COLOUR;
+    if (Ecotone.colour) return Ecotone.colour(attribute, value);
+    let h = 0x811c9dc5;  // the same value, the same colour, until the shared tables arrive
+    for (const ch of String(value)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    return Ecotone.palette[h % Ecotone.palette.length];
+  }
+
+  // The attribute a colour choice reads (sigma takes `type` for its drawing program: the stakeholder type is kept
+  // as `stakeholder`); a hub summary is coloured by hub, whatever was chosen for actors
+  const colourAttribute = () => (view.level === "hubs" ? "hub" : state.colour);
+  const valueOf = (attrs, by) => {
+    if (view.level === "hubs") return attrs.hub_id === null || attrs.hub_id === undefined ? null : attrs.hub ?? attrs.label;
+    return by === "type" ? attrs.stakeholder : attrs[by];
+  };
+
+  // -- The address -------------------------------------------------------------------------------------------------
+  const round = (v, digits) => Number(Number(v).toFixed(digits));
+
+  function viewQuery() {
+    const p = new URLSearchParams();
+    for (const key of ["hub", "type", "kind", "level"]) if (state[key]) p.set(key, state[key]);
+    if (state.year < ANY_YEAR) p.set("year", String(state.year));
+    p.set("colour", state.colour);
+    p.set("size", state.size);
+    if (state.ego) p.set("ego", "1");
+    if (state.neighbours) p.set("neighbours", "1");
+    if (state.selected !== null) p.set("selected", state.selected);
+    const c = state.camera;
+    p.set("x", String(round(c.x, 4)));
+    p.set("y", String(round(c.y, 4)));
+    p.set("ratio", String(round(c.ratio, 4)));
+    if (Math.abs(c.angle) > 1e-6) p.set("angle", String(round(c.angle, 4)));
+    return p.toString();
+  }
+
+  function readQuery(search) {
+    const p = new URLSearchParams(search);
+    const number = (key, fallback) => { const v = Number(p.get(key)); return p.has(key) && Number.isFinite(v) ? v : fallback; };
+    state.hub = p.get("hub") || "";
+    state.type = p.get("type") || "";
+    state.kind = p.get("kind") || "";
+    state.level = LEVELS.includes(p.get("level") || "") ? (p.get("level") || "") : "";
+    state.year = Math.min(ANY_YEAR, Math.max(1990, Math.round(number("year", ANY_YEAR))));
+    state.colour = COLOURS.includes(p.get("colour")) ? p.get("colour") : "type";
+    state.size = SIZES.includes(p.get("size")) ? p.get("size") : "degree";
+    state.ego = p.get("ego") === "1";
+    state.neighbours = p.get("neighbours") === "1";
+    state.selected = p.get("selected") || null;
+    const camera = p.has("x") && p.has("y") && p.has("ratio")
+      ? { x: number("x", 0.5), y: number("y", 0.5), ratio: Math.max(1e-4, number("ratio", 1)), angle: number("angle", 0) } : null;
+    return { camera };
+  }
+
+  let addressTimer = null;
+  function changed() {
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(() => {
+      const query = viewQuery();
+      history.replaceState(history.state, "", `${location.pathname}${query ? "?" + query : ""}`);
+      emit("changed", query);
+    }, 250);
+  }
+
+  // Put the state into the form's controls (after reading an address); a hub given by name or an unknown id
+  // is offered as it was asked for, since the server reads hub ids and names
+  function showState() {
+    for (const key of ["hub", "type", "kind"]) {
+      const select = $(key);
+      if (state[key] && ![...select.options].some((o) => o.value === state[key])) {
+        const byName = [...select.options].find((o) => o.textContent.trim() === state[key]);
+        if (byName) state[key] = byName.value;
+        else select.add(new Option(state[key], state[key]));
+      }
+      select.value = state[key];
+    }
+    $("year").value = String(state.year);
+    showYear();
+    $("color-by").value = state.colour;
+    $("size-by").value = state.size;
+    $("ego").checked = state.ego;
+    $("neighbours").checked = state.neighbours;
+  }
+
+  function showYear() {
+    $("year-label").textContent = state.year >= ANY_YEAR ? "any year" : String(state.year);
+  }
+
+  // -- The graph ---------------------------------------------------------------------------------------------------
+  function serverQuery() {
+    const p = new URLSearchParams();
+    if (state.hub) p.set("hub", state.hub);
+    // "keep their neighbours": ask for every type, keep the type and its neighbours here
+    if (state.type && !state.neighbours) p.set("type", state.type);
+    if (state.kind) p.set("kind", state.kind);
+    if (state.level) p.set("level", state.level);
+    return p;
+  }
+
+  function exportQuery() {
+    const p = new URLSearchParams();
+    if (state.hub) p.set("hub", state.hub);
+    if (state.type) p.set("type", state.type);
+    if (state.kind) p.set("kind", state.kind);
+    return p;
+  }
+
+  // Until the server lays the map out (C2's x and y), each hub gets its own patch of a circle sized for the hubs
+  function fallbackPositions(n) {
+    const groups = new Map();
+    const key = (i) => String((n.hub_id && n.hub_id[i]) ?? (n.hub && n.hub[i]) ?? "");
+    for (let i = 0; i < n.id.length; i++) groups.set(key(i), (groups.get(key(i)) || 0) + 1);
+    const order = [...groups.keys()], total = Math.max(1, order.length);
+    const radius = 10 * Math.sqrt(total);
+    const place = new Map(order.map((g, k) => [g, { x: radius * Math.cos(2 * Math.PI * k / total), y: radius * Math.sin(2 * Math.PI * k / total),
+                                                     spread: 2 + Math.sqrt(groups.get(g)) }]));
+    const x = new Array(n.id.length), y = new Array(n.id.length);
+    for (let i = 0; i < n.id.length; i++) {
+      const p = place.get(key(i)), r = p.spread * Math.sqrt(Math.random()), a = 2 * Math.PI * Math.random();
+      x[i] = p.x + r * Math.cos(a);
+      y[i] = p.y + r * Math.sin(a);
+    }
+    return { x, y };
   }
 
   function build(data) {
+    const n = data.nodes, e = data.edges, count = n.id.length, level = data.level || "actors";
+    const col = (name) => n[name] || [];
+    const at = (name, i) => { const c = n[name]; return c && c[i] !== undefined ? c[i] : null; };
+    // C2 sends each tie's ends as row indices; the older answer sent actor ids
+    const byId = new Map(n.id.map((id, i) => [String(id), i]));
+    const asIndex = "level" in data || Array.isArray(n.x);
+    const row = asIndex ? (v) => (Number.isInteger(v) && v >= 0 && v < count ? v : byId.get(String(v))) : (v) => byId.get(String(v));
+    const sources = e.source.map(row), targets = e.target.map(row);
+    // Keep the chosen type and its direct neighbours (the ties between all of them come with them)
+    let keep = null;
+    if (state.neighbours && state.type && level === "actors") {
+      const types = col("type"), chosen = new Uint8Array(count);
+      keep = new Uint8Array(count);
+      for (let i = 0; i < count; i++) if (types[i] === state.type) { chosen[i] = 1; keep[i] = 1; }
+      for (let k = 0; k < sources.length; k++) {
+        const s = sources[k], t = targets[k];
+        if (s === undefined || t === undefined) continue;
+        if (chosen[s]) keep[t] = 1;
+        if (chosen[t]) keep[s] = 1;
+      }
+    }
+    const where = Array.isArray(n.x) && n.x.length === count ? { x: n.x, y: n.y } : fallbackPositions(n);
     const g = new Graph({ type: "undirected", multi: false });
-    const n = data.nodes, e = data.edges, hubs = {};
-    n.id.forEach((id, i) => {
-      const hub = n.hub[i] || "(none)";
-      if (!(hub in hubs)) hubs[hub] = Object.keys(hubs).length;
-      const angle = 2 * Math.PI * hubs[hub] / 13 + Math.random() * 0.6;
-      const radius = 10 + Math.random() * 4;
-      // sigma reads `type` as the drawing program's name, so the stakeholder type is kept as `stakeholder`
-      g.addNode(String(id), { label: n.label[i], stakeholder: n.type[i], hub, helix: n.helix[i],
-        country: n.country[i], stage: n.stage[i], community: n.community[i], degree: n.degree[i],
-        strength: n.strength[i], coreness: n.coreness[i], pagerank: n.pagerank[i], x: radius * Math.cos(angle) + Math.random(), y: radius * Math.sin(angle) + Math.random() });
-    });
-    e.source.forEach((s, i) => {
-      const a = String(s), b = String(e.target[i]);
-      if (a === b || g.hasEdge(a, b)) return;
-      g.addEdge(a, b, { kind: e.kind[i], start: e.start[i], size: 0.5 + Math.min(2, (e.weight[i] || 1) / 2), color: "#c7ccd1" });
-    });
+    const keys = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (keep && !keep[i]) continue;
+      const id = n.id[i];
+      keys[i] = id === null || id === undefined ? "none" : String(id);
+      g.addNode(keys[i], {
+        label: at("label", i) ?? "", stakeholder: at("type", i), hub: at("hub", i), hub_id: at("hub_id", i),
+        helix: at("helix", i), country: at("country", i), stage: at("stage", i), community: at("community", i),
+        degree: at("degree", i) ?? 0, strength: at("strength", i) ?? 0, coreness: at("coreness", i) ?? 0,
+        pagerank: at("pagerank", i) ?? 0, actors: at("actors", i) ?? 0, forceLabel: level === "hubs" && count <= 60,
+        x: Number(where.x[i]) || 0, y: Number(where.y[i]) || 0, size: 3, color: NONE_COLOUR,
+      });
+    }
+    const weights = e.weight || [];
+    let maxWeight = 1;
+    for (const w of weights) if (w > maxWeight) maxWeight = w;
+    const faint = e.source.length > 5000;
+    for (let k = 0; k < sources.length; k++) {
+      const a = keys[sources[k]], b = keys[targets[k]];
+      if (a === undefined || b === undefined || a === b || g.hasEdge(a, b)) continue;
+      const w = weights[k] ?? 1;
+      g.addEdge(a, b, { kind: e.kind ? e.kind[k] : null, start: e.start ? e.start[k] : null, weight: w,
+        size: level === "hubs" ? 1 + 7 * Math.sqrt(w / maxWeight) : 0.5 + Math.min(2, w / 2),
+        color: faint ? EDGE_FAINT : EDGE_COLOUR });
+    }
     return g;
   }
 
-  function reducers() {
-    const year = Number($("year").value), ego = $("ego").checked;
+  // Ties by start year, so that moving the year slider touches only the ties whose side of it changed
+  function indexYears(g) {
+    const byYear = [];
+    g.forEachEdge((edge, attrs) => { if (attrs.start) byYear.push([attrs.start, edge]); });
+    byYear.sort((a, b) => a[0] - b[0]);
+    return byYear;
+  }
+
+  // -- Drawing -----------------------------------------------------------------------------------------------------
+  // Reducers consult small sets only: the selection's ties, a few labels, the ego network, the year
+  function nodeReducer(node, attrs) {
+    if (view.ego && !view.ego.has(node)) { attrs.hidden = true; return attrs; }
+    if (node === state.selected) { attrs.highlighted = true; attrs.forceLabel = true; }
+    else if (view.focus.has(node)) attrs.forceLabel = true;
+    return attrs;
+  }
+
+  function edgeReducer(edge, attrs) {
+    if (attrs.start && attrs.start > view.yearLimit) { attrs.hidden = true; return attrs; }
+    if (view.selectedEdges.has(edge) || view.hoverEdges.has(edge)) { attrs.color = EDGE_SELECTED; attrs.size = Math.max(1.5, attrs.size * 1.6); }
+    return attrs;
+  }
+
+  function sizeRange(order) {
+    if (view.level === "hubs") return [5, 28];
+    if (order <= 300) return [3, 13];
+    if (order <= 3000) return [2.5, 11];
+    if (order <= 30000) return [1.5, 10];
+    return [1, 8];
+  }
+
+  // Sizes in one pass over the nodes; the label grid depends on them, so sigma reindexes once
+  function resize() {
+    const g = view.graph, by = view.level === "hubs" ? "actors" : state.size;
+    let max = 0;
+    g.forEachNode((node, a) => { const v = by === "none" ? 1 : Number(a[by]) || 0; if (v > max) max = v; });
+    const [lo, hi] = sizeRange(g.order);
+    g.updateEachNodeAttributes((node, a) => {
+      const v = by === "none" || !max ? (by === "none" ? 1 : 0) : (Number(a[by]) || 0) / max;
+      a.size = lo + (hi - lo) * Math.sqrt(Math.max(0, v));
+      return a;
+    }, { attributes: ["size"] });
+    if (view.sigma) view.sigma.scheduleRefresh();
+  }
+
+  // Colours in one pass over the nodes (sigma then re-draws the nodes only), and the legend from the same pass
+  function recolour() {
+    const started = performance.now();
+    const g = view.graph, by = colourAttribute(), counts = new Map(), colours = new Map();
+    g.updateEachNodeAttributes((node, a) => {
+      const value = valueOf(a, by) ?? null;
+      let colour = colours.get(value);
+      if (colour === undefined) { colour = colourFor(by, value); colours.set(value, colour); }
+      a.color = colour;
+      counts.set(value, (counts.get(value) || 0) + (view.level === "hubs" ? Number(a.actors) || 0 : 1));
+      return a;
+    }, { attributes: ["color"] });
+    view.legend = [...counts.entries()].sort((a, b) => b[1] - a[1])
+      .map(([value, n]) => ({ value, label: value === null ? `no ${by} recorded` : by === "community" ? `community ${value}` : words(value), colour: colours.get(value), count: n }));
+    drawLegend(by);
+    timed("recolour", started);
+  }
+
+  function drawLegend(by) {
+    const shown = view.legend.slice(0, 24), rest = view.legend.length - shown.length;
+    const title = view.level === "hubs" ? "Hubs (actors)" : { type: "Stakeholder type", helix: "Helix", hub: "Hub", community: "Community (Leiden)", country: "Country" }[by] || by;
+    $("legend").innerHTML = `<h2>${Ecotone.escape(title)}</h2><ul>${shown.map((item) =>
+      `<li><span class="swatch" style="background:${Ecotone.escape(item.colour)}"></span>${Ecotone.escape(item.label)} <span class="muted">${item.count.toLocaleString()}</span></li>`).join("")}
+      ${rest > 0 ? `<li class="muted">and ${rest.toLocaleString()} more</li>` : ""}</ul>`;
+  }
+
+  // How long an interaction took until the frame that shows it (for the benchmark: select and recolour)
+  function timed(what, started) {
+    if (!view.sigma) return;
+    view.sigma.once("afterRender", () => {
+      window.ecotoneMap.last = { ...(window.ecotoneMap.last || {}), [what]: performance.now() - started };
+    });
+  }
+
+  function settingsFor(g) {
+    const big = g.size > 20000 || g.order > 5000;
     return {
-      nodeReducer: (node, attrs) => {
-        const out = { ...attrs };
-        if (ego && state.selected && node !== state.selected && !state.neighbours.has(node)) out.hidden = true;
-        if (node === state.selected || node === state.hovered) { out.highlighted = true; out.zIndex = 2; }
-        return out;
-      },
-      edgeReducer: (edge, attrs) => {
-        const out = { ...attrs };
-        if (year < 2030 && attrs.start && attrs.start > year) out.hidden = true;
-        if (ego && state.selected && !state.graph.hasExtremity(edge, state.selected)) out.hidden = true;
-        if (state.selected && state.graph.hasExtremity(edge, state.selected)) { out.color = "#444"; out.zIndex = 1; }
-        return out;
-      },
+      zIndex: false, defaultEdgeType: "line", hideEdgesOnMove: big, hideLabelsOnMove: g.order > 20000,
+      // about one label per cell of the screen, bigger nodes first; zooming in shows more
+      labelDensity: g.order > 5000 ? 0.35 : g.order > 1000 ? 0.6 : 0.8,
+      labelGridCellSize: g.order > 5000 ? 200 : g.order > 1000 ? 160 : 130,
+      labelRenderedSizeThreshold: g.order > 5000 ? 8 : 6,
+      labelFont: "system-ui, sans-serif", minCameraRatio: 0.005, maxCameraRatio: 4,
+      nodeReducer, edgeReducer,
     };
   }
 
-  async function select(node) {
+  // Re-draw what a change touched: those nodes and ties only, without reindexing
+  function repaint(nodes, edges) {
+    const g = view.graph;
+    view.sigma.refresh({ partialGraph: { nodes: [...nodes].filter((n) => g.hasNode(n)), edges: [...edges].filter((e) => g.hasEdge(e)) },
+                         skipIndexation: true, schedule: true });
+  }
+
+  // -- Selection, ego and camera -------------------------------------------------------------------------------------
+  function select(node, { centre = false } = {}) {
+    const started = performance.now();
+    const g = view.graph;
+    if (!g) return;
+    node = node === null || node === undefined || !g.hasNode(String(node)) ? null : String(node);
+    const touchedNodes = new Set(view.focus), touchedEdges = new Set(view.selectedEdges);
+    if (state.selected !== null) touchedNodes.add(state.selected);
     state.selected = node;
-    state.neighbours = new Set(node ? state.graph.neighbors(node) : []);
-    state.sigma.setSetting("nodeReducer", reducers().nodeReducer);
-    state.sigma.setSetting("edgeReducer", reducers().edgeReducer);
-    if (!node) { $("card").innerHTML = "<p>Click an actor to see its card.</p>"; return; }
-    const card = await Ecotone.api(`/api/v1/organizations/${node}/card`);
-    if (!card) return;
+    view.selectedEdges = new Set(node ? g.edges(node) : []);
+    view.focus = new Set(node && g.degree(node) <= 40 ? g.neighbors(node) : []);
+    for (const n of view.focus) touchedNodes.add(n);
+    for (const e of view.selectedEdges) touchedEdges.add(e);
+    if (node) touchedNodes.add(node);
+    if (state.ego) showEgo();
+    else if (view.sigma) repaint(touchedNodes, touchedEdges);
+    timed("select", started);
+    if (view.table) view.table.select(node);
+    card(node);
+    if (centre && node && !state.ego) centreOn(node);
+    emit("selected", node);
+    changed();
+  }
+
+  // The selected actor and its partners only (the ties among them come with them), the camera on them
+  function showEgo() {
+    const g = view.graph, node = state.selected;
+    view.ego = state.ego && node ? new Set([node, ...g.neighbors(node)]) : null;
+    view.focus = view.ego && view.ego.size <= 200 ? new Set(view.ego) : view.focus;
+    if (view.sigma) view.sigma.refresh();  // hiding most of the map: a full pass, once
+    fillTable();
+    if (view.ego && !view.restoring) zoomToEgo(node);
+  }
+
+  function zoomToEgo(node) {
+    const s = view.sigma, centre = s.getNodeDisplayData(node);
+    let reach = 0;
+    for (const other of view.ego) {
+      const d = s.getNodeDisplayData(other);
+      if (d) reach = Math.max(reach, Math.abs(d.x - centre.x), Math.abs(d.y - centre.y));
+    }
+    // at ratio 1 the camera shows the whole framed graph (a unit square, fitted to the smaller side of the screen)
+    const ratio = Math.min(1, Math.max(0.02, reach * 2.4));
+    s.getCamera().animate({ x: centre.x, y: centre.y, ratio }, { duration: 450 });
+  }
+
+  // sigma's camera lives in the framed graph's normalised coordinates, which getNodeDisplayData gives (not x, y)
+  function centreOn(node, ratio) {
+    const s = view.sigma, d = s.getNodeDisplayData(node), camera = s.getCamera();
+    if (!d) return;
+    camera.animate({ x: d.x, y: d.y, ratio: ratio ?? Math.min(camera.getState().ratio, 0.35) }, { duration: 450 });
+  }
+
+  async function card(node) {
+    const box = $("card");
+    if (!node || view.level === "hubs") { box.innerHTML = "<p>Click an actor to see its card.</p>"; return; }
+    const attrs = view.graph.getNodeAttributes(node);
+    box.innerHTML = `<h2>${Ecotone.escape(attrs.label)}</h2><p class="muted">Loading the card…</p>`;
+    const data = await Ecotone.api(`/api/v1/organizations/${encodeURIComponent(node)}/card`);
+    if (!data || state.selected !== node) return;
     const list = (xs) => xs && xs.length ? `<ul>${xs.map((x) => `<li>${Ecotone.escape(x)}</li>`).join("")}</ul>` : "<p>none recorded</p>";
-    $("card").innerHTML = `<h2><a href="/actors/${node}">${Ecotone.escape(card.name)}</a></h2>
-      <p>${Ecotone.escape((card.type || "").replaceAll("_", " "))} · ${Ecotone.escape(card.hub || "no hub")} · ${Ecotone.escape(card.country || "")}</p>
-      <p>${card.ties} ties, ${state.neighbours.size} partners on this map</p>
-      <h3>Innovations</h3>${list(card.innovations)}<h3>Deals</h3>${list(card.deals)}
+    const partners = view.graph.degree(node);
+    box.innerHTML = `<h2><a href="/actors/${node}">${Ecotone.escape(data.name)}</a></h2>
+      <p>${Ecotone.escape(words(data.type))} · ${Ecotone.escape(data.hub || "no hub")}${data.country ? " · " + Ecotone.escape(data.country) : ""}</p>
+      <p>${data.ties} ties, ${partners} partner${partners === 1 ? "" : "s"} on this map${attrs.fixed ? " · pinned where you dropped it" : ""}</p>
+      <h3>Innovations</h3>${list(data.innovations)}<h3>Deals</h3>${list(data.deals)}
       <p><a href="/actors/${node}">Open the actor's page</a></p>
-      ${card.may_change ? `<nav class="actions" aria-label="Add to this actor">
+      ${data.may_change ? `<nav class="actions" aria-label="Add to this actor">
         <a class="button secondary" href="/records/ties/new?source_id=${node}">Add a tie</a>
         <a class="button secondary" href="/records/people/new?organization_id=${node}">Add a person</a>
         <a class="button secondary" href="/records/innovations/new?organization_id=${node}">Add an innovation</a></nav>` : ""}`;
   }
 
-  function runLayout(seconds) {
-    if (state.layout) state.layout.kill();
-    const settings = forceAtlas2.inferSettings(state.graph);
-    state.layout = new FA2Layout(state.graph, { settings: { ...settings, barnesHutOptimize: state.graph.order > 2000 } });
-    state.layout.start();
+  // A hub of the summary opens as its own map of actors
+  function openHub(node) {
+    const attrs = view.graph.getNodeAttributes(node);
+    if (attrs.hub_id === null || attrs.hub_id === undefined) {
+      status(`${attrs.actors.toLocaleString()} actors have no hub, so they have no hub map: pick a type, or search one by name.`);
+      return;
+    }
+    state.hub = String(attrs.hub_id);
+    state.level = "";
+    state.selected = null;
+    showState();
+    load({ camera: null });
+  }
+
+  function search() {
+    const text = $("search").value.trim().toLowerCase(), g = view.graph;
+    if (!text || !g) return;
+    const named = (n, a) => (a.label || "").toLowerCase();
+    const node = g.findNode((n, a) => named(n, a) === text) || g.findNode((n, a) => named(n, a).startsWith(text)) ||
+                 g.findNode((n, a) => named(n, a).includes(text));
+    if (!node) { status(`No ${view.level === "hubs" ? "hub" : "actor"} named like “${$("search").value}” on this map${filtered() ? ": clear the filters to search the whole atlas" : ""}.`); return; }
+    if (view.level === "hubs") { openHub(node); return; }
+    select(node);
+    centreOn(node, 0.2);
+  }
+
+  // -- ForceAtlas2, on demand --------------------------------------------------------------------------------------
+  function layoutRunning() { return Boolean(view.layout && view.layout.isRunning()); }
+
+  function startLayout() {
+    const g = view.graph;
+    if (!g || !g.order) return;
+    if (!view.layout) {
+      const settings = forceAtlas2.inferSettings(g);
+      view.layout = new FA2Layout(g, { settings: { ...settings, barnesHutOptimize: g.order > 2000 } });
+    }
+    view.sigma.setCustomBBox(null);  // the frame follows the layout again
+    view.layout.start();
     $("layout").textContent = "Stop ForceAtlas2";
-    setTimeout(() => { if (state.layout && state.layout.isRunning()) stopLayout(); }, seconds * 1000);
+    $("layout").setAttribute("aria-pressed", "true");
   }
 
   function stopLayout() {
-    if (state.layout) state.layout.stop();
+    if (view.layout) view.layout.stop();
     $("layout").textContent = "Run ForceAtlas2";
+    $("layout").setAttribute("aria-pressed", "false");
   }
 
+  // -- Dragging: a dropped node stays where it is put (`fixed`, which ForceAtlas2 leaves alone) ---------------------
+  function bindDrag(s) {
+    s.on("downNode", ({ node }) => {
+      view.dragged = node;
+      view.dragMoved = false;
+      view.resumeLayout = layoutRunning();
+      if (view.resumeLayout) view.layout.stop();  // the worker would overwrite the position; it resumes on drop
+      if (!s.getCustomBBox()) s.setCustomBBox(s.getBBox());  // keep the frame still under the mouse
+    });
+    s.on("moveBody", ({ event }) => {
+      if (!view.dragged) return;
+      const p = s.viewportToGraph(event);
+      view.graph.mergeNodeAttributes(view.dragged, { x: p.x, y: p.y, fixed: true });
+      view.dragMoved = true;
+      event.preventSigmaDefault();
+      event.original.preventDefault();
+      event.original.stopPropagation();
+    });
+    const drop = () => {
+      if (!view.dragged) return;
+      const node = view.dragged;
+      view.dragged = null;
+      if (view.resumeLayout) view.layout.start();
+      setTimeout(() => { view.dragMoved = false; }, 0);  // the click that ends a drag is not a click on the stage
+      if (view.dragMoved) { status(`${view.graph.getNodeAttribute(node, "label")} is pinned where you dropped it.`); changed(); }
+    };
+    s.on("upNode", drop);
+    s.on("upStage", drop);
+  }
+
+  // -- The data table ----------------------------------------------------------------------------------------------
+  const fixed3 = (v) => (v === null || v === undefined ? "" : Number(v).toLocaleString(undefined, { maximumFractionDigits: 3 }));
+  const ACTOR_COLUMNS = [
+    { key: "name", label: "Name" }, { key: "type", label: "Type", format: words }, { key: "hub", label: "Hub" },
+    { key: "country", label: "Country" }, { key: "degree", label: "Degree", numeric: true },
+    { key: "strength", label: "Strength", numeric: true, format: fixed3 }, { key: "pagerank", label: "PageRank", numeric: true, format: fixed3 },
+    { key: "coreness", label: "k-core", numeric: true }];
+  const HUB_COLUMNS = [
+    { key: "name", label: "Hub" }, { key: "actors", label: "Actors", numeric: true }, { key: "degree", label: "Ties", numeric: true },
+    { key: "country", label: "Country" }];
+
+  function fillTable() {
+    if (!view.table || !view.graph) return;
+    const rows = [];
+    view.graph.forEachNode((key, a) => {
+      if (view.ego && !view.ego.has(key)) return;
+      rows.push({ key, name: a.label, type: a.stakeholder, hub: a.hub, country: a.country, degree: a.degree,
+                  strength: a.strength, pagerank: a.pagerank, coreness: a.coreness, actors: a.actors });
+    });
+    if (view.level === "hubs") view.table.setColumns(HUB_COLUMNS, "Hubs on the map: open one to see its actors");
+    else view.table.setColumns(ACTOR_COLUMNS, view.ego ? "The selected actor's ego network" : "Actors on the map");
+    view.table.setRows(rows);
+    view.table.select(state.selected);
+  }
+
+  function pickFromTable(key) {
+    if (view.level === "hubs") { openHub(key); return; }
+    select(key, { centre: true });
+  }
+
+  // -- Loading -----------------------------------------------------------------------------------------------------
+  const status = (text) => { $("map-status").textContent = text; };
+  const filtered = () => Boolean(state.hub || state.type || state.kind);
+
+  function showEmpty(data) {
+    const box = $("map-empty");
+    if (data.nodes.id.length) { box.hidden = true; box.innerHTML = ""; return; }
+    box.hidden = false;
+    if (filtered()) {
+      box.innerHTML = `<p><strong>No actor matches these filters.</strong> Choose another hub, type or tie kind, or
+        <button type="button" class="secondary small" id="clear-filters">clear the filters</button> to see the whole map.</p>`;
+      $("clear-filters").addEventListener("click", () => {
+        Object.assign(state, { hub: "", type: "", kind: "", neighbours: false, selected: null });
+        showState();
+        load({ camera: null });
+      });
+    } else {
+      box.innerHTML = `<p><strong>The atlas has no actors yet.</strong> Add organisations and their ties in the
+        <a href="/records/organizations/new">Registry</a>, or <a href="/import">import</a> a Kumu workbook, an Ecotone
+        bundle or a CORDIS extract; the map draws them as soon as they are saved.</p>`;
+    }
+  }
+
+  function describe(data) {
+    const g = view.graph, summary = data.summary || {};
+    if (!g.order) return filtered() ? "No actor matches these filters." : "The atlas has no actors yet.";
+    if (view.level === "hubs") {
+      let hubs = 0;
+      g.forEachNode((n, a) => { if (a.hub_id !== null && a.hub_id !== undefined) hubs += 1; });
+      return `hub summary: ${(summary.actors ?? 0).toLocaleString()} actors in ${hubs.toLocaleString()} hubs — click a hub to open it`;
+    }
+    const kept = state.neighbours && state.type ? ` (${words(state.type)} and their neighbours)` : "";
+    const layout = summary.layout ? " · laid out on the server" : "";
+    $("map-status").title = summary.layout ? `Layout: ${summary.layout}` : "";
+    return `${g.order.toLocaleString()} actors, ${g.size.toLocaleString()} ties, ${summary.communities ?? 0} communities${kept} · drawn in ${Math.round(window.ecotoneMap.ms)} ms${layout}`;
+  }
+
+  async function load(restore = {}) {
+    const started = performance.now(), ticket = ++view.loadCount;
+    window.ecotoneMap.ready = false;
+    status("Loading the map…");
+    const data = await Ecotone.api(`/api/v1/map?${serverQuery()}`);
+    if (ticket !== view.loadCount) return;  // a newer request is on its way
+    if (!data) { status("The map could not load: the message above says why."); return; }
+    const timings = { fetched: performance.now() - started };
+    if (view.layout) { view.layout.kill(); view.layout = null; stopLayout(); }
+    if (view.sigma) { view.sigma.kill(); view.sigma = null; }
+    view.data = data;
+    view.level = data.level || "actors";
+    view.graph = build(data);
+    view.byYear = indexYears(view.graph);
+    view.yearLimit = state.year >= ANY_YEAR ? Infinity : state.year;
+    view.selectedEdges = new Set(); view.focus = new Set(); view.hoverEdges = new Set(); view.ego = null;
+    timings.built = performance.now() - started;
+    recolour();
+    resize();
+    timings.styled = performance.now() - started;
+    const s = new Sigma(view.graph, $("graph"), settingsFor(view.graph));
+    view.sigma = s;
+    // sigma draws the graph once, synchronously, as it is created: the picture is up now
+    const ms = performance.now() - started;
+    Object.assign(window.ecotoneMap, { ms, timings: { ...timings, rendered: ms }, nodes: view.graph.order, edges: view.graph.size,
+                                       sigma: s, graph: view.graph, level: view.level, data });
+    requestAnimationFrame(() => { window.ecotoneMap.shownSinceNavigation = performance.now(); });
+    bindEvents(s);
+    showEmpty(data);
+    $("size-by").disabled = view.level === "hubs";
+    $("color-by").disabled = view.level === "hubs";
+    const names = [];
+    view.graph.forEachNode((n, a) => names.push([a.degree || 0, a.label]));
+    names.sort((a, b) => b[0] - a[0]);
+    $("actor-names").innerHTML = names.slice(0, 3000).map(([, l]) => `<option value="${Ecotone.escape(l)}">`).join("");
+    const gexf = $("export-gexf");
+    if (gexf) gexf.href = `/api/v1/exports/gexf?${exportQuery()}`;
+    // The view asked for: its selection, its ego network, then its camera (what the person who shared it saw)
+    view.restoring = restore;
+    const wanted = state.selected;
+    state.selected = null;
+    fillTable();
+    if (wanted && view.graph.hasNode(wanted)) select(wanted);
+    else if (state.ego) showEgo();
+    view.restoring = null;
+    const camera = s.getCamera();
+    if (restore.camera) camera.setState(restore.camera);
+    else if (state.ego && state.selected) zoomToEgo(state.selected);
+    state.camera = camera.getState();
+    camera.on("updated", (c) => { state.camera = { x: c.x, y: c.y, ratio: c.ratio, angle: c.angle }; changed(); });
+    status(describe(data));
+    window.ecotoneMap.ready = true;
+    changed();
+    emit("loaded", { level: view.level, nodes: view.graph.order, edges: view.graph.size });
+  }
+
+  function bindEvents(s) {
+    const g = view.graph;
+    s.on("clickNode", ({ node }) => { if (view.level === "hubs") openHub(node); else select(node); });
+    s.on("clickStage", () => { if (!view.dragMoved) select(null); });
+    // hover: the hovered actor's own ties darken; sigma draws the node and its label on its hover layer itself
+    s.on("enterNode", ({ node }) => {
+      if (view.dragged || g.degree(node) > 2000) return;
+      view.hoverEdges = new Set(g.edges(node));
+      repaint([], view.hoverEdges);
+    });
+    s.on("leaveNode", () => {
+      if (!view.hoverEdges.size) return;
+      const was = view.hoverEdges;
+      view.hoverEdges = new Set();
+      repaint([], was);
+    });
+    if (view.level === "actors") bindDrag(s);
+  }
+
+  function setYear(year) {
+    const before = view.yearLimit;
+    state.year = year;
+    view.yearLimit = year >= ANY_YEAR ? Infinity : year;
+    showYear();
+    if (!view.sigma || before === view.yearLimit) return;
+    // only the ties that started between the old and the new year change sides
+    const lo = Math.min(before, view.yearLimit), hi = Math.max(before, view.yearLimit), touched = [];
+    for (const [start, edge] of view.byYear) {
+      if (start <= lo) continue;
+      if (start > hi) break;
+      touched.push(edge);
+    }
+    repaint([], touched);
+  }
+
+  function legend() { return view.legend.map(({ label, colour, value, count }) => ({ label, colour, value, count })); }
+
+  // A whole view from a query string (a saved view), without reloading the page when only styles changed
+  function apply(query) {
+    const restore = readQuery(query);
+    showState();
+    load(restore);
+  }
+
+  window.ecotoneMap = {
+    ready: false, level: null, ms: null, graph: null, sigma: null, state, viewQuery, legend, select, apply,
+    on(event, fn) { (listeners[event] || (listeners[event] = [])).push(fn); return this; },
+    get table() { return view.table; },
+    zoomIn() { view.sigma && view.sigma.getCamera().animatedZoom({ duration: 300 }); },
+    zoomOut() { view.sigma && view.sigma.getCamera().animatedUnzoom({ duration: 300 }); },
+    fit() { view.sigma && view.sigma.getCamera().animatedReset({ duration: 300 }); },
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    // option labels in words, from the shared vocabulary when the page has it
+    if (Ecotone.label) for (const id of ["type", "kind"]) for (const o of $(id).options) if (o.value) o.textContent = Ecotone.label(o.value);
+    view.table = EcotoneMapTable.create($("map-table"), { columns: ACTOR_COLUMNS, onSelect: pickFromTable, sortBy: "degree" });
+    const restore = readQuery(location.search);
+    showState();
+    for (const id of ["hub", "type", "kind"]) {
+      $(id).addEventListener("change", () => {
+        state[id] = $(id).value;
+        if (id === "hub") state.level = "";  // a hub opens at actors level
+        load({ camera: null });
+      });
+    }
+    $("neighbours").addEventListener("change", () => {
+      state.neighbours = $("neighbours").checked;
+      if (state.type) load({ camera: null }); else changed();
+    });
+    $("color-by").addEventListener("change", () => { state.colour = $("color-by").value; if (view.graph) recolour(); changed(); });
+    $("size-by").addEventListener("change", () => { state.size = $("size-by").value; if (view.graph) resize(); changed(); });
+    $("year").addEventListener("input", () => { setYear(Number($("year").value)); changed(); });
+    $("ego").addEventListener("change", () => {
+      state.ego = $("ego").checked;
+      if (!view.graph) return;
+      if (!state.ego) { view.ego = null; view.focus = new Set(); view.sigma.refresh(); fillTable(); select(state.selected); }
+      else showEgo();
+      changed();
+    });
+    $("search").addEventListener("change", search);
+    $("search").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); search(); } });
+    $("layout").addEventListener("click", () => (layoutRunning() ? stopLayout() : startLayout()));
+    $("zoom-in").addEventListener("click", () => window.ecotoneMap.zoomIn());
+    $("zoom-out").addEventListener("click", () => window.ecotoneMap.zoomOut());
+    $("zoom-fit").addEventListener("click", () => window.ecotoneMap.fit());
+    const png = $("export-png");
+    if (png) png.addEventListener("click", exportPng);
+    load(restore);
+  });
+
+  // Until map_export.js takes over the export buttons: the canvases sigma drew, white behind them
   function exportPng() {
-    const canvases = state.sigma.getCanvases();
-    const { width, height } = state.sigma.getDimensions();
-    const out = document.createElement("canvas");
-    const ratio = window.devicePixelRatio || 1;
+    const s = view.sigma;
+    if (!s) return;
+    s.refresh();  // WebGL keeps no drawing buffer: draw again and copy in the same task
+    const canvases = s.getCanvases(), { width, height } = s.getDimensions();
+    const out = document.createElement("canvas"), ratio = window.devicePixelRatio || 1;
     out.width = width * ratio; out.height = height * ratio;
     const ctx = out.getContext("2d");
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
@@ -107,87 +692,4 @@
     const link = document.createElement("a");
     link.download = "ecotone-map.png"; link.href = out.toDataURL("image/png"); link.click();
   }
-
-  async function load() {
-    const started = performance.now();
-    $("map-status").textContent = "Loading the map…";
-    const data = await Ecotone.api(`/api/v1/map?${query()}`);
-    if (!data) { $("map-status").textContent = "The map could not load."; return; }
-    const timings = { fetched: performance.now() - started };
-    state.data = data;
-    if (state.layout) { state.layout.kill(); state.layout = null; }
-    if (state.sigma) { state.sigma.kill(); state.sigma = null; }
-    state.graph = build(data);
-    timings.built = performance.now() - started;
-    recolour();
-    resize();
-    timings.styled = performance.now() - started;
-    state.sigma = new Sigma(state.graph, $("graph"), { labelRenderedSizeThreshold: 9, zIndex: true,
-      defaultEdgeType: "line", ...reducers() });
-    // sigma draws the graph once, synchronously, as it is created: the picture is up now
-    const ms = performance.now() - started;
-    Object.assign(window.ecotoneMap, { ready: true, ms, timings: { ...timings, rendered: ms }, nodes: state.graph.order,
-                                        edges: state.graph.size, sigma: state.sigma, graph: state.graph, select });
-    // the frame that puts the picture on screen, on the browser's clock (0 = the page was requested)
-    requestAnimationFrame(() => { window.ecotoneMap.shownSinceNavigation = performance.now(); });
-    $("map-status").textContent = `${data.summary.actors.toLocaleString()} actors, ${data.summary.ties.toLocaleString()} ties, ${data.summary.communities} communities · drawn in ${Math.round(ms)} ms`;
-    state.sigma.on("enterNode", ({ node }) => { state.hovered = node; state.sigma.refresh(); });
-    state.sigma.on("leaveNode", () => { state.hovered = null; state.sigma.refresh(); });
-    state.sigma.on("clickNode", ({ node }) => select(node));
-    state.sigma.on("clickStage", () => select(null));
-    $("actor-names").innerHTML = data.nodes.label.slice(0, 5000).map((l) => `<option value="${Ecotone.escape(l)}">`).join("");
-    $("export-gexf").href = `/api/v1/exports/gexf?${query()}`;
-    runLayout(state.graph.order > 5000 ? 8 : 4);
-  }
-
-  function recolour() {
-    const by = $("color-by").value;
-    state.colours = {};
-    state.graph.forEachNode((n, a) => {
-      const value = by === "type" ? a.stakeholder : a[by];
-      state.graph.setNodeAttribute(n, "color", colourOf(by, value ?? "(none)"));
-    });
-    const legend = Object.entries(state.colours[by] || {}).slice(0, 16)
-      .map(([k, c]) => `<li><span class="swatch" style="background:${c}"></span>${Ecotone.escape(String(k).replaceAll("_", " "))}</li>`);
-    $("legend").innerHTML = `<h2>Colour: ${by}</h2><ul>${legend.join("")}</ul>`;
-    if (state.sigma) state.sigma.refresh();
-  }
-
-  function resize() {
-    const by = $("size-by").value, values = [];
-    state.graph.forEachNode((n, a) => values.push(by === "none" ? 1 : a[by] || 0));
-    const max = Math.max(1e-9, ...values);
-    state.graph.forEachNode((n, a) => {
-      const v = by === "none" ? 1 : (a[by] || 0) / max;
-      state.graph.setNodeAttribute(n, "size", 3 + 12 * Math.sqrt(v));
-    });
-    if (state.sigma) state.sigma.refresh();
-  }
-
-  function search() {
-    const label = $("search").value.trim().toLowerCase();
-    if (!label || !state.graph) return;
-    const node = state.graph.findNode((n, a) => (a.label || "").toLowerCase() === label) ||
-                 state.graph.findNode((n, a) => (a.label || "").toLowerCase().includes(label));
-    if (!node) { $("map-status").textContent = `No actor named like “${$("search").value}” on this map.`; return; }
-    select(node);
-    const pos = state.sigma.getNodeDisplayData(node);
-    state.sigma.getCamera().animate({ x: pos.x, y: pos.y, ratio: 0.25 }, { duration: 500 });
-  }
-
-  document.addEventListener("DOMContentLoaded", () => {
-    for (const id of ["hub", "type", "kind"]) $(id).addEventListener("change", load);
-    $("color-by").addEventListener("change", () => recolour());
-    $("size-by").addEventListener("change", resize);
-    $("year").addEventListener("input", () => {
-      $("year-label").textContent = Number($("year").value) >= 2030 ? "any year" : $("year").value;
-      state.sigma && state.sigma.setSetting("edgeReducer", reducers().edgeReducer);
-    });
-    $("ego").addEventListener("change", () => select(state.selected));
-    $("search").addEventListener("change", search);
-    $("search").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); search(); } });
-    $("layout").addEventListener("click", () => (state.layout && state.layout.isRunning() ? stopLayout() : runLayout(10)));
-    $("export-png").addEventListener("click", exportPng);
-    load();
-  });
 })();
