@@ -1,5 +1,9 @@
-"""GEXF, Pajek and GraphML exports open in networkx and igraph with the same actors, ties, weights and attributes."""
+"""GEXF, Pajek and GraphML exports open in networkx and igraph with the same actors, ties, weights and attributes;
+GEXF opens in graphology-gexf (node) too, with names, attributes by title, positions, colours and directions."""
 
+import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -8,14 +12,42 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from conftest import CORDIS_H2020
+from conftest import CORDIS_H2020, REPO, REQUIRED
 from ecotone.analysis import Snapshot
+from ecotone.domain.display import colour
 from ecotone.io.pajek import pajek_labels
 from ecotone.services.analysis import Filters
 from ecotone.services.demo import build_demo
 from ecotone.services.exports import export_graph
 from ecotone.services.imports import import_files
+from ecotone.services.layout import positions
 from ecotone.store import Atlas
+
+GEXF = "{http://gexf.net/1.3}"
+READER = REPO / "tests" / "assets" / "graphology-gexf-read.cjs"
+#: Demo ties of directed kinds only, and of the undirected kind only: networkx reads a GEXF file whose ties all go
+#: one way (it refuses one that mixes both, as the whole demo does).
+DIRECTED_KINDS = Filters(kinds=("mentorship", "investment", "clinical_pilot"))
+UNDIRECTED_KINDS = Filters(kinds=("partnership",))
+
+
+def graphology_read(path) -> dict:
+    """The graph graphology-gexf reads from ``path`` (node and the vendored reader), as JSON."""
+    node = shutil.which("node")
+    if node is None:
+        message = "node is not installed: the GEXF files cannot be read back with graphology-gexf"
+        if REQUIRED:
+            pytest.fail(message + "; ECOTONE_REQUIRE_SERVICES=1 makes it required")
+        pytest.skip(message + "; install Node.js to run these tests")
+    done = subprocess.run([node, str(READER), str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def rgb_text(hex_colour: str) -> str:
+    """A ``#rrggbb`` colour as graphology-gexf gives a viz:color back."""
+    h = hex_colour.lstrip("#")
+    return "rgb({},{},{})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
 
 
 def expected(atlas, filters=None):
@@ -38,7 +70,8 @@ def atlases(tmp_path_factory):
     with Atlas.open(str(folder / "demo.db")) as demo, Atlas.open(str(folder / "cordis.db")) as cordis:
         build_demo(demo)
         import_files(cordis, "cordis", [CORDIS_H2020])
-        yield {"demo": (demo, None), "cordis": (cordis, Filters(types=("research_center", "hospital")))}
+        yield {"demo": (demo, None), "cordis": (cordis, Filters(types=("research_center", "hospital"))),
+               "demo-directed": (demo, DIRECTED_KINDS), "demo-undirected": (demo, UNDIRECTED_KINDS)}
 
 
 @pytest.fixture(params=["demo", "cordis"])
@@ -46,28 +79,99 @@ def network(request, atlases):
     return atlases[request.param]
 
 
-def test_gexf_reads_back_in_networkx(network, tmp_path):
-    atlas, filters = network
+@pytest.fixture(params=["demo-directed", "demo-undirected", "cordis"])
+def one_way_network(request, atlases):
+    """Networks whose ties are all directed or all undirected (what networkx reads from GEXF)."""
+    return atlases[request.param]
+
+
+def test_gexf_reads_back_in_networkx(one_way_network, tmp_path):
+    atlas, filters = one_way_network
     snap, ties = expected(atlas, filters)
     [path] = export_graph(atlas, "gexf", tmp_path / "net.gexf", filters, color_by="hub", size_by="betweenness")
     g = nx.read_gexf(path, version="1.3")
     assert g.number_of_nodes() == len(snap) and g.number_of_edges() == len(ties)
     directed = bool(ties["directed"].any())
+    assert directed == bool(ties["directed"].all())  # one way: networkx reads it
     assert g.is_directed() == directed
     got = tie_multiset(((int(u), int(v), d["weight"]) for u, v, d in g.edges(data=True)), directed)
     assert got == tie_multiset(zip(ties["source"], ties["target"], ties["weight"]), directed)
+    where = positions(atlas, filters).set_index("id")
     for row in snap.nodes.sample(min(30, len(snap)), random_state=1).to_dict("records"):
         node = g.nodes[str(row["id"])]
         assert node["label"] == row["name"] and node["type"] == row["type"]
         assert node.get("hub") == row["hub"] and "viz" in node and node["viz"]["size"] >= 4
+        assert node["viz"]["position"]["x"] == pytest.approx(where.at[row["id"], "x"])
+        assert node["viz"]["position"]["y"] == pytest.approx(where.at[row["id"], "y"])
+        r, g_, b = (node["viz"]["color"][c] for c in "rgb")
+        assert rgb_text(colour("hub", row["hub"])) == f"rgb({r},{g_},{b})"
     edge_kinds = Counter(d["label"] for *_, d in g.edges(data=True))
     assert edge_kinds == Counter(ties["kind"])
     starts = Counter(d.get("start") for *_, d in g.edges(data=True))
     want = [None if pd.isna(d) else d.date().isoformat() for d in pd.to_datetime(ties["start_date"])]
     assert starts == Counter(want)
     root = ET.parse(path).getroot()
-    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
-    assert root.find("{http://gexf.net/1.3}graph").get("mode") == "dynamic"
+    assert root.tag == f"{GEXF}gexf" and root.get("version") == "1.3"
+    assert root.find(f"{GEXF}graph").get("mode") == "dynamic"
+
+
+def test_networkx_refuses_a_gexf_network_with_both_kinds_of_ties(atlases, tmp_path):
+    """The demo has directed ties (investment, mentorship…) and undirected ones (partnership): each is written as
+    what it is, which Gephi and graphology read; networkx holds one kind of graph only and says so."""
+    demo, _ = atlases["demo"]
+    [path] = export_graph(demo, "gexf", tmp_path / "net.gexf")
+    with pytest.raises(nx.NetworkXError, match="Undirected edge found in directed graph"):
+        nx.read_gexf(path, version="1.3")
+
+
+def test_gexf_declares_numeric_attribute_ids_with_titles_and_each_tie_direction(network, tmp_path):
+    atlas, filters = network
+    snap, ties = expected(atlas, filters)
+    [path] = export_graph(atlas, "gexf", tmp_path / "net.gexf", filters)
+    graph = ET.parse(path).getroot().find(f"{GEXF}graph")
+    directed = bool(ties["directed"].any())
+    assert graph.get("defaultedgetype") == ("directed" if directed else "undirected")
+    declared = {}
+    for block in graph.findall(f"{GEXF}attributes"):
+        attrs = block.findall(f"{GEXF}attribute")
+        assert [a.get("id") for a in attrs] == [str(i) for i in range(len(attrs))]
+        declared[block.get("class")] = {a.get("title"): a.get("type") for a in attrs}
+    assert declared["node"]["type"] == "string" and declared["node"]["pagerank"] == "double"
+    assert declared["node"]["degree"] == "integer" and declared["node"]["community"] == "integer"
+    assert declared["edge"]["kind"] == "string" and declared["edge"]["directed"] == "boolean"
+    types = Counter(e.get("type") for e in graph.iter(f"{GEXF}edge"))
+    assert types == Counter("directed" if d else "undirected" for d in ties["directed"])
+
+
+def test_gexf_reads_back_in_graphology(network, tmp_path):
+    """graphology-gexf (sigma.js, Gephi Lite) shows names, attributes by their titles, the server layout's
+    positions, the application's colours and each tie's direction."""
+    atlas, filters = network
+    snap, ties = expected(atlas, filters)
+    [path] = export_graph(atlas, "gexf", tmp_path / "net.gexf", filters, color_by="type")
+    got = graphology_read(path)
+    directed = ties["directed"].astype(bool)
+    assert got["type"] == ("mixed" if directed.any() and not directed.all() else
+                           "directed" if directed.all() else "undirected")
+    nodes = {n["key"]: n["attributes"] for n in got["nodes"]}
+    assert len(nodes) == len(snap)
+    where = positions(atlas, filters).set_index("id")
+    for row in snap.nodes.to_dict("records"):
+        node = nodes[str(row["id"])]
+        assert node["label"] == row["name"]
+        assert node["type"] == row["type"] and node.get("hub") == row["hub"] and node.get("country") == row["country"]
+        assert isinstance(node["pagerank"], float) and isinstance(node["degree"], int)
+        assert node["color"] == rgb_text(colour("type", row["type"]))
+        assert node["x"] == pytest.approx(where.at[row["id"], "x"]) and node["y"] == pytest.approx(
+            where.at[row["id"], "y"])
+    edges = {e["key"]: e for e in got["edges"]}
+    assert len(edges) == len(ties)
+    for tie in ties.to_dict("records"):
+        edge = edges[str(tie["id"])]
+        assert (edge["source"], edge["target"]) == (str(tie["source"]), str(tie["target"]))
+        assert edge["undirected"] == (not tie["directed"])
+        assert edge["attributes"]["label"] == tie["kind"] and edge["attributes"]["weight"] == pytest.approx(tie["weight"])
+        assert edge["attributes"]["directed"] == bool(tie["directed"])
 
 
 def test_graphml_reads_back_in_networkx_and_igraph(network, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import colorsys
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -13,7 +12,9 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-__all__ = ["Column", "columns_of", "value_of", "palette", "category_colours", "rgb", "atomic_text", "xml_text"]
+from ..domain.display import colour
+
+__all__ = ["Column", "columns_of", "value_of", "category_colours", "rgb", "atomic_text", "xml_text"]
 
 # What XML 1.0 cannot hold at all, even escaped: C0 controls but tab and line breaks, lone surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -72,21 +73,6 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def palette(values: pd.Series) -> dict[Any, tuple[int, int, int]]:
-    """A readable colour per category, stable across runs (categories sorted, hues spread evenly).
-
-    >>> palette(pd.Series(["startup", "hospital", "startup"]))
-    {'hospital': (215, 76, 66), 'startup': (66, 205, 215)}
-    """
-    cats = sorted({str(v) for v in values if v is not None and v == v})
-    out = {}
-    for i, cat in enumerate(cats):
-        hue = (i / max(len(cats), 1) + 0.011) % 1.0
-        r, g, b = colorsys.hls_to_rgb(hue, 0.55, 0.65)
-        out[cat] = (round(r * 255), round(g * 255), round(b * 255))
-    return out
-
-
 def rgb(colour: str) -> tuple[int, int, int]:
     """A hex colour (``#1f77b4``, ``#abc``) as red, green and blue from 0 to 255.
 
@@ -109,18 +95,14 @@ def rgb(colour: str) -> tuple[int, int, int]:
 
 def category_colours(attribute: str, values: pd.Series) -> dict[str, tuple[int, int, int]]:
     """The colour of each category of ``values`` (an actor attribute such as ``type``, ``hub`` or ``community``):
-    the one every page of the application shows (``ecotone.domain.display.colour``), so a file opened in Gephi
-    looks like the map; :func:`palette` where that vocabulary is not installed.
+    the one every page of the application shows (``ecotone.domain.display.colour``; a missing value's under the
+    key None), so a file opened in Gephi looks like the map.
 
-    >>> sorted(category_colours("type", pd.Series(["startup", "hospital", None])))
-    ['hospital', 'startup']
+    >>> category_colours("type", pd.Series(["startup", "hospital", None]))["hospital"]
+    (0, 158, 115)
     """
-    try:
-        from ..domain.display import colour
-    except ImportError:  # the shared display vocabulary is newer than this writer
-        return palette(values)
     cats = sorted({str(v) for v in values if v is not None and v == v})
-    return {cat: rgb(colour(attribute, cat)) for cat in cats}
+    return {**{cat: rgb(colour(attribute, cat)) for cat in cats}, None: rgb(colour(attribute, None))}
 
 
 @contextmanager

@@ -76,7 +76,7 @@ def write_gexf(path: Path, nodes: pd.DataFrame, ties: pd.DataFrame, *, color_by:
             colour = look.get("color") or (colours.get(value_of(rec[color_by])) if colours else None)
             if colour:
                 r, g, b = colour
-                out.write(f'        <viz:color r="{r}" g="{g}" b="{b}" a="1.0"/>\n')
+                out.write(f'        <viz:color r="{r}" g="{g}" b="{b}"/>\n')
             if "x" in look:
                 out.write(f'        <viz:position x="{look["x"]!r}" y="{look["y"]!r}" z="0.0"/>\n')
             size = look.get("size", size)

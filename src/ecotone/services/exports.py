@@ -21,12 +21,13 @@ from ..io.kumu import kumu_sheets, write_kumu_csv, write_kumu_xlsx
 from ..io.tables import write_csv
 from ..store import Atlas
 from ..store.tables import TABLES
+from .layout import positions
 
 if TYPE_CHECKING:
     from .analysis import Filters
 
 __all__ = ["export_bundle", "export_kumu", "export_tables", "atlas_bundle", "export_graph", "GRAPH_FORMATS",
-           "MapView", "export_view", "server_positions"]
+           "MapView", "export_view"]
 
 GRAPH_FORMATS = ("gexf", "pajek", "graphml")
 
@@ -116,20 +117,10 @@ def export_graph(atlas: Atlas, fmt: str, path: Path, filters=None, *, color_by: 
         if color_by not in nodes:
             raise ValueError(f"cannot colour by {color_by!r}; use type, helix, hub or community")
         return [write_gexf(path, nodes, ties, color_by=color_by, size_by=size_by,
-                           viz=server_positions(atlas, filters))]
+                           viz=positions(atlas, filters, snap=snap))]
     if fmt == "graphml":
         return [write_graphml(path, nodes, ties)]
     return write_pajek(path, nodes, ties, partitions=["hub", "type", "community"], vectors=list(METRICS))
-
-
-def server_positions(atlas: Atlas, filters=None) -> pd.DataFrame | None:
-    """The map's layout computed on the server (``id``, ``x``, ``y`` of every visible actor), or None where this
-    installation has no server layout yet."""
-    try:
-        from .layout import positions
-    except ImportError:  # the server layout (issue 16) is newer than the network exports
-        return None
-    return positions(atlas, filters)
 
 
 @dataclass(frozen=True)
