@@ -1,4 +1,4 @@
-"""Where the map draws each actor: a layout computed on the server, hubs as regions, kept while the atlas is unchanged."""
+"""Where the map draws each actor: a layout computed on the server, hubs as regions, kept while nothing changes."""
 
 from __future__ import annotations
 
