@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import igraph as ig
@@ -11,7 +12,7 @@ import scipy.sparse as sp
 
 from .snapshot import Snapshot
 
-__all__ = ["Brokerage", "ROLES", "GROUPINGS", "group_by", "hub_bridges"]
+__all__ = ["Brokerage", "ROLES", "GROUPINGS", "group_by", "grouped", "hub_bridges"]
 
 #: The five roles, in ``sna::brokerage``'s column order (w_I, w_O, b_IO, b_OI, b_O).
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
@@ -19,43 +20,66 @@ ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 #: The groupings a hub-less atlas falls back on, in order, and the sentence that says so.
 GROUPINGS = {
     "hub": None,
-    "country": "No hub groups these actors, so they are grouped by country.",
-    "community": "Neither hubs nor countries group these actors, so they are grouped by their Leiden community "
-                 "(who works with whom).",
+    "country": "Most of these actors belong to no hub, so they are grouped by country.",
+    "community": "Most of these actors belong to no hub and name no country, so they are grouped by their Leiden "
+                 "community (who works with whom).",
 }
 
 
-def _splits(values: pd.Series) -> bool:
-    """Whether a column has data that splits the actors: some actor has a value, and the values (missing ones
-    counted as one group) make at least two groups."""
-    known = values.dropna()
-    if known.empty:
-        return False
-    groups = known.astype(str).nunique() + (1 if len(known) < len(values) else 0)
-    return groups >= 2
+def _has_data(values: pd.Series) -> bool:
+    """Whether a column describes these actors: at least half of them have a value."""
+    return len(values) > 0 and values.notna().sum() * 2 >= len(values)
 
 
 def group_by(nodes: pd.DataFrame) -> tuple[str, str | None]:
-    """The grouping that has data for these actors: ``hub`` when hubs split them, else ``country``, else
-    ``community`` (the Leiden community; :class:`Brokerage` and the grids add that column when they need it).
+    """The grouping that has data for these actors: ``hub`` when hubs describe them, else ``country``, else
+    ``community`` (the Leiden community: :func:`grouped` adds that column).
 
-    Returns the column and the sentence to show users, ``None`` when the grouping is ``hub``. A grouping with
-    data puts some actor in a group and makes at least two groups (actors without a value counting as one), so
-    an atlas whose only hub holds everyone, or whose actors have no hub, falls back.
+    Returns the column and the sentence to show users, ``None`` when the grouping is ``hub``. A column has data
+    when at least half of the actors have a value, so an atlas imported from CORDIS (no hubs) groups by country,
+    and a few hubs drawn around a large import do not stand for it.
 
     Examples
     --------
     >>> group_by(pd.DataFrame({"hub": ["BCN", "PL", None], "country": ["ES", "PL", "PL"]}))
     ('hub', None)
-    >>> group_by(pd.DataFrame({"hub": [None, None], "country": ["ES", "PL"]}))
-    ('country', 'No hub groups these actors, so they are grouped by country.')
+    >>> group_by(pd.DataFrame({"hub": [None, None, "BCN"], "country": ["ES", "PL", "ES"]}))
+    ('country', 'Most of these actors belong to no hub, so they are grouped by country.')
     >>> group_by(pd.DataFrame({"hub": [None, None], "country": [None, None]}))[0]
     'community'
     """
     for column in ("hub", "country"):
-        if column in nodes and _splits(nodes[column]):
+        if column in nodes and _has_data(nodes[column]):
             return column, GROUPINGS[column]
     return "community", GROUPINGS["community"]
+
+
+def grouped(snapshot: Snapshot, column: str | None = None) -> tuple[Snapshot, str, str | None]:
+    """The snapshot with a grouping column, the column and the sentence to show.
+
+    With ``column`` ``None``, the grouping is :func:`group_by`'s; ``community`` adds each actor's Leiden
+    community (seed 0, as the map's) as ``community 0``, ``community 1``… (0 the largest). A column the snapshot
+    already has is used as it is, and the sentence is then ``None``.
+
+    >>> nodes = pd.DataFrame({"name": list("abcdef")})
+    >>> ties = pd.DataFrame({"source": [0, 0, 1, 3, 3, 4], "target": [1, 2, 2, 4, 5, 5]})
+    >>> snap, column, note = grouped(Snapshot.from_frames(nodes, ties))
+    >>> column, snap.nodes["community"].tolist()
+    ('community', ['community 0', 'community 0', 'community 0', 'community 1', 'community 1', 'community 1'])
+    """
+    if column is None:
+        column, note = group_by(snapshot.nodes)
+    else:
+        note = None
+    if column == "community" and column not in snapshot.nodes:
+        from .communities import Communities
+
+        membership = Communities(seed=0).run(snapshot).membership_
+        nodes = snapshot.nodes.assign(community=[f"community {k}" for k in membership])
+        snapshot = dataclasses.replace(snapshot, nodes=nodes)
+    if column not in snapshot.nodes:
+        raise ValueError(f"no node attribute {column!r}; use one of: {', '.join([*snapshot.nodes.columns, 'community'])}")
+    return snapshot, column, note
 
 
 class Brokerage:
@@ -262,12 +286,14 @@ def _liaison_triples(n: np.ndarray, N: float, d3: float, d4: float, d5: float) -
     return total
 
 
-def hub_bridges(snapshot: Snapshot, *, top: int = 3) -> pd.DataFrame:
-    """The actors that bridge each pair of hubs, best first.
+def hub_bridges(snapshot: Snapshot, *, top: int = 3, by: str = "hub") -> pd.DataFrame:
+    """The actors that bridge each pair of hubs (or of groups of another column, ``by``), best first.
 
     An actor's score for hubs A and B is the number of (A, B) pairs of actors it links: its neighbours in A times
     its neighbours in B, the actor itself counting as a member of its own hub. So a Barcelona hospital with three
     Polish partners and ten Barcelona ones links 11 × 3 = 33 pairs; a third-party fund tied to two in each, 4.
+    The columns are named after the grouping: ``hub_a``, ``hub_b`` and ``hub`` (the bridge's own), or
+    ``country_a``, ``country_b`` and ``country`` with ``by="country"``. Actors without a value join no group.
 
     Examples
     --------
@@ -276,19 +302,25 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3) -> pd.DataFrame:
     >>> hub_bridges(Snapshot.from_frames(nodes, ties))[["name", "hub", "score"]].to_dict("records")
     [{'name': 'Clínic', 'hub': 'BCN', 'score': 4}, {'name': 'Kardio', 'hub': 'PL', 'score': 1}, {'name': 'MII', 'hub': 'PL', 'score': 1}]
     """
-    columns = ["hub_a", "hub_b", "rank", "id", "name", "hub", "score", "ties_to_a", "ties_to_b"]
-    hubs = snapshot.nodes["hub"]
-    labels, member = snapshot.hub_membership()
+    a, b = f"{by}_a", f"{by}_b"
+    columns = [a, b, "rank", "id", "name", by, "score", "ties_to_a", "ties_to_b"]
+    if by not in snapshot.nodes:
+        raise ValueError(f"no node attribute {by!r}; use one of: {', '.join(snapshot.nodes.columns)}")
+    values = snapshot.nodes[by]
+    known = values.notna().to_numpy()
+    labels, codes = np.unique(values[known].astype(str).to_numpy(), return_inverse=True)
+    member = sp.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), codes)),
+                           shape=(len(snapshot.nodes), len(labels)))
     if not len(labels) or snapshot.graph.ecount() == 0:
         return pd.DataFrame(columns=columns)
     neighbours = (snapshot.adjacency() @ member).tocsr()
-    reach = (neighbours + member).tocsr()  # closed neighbourhood per hub
+    reach = (neighbours + member).tocsr()  # closed neighbourhood per group
     best: dict[tuple[int, int], list[tuple[float, int]]] = {}
     for v in np.flatnonzero(np.diff(reach.indptr) >= 2):
         lo, hi = reach.indptr[v], reach.indptr[v + 1]
         cols, vals = reach.indices[lo:hi], reach.data[lo:hi]
         order = np.argsort(cols)
-        # Every pair of hubs in v's closed neighbourhood: v has a tie into at least one of them.
+        # Every pair of groups in v's closed neighbourhood: v has a tie into at least one of them.
         for (ha, ca), (hb, cb) in itertools.combinations(zip(cols[order].tolist(), vals[order].tolist()), 2):
             best.setdefault((ha, hb), []).append((-(ca * cb), v))
     rows = []
@@ -296,8 +328,7 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3) -> pd.DataFrame:
     for (ha, hb), cands in sorted(best.items()):
         cands.sort(key=lambda c: (c[0], ids[c[1]]))
         for rank, (neg, v) in enumerate(cands[:top], start=1):
-            rows.append({"hub_a": labels[ha], "hub_b": labels[hb], "rank": rank, "id": int(ids[v]),
-                         "name": names[v], "hub": hubs.iloc[v], "score": int(-neg),
+            rows.append({a: labels[ha], b: labels[hb], "rank": rank, "id": int(ids[v]),
+                         "name": names[v], by: values.iloc[v], "score": int(-neg),
                          "ties_to_a": int(neighbours[v, ha]), "ties_to_b": int(neighbours[v, hb])})
     return pd.DataFrame(rows, columns=columns)
-
