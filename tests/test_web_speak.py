@@ -160,3 +160,96 @@ def test_an_event_is_refused_in_the_form_s_words(client):
     wrong = client.post("/api/v1/events", files={"file": ("event.xlsx", b"x")}, data={"method": "simplex"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "method"
     assert not COMMAND_LINE.search(answer.text + wrong.text)
+
+
+# -- in the browser -------------------------------------------------------------------------------------------------
+def _no_command_line(page, where):
+    """Neither the page's text nor its form's words (labels, placeholders, titles) name an option, a command or a
+    folder of the server."""
+    said = page.evaluate("""() => [document.body.innerText, ...[...document.querySelectorAll(
+        "[placeholder], [title], [aria-label], option")].map((el) => [el.placeholder, el.title,
+        el.getAttribute("aria-label"), el.textContent].filter(Boolean).join(" "))].join("\\n")""")
+    found = COMMAND_LINE.search(said)
+    assert not found, f"{where} says {found.group()!r}: {said[max(0, found.start() - 80):found.end() + 80]!r}"
+
+
+@pytest.mark.browser
+def test_the_import_page_maps_unknown_kumu_types_then_imports(server, page, tmp_path):
+    url, atlas = server
+    for name, text in (("elements.csv", ELEMENTS), ("connections.csv", CONNECTIONS)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    sign_in(page, url, MANAGER, "/import")
+    page.set_input_files("#files", [str(tmp_path / "elements.csv"), str(tmp_path / "connections.csv")])
+    page.click("#preview")
+    page.wait_for_selector("#mapping:not([hidden]) select")
+    problems = page.locator("#problems").inner_text()  # still each problem by file, row and column
+    assert "elements.csv" in problems and "connections.csv" in problems and "Hospital Group" in problems
+    assert "Words Ecotone does not know" in problems  # the hint points at the choice, not at an option to type
+    _no_command_line(page, "the import page's problems")
+    hospital = page.get_by_label("Hospital Group", exact=True)
+    assert hospital.input_value() == "hospital"  # the likely word chosen already
+    assert page.get_by_label("Reserch centre").input_value() == "research_center"
+    options = page.get_by_label("Clinical trial").locator("option").all_inner_texts()
+    assert "Clinical validation" in options and "Clinical pilot" in options and "clinical_pilot" not in options
+    page.get_by_label("Clinical trial").select_option("")
+    page.click("text=Import with this mapping")
+    assert "Clinical trial" in page.locator("#mapping-status").inner_text()  # every word needs a choice
+    page.get_by_label("Clinical trial").select_option(label="Clinical pilot")
+    page.click("text=Import with this mapping")
+    page.wait_for_selector("#applied-list")
+    applied = page.locator("#applied-list").inner_text()
+    assert "Hospital Group → Hospital" in applied and "Clinical trial → Clinical pilot" in applied
+    assert "Preview" in page.locator("#outcome-title").inner_text()
+    assert atlas.find(Organization, search="Biolab Sabadell").total == 0  # a preview writes nothing
+    page.click("#confirm")
+    page.wait_for_selector("#outcome-title:has-text('Imported')")
+    assert atlas.find(Organization, search="Biolab Sabadell").items[0].type.value == "research_center"
+    assert atlas.find(Organization, search="Vall d'Hebron").items[0].type.value == "hospital"
+
+
+@pytest.mark.browser
+def test_the_event_page_hands_out_every_agenda_in_one_zip(server, page, tmp_path):
+    url, _ = server
+    path = tmp_path / "event.xlsx"
+    _workbook(path, [("Ana Ruiz", "Marek Nowak", "must meet"), ("Lea Vogel", "Ana Ruiz", "meet")])
+    sign_in(page, url, FACILITATOR, "/event")
+    _no_command_line(page, "the event page")
+    page.set_input_files("input[name=file]", str(path))
+    page.fill("input[name=tables]", "2")
+    page.click("text=Schedule the meetings")
+    page.wait_for_selector("#agenda table", timeout=60_000)
+    _no_command_line(page, "the event's result")
+    agenda = page.locator("#agenda").inner_text()
+    assert "must meet" in agenda and "requested by" in agenda
+    with page.expect_download() as info:
+        page.click("#agendas-zip")
+    download = info.value
+    assert download.suggested_filename == "Brokerage-event-agendas.zip"
+    archive = zipfile.ZipFile(download.path())
+    assert {"event.ics", "agenda.csv", "agendas/Ana_Ruiz.ics", "organisations/BfArM.ics"} <= set(archive.namelist())
+    assert len(icalendar.Calendar.from_ical(archive.read("event.ics")).walk("VEVENT")) == 2
+
+
+@pytest.mark.browser
+def test_the_scenarios_page_speaks_the_form_s_words(server, page):
+    url, atlas = server
+    atlas.add(Hub(name="Kraków Medtech Cluster", city="Kraków", country="PL"))  # a hub with no innovations yet
+    sign_in(page, url, FACILITATOR, "/scenarios")
+    _no_command_line(page, "the scenarios page")
+    page.select_option("select[name=hub]", label="Kraków Medtech Cluster")
+    page.check("input[value=fast-track]")
+    page.fill("input[name=runs]", "40")
+    page.fill("input[name=years]", "5")
+    page.click("text=Run the scenarios")
+    page.wait_for_selector("#problems .problem", timeout=60_000)
+    said = page.locator("#problems").inner_text()
+    assert "Kraków Medtech Cluster" in said and "Import page" in said
+    _no_command_line(page, "the scenarios page's problem")
+    page.select_option("select[name=hub]", label="Medical Innovation Institute")
+    page.fill("input[name=fast-track-cost]", "250000")
+    page.click("text=Run the scenarios")
+    page.wait_for_selector("#outcomes table", timeout=60_000)
+    outcomes = page.locator("#outcomes").inner_text()
+    assert "innovation-years on the market" in outcomes and "market_years" not in outcomes
+    assert "EUR 250 k" in page.locator("#costs").inner_text()  # money as people read it (Ecotone.money)
+    _no_command_line(page, "the scenarios page's results")

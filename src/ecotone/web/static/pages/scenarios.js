@@ -4,6 +4,29 @@
 (function () {
   let lastResult = null;
   let labels = {};  // a scenario's text → its name in words
+  const words = (v) => (Ecotone.label || ((x) => { const t = String(x ?? "").replaceAll("_", " "); return t.charAt(0).toUpperCase() + t.slice(1); }))(v);
+  let OUTCOMES = {};  // an outcome's name → its words, as the "Outcome to draw" list says them
+  const outcomeWords = (o) => OUTCOMES[o] || words(o);
+  const share = (v) => (typeof v === "number" ? `${Math.round(v * 100)}%` : "");
+
+  // The simulator's problems are written for the command line as well: here they are said with the form's words,
+  // never an option to type or a command to run.
+  const FLAGS = { "--runs": "Monte Carlo runs", "--years": "Years", "--seed": "Seed", "--budget": "Budget to spend",
+                  "--option": "the ticked interventions", "--scenario": "the interventions", "--discount-rate": "Discount rate",
+                  "--outcome": "Outcome to draw", "--hub": "Hub", "--as-of": "the day the history is read to" };
+  const JOB_FIELDS = { "--runs": "runs-error", "--years": "years-error", "--seed": "seed-error", "--budget": "budget-error",
+                       "--option": "budget-error", "--discount-rate": "discount-error" };
+  function inWords(text) {
+    return String(text || "")
+      .replace(/\s*\((?:see |try |with )?ecotone [^)]*\)/g, "")
+      .replace(/\b(e\.g\.|for example) --[a-z][a-z-]* /g, "$1 ")
+      .replace(/--[a-z][a-z-]*/g, (flag) => (FLAGS[flag] ? `“${FLAGS[flag]}”` : "the form"))
+      .replace(/\s{2,}/g, " ").trim();
+  }
+  function hintInWords(e) {
+    if (/has a stage history/.test(e.reason || "")) return "choose another hub, or import the stage histories of this hub's innovations on the Import page (an Ecotone bundle with stage events)";
+    return inWords(e.hint);
+  }
 
   function draw() {
     if (!lastResult) return;
@@ -13,7 +36,7 @@
     const enc = { x: { field: "year", type: "quantitative", title: "years" },
                   color: { field: "scenario", type: "nominal", scale: { domain: names } } };
     Ecotone.chart("levels", { data: { values: rows }, height: 300, layer: [
-      { mark: { type: "area", opacity: 0.15 }, encoding: { ...enc, y: { field: "p5", type: "quantitative", title: outcome.replaceAll("_", " ") }, y2: { field: "p95" } } },
+      { mark: { type: "area", opacity: 0.15 }, encoding: { ...enc, y: { field: "p5", type: "quantitative", title: outcomeWords(outcome) }, y2: { field: "p95" } } },
       { mark: "line", encoding: { ...enc, y: { field: "p50", type: "quantitative" }, tooltip: [{ field: "scenario" }, { field: "year", format: ".1f" }, { field: "p50", format: ".2f" }] } }] });
     const diff = rows.filter((r) => r.scenario !== "baseline");
     Ecotone.chart("changes", { data: { values: diff }, height: 300, layer: [
@@ -35,7 +58,7 @@
 
   // a cost per unit is a number, or null where the draws at that quantile gain nothing (no_gain_at names them)
   const perUnit = (v, noGain) => (v === null || v === undefined) && noGain ? "no gain" : euros(v);
-  const euros = (v) => (typeof v === "number" ? `EUR ${Math.round(v).toLocaleString()}` : v ?? "");
+  const euros = (v) => (typeof v === "number" ? (Ecotone.money ? Ecotone.money(v, "EUR") : `EUR ${Math.round(v).toLocaleString()}`) : v ?? "");
 
   // One ticked intervention as the scenario text the service reads, after checking its fields in words.
   function interventionText(box, f, today) {
@@ -120,18 +143,20 @@
     return ok ? { f, texts, rate: rate / 100, years, runs, seed } : null;
   }
 
-  // An error of the job placed next to the intervention it names, in words.
+  // An error of the job placed next to the intervention or the field it names, in words.
   function placeJobErrors(job) {
     const rest = [];
-    for (const e of job?.error?.errors || []) {
-      const reason = String(e.reason || "");
-      const text = Object.keys(labels).find((t) => reason.includes(t));
+    for (const found of job?.error?.errors || []) {
+      const e = { ...found, reason: inWords(found.reason), hint: hintInWords(found) };
+      const text = Object.keys(labels).find((t) => String(found.reason || "").includes(t));
       if (text) {
         const kind = text.startsWith("connect:") ? "connect" : text.split(":")[0];
-        fieldError(`${kind}-error`, `${labels[text]}: ${reason.replace(`'${text}': `, "")}.`);
+        fieldError(`${kind}-error`, `${labels[text]}: ${e.reason.replace(`'${text}': `, "")}.`);
+      } else if (JOB_FIELDS[found.column]) {
+        fieldError(JOB_FIELDS[found.column], `${e.reason}${e.hint ? ` — ${e.hint}` : ""}.`);
       } else rest.push(e);
     }
-    if (rest.length || !(job?.error?.errors || []).length) showPlainProblem(job?.error?.title || "The simulation failed", rest);
+    if (rest.length || !(job?.error?.errors || []).length) showPlainProblem(inWords(job?.error?.title) || "The simulation failed", rest);
   }
 
   // The form's fields that a request error can name (pydantic's loc), to place the error next to them.
@@ -190,8 +215,9 @@
     const rest = [];
     for (const e of body.errors || []) {
       const field = String(e.field || e.column || "").split(".").pop();
-      if (FIELD_ERRORS[field]) fieldError(FIELD_ERRORS[field], `${e.reason}${e.hint ? ` — ${e.hint}` : ""}.`);
-      else rest.push(e);
+      const said = { ...e, reason: inWords(e.reason), hint: inWords(e.hint) };
+      if (FIELD_ERRORS[field]) fieldError(FIELD_ERRORS[field], `${said.reason}${said.hint ? ` — ${said.hint}` : ""}.`);
+      else rest.push(said);
     }
     if (rest.length || !(body.errors || []).length) showPlainProblem(body.title || "The request is not valid", rest);
   }
@@ -238,6 +264,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("scenario-form");
+    OUTCOMES = Object.fromEntries([...document.getElementById("outcome").options].map((o) => [o.value, o.textContent.trim()]));
     document.getElementById("outcome").addEventListener("change", draw);
     // the hub to connect with is another hub than the one simulated
     const hub = form.querySelector("select[name=hub]"), partner = form.querySelector("select[name=partner]");
@@ -266,8 +293,11 @@
         document.getElementById("sim-result").hidden = false;
         draw();
         Ecotone.table("why", result.explanations || [], { caption: result.explanations ? undefined : "Tick at least one intervention to compare" });
-        Ecotone.table("outcomes", result.outcomes);
-        Ecotone.table("mechanisms", result.mechanisms);
+        Ecotone.table("outcomes", (result.outcomes || []).map((r) => ({ scenario: r.scenario, outcome: outcomeWords(r.outcome),
+          median: r.median, "5%": r.p5, "95%": r.p95, "change against the baseline": r.change, "change %": r.change_pct,
+          "draws better": share(r.better_in), "draws worse": share(r.worse_in), "draws the same": share(r.same_in) })));
+        Ecotone.table("mechanisms", (result.mechanisms || []).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) =>
+          [k === "scenario" ? k : words(k).toLowerCase(), v]))));
         showPerEuro(result);
       }, "Simulating the scenarios…");
     });
