@@ -64,7 +64,7 @@ class ViewExport(BaseModel):
     kind: list[_Name] = Field([], description="Tie kinds the map was filtered to.")
     year: Optional[Annotated[int, Field(ge=1000, le=9999)]] = Field(
         None, description="Only the ties started by this year (undated ties stay); null: any year.")
-    ego: bool = Field(False, description="Only the selected node's own ties (the ego view).")
+    ego: bool = Field(False, description="The nodes are the ego network of the selected node (the ego view).")
     selected: Optional[_Id] = Field(None, description="The selected actor (or hub), the ego of the ego view.")
     colour: Optional[_Name] = Field(None, description="What colours stand for (type, hub…), said in the file.")
     size: Optional[_Name] = Field(None, description="What sizes stand for (degree, pagerank…), said in the file.")
@@ -79,9 +79,8 @@ def export_map_view(view: ViewExport, atlas: Atlas = Depends(atlas_of)) -> FileR
     """The actors and ties of the map's current view as GEXF 1.3, for Gephi or graphology.
 
     The server reads the actors and ties itself, through the caller's visibility, under the view's filters; it
-    keeps the nodes the browser sent (each must be on that map) and the ties between them started by ``year``
-    (the ego's own ties in the ego view), and writes ``viz:position``, ``viz:color`` and ``viz:size`` from what
-    the browser sent.
+    keeps the nodes the browser sent (each must be on that map) and the ties between them started by ``year``,
+    and writes ``viz:position``, ``viz:color`` and ``viz:size`` from what the browser sent.
     """
     nodes = pd.DataFrame({"id": view.nodes.id, "x": view.nodes.x, "y": view.nodes.y,
                           **({"size": view.nodes.size} if view.nodes.size is not None else {}),

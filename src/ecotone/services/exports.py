@@ -129,9 +129,9 @@ class MapView:
 
     ``nodes`` holds the visible nodes as the browser draws them: ``id`` (an actor id; at the hubs level a hub id,
     None for the actors without a hub), ``x`` and ``y`` (graph coordinates), and optionally ``size`` and
-    ``color`` (``#rrggbb``). ``year`` keeps only the ties started by then (undated ties stay, as on the map);
-    ``ego`` with ``selected`` keeps only the selected actor's own ties. ``colour`` and ``size`` name what colours
-    and sizes stand for (said in the file's description).
+    ``color`` (``#rrggbb``). The ties kept are those between these nodes, started by ``year`` when it is given
+    (undated ties stay, as on the map). ``ego`` says the nodes are the ego network of ``selected`` (which must be
+    among them). ``colour`` and ``size`` name what colours and sizes stand for (said in the file's description).
     """
 
     nodes: pd.DataFrame
@@ -183,9 +183,6 @@ def export_view(atlas: Atlas, view: MapView, path: Path) -> Path:
     if view.year is not None:
         years = pd.to_datetime(ties["start_date"], errors="coerce").dt.year
         keep &= years.isna() | (years <= view.year)
-    if view.ego and view.selected is not None:
-        ego = _key(view.selected)
-        keep &= (ties["source"] == ego) | (ties["target"] == ego)
     ties = _between_hubs(ties[keep]) if hubs else ties[keep]
     nodes = nodes[nodes["id"].isin(wanted)]
     degree = pd.concat([ties["source"], ties["target"]]).value_counts()
@@ -193,6 +190,8 @@ def export_view(atlas: Atlas, view: MapView, path: Path) -> Path:
     viz = view.nodes.assign(id=view.nodes["id"].map(_key))
     said = [f"{view.title}: {len(nodes)} {'hubs' if hubs else 'actors'}, {len(ties)} ties"]
     said += [f"{what} by {value}" for what, value in (("coloured", view.colour), ("sized", view.size)) if value]
+    if view.ego and view.selected is not None:
+        said.append(f"the ego network of {view.selected}")
     if view.year is not None:
         said.append(f"ties started by {view.year}")
     return write_gexf(path, nodes, ties, color_by=None, viz=viz, name="; ".join(said))
