@@ -1,5 +1,5 @@
 """Emerging collaborations: ties formed per period, new bridges across hubs and sectors, the largest component's
-growth, and the actors whose centrality rises fastest."""
+growth, and the actors whose ties grow fastest for their size (newcomers, not incumbents)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from scipy.sparse import csgraph
 
 from .snapshot import Snapshot
 
-__all__ = ["Emerging"]
+__all__ = ["Emerging", "PRIOR"]
+
+#: The smoothing prior of a riser's growth: as if every actor had this many more ties before the window.
+PRIOR = 2.0
 
 _FREQ = {"year": "Y", "quarter": "Q", "month": "M"}
 
@@ -23,12 +26,17 @@ class Emerging:
     period : ``year``, ``quarter`` or ``month``.
     window : risers are measured over the last ``window`` periods.
     top : how many risers and recent bridges to list.
+    prior : the smoothing prior of growth (default :data:`PRIOR`, 2 ties).
 
     Attributes
     ----------
     periods_ : per period: new ties, new cross-hub and cross-sector ties, ties active at its end, active actors,
         largest component (actors) at its end.
-    risers_ : the actors whose PageRank rose most over the window, with their degree before and now.
+    risers_ : the actors whose ties grew most for their size over the window: ``growth`` = ties started in the
+        window / (ties active at its start + ``prior``), so an actor going from 1 tie to 6 (5 / 3 ≈ 1.67) rises
+        above one going from 40 to 46 (6 / 42 ≈ 0.14), and one new tie for an actor with none is a rise of ½, not
+        infinity. Ties: ``ties_before`` (active at the window's start), ``new_ties`` (started in it),
+        ``degree_before`` and ``degree_now`` (distinct partners at the two dates).
     bridges_ : the most recent ties that join two hubs or two helix sectors.
     undated_ : how many ties have no start date (left out of the timeline).
 
@@ -42,12 +50,14 @@ class Emerging:
     [{'period': '2020', 'new_ties': 1, 'new_cross_hub': 0, 'largest_component': 2}, {'period': '2021', 'new_ties': 2, 'new_cross_hub': 1, 'largest_component': 4}]
     """
 
-    def __init__(self, *, period: str = "year", window: int = 3, top: int = 10) -> None:
+    def __init__(self, *, period: str = "year", window: int = 3, top: int = 10, prior: float = PRIOR) -> None:
         if period not in _FREQ:
             raise ValueError(f"period must be one of {', '.join(_FREQ)}, not {period!r}")
         if window < 1:
             raise ValueError("window must be ≥ 1")
-        self.period, self.window, self.top = period, window, top
+        if not prior > 0:
+            raise ValueError(f"prior must be > 0, not {prior!r}")
+        self.period, self.window, self.top, self.prior = period, window, top, prior
 
     def run(self, snapshot: Snapshot) -> Emerging:
         ties = snapshot.ties
@@ -92,23 +102,32 @@ class Emerging:
         return (start.notna() & (start <= at) & (end.isna() | (end >= at))).to_numpy()
 
     def _risers(self, snapshot: Snapshot, start, end, periods) -> pd.DataFrame:
-        columns = ["id", "name", "hub", "type", "degree_before", "degree_now", "pagerank_before", "pagerank_now", "rise"]
+        columns = ["id", "name", "hub", "type", "ties_before", "new_ties", "degree_before", "degree_now", "growth"]
         if len(periods) < 2:
             return pd.DataFrame(columns=columns)
         before_at = periods[max(len(periods) - 1 - self.window, 0)].end_time
         now_at = periods[-1].end_time
         n = len(snapshot.nodes)
         src, tgt = snapshot.ties["source"].to_numpy(), snapshot.ties["target"].to_numpy()
-        w = snapshot.ties["weight"].to_numpy(float)
+        loop = src == tgt
         out = snapshot.nodes[["id", "name", "hub", "type"]].copy()
+
+        def per_actor(mask: np.ndarray) -> np.ndarray:
+            keep = mask & ~loop
+            return np.bincount(src[keep], minlength=n) + np.bincount(tgt[keep], minlength=n)
+
+        started = start.notna().to_numpy()
+        recent = started & (start > before_at).to_numpy() & (start <= now_at).to_numpy()
+        out["ties_before"] = per_actor(self._active(start, end, before_at))
+        out["new_ties"] = per_actor(recent)
         for tag, at in (("before", before_at), ("now", now_at)):
-            active = self._active(start, end, at)
-            a = sp.coo_matrix((w[active], (src[active], tgt[active])), shape=(n, n)).tocsr()
-            a = a + a.T
-            out[f"degree_{tag}"] = np.diff((a > 0).astype(np.int8).tocsr().indptr)
-            out[f"pagerank_{tag}"] = _pagerank(a)
-        out["rise"] = out["pagerank_now"] - out["pagerank_before"]
-        return out.sort_values(["rise", "id"], ascending=[False, True]).head(self.top)[columns].reset_index(drop=True)
+            active = self._active(start, end, at) & ~loop
+            a = sp.coo_matrix((np.ones(active.sum()), (src[active], tgt[active])), shape=(n, n)).tocsr()
+            out[f"degree_{tag}"] = np.diff(((a + a.T) > 0).astype(np.int8).tocsr().indptr)
+        out["growth"] = out["new_ties"] / (out["ties_before"] + self.prior)
+        risers = out[out["new_ties"] > 0]
+        return risers.sort_values(["growth", "new_ties", "id"], ascending=[False, False, True]
+                                  ).head(self.top)[columns].reset_index(drop=True)
 
 
 def _largest_component(n: int, src: np.ndarray, tgt: np.ndarray) -> int:
@@ -118,19 +137,3 @@ def _largest_component(n: int, src: np.ndarray, tgt: np.ndarray) -> int:
     _, labels = csgraph.connected_components(a, directed=False)
     touched = np.union1d(src, tgt)
     return int(np.bincount(labels[touched]).max())
-
-
-def _pagerank(a: sp.csr_matrix, damping: float = 0.85, tol: float = 1e-10) -> np.ndarray:
-    """Weighted PageRank by power iteration (dangling actors spread evenly), as networkx defines it."""
-    n = a.shape[0]
-    out = np.asarray(a.sum(axis=1)).ravel()
-    dangling = out == 0
-    scale = np.where(dangling, 0.0, 1.0 / np.where(dangling, 1.0, out))
-    transition = sp.diags(scale) @ a
-    x = np.full(n, 1.0 / n)
-    for _ in range(1000):
-        new = damping * (transition.T @ x + x[dangling].sum() / n) + (1 - damping) / n
-        if np.abs(new - x).sum() < n * tol:
-            return new
-        x = new
-    return x

@@ -12,7 +12,7 @@ from ..domain import Helix, SizeClass, StakeholderType
 from .brokerage import grouped
 from .snapshot import Snapshot
 
-__all__ = ["coverage", "StakeholderMap", "QUADRANTS", "TIERS", "AUTHORITY", "WEIGHTS", "SIZE_SCORES", "NO_HUB",
+__all__ = ["coverage", "StakeholderMap", "QUADRANTS", "TIERS", "AUTHORITY", "WEIGHTS", "SIZE_SCORES", "HIGH", "NO_HUB",
            "POWER_COLUMNS"]
 
 NO_HUB = "(no hub)"
@@ -24,6 +24,8 @@ QUADRANTS = {
     (False, True): "keep informed",
     (False, False): "monitor",
 }
+#: Power and interest from this value up are high.
+HIGH = 0.5
 #: The order a manager acts in: the quadrant first, then power × interest within it.
 TIERS = {"manage closely": 3, "keep satisfied": 2, "keep informed": 1, "monitor": 0}
 
@@ -31,11 +33,12 @@ TIERS = {"manage closely": 3, "keep satisfied": 2, "keep informed": 1, "monitor"
 #: to patients. The path the seed articles describe (clinicians refine, hospitals test, regulators approve,
 #: investors scale; governments fund and set the rules) and the approval steps of the reference notes (a notified
 #: body's certificate for CE marking; a regulator's decision that lets a payer list a product) order the roles.
+#: The gatekeepers score 1, so with authority weighing half of power they are high power whatever their ties.
 #: Public payers (health services, insurers run by the state) are typed ``government``.
 AUTHORITY: dict[str, float] = {
     "regulator": 1.0,             # approves market access
-    "notified_body": 0.9,         # certifies conformity: no CE mark without it
-    "government": 0.9,            # funds, pays for care in public systems, sets policy
+    "notified_body": 1.0,         # certifies conformity: no CE mark without it
+    "government": 1.0,            # funds, pays for care in public systems, sets policy
     "hospital": 0.7,              # tests (clinical validation sites) and buys (the first customers)
     "investor": 0.7,              # funds the scaling
     "hub_operator": 0.6,          # convenes: programmes, introductions, events
@@ -113,7 +116,7 @@ class StakeholderMap:
       partners, as PageRank, which shares rank out within each component, can make it.
 
     **Interest** (0–1) is the actor's engagement: partners plus programmes joined, as a share of the same kind.
-    Above 0.5 is high, which splits the grid into Mendelow's quadrants. ``overrides`` maps an organisation id or
+    From 0.5 up is high (:data:`HIGH`), which splits the grid into Mendelow's quadrants. ``overrides`` maps an organisation id or
     name to the ``power`` and/or ``interest`` a user knows better (the parts stay as computed; ``overridden``
     says which rows a user changed).
 
@@ -191,7 +194,7 @@ class StakeholderMap:
         frame["interest"] = _share(frame["ties"] + frame["programmes"])
         frame["overridden"] = False
         self._apply_overrides(frame)
-        frame["quadrant"] = [QUADRANTS[(p > 0.5, i > 0.5)] for p, i in zip(frame["power"], frame["interest"])]
+        frame["quadrant"] = [QUADRANTS[(p >= HIGH, i >= HIGH)] for p, i in zip(frame["power"], frame["interest"])]
         frame["priority"] = (frame["quadrant"].map(TIERS) + frame["power"] * frame["interest"]) / 4
         frame["needs"] = nodes["needs"].to_numpy()
         frame["offers"] = nodes["offers"].to_numpy()

@@ -1,6 +1,7 @@
 """The network's figures: counts, an actor's card, analyses (also as jobs), velocity."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -29,30 +30,55 @@ def card(record_id: RecordId, atlas: Atlas = Depends(atlas_of)) -> dict[str, Any
     return {**browse.organization_card(atlas, str(record_id)), "may_change": atlas.may_change("organization", record_id)}
 
 
-def _analysis(name: str, atlas: Atlas, f: analysis.Filters, top: int, focus: Optional[str], progress=None):
-    return {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=focus, progress=progress),
-            "metrics": lambda: analysis.metrics(atlas, f, top=top, progress=progress),
-            "brokerage": lambda: analysis.brokerage(atlas, f, top=top, progress=progress),
+@dataclass(frozen=True)
+class Options:
+    """What an analysis shows: how many rows, and which group's."""
+
+    top: int
+    focus: Optional[str]
+    group: Optional[str]
+    groups: str
+    role: str
+
+
+async def options(
+    top: int = Query(20, ge=1, le=10_000, description="How many rows (brokers, actors, risers)."),
+    focus: Optional[str] = Query(None, description="stakeholders: one hub's grid (the network stays whole)."),
+    group: Optional[str] = Query(None, description="stakeholders and brokerage: only this group's rows (a hub's "
+                                                   "name or id, a country, a community), ranked on the whole "
+                                                   "network; e.g. a hub dashboard's ten brokers."),
+    groups: str = Query("auto", description="brokerage: the attribute that makes the groups (hub, country, helix, "
+                                            "type…); auto takes hubs, else countries, else Leiden communities."),
+    role: str = Query("total", description="brokerage: rank by coordinator, itinerant, representative, "
+                                           "gatekeeper, liaison or total."),
+) -> Options:
+    return Options(top=top, focus=focus, group=group, groups=groups, role=role)
+
+
+def _analysis(name: str, atlas: Atlas, f: analysis.Filters, o: Options, progress=None):
+    return {"stakeholders": lambda: analysis.stakeholders(atlas, f, hub=o.focus, group=o.group, progress=progress),
+            "metrics": lambda: analysis.metrics(atlas, f, top=o.top, progress=progress),
+            "brokerage": lambda: analysis.brokerage(atlas, f, top=o.top, groups=o.groups, role=o.role,
+                                                    group=o.group, progress=progress),
             "communities": lambda: analysis.communities(atlas, f, progress=progress),
-            "emerging": lambda: analysis.emerging(atlas, f, top=top, progress=progress),
+            "emerging": lambda: analysis.emerging(atlas, f, top=o.top, progress=progress),
             "gaps": lambda: analysis.gaps(atlas, f, progress=progress)}[name]().as_dict()
 
 
 @router.get("/analysis/{name}", tags=["analysis"], response_model=ResultPublic, summary="A network analysis")
 def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas: Atlas = Depends(atlas_of),
-            top: int = Query(20, ge=1, le=10_000),
-            focus: Optional[str] = Query(None, description="stakeholders: one hub's grid")):
-    return _analysis(name, atlas, f, top, focus)
+            o: Options = Depends(options)):
+    return _analysis(name, atlas, f, o)
 
 
 @router.post("/analysis/{name}/jobs", tags=["analysis"], status_code=202, response_model=JobPublic,
              summary="A network analysis of a large atlas, as a background job")
 def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
-                  top: int = Query(20, ge=1, le=10_000), focus: Optional[str] = Query(None)) -> dict[str, Any]:
+                  o: Options = Depends(options)) -> dict[str, Any]:
     who = principal(request)
     engine = request.app.state.atlas.engine
-    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine, who), f, top, focus,
-                                                                          progress), owner=who).public()
+    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine, who), f, o, progress),
+                                         owner=who).public()
 
 
 @router.get("/velocity", tags=["velocity"], response_model=ResultPublic, summary="Innovation velocity")

@@ -1,6 +1,7 @@
 """The ``ecotone`` command line: a thin Typer layer over the services."""
 
 from .app import app, main
+from . import analysis as _analysis  # noqa: F401  (registers `ecotone analyze stakeholders|brokerage|emerging`)
 from . import match as _match  # noqa: F401  (registers `ecotone match`)
 from . import simulate as _simulate  # noqa: F401  (registers `ecotone velocity` and `ecotone simulate`)
 from . import serve as _serve  # noqa: F401  (registers `ecotone serve`)

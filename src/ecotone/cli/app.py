@@ -252,7 +252,7 @@ def stats(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     emit(rows, fmt, title="Organisations per hub and stakeholder type")
 
 
-# -- analyze -----------------------------------------------------------------------------------------------------
+# -- analyze (stakeholders, brokerage and emerging are in cli/analysis.py) ------------------------------------------
 HubsOpt = Annotated[Optional[list[str]], typer.Option(
     "--hub", help="Keep this hub's members (name, part of it, or id). Repeatable.")]
 TypesOpt = Annotated[Optional[list[str]], typer.Option("--type", help="Keep this stakeholder type. Repeatable.")]
@@ -302,30 +302,6 @@ def _run(ctx: typer.Context, work, fmt: Format = Format.table):
             raise typer.Exit(1) from None
 
 
-@analyze_app.command("stakeholders")
-def analyze_stakeholders(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    focus: Annotated[Optional[str], typer.Option(help="Show the grid of this hub only.")] = None,
-    overrides: Annotated[Optional[Path], typer.Option(
-        help="CSV with organization, power, interest columns (0–1) that replace the computed values.")] = None,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """The stakeholder map: actors per hub and type, each hub's missing roles, and the power–interest grid with
-    its priority list (power from PageRank, funding and size; interest from ties and programmes).
-
-    Example: `ecotone analyze stakeholders --focus 'Barcelona Health Hub'`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.stakeholders(
-        atlas, _filters(hub, type, kind, since, until, min_weight), hub=focus,
-        overrides=analysis.read_overrides(overrides) if overrides else None, progress=p), fmt)
-    _show(result, fmt, show, {"grid": ("hub", "name", "type", "power", "interest", "quadrant", "needs"),
-                              "coverage": ("hub", "startup", "hospital", "university", "investor", "regulator",
-                                           "incubator", "government", "corporate")},
-          {"grid": "Power–interest grid (priority order)", "coverage": "Actors per hub and type",
-           "coverage_helix": "Actors per hub and helix sector", "missing_roles": "Missing roles"})
-
-
 @analyze_app.command("metrics")
 def analyze_metrics(
     ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
@@ -351,32 +327,6 @@ def analyze_metrics(
                                          "pagerank", "core", "constraint")}, {"actors": f"Actors by {sort}"})
 
 
-@analyze_app.command("brokerage")
-def analyze_brokerage(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    groups: Annotated[str, typer.Option(help="Groups: hub, helix, type, country or any actor attribute.")] = "hub",
-    role: Annotated[str, typer.Option(help="Rank by coordinator, itinerant, representative, gatekeeper, liaison "
-                                           "or total.")] = "total",
-    top: Annotated[int, typer.Option(help="How many brokers to list.", min=1)] = 20,
-    bridges: Annotated[int, typer.Option(help="Bridges to list per pair of hubs.", min=1)] = 3,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """Gould–Fernandez brokerage: who sits on open two-paths between groups, in which role, against what chance
-    would give (z-scores as R's sna::brokerage); and the actors that bridge each pair of hubs.
-
-    Example: `ecotone analyze brokerage --groups helix --role liaison`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.brokerage(
-        atlas, _filters(hub, type, kind, since, until, min_weight), groups=groups, role=role, top=top,
-        bridges=bridges, progress=p), fmt)
-    _show(result, fmt, show, {"brokers": ("name", "group", "coordinator", "itinerant", "representative",
-                                          "gatekeeper", "liaison", "total", "z_total"),
-                              "bridges": ("hub_a", "hub_b", "rank", "name", "hub", "score")},
-          {"brokers": f"Brokers by {role} ({groups} as groups)", "roles": "The network against chance",
-           "bridges": "Bridges between hubs"})
-
-
 @analyze_app.command("communities")
 def analyze_communities(
     ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
@@ -396,28 +346,6 @@ def analyze_communities(
     if show is None and fmt is Format.table:
         show = "communities"
     _show(result, fmt, show, {}, {"communities": "Communities"})
-
-
-@analyze_app.command("emerging")
-def analyze_emerging(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    period: Annotated[str, typer.Option(help="year, quarter or month.")] = "year",
-    window: Annotated[int, typer.Option(help="Risers over the last N periods.", min=1)] = 3,
-    top: Annotated[int, typer.Option(help="Risers and recent bridges to list.", min=1)] = 10,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """Emerging collaborations: ties formed per period, new cross-hub and cross-sector ties, the growth of the
-    largest component, and the actors whose PageRank rises fastest.
-
-    Example: `ecotone analyze emerging --period quarter --since 2022-01-01`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.emerging(
-        atlas, _filters(hub, type, kind, since, until, min_weight), period=period, window=window, top=top,
-        progress=p), fmt)
-    _show(result, fmt, show, {"risers": ("name", "hub", "type", "degree_before", "degree_now", "rise"),
-                              "bridges": ("start", "source", "source_hub", "target", "target_hub", "kind")},
-          {"periods": "Ties per period", "risers": "Rising actors", "bridges": "Latest bridges"})
 
 
 @analyze_app.command("gaps")

@@ -13,19 +13,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.brokerage import ROLES, Brokerage, hub_bridges
+from ..analysis.brokerage import ROLES, Brokerage, grouped, hub_bridges
 from ..analysis.communities import Communities
 from ..analysis.diffusion import Diffusion, reach
-from ..analysis.emerging import Emerging
+from ..analysis.emerging import PRIOR, Emerging
 from ..analysis.gaps import Gaps, missing_roles
 from ..analysis.metrics import EXACT_LIMIT, METRICS, PIVOTS, NetworkMetrics
 from ..analysis.snapshot import Snapshot
-from ..analysis.stakeholders import StakeholderMap, coverage
+from ..analysis.stakeholders import AUTHORITY, StakeholderMap, coverage
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
 
 __all__ = ["Filters", "Result", "records", "snapshot", "stakeholders", "metrics", "brokerage", "communities",
-           "emerging", "gaps", "diffusion", "read_overrides", "METRICS", "EXACT_LIMIT", "PIVOTS"]
+           "emerging", "gaps", "diffusion", "read_overrides", "METRICS", "EXACT_LIMIT", "PIVOTS", "PRIOR"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,15 @@ class Filters:
 
 @dataclass
 class Result:
-    """An analysis's tables by name (the first is the main one) and its headline figures."""
+    """An analysis's tables by name (the first is the main one), its headline figures, and what explains it
+    (``notes``: e.g. the ``grouping`` and the ``note`` that says why, the ``weights`` of power)."""
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary, **self.tables}
+        return {"summary": self.summary, **self.notes, **self.tables}
 
 
 def _plain(value: Any) -> Any:
@@ -126,9 +128,27 @@ def read_overrides(path: Path) -> dict[int | str, dict[str, float]]:
     return out
 
 
-def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | None = None,
+def _group_label(atlas: Atlas, grouping: str, group: str, labels) -> str:
+    """The label of a group users name: a hub by name, part of it or id; any other group by its label (any case)."""
+    known = {str(v) for v in labels}
+    if grouping == "hub" and group not in known:
+        hub_id = atlas.hub_id(group)
+        return atlas.names("hub", [hub_id]).get(hub_id, group)
+    if group in known:
+        return group
+    match = [k for k in known if k.lower() == group.lower()]
+    if not match:
+        raise InputRejected([Problem(column="group", reason=f"no {grouping} {group!r} in this snapshot",
+                                     hint="groups: " + ", ".join(sorted(known)[:12]))])
+    return match[0]
+
+
+def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | None = None, group: str | None = None,
                  overrides: dict | None = None, progress=None) -> Result:
-    """Coverage (hub × type and × helix), missing roles, the power–interest grid and the priority list."""
+    """Coverage (group × type and × helix), missing roles, the power–interest grid in priority order (power
+    from authority, resources and position, each shown) and the weights. Actors are grouped by hub, or on an
+    atlas without hubs by country (else Leiden community): ``grouping`` and ``note`` say which. ``hub`` (a hub's
+    name or id) or ``group`` (a group's label) keeps one group's rows."""
     snap = snapshot(atlas, filters, progress)
     try:
         grid = StakeholderMap(overrides=overrides).run(snap)
@@ -141,14 +161,19 @@ def stakeholders(atlas: Atlas, filters: Filters | None = None, *, hub: str | Non
             table = grid.hub(name)
         except ValueError as exc:
             raise InputRejected([Problem(column="--hub", reason=str(exc))]) from None
-    by_type = coverage(snap, "type").reset_index()
-    by_helix = coverage(snap, "helix").reset_index()
+    if group is not None:
+        table = table[table["group"] == _group_label(atlas, grid.grouping_, group, grid.grid_["group"].unique())]
+    snap, column, _ = grouped(snap, grid.grouping_)
+    by_type = coverage(snap, "type", group=column).reset_index()
+    by_helix = coverage(snap, "helix", group=column).reset_index()
     gaps = missing_roles(snap)
     quadrants = table["quadrant"].value_counts().to_dict()
-    return Result(tables={"grid": records(table.drop(columns=["pagerank", "size_rank"])),
-                          "coverage": records(by_type), "coverage_helix": records(by_helix),
+    return Result(tables={"grid": records(table), "coverage": records(by_type), "coverage_helix": records(by_helix),
                           "missing_roles": records(gaps)},
-                  summary={"actors": len(table), "hubs": int(by_type.shape[0]), **quadrants})
+                  summary={"actors": len(table), "hubs": int(snap.nodes["hub"].nunique()),
+                           "groups": int(by_type.shape[0]), **quadrants},
+                  notes={"grouping": grid.grouping_, "note": grid.note_, "weights": grid.weights_,
+                         "authority": dict(AUTHORITY)})
 
 
 def metrics(atlas: Atlas, filters: Filters | None = None, *, sort: str = "pagerank", top: int | None = 20,
@@ -163,22 +188,34 @@ def metrics(atlas: Atlas, filters: Filters | None = None, *, sort: str = "pagera
     return Result(tables={"actors": records(nodes.head(top) if top else nodes)}, summary=m.graph_.as_dict())
 
 
-def brokerage(atlas: Atlas, filters: Filters | None = None, *, groups: str = "hub", role: str = "total",
-              top: int | None = 20, bridges: int = 3, progress=None) -> Result:
+def brokerage(atlas: Atlas, filters: Filters | None = None, *, groups: str = "auto", role: str = "total",
+              top: int | None = 20, bridges: int = 3, group: str | None = None, progress=None) -> Result:
     """Gould–Fernandez roles per actor (the ``top`` by ``role``), the network's totals against chance, and the
-    best bridges between each pair of hubs."""
+    best bridges between each pair of groups.
+
+    ``groups`` is the attribute that makes the groups; ``auto`` (the default) takes hubs, or on an atlas without
+    hubs countries, else Leiden communities, and ``note`` says so. With ``group`` (a hub's name or id, or a
+    group's label) the roles are still counted on the whole network, but only that group's brokers and bridges
+    come back: a hub's dashboard asks for its ten rows, not the network's."""
     if role not in (*ROLES, "total"):
         raise InputRejected([Problem(column="--role", reason=f"{role!r} is not a brokerage role",
                                      hint="one of: " + ", ".join((*ROLES, "total")))])
     snap = snapshot(atlas, filters, progress)
     try:
-        b = Brokerage(groups=groups).run(snap)
+        snap, column, note = grouped(snap, None if groups == "auto" else groups)
+        b = Brokerage(groups=column).run(snap)
     except ValueError as exc:
         raise InputRejected([Problem(column="--groups", reason=str(exc))]) from None
-    nodes = b.top(role, top or len(snap))
-    return Result(tables={"brokers": records(nodes), "roles": records(b.graph_),
-                          "bridges": records(hub_bridges(snap, top=bridges))},
-                  summary={"groups": groups, "actors": len(snap)})
+    nodes = b.nodes_
+    pairs = hub_bridges(snap, top=bridges, by=column)
+    if group is not None:
+        label = _group_label(atlas, column, group, nodes["group"].unique())
+        nodes = nodes[nodes["group"] == label]
+        pairs = pairs[(pairs[f"{column}_a"] == label) | (pairs[f"{column}_b"] == label)]
+    ranked = nodes.sort_values([role, "id"], ascending=[False, True]).head(top or len(nodes))
+    return Result(tables={"brokers": records(ranked), "roles": records(b.graph_), "bridges": records(pairs)},
+                  summary={"groups": column, "actors": len(snap), **({"group": label} if group is not None else {})},
+                  notes={"grouping": column, "note": note})
 
 
 def communities(atlas: Atlas, filters: Filters | None = None, *, resolution: float = 1.0, seed: int = 0,
@@ -193,13 +230,19 @@ def communities(atlas: Atlas, filters: Filters | None = None, *, resolution: flo
 
 
 def emerging(atlas: Atlas, filters: Filters | None = None, *, period: str = "year", window: int = 3,
-             top: int = 10, progress=None) -> Result:
-    """New ties per period, the largest component's growth, rising actors and the latest bridges."""
+             top: int = 10, prior: float = PRIOR, progress=None) -> Result:
+    """New ties per period, the largest component's growth, rising actors (by relative growth of their ties, so
+    newcomers show) and the latest bridges."""
     snap = snapshot(atlas, filters, progress)
-    e = Emerging(period=period, window=window, top=top).run(snap)
+    try:
+        e = Emerging(period=period, window=window, top=top, prior=prior).run(snap)
+    except ValueError as exc:
+        raise InputRejected([Problem(reason=str(exc))]) from None
     return Result(tables={"periods": records(e.periods_), "risers": records(e.risers_),
                           "bridges": records(e.bridges_)},
-                  summary={"period": period, "undated_ties": e.undated_, "periods": len(e.periods_)})
+                  summary={"period": period, "undated_ties": e.undated_, "periods": len(e.periods_)},
+                  notes={"note": f"Risers by the relative growth of their ties: ties started in the last {window} "
+                                 f"{period}(s) / (ties active before them + {prior:g})."})
 
 
 def gaps(atlas: Atlas, filters: Filters | None = None, *, reach_steps: int = 2, thin: int = 2,
