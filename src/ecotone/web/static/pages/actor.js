@@ -7,9 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const stages = ["idea", "prototype", "clinical_validation", "regulatory_approval", "market_launch", "scale", "cross_border", "stopped"];
   const steps = card.innovation_stages.filter((s) => s.since);
   if (steps.length) {
-    Ecotone.chart("timeline", { data: { values: steps }, height: 220, mark: { type: "line", point: { size: 70 }, interpolate: "step-after" },
-      encoding: { x: { field: "since", type: "temporal", title: null }, y: { field: "stage", type: "ordinal", sort: stages, title: null },
-                  color: { field: "innovation", type: "nominal" }, tooltip: [{ field: "innovation" }, { field: "stage" }, { field: "since", type: "temporal" }] } });
+    const inWords = steps.map((s) => ({ ...s, stage: Ecotone.label(s.stage) }));
+    Ecotone.chart("timeline", { data: { values: inWords }, height: 220, mark: { type: "line", point: { size: 70 }, interpolate: "step-after" },
+      encoding: { x: { field: "since", type: "temporal", title: null }, y: { field: "stage", type: "ordinal", sort: stages.map(Ecotone.label), title: null },
+                  color: { field: "innovation", type: "nominal", title: "Innovation" },
+                  tooltip: [{ field: "innovation", title: "Innovation" }, { field: "stage", title: "Stage" }, { field: "since", type: "temporal", title: "Since" }] } });
   } else {
     Ecotone.table("timeline", card.innovation_stages, { caption: "No stage history recorded" });
   }
@@ -36,7 +38,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!may_write) return;
     const rows = box.querySelectorAll("tbody tr");
     const head = box.querySelector("thead tr");
-    if (head) head.insertAdjacentHTML("beforeend", '<th scope="col">act on it</th>');
+    if (head) head.insertAdjacentHTML("beforeend", '<th scope="col">Act on it</th>');
     recommended.forEach((rec, n) => {
       const cell = rec.partner_kind === "organization"
         ? `<button type="button" data-act="introduce" data-row="${n}">Introduce</button> <button type="button" data-act="tie" data-row="${n}">Add tie</button>`

@@ -26,8 +26,8 @@ document.addEventListener("DOMContentLoaded", () => {
       <td>${actor(p.b_id, p.b_name, p.b_hub)}</td><td>${esc(p.reason)}</td>
       ${mayMerge ? `<td><button type="button" class="secondary" data-survivor="${p.a_id}" data-loser="${p.b_id}">Merge into ${esc(p.a_name)}</button>
         <button type="button" class="secondary" data-survivor="${p.b_id}" data-loser="${p.a_id}">Merge into ${esc(p.b_name)}</button></td>` : ""}</tr>`).join("");
-    el.innerHTML = `<div class="table-wrap"><table><thead><tr><th scope="col">score</th><th scope="col">organisation</th>
-      <th scope="col">likely the same as</th><th scope="col">why</th>${mayMerge ? '<th scope="col">merge</th>' : ""}</tr></thead>
+    el.innerHTML = `<div class="table-wrap"><table><thead><tr><th scope="col">Score</th><th scope="col">Organisation</th>
+      <th scope="col">Likely the same as</th><th scope="col">Why</th>${mayMerge ? '<th scope="col">Merge</th>' : ""}</tr></thead>
       <tbody>${rows}</tbody></table></div>`;
     el.querySelectorAll("[data-survivor]").forEach((b) => b.addEventListener("click", () => ask(Number(b.dataset.survivor), Number(b.dataset.loser))));
   }

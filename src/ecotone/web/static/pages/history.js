@@ -8,12 +8,12 @@ async function showHistory() {
   if (!found) return;
   const shown = (v) => (v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v));
   const fields = (c) => Object.keys(c.after).filter((k) => k !== "provenance")
-    .map((k) => `${k}: ${shown(c.before[k])} → ${shown(c.after[k])}`).join("; ");
+    .map((k) => `${Ecotone.label(k)}: ${shown(c.before[k])} → ${shown(c.after[k])}`).join("; ");
   const rows = found.data.map((c) => ({
     id: c.id, change_set: c.change_set, erased: c.erased, created: c.action === "create" && c.entity === el.dataset.record.split(":")[0],
     import: (c.note || "").startsWith("import ") && c.change_set,
     when: c.at.slice(0, 16).replace("T", " "), who: c.actor, through: c.via,
-    what: c.entity === el.dataset.record.split(":")[0] ? c.action : `${c.action} ${c.entity.replaceAll("_", " ")}`,
+    what: c.entity === el.dataset.record.split(":")[0] ? Ecotone.label(c.action) : `${Ecotone.label(c.action)} ${c.entity.replaceAll("_", " ")}`,
     fields: c.erased ? "(erased on request)" : c.action === "update" ? fields(c) : c.action === "create" ? "created"
       : c.action === "merge" ? `${c.after.merged_from} merged into it` : "deleted",
     note: c.note || "",
@@ -21,7 +21,7 @@ async function showHistory() {
   Ecotone.table(el, rows, { columns: ["when", "who", "through", "what", "fields", "note"], caption: "Changes, newest first" });
   const head = el.querySelector("thead tr");
   if (!head) return;
-  head.insertAdjacentHTML("beforeend", '<th scope="col">undo</th>');
+  head.insertAdjacentHTML("beforeend", '<th scope="col">Undo</th>');
   el.querySelectorAll("tbody tr").forEach((tr, n) => {
     const r = rows[n];
     const buttons = r.erased ? "" : (r.created ? `<button type="button" class="danger" data-revert="${r.id}" data-creation>Undo creation…</button>`
@@ -39,13 +39,13 @@ async function showDeleted() {
   if (!found) return;
   // what went with another record's deletion comes back with it: only the deletions asked for are offered
   const rows = found.data.filter((c) => !(c.note || "").startsWith("with ") && !c.erased).slice(0, 20).map((c) => ({
-    id: c.id, name: c.before.name || c.before.label || `${c.entity.replaceAll("_", " ")} ${c.record_id}`,
+    id: c.id, name: c.before.name || c.before.label || `${Ecotone.label(c.entity)} ${c.record_id}`,
     when: c.at.slice(0, 16).replace("T", " "), who: c.actor, note: c.note || "" }));
   Ecotone.table(el, rows, { columns: ["name", "when", "who", "note"], caption: "Deleted, newest first" });
   el.querySelectorAll("tbody tr").forEach((tr, n) => tr.insertAdjacentHTML("beforeend",
     `<td class="acts"><button type="button" data-revert="${rows[n].id}" data-restore>Restore</button></td>`));
   const head = el.querySelector("thead tr");
-  if (head) head.insertAdjacentHTML("beforeend", '<th scope="col">undo</th>');
+  if (head) head.insertAdjacentHTML("beforeend", '<th scope="col">Undo</th>');
 }
 
 async function undoFromHistory(ev) {

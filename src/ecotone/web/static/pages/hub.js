@@ -1,43 +1,59 @@
 // A hub's dashboard: its actors by type, missing roles, velocity, funding, brokers and how it compares.
+// Each panel asks the server for the rows it shows: the hub's own brokers (group=), its own deals.
 "use strict";
 document.addEventListener("DOMContentLoaded", async () => {
   const { hub, hubs } = Ecotone.pageData();
+  const DEALS = 200;
   const [st, deals, velo, brokers] = await Promise.all([
     Ecotone.api(`/api/v1/analysis/stakeholders?hub=${hub.id}`),
-    Ecotone.api(`/api/v1/deals?hub=${hub.id}&limit=1000&order_by=-date`),
+    Ecotone.api(`/api/v1/deals?hub=${hub.id}&limit=${DEALS}&order_by=-date`),
     fetch(`/api/v1/velocity?hub=${hub.id}`).then((r) => r.ok ? r.json() : null),
-    Ecotone.api(`/api/v1/analysis/brokerage?top=10000`)]);
+    Ecotone.api(`/api/v1/analysis/brokerage?group=${encodeURIComponent(hub.name)}&top=10`)]);
   if (st) {
-    const counts = st.coverage.length ? Object.entries(st.coverage[0]).filter(([k, v]) => typeof v === "number" && k !== "total")
-      .map(([k, v]) => ({ type: k.replaceAll("_", " "), n: v })).filter((r) => r.n > 0) : [];
+    const counts = st.coverage.length ? Object.entries(st.coverage.find((r) => r.hub === hub.name) || st.coverage[0])
+      .filter(([k, v]) => typeof v === "number" && k !== "total")
+      .map(([k, v]) => ({ type: Ecotone.label(k), n: v })).filter((r) => r.n > 0) : [];
     Ecotone.chart("types-chart", { data: { values: counts }, mark: "bar", height: 260,
-      encoding: { y: { field: "type", type: "nominal", sort: "-x", title: null }, x: { field: "n", type: "quantitative", title: "actors" },
-                  tooltip: [{ field: "type" }, { field: "n" }] } });
+      encoding: { y: { field: "type", type: "nominal", sort: "-x", title: null }, x: { field: "n", type: "quantitative", title: "Actors" },
+                  color: { field: "type", type: "nominal", legend: null, scale: Ecotone.scale("type", { values: counts.map((r) => r.type), words: true }) },
+                  tooltip: [{ field: "type", title: "Type" }, { field: "n", title: "Actors" }] } });
     Ecotone.table("missing", st.missing_roles.filter((r) => r.hub === hub.name)
-      .map((r) => ({ ...r, missing: [].concat(r.missing || []).join(", ") || "none" })), { caption: "Roles a living hub has that this one lacks" });
+      .map((r) => ({ ...r, missing: [].concat(r.missing || []).map(Ecotone.label).join(", ") || "none" })),
+      { caption: "Roles a living hub has that this one lacks", columns: ["actors", "missing"], headers: { missing: "Missing roles" } });
   }
   if (deals) {
     const byCurrency = {};
-    for (const d of deals.data) if (d.amount) byCurrency[d.currency] = (byCurrency[d.currency] || 0) + d.amount;
-    document.getElementById("fig-funding").textContent = Object.entries(byCurrency).map(([c, a]) => `${c} ${(a / 1e6).toFixed(1)}M`).join(" + ") || "none";
-    Ecotone.table("deals", deals.data.map((d) => ({ date: d.date, round: d.round_type, amount: d.amount, currency: d.currency, source: d.source })));
+    for (const d of deals.data) if (d.amount) byCurrency[d.currency || "EUR"] = (byCurrency[d.currency || "EUR"] || 0) + d.amount;
+    const total = Object.entries(byCurrency).map(([c, a]) => Ecotone.money(a, c)).join(" + ") || "none";
+    document.getElementById("fig-funding").textContent = total;
+    if (deals.count > deals.data.length) {
+      document.getElementById("deals-note").textContent = `The latest ${deals.data.length} of ${deals.count} deals; the funding above adds up these.`;
+    }
+    Ecotone.table("deals", deals.data.map((d) => ({ date: d.date, round: d.round_type, amount: d.amount, currency: d.currency,
+                                                    description: d.description, source: d.source })),
+      { columns: ["date", "round", "amount", "description", "source"], formats: { amount: (v, r) => Ecotone.money(v, r.currency) } });
   }
   if (velo) {
     document.getElementById("fig-launched").textContent = velo.summary.launched ?? "–";
-    const rows = velo.time_in_stage.filter((r) => r.median !== null);
-    Ecotone.chart("velocity-chart", { data: { values: velo.time_in_stage }, height: 240, layer: [
+    const stages = velo.time_in_stage.map((r) => ({ ...r, stage: Ecotone.label(r.stage) }));
+    Ecotone.chart("velocity-chart", { data: { values: stages }, height: 240, layer: [
       { mark: "rule", encoding: { y: { field: "stage", type: "nominal", sort: null, title: null }, x: { field: "q1", type: "quantitative" }, x2: { field: "q3" } } },
-      { mark: { type: "point", filled: true, size: 90 }, encoding: { y: { field: "stage", type: "nominal", sort: null }, x: { field: "median", type: "quantitative", title: "months (Kaplan–Meier median, quartiles)" },
-        tooltip: [{ field: "stage" }, { field: "n" }, { field: "censored" }, { field: "median" }, { field: "q1" }, { field: "q3" }] } }] });
-    document.getElementById("bottleneck").textContent = `Bottleneck: ${(velo.summary.bottleneck || "–").replaceAll("_", " ")} · ${velo.summary.innovations} innovations measured`;
+      { mark: { type: "point", filled: true, size: 90 }, encoding: { y: { field: "stage", type: "nominal", sort: null }, x: { field: "median", type: "quantitative", title: "Months (Kaplan–Meier median, quartiles)" },
+        tooltip: [{ field: "stage", title: "Stage" }, { field: "n", title: "Innovations" }, { field: "censored", title: "Still in it" },
+                  { field: "median", title: "Median months" }, { field: "q1", title: "First quartile" }, { field: "q3", title: "Third quartile" }] } }] });
+    document.getElementById("bottleneck").textContent = `Bottleneck: ${velo.summary.bottleneck ? Ecotone.label(velo.summary.bottleneck) : "–"} · ${velo.summary.innovations} innovations measured`;
   } else {
     document.getElementById("velocity-chart").innerHTML = '<p class="empty">No stage histories recorded for this hub.</p>';
     document.getElementById("fig-launched").textContent = "–";
   }
-  if (brokers) Ecotone.table("brokers", brokers.brokers.filter((b) => b.group === hub.name).slice(0, 10),
-    { columns: ["name", "coordinator", "gatekeeper", "representative", "liaison", "total"], links: { name: (r) => `/actors/${r.id}` } });
-  Ecotone.chart("compare-chart", { data: { values: hubs.map((h) => ({ ...h, self: h.id === hub.id ? "this hub" : "others" })) },
+  // the server answers with this hub's brokers only; the filter is a guard, not the selection
+  if (brokers) Ecotone.table("brokers", brokers.brokers.filter((b) => b.group === undefined || b.group === hub.name).slice(0, 10),
+    { columns: ["name", "coordinator", "gatekeeper", "representative", "liaison", "total"], links: { name: (r) => `/actors/${r.id}` },
+      caption: "Brokers of this hub" });
+  Ecotone.chart("compare-chart", { data: { values: hubs.map((h) => ({ ...h, self: h.id === hub.id ? "This hub" : "Others" })) },
     mark: "bar", height: 300, encoding: { y: { field: "name", type: "nominal", sort: "-x", title: null },
-      x: { field: "organizations", type: "quantitative" }, color: { field: "self", type: "nominal", title: null, scale: { domain: ["this hub", "others"], range: ["#0072B2", "#bab0ac"] } },
-      tooltip: [{ field: "name" }, { field: "organizations" }, { field: "ties_inside" }, { field: "ties_across" }] } });
+      x: { field: "organizations", type: "quantitative", title: "Organisations" },
+      color: { field: "self", type: "nominal", title: null, scale: { domain: ["This hub", "Others"], range: [Ecotone.colour("hub", hub.name), "#d8dde6"] } },
+      tooltip: [{ field: "name", title: "Hub" }, { field: "organizations", title: "Organisations" }, { field: "ties_inside", title: "Ties inside" },
+                { field: "ties_across", title: "Ties to other hubs" }] } });
 });

@@ -6,7 +6,7 @@
     const s = await Ecotone.api(`/api/v1/partnerships/${pid}/scorecard`);
     if (!s) return;
     document.querySelector("h1").textContent = s.summary.partnership;
-    document.getElementById("figures").innerHTML = [["total", `${Ecotone.format(s.summary.total)} / 5`], ["verdict", (s.summary.verdict || "").replaceAll("_", " ")],
+    document.getElementById("figures").innerHTML = [["total", `${Ecotone.format(s.summary.total)} / 5`], ["verdict", Ecotone.label(s.summary.verdict || "").toLowerCase()],
       ["evaluators", s.summary.evaluators], ["partners", s.summary.partners]].map(([k, v]) => `<div class="figure"><b>${Ecotone.escape(v)}</b>${k}</div>`).join("");
     Ecotone.table("criteria", s.criteria);
     Ecotone.table("reasons", s.reasons || []);
@@ -14,7 +14,7 @@
     Ecotone.table("agreement", s.agreement);
     Ecotone.table("kpis", s.kpis || []);
     if (s.history && s.history.length) Ecotone.chart("history", { data: { values: s.history }, height: 200,
-      mark: { type: "line", point: true }, encoding: { x: { field: "date", type: "temporal" }, y: { field: "total", type: "quantitative", scale: { domain: [1, 5] } } } });
+      mark: { type: "line", point: true }, encoding: { x: { field: "date", type: "temporal", title: "Date" }, y: { field: "total", type: "quantitative", title: "Total (1–5)", scale: { domain: [1, 5] } } } });
   }
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelector("input[name=date]").valueAsDate = new Date();

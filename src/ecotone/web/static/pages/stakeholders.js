@@ -15,14 +15,20 @@
   const two = (v) => (typeof v === "number" ? v.toFixed(2) : Ecotone.format(v));
   const sentence = (text) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : "");
 
-  // The weights the analysis gives power (a sentence, or {component: weight}), when it says them.
+  const PARTS = { authority: "authority (by role)", resources: "resources (funding, size)", position: "network position" };
+
+  // The weights the analysis gives power ({component: weight}, or a sentence), and the authority of each role.
   function weightsNote(data) {
-    const s = data.summary || {};
-    const w = s.weights_note ?? s.weights ?? s.power_weights ?? data.weights_note ?? data.weights;
+    const w = data.weights ?? (data.summary || {}).weights;
     if (!w) return null;
     if (typeof w === "string") return w;
-    if (Array.isArray(w)) return w.map((r) => Object.values(r).join(": ")).join("; ");
-    return "Power = " + Object.entries(w).map(([k, v]) => `${Ecotone.format(v)} × ${Ecotone.label(k).toLowerCase()}`).join(" + ");
+    let text = "Power = " + Object.entries(w).map(([k, v]) => `${Ecotone.format(v)} × ${PARTS[k] || Ecotone.label(k).toLowerCase()}`).join(" + ") + ".";
+    if (data.authority) {
+      const byValue = new Map();
+      for (const [type, v] of Object.entries(data.authority)) byValue.set(v, [...(byValue.get(v) || []), Ecotone.label(type)]);
+      text += " Authority by role: " + [...byValue].sort((a, b) => b[0] - a[0]).map(([v, types]) => `${types.join(", ")} ${Ecotone.format(v)}`).join("; ") + ".";
+    }
+    return text;
   }
 
   const quadrantLayers = () => [
@@ -37,7 +43,7 @@
   const axes = {
     x: { field: "interest", type: "quantitative", scale: { domain: [0, 1] }, title: "Interest" },
     y: { field: "power", type: "quantitative", scale: { domain: [0, 1] }, title: "Power" } };
-  const tooltip = [{ field: "name", title: "Actor" }, { field: "type", title: "Type" }, { field: "hub", title: "Hub" },
+  const tooltip = [{ field: "name", title: "Actor" }, { field: "type", title: "Type" }, { field: "where", title: "Hub or group" },
                    { field: "quadrant", title: "Quadrant" }, { field: "priority", title: "Priority", format: ".2f" },
                    { field: "power", title: "Power", format: ".2f" }, { field: "interest", title: "Interest", format: ".2f" }];
 
@@ -47,14 +53,15 @@
     const boxes = [], placed = [];
     const overlaps = (b) => boxes.some((o) => b.x1 < o.x2 && b.x2 > o.x1 && b.y1 < o.y2 && b.y2 > o.y1);
     for (const r of ranked) {
-      const px = r.interest * width, py = (1 - r.power) * height, w = 6.5 * r.name.length, h = 13;
+      const text = r.name.length > 30 ? r.name.slice(0, 29) + "…" : r.name;
+      const px = r.interest * width, py = (1 - r.power) * height, w = 6.8 * text.length + 4, h = 16;
       const tries = [{ align: "left", dx: 7, dy: 0, x1: px + 7, y1: py - h / 2 }, { align: "right", dx: -7, dy: 0, x1: px - 7 - w, y1: py - h / 2 },
                      { align: "center", dx: 0, dy: -12, x1: px - w / 2, y1: py - 12 - h / 2 }, { align: "center", dx: 0, dy: 12, x1: px - w / 2, y1: py + 12 - h / 2 }];
       for (const t of tries) {
         const b = { x1: t.x1, y1: t.y1, x2: t.x1 + w, y2: t.y1 + h };
         if (b.x1 < 0 || b.x2 > width || b.y1 < 0 || b.y2 > height || overlaps(b)) continue;
         boxes.push(b);
-        placed.push({ ...r, align: t.align, dx: t.dx, dy: t.dy });
+        placed.push({ ...r, short: text, align: t.align, dx: t.dx, dy: t.dy });
         break;
       }
     }
@@ -71,7 +78,7 @@
     for (const [align, dx, dy] of [["left", 7, 0], ["right", -7, 0], ["center", 0, -12], ["center", 0, 12]]) {
       const these = named.filter((r) => r.align === align && r.dx === dx && r.dy === dy);
       if (these.length) layers.push({ data: { values: these }, mark: { type: "text", align, dx, dy, baseline: "middle", fontSize: 11, color: "#1d2330" },
-        encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, text: { field: "name" }, href: { field: "link" } } });
+        encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, text: { field: "short" }, href: { field: "link" } } });
     }
     return layers;
   }
@@ -95,7 +102,8 @@
   }
 
   function drawGrid(data) {
-    const rows = data.grid.map((r) => ({ ...r, type: Ecotone.label(r.type), quadrant: sentence(r.quadrant), link: `/actors/${r.id}` }));
+    const rows = data.grid.map((r) => ({ ...r, type: Ecotone.label(r.type), quadrant: sentence(r.quadrant), where: r.hub ?? r.group,
+                                          link: `/actors/${r.id}` }));
     const ranked = [...rows].sort((a, b) => b.priority - a.priority);
     const dense = rows.length > DENSE;
     const top = ranked.slice(0, dense ? LABELLED_DENSE : LABELLED);
@@ -127,16 +135,17 @@
   function drawPriority(data) {
     const rows = [...data.grid].sort((a, b) => b.priority - a.priority).slice(0, 40);
     const parts = Object.keys(COMPONENTS).filter((c) => rows.some((r) => r[c] !== undefined && r[c] !== null));
-    const columns = ["name", "type", "hub", "quadrant", "priority", "power", ...parts, "interest", "needs"];
+    const byGroup = data.grouping && data.grouping !== "hub" && rows.some((r) => r.group !== undefined);
+    const columns = ["name", "type", byGroup ? "group" : "hub", "quadrant", "priority", "power", ...parts, "interest", "needs"];
     if (rows.some((r) => r.reasons)) columns.push("reasons");
     const formats = { quadrant: (v) => sentence(v), priority: two, power: two, interest: two };
     for (const c of parts) formats[c] = two;
-    Ecotone.table("priority", rows, { columns, headers: COMPONENTS, formats, links: { name: (r) => `/actors/${r.id}` } });
-    const note = weightsNote(data);
+    Ecotone.table("priority", rows, { columns, headers: { ...COMPONENTS, group: Ecotone.label(data.grouping || "group") }, formats,
+                                      links: { name: (r) => `/actors/${r.id}` } });
+    const note = [data.note, weightsNote(data)].filter(Boolean).join(" ");
     const box = document.getElementById("weights");
-    box.textContent = note || "";
+    box.textContent = note;
     box.hidden = !note;
-    if (note) document.getElementById("grid-note").textContent = note;
   }
 
   async function loadStakeholders() {
