@@ -100,9 +100,23 @@ def matrix(demo_atlas):
         "member of the owner organisation": bearer(demo_atlas, "o1@example.org", "editor", (), str(owner)),
         "admin": bearer(demo_atlas, "admin@example.org", "admin"),
     }
+    _view_probes(demo_atlas, ids)
     app = create_app(atlas=demo_atlas)
     with TestClient(app) as client:
         yield client, app, headers, ids
+
+
+def _view_probes(atlas, ids):
+    """A saved map view of every visibility level, authored by the member of the owner organisation, the hub and
+    network ones for OWNER_HUB: who sees which is then the same as for the records (SEES)."""
+    from ecotone.store.accounts import Accounts
+    from ecotone.store.views import MapViews
+
+    author = Accounts(atlas).user("o1@example.org")["id"]
+    for level in LEVELS:
+        hub = atlas.hub_id(OWNER_HUB) if level in ("hub", "network") else None
+        ids[("map_view", level)] = MapViews(atlas).add(mark("map_view", level), "colour=type", level, hub,
+                                                       author_id=author)["id"]
 
 
 def _routes(app):
@@ -118,7 +132,8 @@ def _routes(app):
 def _entity_of(route) -> str:
     """The kind of record a route's ``{record_id}``/``{org_id}``/``{hub_id}`` names."""
     by_name = {"card": "organization", "scorecard": "partnership", "person_data": "person", "actor_page":
-               "organization", "hub_page": "hub", "hub_shares": "hub", "partnership_page": "partnership"}
+               "organization", "hub_page": "hub", "hub_shares": "hub", "partnership_page": "partnership",
+               "read_view": "map_view", "open_view": "map_view"}
     if route.name in by_name:
         return by_name[route.name]
     for prefix in ("read_", "preview_delete_", "provenance_", "record_page_"):
@@ -158,7 +173,7 @@ def test_no_route_shows_a_record_to_whoever_may_not_see_it(matrix):
     routes = _routes(app)
     assert len(routes) > 40
     for who, header in headers.items():
-        hidden = [mark(e, lvl) for e in ENTITIES for lvl in LEVELS if lvl not in SEES[who]]
+        hidden = [mark(e, lvl) for e in [*ENTITIES, "map_view"] for lvl in LEVELS if lvl not in SEES[who]]
         contacts = who in ("member of the owner organisation", "admin")
         for route in routes:
             for url, level in _calls(route, ids):
@@ -174,6 +189,9 @@ def test_no_route_shows_a_record_to_whoever_may_not_see_it(matrix):
                 if level is not None and level in SEES[who] and route.path.startswith("/api/v1/") \
                         and route.name.startswith("read_"):
                     assert response.status_code == 200 and mark(_entity_of(route), level) in body, (who, url)
+                if route.name == "map_views":  # saved views list every one the caller may see
+                    missing = [mark("map_view", lvl) for lvl in SEES[who] if mark("map_view", lvl) not in body]
+                    assert not missing, f"{who} misses {missing} at {url}"
                 if route.name.startswith("list_"):
                     entity = route.name.removeprefix("list_")
                     wanted = [mark(entity, lvl) for lvl in SEES[who]]

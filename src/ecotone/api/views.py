@@ -34,7 +34,7 @@ class ViewCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=views.MAX_NAME, description="What the view is called")
-    query: str = Field(max_length=views.MAX_QUERY, description="The map's query string, e.g. hub=3&colour=type")
+    query: str = Field(description="The map's query string, e.g. hub=3&colour=type (at most 2,000 characters)")
     visibility: Visibility = Field("private", description="private: you alone; hub: the members of hub_id; "
                                                           "network: those and the hubs it shares with; public: "
                                                           "anyone. Sharing takes an editor or above")
@@ -48,7 +48,7 @@ class ViewUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: Optional[str] = Field(None, min_length=1, max_length=views.MAX_NAME)
-    query: Optional[str] = Field(None, max_length=views.MAX_QUERY)
+    query: Optional[str] = None
     visibility: Optional[Visibility] = None
     hub_id: Optional[int] = Field(None, ge=1, le=MAX_ID)
     description: Optional[str] = Field(None, max_length=2000)
