@@ -223,3 +223,18 @@ def test_a_routes_own_etag_is_kept_by_the_cache(client, demo_atlas):
     assert cached.headers["etag"] == first.headers["etag"]
     assert client.get(f"/api/v1/organizations/{org['id']}",
                       headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(hubs=("Barcelona Health Hub", "Madrid Health Hub")),
+                                     Filters(types=("hospital", "startup")), Filters(kinds=("clinical_pilot",)),
+                                     Filters(since="2021-01-01", until="2023-12-31"), Filters(min_weight=2)])
+def test_the_maps_reading_selects_what_a_snapshot_selects(demo_atlas, filters):
+    from ecotone.services.mapdata import map_snapshot
+
+    ours, theirs = map_snapshot(demo_atlas, filters), Snapshot.from_atlas(demo_atlas, **filters.kwargs())
+    assert ours.nodes["id"].tolist() == theirs.nodes["id"].tolist()
+    for column in ("name", "type", "hub", "country", "stage"):
+        assert ours.nodes[column].fillna("").tolist() == theirs.nodes[column].fillna("").tolist(), column
+    assert ours.ties[["source", "target", "kind", "weight"]].equals(theirs.ties[["source", "target", "kind", "weight"]])
+    assert sorted(ours.graph.get_edgelist()) == sorted(theirs.graph.get_edgelist())
+    assert ours.graph.es["weight"] == theirs.graph.es["weight"]

@@ -243,7 +243,9 @@ def positions(atlas: Atlas, filters: Filters | None = None, *, snap: Snapshot | 
             _CACHE.move_to_end(key)
     if hit is None:
         if snap is None:
-            snap = Snapshot.from_atlas(atlas, **filters.kwargs())
+            from .mapdata import map_snapshot  # the map's own reading (mapdata imports this module)
+
+            snap = map_snapshot(atlas, filters)
         with _COMPUTING:  # one layout at a time: igraph's random generator is one for the process
             done = lay_out(snap)
         hit = (pd.DataFrame({"id": snap.nodes["id"].to_numpy(), "x": done.x, "y": done.y}), done.algorithm)

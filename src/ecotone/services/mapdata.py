@@ -12,11 +12,13 @@ import pandas as pd
 
 from ..analysis.communities import Communities
 from ..analysis.snapshot import Snapshot
+from ..domain import StakeholderType, TieKind
+from ..domain.parsing import day, terms
 from ..store import Atlas
 from .analysis import Filters
 from .layout import EXTENT, positions, regions
 
-__all__ = ["LEVELS", "map_data", "map_json", "hub_threshold", "DEFAULT_HUB_THRESHOLD"]
+__all__ = ["LEVELS", "map_data", "map_json", "map_frames", "map_snapshot", "hub_threshold", "DEFAULT_HUB_THRESHOLD"]
 
 LEVELS = ("auto", "actors", "hubs")
 #: Above this many actors (and no hub asked for) the map opens on its hubs (``ECOTONE_MAP_HUB_THRESHOLD``).
@@ -39,6 +41,92 @@ def hub_threshold() -> int:
         return max(0, int(raw)) if raw else DEFAULT_HUB_THRESHOLD
     except ValueError:
         return DEFAULT_HUB_THRESHOLD
+
+
+_NODE_FIELDS = ["name", "type", "hub_id", "country", "stage"]
+#: The tie fields the actors level keeps (a Snapshot's, so that its graphs are the analyses' graphs).
+ACTOR_TIE_FIELDS = ("kind", "directed", "weight", "start_date", "end_date", "status")
+
+
+def map_frames(atlas: Atlas, filters: Filters | None = None, *, tie_fields: tuple[str, ...] = ACTOR_TIE_FIELDS
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The actors and ties the map shows, read with only the columns it needs (a Snapshot also reads every
+    actor's tags, deals and programmes, and builds graphs the hub summary does not need): the same selection as
+    :meth:`Snapshot.from_atlas` under ``filters``, as the atlas's principal may see it. The actors have ``id``,
+    ``name``, ``type``, ``hub_id``, ``hub``, ``country`` and ``stage``; the ties ``source`` and ``target`` (row
+    positions in the actors) and ``tie_fields``.
+
+    >>> from ecotone.services.demo import build_demo
+    >>> with Atlas.open("sqlite://") as atlas:
+    ...     _ = build_demo(atlas)
+    ...     nodes, ties = map_frames(atlas, Filters(hubs=("Barcelona Health Hub",), kinds=("clinical_pilot",)))
+    ...     snap = Snapshot.from_atlas(atlas, hubs=["Barcelona Health Hub"], kinds=["clinical_pilot"])
+    >>> nodes["id"].tolist() == snap.nodes["id"].tolist(), ties["source"].tolist() == snap.ties["source"].tolist()
+    (True, True)
+    """
+    f = filters or Filters()
+    nodes = _actors_frame(atlas, f)
+    return nodes, _ties_frame(atlas, f, nodes["id"].to_numpy(), tie_fields)
+
+
+def _actors_frame(atlas: Atlas, f: Filters) -> pd.DataFrame:
+    hub_ids = {atlas.hub_id(h) for h in f.hubs} if f.hubs else None
+    type_set = set(terms(StakeholderType, list(f.types), "stakeholder type")) if f.types else None
+    orgs = atlas.frame("organization", _NODE_FIELDS)
+    keep = np.ones(len(orgs), dtype=bool)
+    if hub_ids is not None:
+        keep &= orgs["hub_id"].isin(hub_ids).to_numpy()
+    if type_set is not None:
+        keep &= orgs["type"].isin(type_set).to_numpy()
+    orgs = orgs[keep].reset_index(drop=True)
+    orgs["hub_id"] = orgs["hub_id"].astype("Int64")
+    names = dict(atlas.frame("hub", ["name"]).itertuples(index=False))
+    orgs["hub"] = orgs["hub_id"].map(names).astype(object).where(orgs["hub_id"].notna(), None)
+    return orgs
+
+
+def _ties_frame(atlas: Atlas, f: Filters, ids: np.ndarray, tie_fields: tuple[str, ...]) -> pd.DataFrame:
+    """The ties among the actors of ``ids`` (sorted, as the atlas's frames are) that ``f`` lets through."""
+    kind_set = set(terms(TieKind, list(f.kinds), "tie kind")) if f.kinds else None
+    since = day(f.since, "since") if f.since is not None else None
+    until = day(f.until, "until") if f.until is not None else None
+    if since and until and since > until:
+        raise ValueError(f"since ({since}) is after until ({until})")
+    if f.min_weight is not None and not f.min_weight >= 0:
+        raise ValueError(f"min_weight must be a number ≥ 0, not {f.min_weight!r}")
+    needed = {"kind": kind_set is not None, "weight": f.min_weight is not None, "start_date": until is not None,
+              "end_date": since is not None}
+    wanted = set(tie_fields) | {c for c, used in needed.items() if used}
+    raw = atlas.frame("tie", ["source_id", "target_id", *sorted(wanted)])
+    source, known_source = _rows(ids, raw["source_id"].to_numpy())
+    target, known_target = _rows(ids, raw["target_id"].to_numpy())
+    keep = known_source & known_target
+    if kind_set is not None:
+        keep &= raw["kind"].isin(kind_set).to_numpy()
+    if f.min_weight is not None:
+        keep &= (raw["weight"] >= f.min_weight).to_numpy()
+    if until is not None:
+        keep &= (raw["start_date"].isna() | (raw["start_date"] <= pd.Timestamp(until))).to_numpy()
+    if since is not None:
+        keep &= (raw["end_date"].isna() | (raw["end_date"] >= pd.Timestamp(since))).to_numpy()
+    ties = raw.loc[keep, list(tie_fields)].reset_index(drop=True)
+    ties.insert(0, "target", target[keep])
+    ties.insert(0, "source", source[keep])
+    return ties
+
+
+def _rows(ids: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row of each of ``refs`` among the sorted ``ids``, and whether it is there at all."""
+    rows = np.searchsorted(ids, refs)
+    if not len(ids):
+        return rows, np.zeros(len(refs), dtype=bool)
+    return rows, ids[np.minimum(rows, len(ids) - 1)] == refs
+
+
+def map_snapshot(atlas: Atlas, filters: Filters | None = None) -> Snapshot:
+    """The Snapshot the map's actors level reads: :func:`map_frames`' actors and ties (no tags, deals or
+    programmes), with the same graphs as :meth:`Snapshot.from_atlas`."""
+    return Snapshot.from_frames(*map_frames(atlas, filters))
 
 
 def _plain(values: pd.Series | np.ndarray) -> list:
@@ -85,14 +173,12 @@ def _actors(atlas: Atlas, filters: Filters, snap: Snapshot, threshold: int) -> d
     }
 
 
-def _hubs(atlas: Atlas, snap: Snapshot, threshold: int) -> dict[str, Any]:
+def _hubs(atlas: Atlas, nodes: pd.DataFrame, t: pd.DataFrame, threshold: int) -> dict[str, Any]:
     """One node per hub (and one for actors without a hub), ties between hubs counted and their weights summed."""
-    nodes = snap.nodes
     hub_ids = nodes["hub_id"].astype("Int64")
     codes, uniques = pd.factorize(hub_ids.fillna(-1).to_numpy(np.int64), sort=True)
     k = len(uniques)
     names = dict(atlas.frame("hub", ["name"]).itertuples(index=False))
-    t = snap.ties
     src, tgt = codes[t["source"].to_numpy()], codes[t["target"].to_numpy()]
     w = t["weight"].fillna(1.0).to_numpy(float)
     lo, hi = np.minimum(src, tgt), np.maximum(src, tgt)
@@ -160,12 +246,16 @@ def map_data(atlas: Atlas, filters: Filters | None = None, *, level: str = "auto
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     filters = filters or Filters()
     threshold = hub_threshold()
-    snap = Snapshot.from_atlas(atlas, **filters.kwargs())
+    nodes = _actors_frame(atlas, filters)
     if level == "auto":
-        level = "hubs" if len(snap) > threshold and not filters.hubs else "actors"
-    if len(snap) == 0:
+        level = "hubs" if len(nodes) > threshold and not filters.hubs else "actors"
+    if not len(nodes):
         return _empty(level, threshold, "")
-    return _hubs(atlas, snap, threshold) if level == "hubs" else _actors(atlas, filters, snap, threshold)
+    ids = nodes["id"].to_numpy()
+    if level == "hubs":
+        return _hubs(atlas, nodes, _ties_frame(atlas, filters, ids, ("weight",)), threshold)
+    snap = Snapshot.from_frames(nodes, _ties_frame(atlas, filters, ids, ACTOR_TIE_FIELDS))
+    return _actors(atlas, filters, snap, threshold)
 
 
 def map_json(atlas: Atlas, filters: Filters | None = None, *, level: str = "auto") -> bytes:
