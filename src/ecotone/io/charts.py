@@ -349,8 +349,8 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
     for k, (ax, (name, frame)) in enumerate(zip(axes.flat, panels.items())):
         px, py = frame["power"].to_numpy(float), frame["interest"].to_numpy(float)
         named = frame["label"].fillna("").astype(str).to_numpy()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
+        ax.set_xlim(-0.04, 1.04)  # room for the dots at 0 and 1 (shares reach both ends)
+        ax.set_ylim(-0.04, 1.04)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -372,8 +372,8 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
             dots = shown
         else:
             dots = np.arange(len(frame))
-        ax.scatter(px[dots], py[dots], s=22, c=_rgba(frame["colour"].to_numpy()[dots], alpha=0.85),
-                   edgecolors="white", linewidths=0.4, zorder=2, rasterized=True)
+        ax.scatter(px[dots], py[dots], s=26, c=_rgba(frame["colour"].to_numpy()[dots]), edgecolors="white",
+                   linewidths=0.5, zorder=2, rasterized=True)
         title = name if len(name) <= 34 else name[:33] + "…"
         ax.set_title(f"{title} ({len(frame):,})", fontsize=9)
         if k >= len(panels) - cols:  # the lowest panel of each column and the first of each row say the axes
@@ -388,7 +388,7 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
                           markeredgecolor="white") for _, c in legend]
         fig.legend(handles, [name for name, _ in legend], loc="lower center", ncol=min(len(legend), across),
                    frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, extra / fig.get_figheight(), 1, 1))
+    fig.tight_layout(rect=(0, extra / fig.get_figheight(), 1, 1), h_pad=1.6)
     for ax, xy, labels, corners in placing:  # after the layout, so the labels are placed where they will be drawn
         ax.apply_aspect()
         _place_labels(fig, ax, xy, labels, fontsize=7, avoid=corners)
@@ -422,14 +422,19 @@ def _place_labels(fig, ax, xy: np.ndarray, labels: Mapping[int, str], *, fontsiz
     offsets = [(6, 4, "left", "bottom"), (-6, 4, "right", "bottom"), (6, -4, "left", "top"),
                (-6, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
                (12, 10, "left", "bottom"), (-12, -10, "right", "top"), (12, -10, "left", "top"),
-               (-12, 10, "right", "bottom")]
+               (-12, 10, "right", "bottom"), (0, -18, "center", "top"), (0, 18, "center", "bottom"),
+               (18, -18, "left", "top"), (-18, -18, "right", "top"), (18, 18, "left", "bottom"),
+               (-18, 18, "right", "bottom")]
     for row, text in labels.items():
         text = text if len(text) <= 34 else text[:33] + "…"
         best = None
         for dx, dy, ha, va in offsets:
+            # a hairline from the label to its point, so a name never seems to belong to a neighbour
             t = ax.annotate(text, xy[row], xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
                             fontsize=fontsize, color="#1d2330", zorder=4,
-                            path_effects=[pe.withStroke(linewidth=2.5, foreground="white")])
+                            path_effects=[pe.withStroke(linewidth=2.5, foreground="white")],
+                            arrowprops=dict(arrowstyle="-", color="#6b7280", linewidth=0.6, shrinkA=0,
+                                            shrinkB=2.5))
             box = t.get_window_extent(renderer).expanded(1.04, 1.1)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if not inside or any(box.overlaps(other) for other in placed):
@@ -450,7 +455,8 @@ def _place_labels(fig, ax, xy: np.ndarray, labels: Mapping[int, str], *, fontsiz
 
 
 def _write(plt, fig, out: str | Path | BinaryIO, *, tight: bool = True) -> str | Path | BinaryIO:
-    """Save ``fig`` to a .png or .svg path, or as PNG to a binary file, and close it."""
+    """Save ``fig`` to a .png or .svg path, or as PNG to a binary file, at the figure's own resolution, and
+    close it."""
     if tight:
         fig.tight_layout()
     if isinstance(out, str | Path):
@@ -458,8 +464,8 @@ def _write(plt, fig, out: str | Path | BinaryIO, *, tight: bool = True) -> str |
         if path.suffix.lower() not in (".png", ".svg"):
             plt.close(fig)
             raise ValueError(f"{path.name}: charts are written as .png or .svg")
-        fig.savefig(path, format=path.suffix.lower().lstrip("."))
+        fig.savefig(path, format=path.suffix.lower().lstrip("."), dpi=fig.dpi)
     else:
-        fig.savefig(out, format="png")
+        fig.savefig(out, format="png", dpi=fig.dpi)
     plt.close(fig)
     return out

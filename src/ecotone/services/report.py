@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.brokerage import ROLES, Brokerage, group_by, hub_bridges
+from ..analysis.brokerage import ROLES, Brokerage, grouped, hub_bridges
 from ..analysis.communities import Communities
 from ..analysis.gaps import Gaps
 from ..analysis.metrics import NetworkMetrics
@@ -36,6 +36,7 @@ _HEADINGS = {"hub_a": "Hub A", "hub_b": "Hub B", "ties_to_a": "Ties to A", "ties
              "z_total": "z-score (total)", "core": "k-core", "internal_ties": "Internal ties"}
 _GROUPS_IN_WORDS = {"hub": "hubs", "country": "countries", "community": "communities"}
 _ONE_GROUP = {"hub": "hub", "country": "country", "community": "community"}
+_POWER_HEADINGS = {"power_authority": "Authority", "power_resources": "Resources", "power_position": "Position"}
 _SNAKE_WORD = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
 _SHARE = re.compile(r"\b([a-z][a-z0-9_]*) \((\d+%)\)")  # 'sme (25%)' in a list of shares
 
@@ -117,7 +118,7 @@ def _network_picture(atlas: Atlas, filters: Filters | None, snap: Snapshot, name
     alt = (f"The network: {shown} drawn as dots and lines, each actor coloured by its stakeholder type "
            f"({', '.join(name for name, _ in _type_legend(coloured))})"
            + (f", the actors of {hub_name} in colour and the rest pale" if hub_name else "")
-           + (f"; named: {', '.join(names.values())}." if names else "."))
+           + (f"; named where the name fits: {', '.join(names.values())}." if names else "."))
     left_out = len(nodes) - len(rows)
     caption = (f"{shown}, laid out as on the map ({algorithm}). Dots are actors, coloured by stakeholder type and "
                "sized by their ties; lines are ties. The first central players are named."
@@ -150,7 +151,8 @@ def _grid_picture(panels: dict[str, pd.DataFrame]) -> str:
         ["top right", "top left", "bottom right", "bottom left"]))
     actors = sum(len(rows) for rows in panels.values())
     alt = (f"Power–interest grid{'' if one else 's'} of {', '.join(panels)}: {actors:,} actors placed by power "
-           f"(across) and interest (up), coloured by stakeholder type; quadrants {corners}; named: "
+           f"(across) and interest (up), coloured by stakeholder type; quadrants {corners}; named where the "
+           f"name fits: "
            f"{', '.join(named_all) or 'none'}.")
     return picture(buffer.getvalue(), alt)
 
@@ -158,13 +160,13 @@ def _grid_picture(panels: dict[str, pd.DataFrame]) -> str:
 def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hub: str | None = None,
                  progress=None) -> Path:
     """Analyse the atlas and write the report to ``path``; with ``hub``, the tables focus on that hub while the
-    network stays whole (so its bridges to other hubs show). On an atlas without hubs, brokers are counted
-    between the groups that have data (countries, else communities) and the report says so."""
+    network stays whole (so its bridges to other hubs show). On an atlas without hubs, actors are grouped by
+    what has data (countries, else Leiden communities) and the report says so."""
     snap = snapshot(atlas, filters, progress)
     hub_name = atlas.names("hub", [atlas.hub_id(hub)]).get(atlas.hub_id(hub)) if hub else None
     if hub_name is not None and not (snap.nodes["hub"] == hub_name).any():
         raise ValueError(f"hub {hub_name!r} has no actors in this snapshot")
-    steps = ["metrics", "brokerage", "communities", "gaps", "stakeholders", "pictures"]
+    steps = ["metrics", "stakeholders", "brokerage", "communities", "gaps", "pictures"]
 
     def done(step: str) -> None:
         if progress:
@@ -172,22 +174,23 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
 
     metrics = NetworkMetrics().run(snap)
     done("metrics")
-    comms = Communities(min_size=3).run(snap)
-    grouping, grouping_note = group_by(snap.nodes)
-    grouped = snap if grouping in snap.nodes else Snapshot.from_frames(
-        snap.nodes.assign(**{grouping: comms.membership_}), snap.ties, filters=snap.filters)
-    broker = Brokerage(groups=grouping).run(grouped)
-    groups = _GROUPS_IN_WORDS.get(grouping, grouping)
-    bridges = hub_bridges(snap, top=3)
+    stakes = StakeholderMap().run(snap)
+    grid = stakes.grid_  # in priority order: what a manager must act on first
+    done("stakeholders")
+    groups_snap, grouping, _ = grouped(snap, stakes.grouping_)  # the grid's grouping, for every table
+    grouping_note = stakes.note_
+    by_hub = grouping == "hub"
+    groups, one_group = _GROUPS_IN_WORDS.get(grouping, grouping), _ONE_GROUP.get(grouping, grouping)
+    broker = Brokerage(groups=grouping).run(groups_snap)
+    bridges = hub_bridges(groups_snap, top=3, by=grouping)
     done("brokerage")
+    comms = Communities(min_size=3).run(snap)
     done("communities")
     gaps = Gaps().run(snap)
     done("gaps")
-    grid = StakeholderMap().run(snap).grid_
-    done("stakeholders")
 
     scope = f"hub {hub_name}" if hub_name else "the whole atlas"
-    page = Page(f"Ecotone network report: {hub_name or ('all hubs' if grouping == 'hub' else 'the whole atlas')}",
+    page = Page(f"Ecotone network report: {hub_name or ('all hubs' if by_hub else 'the whole atlas')}",
                 f"{atlas.url} · {scope} · {dt.date.today().isoformat()}"
                 + (f" · filters: {snap.filters}" if snap.filters else ""))
     g = metrics.graph_
@@ -197,73 +200,71 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
                   "cross-hub ties": f"{g.cross_hub_share:.0%}", "communities": int(comms.membership_.max() + 1),
                   **({"funding raised": money(funding)} if funding else {})})
 
-    if grouping != "hub":  # the tables name each actor's group (country or community) where they name a hub
-        grid = grid.assign(**{grouping: grouped.nodes.set_index("id")[grouping].reindex(grid["id"]).to_numpy()})
-    place = "hub" if grouping == "hub" else grouping
-
-    # Central players: whom a manager must act on first (the stakeholder map's priority), then by ties
-    ranked = metrics.nodes_.drop(columns=["type", "hub"]).merge(
-        grid[["id", "hub", "type", "quadrant", "priority", "power", "interest", "funding"]
-             + ([grouping] if grouping != "hub" else [])], on="id")
-    ranked = ranked.sort_values(["priority", "degree", "id"], ascending=[False, False, True])
-    central = _involves(ranked, hub_name, "hub").head(20)
+    # Central players: whom a manager must act on first (the stakeholder map's priority), with their network
+    place = "hub" if by_hub else "group"  # the tables name each actor's country or community where they name a hub
+    ranked = stakes.priorities(hub=hub_name) if hub_name else stakes.priorities()
+    central = ranked.head(20).merge(metrics.nodes_[["id", "degree", "betweenness", "pagerank"]], on="id", how="left")
 
     page.section("The network", _network_picture(atlas, filters, snap, central.head(NAMED_ON_MAP), hub_name))
     done("pictures")
 
     # Stakeholder map: coverage, missing roles, power-interest grid
-    if grouping == "hub":
-        cov = coverage(snap).reset_index()
-        if hub_name:
-            cov = cov[cov["hub"] == hub_name]
+    cov = coverage(groups_snap, group=grouping).reset_index()
+    if hub_name:
+        cov = cov[cov["hub"] == hub_name]
+    if by_hub:
         missing = {row["hub"]: set(row["missing"]) for row in records(gaps.missing_roles_)}
         note = ("A red ✕ marks a core role the hub lacks (startups, hospitals, universities, investors, "
                 "regulators, incubators, governments, industry associations, corporates).")
-    else:  # the groups that have data, the largest twenty
-        groups_of = grouped.nodes[grouping].astype(object).where(grouped.nodes[grouping].notna(), "(none)")
-        largest = groups_of.value_counts().head(20).index
-        cov = pd.crosstab(groups_of.rename(grouping), snap.nodes["type"].rename("type")).reindex(largest)
-        cov = cov.reindex(columns=[t for t in TYPE_ORDER if t in cov.columns], fill_value=0).reset_index()
-        cov[grouping] = cov[grouping].astype(str)
+    else:  # the largest twenty groups
+        sizes = cov.set_index(grouping).sum(axis=1).sort_values(ascending=False, kind="stable")
+        cov = cov.set_index(grouping).loc[sizes.index[:20]].reset_index()
         missing = {}
-        note = f"{grouping_note} The {min(20, len(largest))} largest {groups} by actors."
+        note = f"{grouping_note} The {len(cov)} largest {groups} by actors."
     present = [c for c in cov.columns[1:] if cov[c].sum() > 0 or c in {r.value for r in CORE_ROLES}]
-    page.section(f"Who is where: actors per {_ONE_GROUP.get(grouping, grouping)} and stakeholder type",
-                 heatmap(records(cov), cov.columns[0], present, missing, headings=_headings(present)), note=note)
+    page.section(f"Who is where: actors per {one_group} and stakeholder type",
+                 heatmap(records(cov), grouping, present, missing, headings=_headings(present)), note=note)
     page.section("Missing roles", table(_worded(records(_involves(gaps.missing_roles_, hub_name, "hub")),
                                                 vocabulary=("missing",)), headings=_headings(["hub", "actors",
                                                                                                "missing"])),
-                 note=None if grouping == "hub" else "Missing roles are counted per hub, and this atlas has none.")
+                 note=None if by_hub else "Missing roles are counted per hub, and this atlas has none.")
     if hub_name:
         panels = {hub_name: grid[grid["hub"] == hub_name]}
-    elif grouping == "hub":
+    elif by_hub:
         panels = {h: grid[grid["hub"] == h] for h in snap.nodes["hub"].dropna().value_counts().head(12).index}
     else:
         panels = {"All actors": grid}
+    w = stakes.weights_
     page.section("Power–interest grid", _grid_picture(panels),
-                 note="Power: PageRank, funding and size; interest: ties and programmes — percentiles within the hub. "
-                      "Quadrants after Mendelow: manage closely (high power, high interest), keep satisfied, keep "
-                      "informed, monitor. The actors to act on first are named. "
-                      "Override with `ecotone analyze stakeholders --overrides`.")
-    priority = grid[grid["hub"] == hub_name] if hub_name else grid[grid["hub"] != NO_HUB] \
-        if grouping == "hub" else grid
+                 note=f"Power: the formal authority of the actor's role ({w['authority']:.0%}: regulators, notified "
+                      f"bodies and governments approve, certify, fund or pay), resources ({w['resources']:.0%}: "
+                      f"funding, EC contributions included, and size) and network position ({w['position']:.0%}: "
+                      "partners, actors within two steps, structural holes); interest: partners and programmes "
+                      "joined. Each is a share over the whole atlas; above 0.5 is high. Quadrants after Mendelow: "
+                      "manage closely (high power, high interest), keep satisfied, keep informed, monitor. The actors "
+                      "to act on first are named. Override with `ecotone analyze stakeholders --overrides`.")
+    priority = ranked if hub_name else ranked[ranked["hub"] != NO_HUB] if by_hub else ranked
     columns = [place, "name", "type", "quadrant", "power", "interest", "funding", "needs", "offers"]
     page.section("Priority list", table(_worded(records(priority.head(40 if hub_name else 60)),
                                                 vocabulary=("type", "needs", "offers"), money_columns=("funding",)),
-                                        columns, headings=_headings(columns)))
+                                        columns, headings=_headings(columns) | {"group": label(grouping)}),
+                 note="Manage closely first, then keep satisfied, keep informed and monitor; within each, by "
+                      "power × interest.")
 
-    columns = ["name", place, "type", "quadrant", "priority", "degree", "betweenness", "pagerank", "funding"]
+    columns = ["name", place, "type", "quadrant", "priority", "power_authority", "power_resources",
+               "power_position", "interest", "degree", "betweenness", "funding"]
     page.section("Central players", table(_worded(records(central), money_columns=("funding",)), columns,
-                                          headings=_headings(columns) | {"degree": "Ties"}),
-                 note="Ranked by what a manager must act on: priority (power × interest on the stakeholder grid), "
-                      "then ties. " + ("Betweenness estimated from "
-                                       f"{g.pivots} pivots (median relative error of the top 100: "
-                                       f"{g.betweenness_relative_error:.0%})." if g.sampled else "All metrics exact."))
+                                          headings=_headings(columns) | _POWER_HEADINGS | {"group": label(grouping)}),
+                 note="Ranked by what a manager must act on: the quadrant (manage closely first), then power × "
+                      "interest; each actor's power shown in its parts (authority, resources, position, each 0–1). "
+                      + ("Betweenness estimated from "
+                         f"{g.pivots} pivots (median relative error of the top 100: "
+                         f"{g.betweenness_relative_error:.0%})." if g.sampled else "All metrics exact."))
 
-    # Brokers between the groups that have data: hubs, else countries, else communities
+    # Brokers and bridges between the groups that have data: hubs, else countries, else communities
     across = [r for r in ROLES if r != "coordinator"]  # the roles that join two groups
     brokers = broker.nodes_.rename(columns={"group": grouping})
-    brokers = _involves(brokers, hub_name, "hub") if grouping == "hub" else brokers
+    brokers = _involves(brokers, hub_name, "hub") if by_hub else brokers
     brokers = brokers.assign(across=brokers[across].sum(axis=1))
     brokers = brokers[brokers["across"] > 0].sort_values(["across", "id"], ascending=[False, True]).head(15)
     columns = ["name", grouping, *ROLES, "total", "z_total"]
@@ -275,12 +276,13 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
                  + f"Gould–Fernandez roles with {groups} as groups, ranked by the two-paths that join two {groups}: "
                    f"a liaison links two others, an itinerant two members of another, a representative carries its "
                    f"own group's ties out, a gatekeeper lets others' in.")
-    pairs = _involves(bridges[bridges["rank"] == 1], hub_name, "hub_a", "hub_b").sort_values("score", ascending=False)
-    columns = ["hub_a", "hub_b", "name", "hub", "score", "ties_to_a", "ties_to_b"]
-    page.section("Bridges between hubs", table(records(pairs), columns, headings=_headings(columns)),
-                 note="The best bridge of each pair of hubs: score = pairs of actors from the two hubs it links."
-                 + ("" if grouping == "hub" else " This atlas has no hubs to bridge; the brokers above join "
-                    f"{groups}."))
+    a, b = f"{grouping}_a", f"{grouping}_b"
+    pairs = _involves(bridges[bridges["rank"] == 1], hub_name, a, b).sort_values("score", ascending=False)
+    columns = [a, b, "name", grouping, "score", "ties_to_a", "ties_to_b"]
+    page.section(f"Bridges between {groups}",
+                 table(records(pairs), columns, headings=_headings(columns) | {
+                     a: f"{label(grouping)} A", b: f"{label(grouping)} B"}),
+                 note=f"The best bridge of each pair of {groups}: score = pairs of actors from the two it links.")
 
     # Communities and gaps
     page.section("Communities", table(_worded(records(comms.communities_), vocabulary=(), sentences=("types",)),
