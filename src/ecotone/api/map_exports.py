@@ -1,6 +1,7 @@
 """Exports of the map's current view (what the browser shows: its actors, ties, positions, colours and sizes)."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated, Literal, Optional
 import pandas as pd
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from starlette.background import BackgroundTask
 
 from ..services.analysis import Filters
@@ -25,7 +26,16 @@ router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 _Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 _Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 _Size = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-_Colour = Annotated[str, StringConstraints(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+_HEX = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _hex_colour(value: str) -> str:
+    if not _HEX.fullmatch(value):
+        raise ValueError(f"{value[:40]!r} is not a colour as #rrggbb")
+    return value
+
+
+_Colour = Annotated[str, AfterValidator(_hex_colour)]
 _Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -47,7 +57,7 @@ class ViewNodes(BaseModel):
         for name in ("x", "y", "size", "color"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
-                raise ValueError(f"nodes.{name} has {len(value)} entries for {n} ids; give one per node")
+                raise ValueError(f"{len(value)} values of {name} for {n} ids: give one per node")
         if not n:
             raise ValueError("the view has no nodes: there is nothing to export")
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -216,8 +217,10 @@ def _view_keys(view: MapView, known: set[str], what: str) -> set[str]:
         problems.append(Problem(column="nodes.id", reason=f"{len(missing)} {what} id(s) are not on this map: "
                                 f"{shown}{more}", hint="they are unknown, filtered out by the view's filters, or "
                                 "not visible to you; reload the map and export again"))
-    if len(set(sent)) < len(sent):
-        problems.append(Problem(column="nodes.id", reason="a node is given twice", hint="give each node once"))
+    twice = sorted(k for k, n in Counter(sent).items() if n > 1)
+    if twice:
+        problems.append(Problem(column="nodes.id", reason=f"{', '.join(twice[:10])} given more than once",
+                                hint="give each node once"))
     if view.ego and view.selected is not None and _key(view.selected) not in set(sent):
         problems.append(Problem(column="selected", reason=f"the selected {what} {view.selected} is not among the "
                                 "view's nodes", hint="send the ego with the nodes shown around it"))
