@@ -12,7 +12,7 @@ from ecotone.analysis.communities import Communities
 from ecotone.analysis.diffusion import Diffusion, reach
 from ecotone.analysis.emerging import Emerging
 from ecotone.analysis.gaps import Gaps
-from ecotone.analysis.stakeholders import QUADRANTS, StakeholderMap, coverage
+from ecotone.analysis.stakeholders import QUADRANTS, TIERS, WEIGHTS, StakeholderMap, coverage
 from ecotone.domain import CORE_ROLES, STAGE_NEEDS, Organization, Tie
 
 
@@ -82,16 +82,29 @@ def test_coverage_matches_the_atlas_counts(demo_atlas):
 
 def test_power_interest_grid_places_every_actor(demo_atlas):
     snap = Snapshot.from_atlas(demo_atlas)
-    grid = StakeholderMap().run(snap).grid_
+    m = StakeholderMap().run(snap)
+    grid = m.grid_
     assert len(grid) == len(snap) and set(grid["quadrant"]) <= set(QUADRANTS.values())
-    assert grid["power"].between(0, 1).all() and grid["interest"].between(0, 1).all()
-    high = grid[(grid["power"] > 0.5) & (grid["interest"] > 0.5)]
-    assert (high["quadrant"] == "manage closely").all()
-    bcn = StakeholderMap().run(snap).hub("Barcelona Health Hub")
+    for col in ("power", "power_authority", "power_resources", "power_position", "interest", "priority"):
+        assert grid[col].between(0, 1).all(), col
+    assert np.allclose(grid["power"], sum(WEIGHTS[p] * grid[f"power_{p}"] for p in WEIGHTS))
+    high = grid[(grid["power"] >= 0.5) & (grid["interest"] >= 0.5)]
+    assert (high["quadrant"] == "manage closely").all() and len(high) == (grid["quadrant"] == "manage closely").sum()
+    # The priority list: manage closely first, then keep satisfied, keep informed, monitor, each by power × interest.
+    tiers = grid["quadrant"].map(TIERS)
+    assert list(tiers) == sorted(tiers, reverse=True)
+    for _, block in grid.groupby("quadrant"):
+        product = (block["power"] * block["interest"]).to_numpy()
+        assert (np.diff(product) <= 1e-12).all()
+    assert m.priorities(5)["id"].tolist() == grid["id"].head(5).tolist()
+    bcn = m.hub("Barcelona Health Hub")
     assert list(bcn["priority"]) == sorted(bcn["priority"], reverse=True)
+    assert m.priorities(3, hub="Barcelona Health Hub")["id"].tolist() == bcn["id"].head(3).tolist()
+    assert m.grouping_ == "hub" and m.note_ is None and set(grid["group"]) == set(grid["hub"])
     overrides = StakeholderMap(overrides={"Barcelona Activa": {"power": 0.05, "interest": 0.95}}).run(snap).grid_
     row = overrides[overrides["name"] == "Barcelona Activa"].iloc[0]
-    assert (row["power"], row["interest"], row["quadrant"]) == (0.05, 0.95, "keep informed")
+    assert (row["power"], row["interest"], row["quadrant"], row["overridden"]) == (0.05, 0.95, "keep informed", True)
+    assert overrides["overridden"].sum() == 1
     with pytest.raises(ValueError, match="no such actor"):
         StakeholderMap(overrides={"Nobody": {"power": 1}}).run(snap)
     with pytest.raises(ValueError, match="between 0 and 1"):
@@ -137,7 +150,18 @@ def test_emerging_counts_new_ties_per_year(demo_atlas):
     src, tgt = snap.ties["source"].to_numpy(), snap.ties["target"].to_numpy()
     cross = pd.notna(hubs[src]) & pd.notna(hubs[tgt]) & (hubs[src] != hubs[tgt])
     assert e.periods_["new_cross_hub"].sum() == (cross & starts.notna().to_numpy()).sum()
-    assert len(e.risers_) == 10 and (e.risers_["rise"].diff().dropna() <= 0).all()
+    assert len(e.risers_) == 10 and (e.risers_["growth"].diff().dropna() <= 0).all()
+    # growth = ties started in the window / (ties active at its start + 2), counted here from the tie table
+    years = e.periods_["period"].astype(int)
+    before_at, now_at = pd.Timestamp(f"{years.iloc[-4]}-12-31 23:59:59"), pd.Timestamp(f"{years.iloc[-1]}-12-31 23:59:59")
+    ends = pd.to_datetime(snap.ties["end_date"])
+    for row in e.risers_.to_dict("records"):
+        at = snap.position(row["id"])
+        mine = snap.ties[(snap.ties["source"] == at) | (snap.ties["target"] == at)]
+        new = ((starts[mine.index] > before_at) & (starts[mine.index] <= now_at)).sum()
+        old = ((starts[mine.index] <= before_at) & (ends[mine.index].isna() | (ends[mine.index] >= before_at))).sum()
+        assert (row["new_ties"], row["ties_before"]) == (new, old)
+        assert row["growth"] == pytest.approx(new / (old + 2))
     assert e.bridges_["start"].is_monotonic_decreasing
     assert "Medical Innovation Institute" in set(e.bridges_["source_hub"]) | set(e.bridges_["target_hub"])
     quarters = Emerging(period="quarter").run(snap).periods_

@@ -43,6 +43,35 @@ def test_every_analysis_prints_table_json_and_csv(run, command):
     assert code == 0 and len(rows) == len(result[first])
 
 
+def test_stakeholders_show_the_parts_of_power_and_the_weights(run):
+    code, out, _ = run("analyze", "stakeholders", "--show", "grid")
+    header = next(line for line in out.splitlines() if "power_authority" in line)
+    assert code == 0 and {"power_resources", "power_position", "interest", "quadrant"} <= set(header.replace("┃", " ").split())
+    assert "power = 0.5 × authority + 0.25 × resources + 0.25 × position" in out
+    code, out, _ = run("analyze", "stakeholders", "--format", "json")
+    result = json.loads(out)
+    assert result["weights"] == {"authority": 0.5, "resources": 0.25, "position": 0.25}
+    assert result["grouping"] == "hub" and result["note"] is None and result["authority"]["regulator"] == 1.0
+    tiers = ["manage closely", "keep satisfied", "keep informed", "monitor"]
+    order = [tiers.index(r["quadrant"]) for r in result["grid"]]
+    assert order == sorted(order)
+    code, out, _ = run("analyze", "stakeholders", "--group", "Barcelona Health Hub", "--format", "json")
+    assert {r["hub"] for r in json.loads(out)["grid"]} == {"Barcelona Health Hub"}
+
+
+def test_brokerage_of_one_group_and_rising_actors(run):
+    code, out, _ = run("analyze", "brokerage", "--format", "json", "--top", "10000")
+    whole = [b for b in json.loads(out)["brokers"] if b["group"] == "Barcelona Health Hub"]
+    code, out, _ = run("analyze", "brokerage", "--group", "Barcelona Health Hub", "--top", "5", "--format", "json")
+    mine = json.loads(out)
+    assert code == 0 and [b["id"] for b in mine["brokers"]] == [b["id"] for b in whole[:5]]
+    assert mine["bridges"] and all("Barcelona Health Hub" in (b["hub_a"], b["hub_b"]) for b in mine["bridges"])
+    code, _, err = run("analyze", "brokerage", "--groups", "country", "--group", "Narnia")
+    assert code == 1 and "no country 'Narnia'" in err
+    code, out, _ = run("analyze", "emerging", "--show", "risers")
+    assert code == 0 and "growth" in out and "new_ties" in out and "relative growth" in out.lower()
+
+
 def test_metrics_sorted_filtered_and_in_csv(run):
     code, out, _ = run("analyze", "metrics", "--hub", "Barcelona Health Hub", "--sort", "betweenness", "--top", "5",
                        "--format", "json")

@@ -54,7 +54,7 @@ class Result:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary, **self.notes, **self.tables}
+        return {"summary": self.summary, **self.tables, **self.notes}
 
 
 def _plain(value: Any) -> Any:
