@@ -185,7 +185,8 @@
     return "#" + parts.slice(0, 3).map((v) => Math.round(Number(v)).toString(16).padStart(2, "0")).join("");
   }
 
-  const precise = (v) => Number(Number(v).toPrecision(7));
+  // positions to seven significant digits, sizes to four: what the screen can show, in few bytes a node
+  const precise = (v, digits = 7) => Number(Number(v).toPrecision(digits));
 
   // What the server needs of the view: its filters (as the map asked the server for them) and its visible nodes
   function viewBody() {
@@ -201,7 +202,7 @@
       nodes.id.push(key === "none" ? null : Number(key));
       nodes.x.push(precise(attrs.x));
       nodes.y.push(precise(attrs.y));
-      nodes.size.push(precise(data.size));
+      nodes.size.push(precise(data.size, 4));
       nodes.color.push(hex(data.color));
     }
     const selected = state.selected === null || state.selected === undefined || state.selected === "none" ? null : Number(state.selected);
