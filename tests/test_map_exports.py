@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from conftest import PASSWORD, bearer
 from ecotone.api import create_app
 from ecotone.domain import Hub, Organization, Tie
+from ecotone.domain.display import colour
 from test_graph_exports import GEXF, graphology_read, rgb_text
 from test_web import _map_ready, browser, page, server  # noqa: F401  (fixtures)
 
@@ -267,6 +268,25 @@ def test_a_view_holds_only_what_the_caller_may_see(world):
     assert nodes[str(ids["lab"])].get("label") == "zqhidden lab"
     anonymous, _ = _read(client.post(URL, json=_view(seen)))  # a visitor sees the public records
     assert set(anonymous) == {str(i) for i in seen}
+
+
+def test_the_network_export_has_the_server_layout_of_what_the_caller_sees(world):
+    """GET /api/v1/exports/gexf (the whole filtered network, no browser): every actor the caller sees, at the
+    server layout's position, in the application's colours."""
+    client, headers, ids, ties = world
+    viz = "{http://gexf.net/1.3/viz}"
+    for who, actors, kept in (("viewer", ("clinic", "kardio", "houston"), {"partnership", "investment"}),
+                              ("manager", ("clinic", "kardio", "lab", "houston"), set(ties))):
+        answer = client.get("/api/v1/exports/gexf", headers=headers[who])
+        assert answer.status_code == 200
+        root = ET.fromstring(answer.content)
+        nodes = {n.get("id"): n for n in root.iter(f"{GEXF}node")}
+        assert set(nodes) == {str(ids[a]) for a in actors}
+        assert {int(e.get("id")) for e in root.iter(f"{GEXF}edge")} == {ties[k] for k in kept}
+        spots = {(n.find(f"{viz}position").get("x"), n.find(f"{viz}position").get("y")) for n in nodes.values()}
+        assert len(spots) == len(nodes)  # laid out: no two actors on one spot
+        hospital = nodes[str(ids["clinic"])].find(f"{viz}color")
+        assert rgb_text(colour("type", "hospital")) == "rgb({},{},{})".format(*(hospital.get(c) for c in "rgb"))
 
 
 def test_a_view_keeps_the_ties_started_by_its_year_at_the_browsers_positions(world):
