@@ -22,6 +22,12 @@ EXTENT = 1000.0
 #: How far an actor with only cross-group ties moves from where its group put it towards its region's rim facing
 #: its partners (a share of the way): bridges sit where the two regions face each other.
 BRIDGE_PULL = 0.6
+#: How far each group's actors are moved from where the force layout put them towards an even spread over their
+#: disc (0 keeps the force layout's distances from the centre, 1 spreads them evenly; directions are kept).
+EVEN = 0.7
+#: Force-layout work for the whole layout, iterations × (actors + ties): large atlases take fewer iterations
+#: (from a start that already places communities), so that the layout stays near a second at 20,000 actors.
+FORCE_BUDGET = 15_000_000
 #: Room between two regions, as a share of the smaller one's radius.
 GAP = 0.25
 
@@ -97,7 +103,7 @@ def regions(sizes: np.ndarray, pairs: np.ndarray, weights: np.ndarray, *, seed: 
     centres *= np.sqrt((radii ** 2).sum()) / spread
     need = (radii[:, None] + radii[None]) + GAP * np.minimum(radii[:, None], radii[None])
     np.fill_diagonal(need, 0.0)
-    for _ in range(500):
+    for _ in range(300):
         delta = centres[:, None] - centres[None]
         dist = np.hypot(delta[..., 0], delta[..., 1])
         np.fill_diagonal(dist, np.inf)
@@ -109,33 +115,60 @@ def regions(sizes: np.ndarray, pairs: np.ndarray, weights: np.ndarray, *, seed: 
         safe = np.where(dist > 1e-9, dist, 1.0)
         unit = np.where((dist > 1e-9)[..., None], delta / safe[..., None],
                         np.array([1.0, 0.0]))
-        centres = centres + (unit * (overlap * share * 0.55)[..., None]).sum(axis=1)
+        centres = centres + (unit * (overlap * share * 0.8)[..., None]).sum(axis=1)
     return centres, radii
 
 
-def _inside(n: int, edges: np.ndarray, weights: np.ndarray, seed: int) -> np.ndarray:
-    """The positions of one group's ``n`` actors from their ties inside the group, centred and scaled so that
-    95% lie within the unit disc (the rest on its rim): Fruchterman–Reingold on a grid, from a seeded start."""
+def _start(n: int, graph: ig.Graph, rng: np.random.Generator, seed: int) -> np.ndarray:
+    """Where a large group's force layout starts: its Leiden communities as discs placed by the ties between
+    them (:func:`regions`), each community's actors spread over its disc (the coarse level of a multilevel
+    layout: the force layout then refines instead of untangling)."""
+    with seeded_igraph(seed):
+        membership = np.asarray(graph.community_leiden(objective_function="modularity", weights="weight",
+                                                       n_iterations=2).membership)
+    k = int(membership.max()) + 1
+    sizes = np.bincount(membership, minlength=k)
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
+    a, b = membership[edges[:, 0]], membership[edges[:, 1]]
+    cross = a != b
+    key, count = np.unique(np.minimum(a, b)[cross] * k + np.maximum(a, b)[cross], return_counts=True)
+    centres, radii = regions(sizes, np.column_stack([key // k, key % k]), count, seed=seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    radius = np.sqrt(rng.uniform(0, 1, n)) * radii[membership]
+    xy = centres[membership] + np.column_stack([np.cos(angle), np.sin(angle)]) * radius[:, None]
+    return xy * (np.sqrt(n) / (np.abs(xy).max() or 1.0))
+
+
+def _inside(graph: ig.Graph, seed: int, niter: int) -> np.ndarray:
+    """The positions of one group's ``n`` actors from their ties inside the group, centred and spread over the
+    unit disc: Fruchterman–Reingold (on a grid when large) from a seeded start, which for a large group is its
+    communities' placement (:func:`_start`); its iterations fall as the group grows, so that the whole layout
+    stays within a few seconds at 100,000 actors (``niter`` is for a large group; a small one, cheap, takes
+    300 from its random start)."""
+    n = graph.vcount()
     if n == 1:
         return np.zeros((1, 2))
     rng = np.random.default_rng(seed)
-    start = rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
-    if len(edges):
-        graph = ig.Graph(n=n, edges=edges, directed=False)
-        niter = 300 if n <= 5000 else 150
+    if graph.ecount():
+        big = n > 500
+        start = _start(n, graph, rng, seed) if big else rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
+        niter = niter if big else 300
         with seeded_igraph(seed):
-            xy = np.asarray(graph.layout_fruchterman_reingold(weights=weights, seed=start.tolist(), niter=niter,
-                                                              grid="grid" if n > 300 else "nogrid").coords)
+            xy = np.asarray(graph.layout_fruchterman_reingold(
+                weights="weight", seed=start.tolist(), niter=niter, grid="grid" if n > 200 else "nogrid",
+                start_temp=np.sqrt(n) / (30 if big else 10)).coords)
     else:
-        xy = start
+        xy = rng.uniform(-1, 1, size=(n, 2))
     xy = xy - np.median(xy, axis=0)
     r = np.hypot(xy[:, 0], xy[:, 1])
-    scale = np.quantile(r, 0.95) or r.max() or 1.0
-    xy = xy / scale
-    r = r / scale
-    far = r > 1.0
-    xy[far] /= r[far, None]
-    return xy
+    # Spread over the disc evenly: each actor keeps its direction and its rank in distance from the centre, at
+    # the radius that rank has when the disc is evenly filled (a force layout of a heavy-tailed hub packs most
+    # actors into its core and leaves a halo of the few, which reads as a blot and a ring).
+    rank = np.empty(n)
+    rank[np.argsort(r, kind="stable")] = (np.arange(n) + 0.5) / n
+    even = np.sqrt(rank)
+    unit = xy / np.where(r > 1e-12, r, 1.0)[:, None]
+    return unit * (EVEN * even + (1 - EVEN) * np.minimum(r / (np.quantile(r, 0.95) or r.max() or 1.0), 1.0))[:, None]
 
 
 def lay_out(snap: Snapshot, *, seed: int = 0) -> Layout:
@@ -171,20 +204,14 @@ def lay_out(snap: Snapshot, *, seed: int = 0) -> Layout:
     sizes = np.bincount(groups, minlength=k)
     centres, radii = regions(sizes, pairs, pair_count, seed=seed)
 
-    # Each actor's index inside its group; the ties inside each group, grouped by group.
-    order = np.argsort(groups, kind="stable")
-    local = np.empty(n, dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    local[order] = np.arange(n) - np.repeat(starts[:-1], sizes)
-    inner = np.flatnonzero(~cross)
-    inner = inner[np.argsort(gs[inner], kind="stable")]
-    bounds = np.searchsorted(gs[inner], np.arange(k + 1))
     xy = np.empty((n, 2))
+    order = np.argsort(groups, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    niter = int(np.clip(FORCE_BUDGET / (n + len(edges)), 30, 300))
     for c in range(k):
-        members = order[starts[c]:starts[c + 1]]
-        mine = inner[bounds[c]:bounds[c + 1]]
-        pos = _inside(len(members), local[edges[mine]], weight[mine].tolist(), seed + c)
-        xy[members] = centres[c] + pos * radii[c]
+        members = order[starts[c]:starts[c + 1]]  # in increasing order, as the induced subgraph numbers them
+        inner = g.induced_subgraph(members.tolist(), implementation="create_from_scratch")
+        xy[members] = centres[c] + _inside(inner, seed + c, niter) * radii[c]
 
     if cross.any():
         # Bridges: towards the rim facing the other ends' regions, as far as the share of ties that cross.
