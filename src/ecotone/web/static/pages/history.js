@@ -13,7 +13,7 @@ async function showHistory() {
     id: c.id, change_set: c.change_set, erased: c.erased, created: c.action === "create" && c.entity === el.dataset.record.split(":")[0],
     import: (c.note || "").startsWith("import ") && c.change_set,
     when: c.at.slice(0, 16).replace("T", " "), who: c.actor, through: c.via,
-    what: c.entity === el.dataset.record.split(":")[0] ? Ecotone.label(c.action) : `${Ecotone.label(c.action)} ${c.entity.replaceAll("_", " ")}`,
+    what: c.entity === el.dataset.record.split(":")[0] ? c.action : `${c.action} ${c.entity.replaceAll("_", " ")}`,
     fields: c.erased ? "(erased on request)" : c.action === "update" ? fields(c) : c.action === "create" ? "created"
       : c.action === "merge" ? `${c.after.merged_from} merged into it` : "deleted",
     note: c.note || "",

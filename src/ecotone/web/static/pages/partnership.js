@@ -13,7 +13,7 @@
     Ecotone.table("indicators", s.indicators, { columns: ["criterion", "indicator", "suggested", "evidence"] });
     Ecotone.table("agreement", s.agreement);
     Ecotone.table("kpis", s.kpis || []);
-    if (s.history && s.history.length) Ecotone.chart("history", { data: { values: s.history }, height: 200,
+    if (s.history && s.history.length) Ecotone.chart("score-history", { data: { values: s.history }, height: 200,
       mark: { type: "line", point: true }, encoding: { x: { field: "date", type: "temporal", title: "Date" }, y: { field: "total", type: "quantitative", title: "Total (1–5)", scale: { domain: [1, 5] } } } });
   }
   document.addEventListener("DOMContentLoaded", () => {

@@ -36,7 +36,7 @@
       encoding: { x: { field: "x", type: "quantitative" }, x2: { field: "x2" }, y: { field: "y", type: "quantitative" }, y2: { field: "y2" } } },
     { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { datum: 0.5 } } },
     { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0.5 } } },
-    ...QUADRANTS.map((q) => ({ data: { values: [q] },
+    ...QUADRANTS.map((q, n) => ({ name: `quadrant_${n}`, data: { values: [q] },
       mark: { type: "text", fontSize: 14, fontWeight: "bold", color: "#4b5563", opacity: 0.85, align: q.align, baseline: q.baseline },
       encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "name" } } }))];
 
@@ -70,14 +70,14 @@
 
   function dots(rows, colour, named) {
     const layers = [
-      { data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
+      { name: "actors", data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
         encoding: { ...axes, color: { field: "type", type: "nominal", title: "Type", scale: colour },
                     size: { field: "priority", type: "quantitative", legend: null, scale: { range: [30, 260] } },
                     href: { field: "link" }, tooltip } }];
     // one text layer per placement (align and offsets are the mark's, not channels)
-    for (const [align, dx, dy] of [["left", 7, 0], ["right", -7, 0], ["center", 0, -12], ["center", 0, 12]]) {
+    for (const [n, [align, dx, dy]] of [["left", 7, 0], ["right", -7, 0], ["center", 0, -12], ["center", 0, 12]].entries()) {
       const these = named.filter((r) => r.align === align && r.dx === dx && r.dy === dy);
-      if (these.length) layers.push({ data: { values: these }, mark: { type: "text", align, dx, dy, baseline: "middle", fontSize: 11, color: "#1d2330" },
+      if (these.length) layers.push({ name: `names_${n}`, data: { values: these }, mark: { type: "text", align, dx, dy, baseline: "middle", fontSize: 11, color: "#1d2330" },
         encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, text: { field: "short" }, href: { field: "link" } } });
     }
     return layers;
@@ -95,7 +95,7 @@
       const bx = key % BINS, by = Math.floor(key / BINS);
       return { x: bx / BINS, x2: (bx + 1) / BINS, y: by / BINS, y2: (by + 1) / BINS, actors: n };
     });
-    return { data: { values: cells }, mark: { type: "rect", opacity: 0.9 },
+    return { name: "density", data: { values: cells }, mark: { type: "rect", opacity: 0.9 },
       encoding: { x: { ...axes.x, field: "x" }, x2: { field: "x2" }, y: { ...axes.y, field: "y" }, y2: { field: "y2" },
                   color: { field: "actors", type: "quantitative", title: "Actors per cell", scale: { scheme: "greys", type: "sqrt" } },
                   tooltip: [{ field: "actors", title: "Actors" }] } };
