@@ -19,7 +19,7 @@ from conftest import CORDIS_HE
 from ecotone.analysis.brokerage import GROUPINGS
 from ecotone.domain import Organization, Tie
 from ecotone.domain.display import TYPE_COLOURS, label
-from ecotone.io.charts import network_chart
+from ecotone.io.charts import network_chart, tie_raster
 from ecotone.services.report import write_report
 from ecotone.store import Atlas
 from test_web import browser  # noqa: F401  (the fixture: Debian's chromium, or a skip in words)
@@ -213,9 +213,26 @@ def test_a_report_without_hubs_or_countries_groups_by_community(tmp_path):
     assert listed and set(listed) <= {"Lab 0", "Lab 4"}  # the ends of the one tie between the communities
 
 
+def test_tie_raster_counts_each_tie_once_in_every_pixel_it_crosses():
+    """The vectorised rasteriser against a plain loop over the ties (in small chunks, so chunking is tried)."""
+    rng = np.random.default_rng(3)
+    a, b = rng.random((300, 2)) * [50, 30], rng.random((300, 2)) * [50, 30]
+    b[:20] = a[:20]  # ties of no length (two actors at one place)
+    b[20:40] = a[20:40] + [80, 0]  # ties that leave the picture
+    expected = np.zeros((30, 50), dtype=int)
+    for p, q in zip(a, b):
+        steps = min(int(np.ceil(np.abs(q - p).max())), 2 * (50 + 30)) + 1
+        crossed = {tuple(np.floor(p + (q - p) * t).astype(int)) for t in np.linspace(0, 1, steps)}
+        for x, y in crossed:
+            if 0 <= x < 50 and 0 <= y < 30:
+                expected[y, x] += 1
+    assert (tie_raster(a, b, 50, 30, chunk=500) == expected).all()
+    assert expected.sum() > 3000
+
+
 def test_the_network_picture_is_two_drawing_calls_however_many_actors(tmp_path):
-    """20,000 actors are as many drawing calls as 20: the ties one collection, the actors one scatter, both
-    rasterised in an SVG (embedded images), so the file has no element per actor or tie."""
+    """20,000 actors are as many drawing calls as 20: the ties one numpy raster, the actors one scatter, both
+    pixels in an SVG (embedded images), so the file has no element per actor or tie."""
     rng = np.random.default_rng(1)
     n, m = 5000, 20000
     out = network_chart(rng.normal(size=n), rng.normal(size=n), [TYPE_COLOURS["startup"]] * n,
