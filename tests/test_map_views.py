@@ -216,6 +216,17 @@ def test_a_query_the_map_would_not_read_is_refused_in_words(world, query, reason
     assert client.get(BASE, headers=headers["author"]).json()["count"] == 0
 
 
+@pytest.mark.parametrize("body, field", [({"name": "   "}, "name"), ({"name": "one\u0000two"}, "name"),
+                                         ({"name": "x" * 201}, "name"), ({"name": "fine", "description": "\u0007"},
+                                                                         "description"),
+                                         ({"name": "fine", "visibility": "everyone"}, "visibility")])
+def test_a_name_a_description_and_a_visibility_are_checked(world, body, field):
+    client, headers, _ = world
+    refused = client.post(BASE, json={"query": "", **body}, headers=headers["author"])
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+    assert "Traceback" not in refused.text
+
+
 def test_a_view_keeps_the_maps_whole_address(world):
     client, headers, _ = world
     query = ("hub=3&hub=4&type=startup&kind=&year=2020&colour=type&size=degree&ego=1&neighbours=0&selected=123"

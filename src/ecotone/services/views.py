@@ -144,7 +144,16 @@ def _name(text: Any) -> str:
                                                            "'Barcelona startups'")])
     if len(name) > MAX_NAME:
         raise InputRejected([Problem(column="name", reason=f"may have at most {MAX_NAME} characters")])
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InputRejected([Problem(column="name", reason="holds a control character: write it on one line")])
     return name
+
+
+def _description(text: Any) -> str | None:
+    description = (text or "").strip()
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in description):
+        raise InputRejected([Problem(column="description", reason="holds a control character")])
+    return description or None
 
 
 def view_link(view: dict[str, Any]) -> str:
@@ -207,7 +216,7 @@ def create_view(atlas: Atlas, *, name: str, query: str, visibility: str = "priva
     ('Startups', '/?type=startup', 'private')
     """
     view = MapViews(atlas).add(_name(name), map_query(query), _visibility(visibility), hub_id,
-                               (description or "").strip() or None)
+                               _description(description))
     return _public(view)
 
 
@@ -222,7 +231,7 @@ def update_view(atlas: Atlas, view_id: int, changes: dict[str, Any], *,
     if "visibility" in checked:
         checked["visibility"] = _visibility(checked["visibility"])
     if "description" in checked:
-        checked["description"] = (checked["description"] or "").strip() or None
+        checked["description"] = _description(checked["description"])
     return _public(MapViews(atlas).update(view_id, checked, expected_version=expected_version))
 
 
