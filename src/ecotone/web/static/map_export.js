@@ -260,10 +260,9 @@
   document.addEventListener("DOMContentLoaded", () => {
     const slot = $("map-exports");
     if (!slot) return;
-    slot.innerHTML = `<span class="label" id="map-export-label">Export the view</span>
-      <button type="button" id="export-png" class="secondary" aria-describedby="map-export-label" title="A picture of the map as it is on screen, with its legend">PNG</button>
-      <button type="button" id="export-svg" class="secondary" aria-describedby="map-export-label" title="A drawing of the visible actors and ties, with labels and legend">SVG</button>
-      <button type="button" id="export-gexf" class="secondary" aria-describedby="map-export-label" title="The visible actors and ties for Gephi, at their positions, colours and sizes">GEXF</button>
+    slot.innerHTML = `<button type="button" id="export-png" class="secondary" title="A picture of the map as it is on screen, with its legend">Export PNG</button>
+      <button type="button" id="export-svg" class="secondary" title="A drawing of the visible actors and ties, with labels and legend">Export SVG</button>
+      <button type="button" id="export-gexf" class="secondary" title="The visible actors and ties for Gephi, at their positions, colours and sizes">Export GEXF</button>
       <p id="map-export-status" class="muted" aria-live="polite"></p>`;
     for (const kind of Object.keys(EXPORTS)) {
       const button = $(`export-${kind}`);
