@@ -138,6 +138,7 @@ window.Ecotone = (function () {
 
   function format(value) {
     if (value === null || value === undefined) return "";
+    if (typeof value === "boolean") return value ? "yes" : "no";
     if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString() : value.toLocaleString(undefined, { maximumFractionDigits: 3 });
     if (Array.isArray(value)) return value.join(", ");
     if (typeof value === "object") return JSON.stringify(value);
