@@ -123,7 +123,7 @@ def _schedule(client, tmp_path, headers=None):
 def test_every_agenda_comes_in_one_zip_that_calendars_read(client, demo_atlas, tmp_path):
     job_id, result = _schedule(client, tmp_path)
     assert not COMMAND_LINE.search(json.dumps(result)), "the result names the server's folders"
-    answer = client.get(f"/api/v1/events/{job_id}/agendas.zip")
+    answer = client.get(f"/api/v1/jobs/{job_id}/agendas.zip")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
     assert 'filename="Brokerage-event-agendas.zip"' in answer.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
@@ -148,8 +148,8 @@ def test_every_agenda_comes_in_one_zip_that_calendars_read(client, demo_atlas, t
     assert {r["participant"] for r in rows} == {"Ana Ruiz", "Marek Nowak", "Lea Vogel"}
     assert archive.read("agenda.csv") == client.get(f"/api/v1/jobs/{job_id}/files/agenda.csv").content
     other = bearer(demo_atlas, "other@example.org", role="editor")
-    assert client.get(f"/api/v1/events/{job_id}/agendas.zip", headers=other).status_code == 404
-    assert client.get("/api/v1/events/nothing/agendas.zip").status_code == 404
+    assert client.get(f"/api/v1/jobs/{job_id}/agendas.zip", headers=other).status_code == 404
+    assert client.get("/api/v1/jobs/nothing/agendas.zip").status_code == 404
 
 
 def test_an_event_is_refused_in_the_form_s_words(client):

@@ -80,7 +80,8 @@ _WORKBOOK = "the organiser's workbook is an .xlsx with sheets Participants, Slot
 @router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic,
              summary="Schedule a brokerage event from its workbook (a background job)",
              description="The job's result holds the agenda, the meetings left out and the files written; "
-                         "`/api/v1/jobs/{id}/files/{name}` serves one file, `/api/v1/events/{id}/agendas.zip` all.")
+                         "`/api/v1/jobs/{id}/files/{name}` serves one file, `/api/v1/jobs/{id}/agendas.zip` all "
+                         "of them in one zip.")
 def events(request: Request, file: UploadFile = File(..., description="The organiser's .xlsx workbook."),
            tables: int = Form(20, ge=1, le=1000),
            method: Literal["auto", "cp-sat", "greedy"] = Form("auto"),
@@ -108,7 +109,7 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
     return request.app.state.jobs.submit("event", work, folder=folder, owner=who).public()
 
 
-@router.get("/events/{job_id}/agendas.zip", tags=["partnering"], response_class=Response,
+@router.get("/jobs/{job_id}/agendas.zip", tags=["partnering"], response_class=Response,
             summary="Every agenda of a scheduled event, in one zip",
             description="Each participant's and each organisation's calendar (.ics) and agenda (.csv), the whole "
                         "event's calendar (event.ics), the agenda of every meeting (agenda.csv, agenda.xlsx) and "

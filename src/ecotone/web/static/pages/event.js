@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
       document.getElementById("event-figures").innerHTML = [["scheduled", `${s.scheduled} of ${s.requested}`], ["participants", s.participants],
         ["slots", s.slots], ["tables", s.tables], ["time zone", s.time_zone], ["of the best possible", s.upper_bound ? `${Math.round(100 * s.weighted / s.upper_bound)}%` : "–"], ["schedule found", s.solver]]
         .map(([k, v]) => `<div class="figure"><b>${Ecotone.escape(v)}</b>${k}</div>`).join("");
-      document.getElementById("agendas-zip").href = `/api/v1/events/${job.id}/agendas.zip`;
+      document.getElementById("agendas-zip").href = `/api/v1/jobs/${job.id}/agendas.zip`;
       document.getElementById("downloads").innerHTML = result.files.map((f) => `<li><a href="/api/v1/jobs/${job.id}/files/${encodeURI(f)}" download>${Ecotone.escape(f)}</a></li>`).join("");
       Ecotone.table("agenda", result.agenda.map((r) => ({ time: r.time, slot: r.slot, table: r.table, ...said(r) })));
       Ecotone.table("unscheduled", result.unscheduled.map((r) => ({ ...said(r), why: r.reason })));

@@ -28,6 +28,13 @@
     return inWords(e.hint);
   }
 
+  // A chart with its menu named (vega-embed's "…" menu is an unlabelled <summary>; only its picture says what it is)
+  async function chart(id, spec) {
+    const drawn = await Ecotone.chart(id, spec);
+    document.querySelectorAll(`#${id} details > summary:not([aria-label])`).forEach((s) => s.setAttribute("aria-label", "Save the chart as a picture"));
+    return drawn;
+  }
+
   function draw() {
     if (!lastResult) return;
     const outcome = document.getElementById("outcome").value;
@@ -35,14 +42,14 @@
     const names = [...new Set(lastResult.bands.map((r) => r.scenario))];  // the same colour for a scenario in both charts
     const enc = { x: { field: "year", type: "quantitative", title: "years" },
                   color: { field: "scenario", type: "nominal", scale: { domain: names } } };
-    Ecotone.chart("levels", { data: { values: rows }, height: 300, layer: [
+    chart("levels", { data: { values: rows }, height: 300, layer: [
       { mark: { type: "area", opacity: 0.15 }, encoding: { ...enc, y: { field: "p5", type: "quantitative", title: outcomeWords(outcome) }, y2: { field: "p95" } } },
       { mark: "line", encoding: { ...enc, y: { field: "p50", type: "quantitative" }, tooltip: [{ field: "scenario" }, { field: "year", format: ".1f" }, { field: "p50", format: ".2f" }] } }] });
     const diff = rows.filter((r) => r.scenario !== "baseline");
-    Ecotone.chart("changes", { data: { values: diff }, height: 300, layer: [
+    chart("changes", { data: { values: diff }, height: 300, layer: [
       { mark: { type: "area", opacity: 0.2 }, encoding: { ...enc, y: { field: "d5", type: "quantitative", title: "scenario − baseline" }, y2: { field: "d95" } } },
       { mark: "line", encoding: { ...enc, y: { field: "d50", type: "quantitative" }, tooltip: [{ field: "scenario" }, { field: "year", format: ".1f" }, { field: "d50", format: ".3f" }] } },
-      { mark: { type: "rule", color: "#333" }, encoding: { y: { datum: 0 } } }] });
+      { mark: { type: "rule", color: "#333", aria: false }, encoding: { y: { datum: 0 } } }] });  // the zero line: no change
   }
 
   function fieldError(id, text) {
