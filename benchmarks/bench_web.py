@@ -2,17 +2,22 @@
 actor endpoints under 50 concurrent clients on loopback, anonymous and signed in (each client its own viewer
 account, half with an API token, half with a session cookie from POST /login; the viewers of one hub, and of five),
 against a bare FastAPI endpoint returning the same JSON from memory (the ratio is Ecotone's cost over serving the
-bytes); and the map's first render for 20,000 actors / 100,000 ties in headless Chromium (an admin's), with what
-the server takes for the map page and data of a signed-in viewer.
+bytes); and the map at 20,000 actors / 200,000 ties and 100,000 / 1,000,000 in headless Chromium (an admin's):
+its data's bytes (plain and gzip) and the server's time (cold, warm, 304), the first picture cold and warm, frames
+per second while the camera zooms and pans, select-to-card and recolour times (through window.ecotoneMap and the
+page's controls), beside sigma's own rendering of the same graph from a static JSON file (the peer), with peak
+memory.
 
-    .venv/bin/python benchmarks/bench_web.py            # demo atlas for the API, 20k/100k for the map
-    .venv/bin/python benchmarks/bench_web.py --quick    # fewer requests, a 5k/25k map
-    .venv/bin/python benchmarks/bench_web.py --no-map   # the API only
+    .venv/bin/python benchmarks/bench_web.py                 # demo atlas for the API, 20k/200k and 100k/1M maps
+    .venv/bin/python benchmarks/bench_web.py --quick         # fewer requests and runs, a 5k/50k map
+    .venv/bin/python benchmarks/bench_web.py --no-map        # the API only
+    .venv/bin/python benchmarks/bench_web.py --map-only --atlases /tmp/atlases   # the map, atlases kept
 """
 
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import os
 import socket
@@ -21,11 +26,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-LOADS = ("cold (the server computes the map)", "warm (the map is cached)")
 BARE = "bare FastAPI, same JSON from memory"
 ANONYMOUS = "Ecotone"
 CACHE_OFF = "Ecotone, response cache off"
@@ -252,84 +257,366 @@ def _server_peak_mb(proc: mp.Process) -> float:
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
 
 
-def _first_picture(browser, port: int, cookies: list[dict]) -> dict:
-    """Open the map page in a new browser context (nothing cached from an earlier tab) holding ``cookies``; the
-    map script notes, on the browser's clock (0 = the page was requested), its stages and the animation frame
-    that puts the first picture on screen. That clock, not the test driver noticing it later (the layout keeps
-    the main thread busy), is what is reported."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.add_cookies(cookies)
-    page = context.new_page()
-    page.goto(f"http://127.0.0.1:{port}/")
-    # a function, not an expression: the page's Content-Security-Policy forbids the eval an expression takes
-    page.wait_for_function("() => window.ecotoneMap && window.ecotoneMap.shownSinceNavigation", timeout=120_000)
-    shown, timings, nodes, edges = page.evaluate(
-        "[window.ecotoneMap.shownSinceNavigation, window.ecotoneMap.timings, window.ecotoneMap.nodes, "
-        "window.ecotoneMap.edges]")
-    return {"page": page, "shown_s": shown / 1000, "timings": timings, "nodes": nodes, "edges": edges}
+#: The atlases the map part generates: actors, ties, hubs. ``--quick`` takes a small one and opens it in the hub
+#: summary with a lower threshold, so that both levels run.
+MAP_SIZES = [(20_000, 200_000, 20), (100_000, 1_000_000, 50)]
+QUICK_SIZES = [(5_000, 50_000, 10)]
+QUICK_THRESHOLD = 2_000
+#: What each view of the map colours by in turn when the recolouring is timed (the page's #color-by options).
+RECOLOURS = ("helix", "hub", "community", "country", "type")
+
+# The camera's animation while frames are counted, the same in Ecotone's page and in the peer's: zooms in and out
+# and pans, each step animated by sigma over half a second (as a wheel zoom is), requestAnimationFrame counted
+# throughout. A function, not an expression: the map page's Content-Security-Policy forbids eval.
+FPS_JS = """async ([seconds]) => {
+  const s = window.ecotoneMap ? window.ecotoneMap.sigma : window.peer.sigma;
+  const camera = s.getCamera();
+  camera.setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const steps = [{ ratio: 0.3 }, { x: 0.35, y: 0.4 }, { ratio: 1.1 }, { x: 0.65, y: 0.6, ratio: 0.5 },
+                 { x: 0.5, y: 0.5, ratio: 0.15 }, { ratio: 1, x: 0.5, y: 0.5 }];
+  let frames = 0, running = true;
+  const tick = () => { if (running) { frames += 1; requestAnimationFrame(tick); } };
+  requestAnimationFrame(tick);
+  const started = performance.now();
+  for (let k = 0; performance.now() - started < seconds * 1000; k++) {
+    await new Promise((done) => { camera.animate(steps[k % steps.length], { duration: 500 }, done); });
+  }
+  running = false;
+  return frames / ((performance.now() - started) / 1000);
+}"""
+
+# Select an actor through window.ecotoneMap (contract C3): the frame that shows it highlighted, and the card filled
+# from the server (its link to the actor's page).
+SELECT_JS = """async ([key]) => {
+  const map = window.ecotoneMap, s = map.sigma, started = performance.now();
+  const drawn = new Promise((r) => s.once("afterRender", () => r(performance.now() - started)));
+  map.select(key);
+  const frame = await Promise.race([drawn, new Promise((r) => setTimeout(() => r(null), 30000))]);
+  const card = await new Promise((r) => {
+    const look = () => document.querySelector(`#card a[href="/actors/${key}"]`) ? r(performance.now() - started)
+      : performance.now() - started > 30000 ? r(null) : requestAnimationFrame(look);
+    look();
+  });
+  return { frame, card };
+}"""
+
+# Recolour through the page's own control (#color-by): until the frame sigma draws after it.
+RECOLOUR_JS = """async ([by]) => {
+  const s = window.ecotoneMap.sigma, select = document.getElementById("color-by"), started = performance.now();
+  const drawn = new Promise((r) => s.once("afterRender", () => r(performance.now() - started)));
+  select.value = by;
+  select.dispatchEvent(new Event("change"));
+  return await Promise.race([drawn, new Promise((r) => setTimeout(() => r(null), 30000))]);
+}"""
+
+HEAP_JS = "() => performance.memory ? performance.memory.usedJSHeapSize / 1e6 : null"
+
+# The peer: sigma's own way of showing a dataset (its examples fetch a JSON file and graph.import it), with sigma's
+# default settings, from the same vendored bundle; it notes the frame that first shows the graph.
+PEER_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>sigma peer</title>
+<style>html, body { margin: 0; height: 100%; } #graph { width: 100%; height: 100%; }</style>
+<script src="ecotone-map.min.js"></script></head>
+<body><div id="graph"></div><script>
+fetch("graph.json").then((r) => r.json()).then((data) => {
+  const graph = new EcotoneGraph.Graph();
+  graph.import(data);
+  const sigma = new EcotoneGraph.Sigma(graph, document.getElementById("graph"));
+  requestAnimationFrame(() => { window.peer = { shown: performance.now(), sigma, graph }; });
+});
+</script></body></html>"""
 
 
-def map_render(orgs: int, ties: int, loads: int) -> dict:
-    """``loads`` cold first pictures (a fresh server computes the map each time) and ``loads`` warm ones (the
-    server has it cached), each in a new tab of one headless Chromium; the median of each, and a screenshot.
-    Generated records are seen by the network (any signed-in member), not by anonymous visitors: an admin (who
-    sees everything, unfiltered) signs in first (POST /login), and every tab holds the cookies it got (the
-    session is good for every server of the atlas). ``viewer`` has what the server takes for the map page and
-    its data for a signed-in viewer, whose reads are filtered by what a viewer may see, and for the admin."""
-    from playwright.sync_api import sync_playwright
+def _median(values):
+    values = sorted(v for v in values if v is not None)
+    return values[len(values) // 2] if values else None
 
-    import httpx
 
+def _atlas(folder: Path, orgs: int, ties: int, hubs: int) -> tuple[str, dict[str, str]]:
+    """A generated atlas (made once per folder and size: ``--atlases`` keeps them between runs) with an admin
+    account: its path and the admin's API token and e-mail."""
     from ecotone.services.accounts import add_user, create_token
     from ecotone.store import Atlas
 
-    folder = Path(tempfile.mkdtemp(prefix="ecotone-bench-map-"))
-    db = str(folder / "big.db")
-    ecotone = str(Path(sys.executable).parent / "ecotone")
-    subprocess.run([ecotone, "--db", db, "generate", "--orgs", str(orgs), "--ties", str(ties), "--hubs", "20",
-                    "--seed", "1", "--format", "json"], check=True, capture_output=True)
+    db = folder / f"atlas-{orgs}-{ties}-{hubs}.db"
+    if not db.exists():
+        ecotone = str(Path(sys.executable).parent / "ecotone")
+        subprocess.run([ecotone, "--db", str(db) + ".part", "generate", "--orgs", str(orgs), "--ties", str(ties),
+                        "--hubs", str(hubs), "--seed", "1", "--format", "json"], check=True, capture_output=True)
+        Path(str(db) + ".part").rename(db)
     email = "map-admin@bench.example"
-    with Atlas.open(db) as atlas:
-        add_user(atlas, email, name="Map admin", role="admin", password=PASSWORD)
-        add_user(atlas, "map-viewer@bench.example", name="Map viewer", role="viewer", password=PASSWORD)
-        tokens = {who: create_token(atlas, f"map-{who}@bench.example") for who in ("admin", "viewer")}
-    out: dict = {label: [] for label in LOADS}
-    cookies: list[dict] = []
+    with Atlas.open(str(db)) as atlas:
+        try:
+            add_user(atlas, email, name="Map admin", role="admin", password=PASSWORD)
+        except Exception:  # made by an earlier run
+            pass
+        token = create_token(atlas, email)
+    return str(db), {"email": email, "token": token}
+
+
+def _server_times(port: int, token: str, query: str) -> dict:
+    """The map's data asked of a fresh server: the first answer (cold: computed), five more (warm: the response
+    cache, compressed again each time), a revalidation (If-None-Match → 304), and the answer's bytes plain and
+    gzip-compressed."""
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/api/v1/map{query}"
+    auth = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
+    with httpx.Client(timeout=3600) as http:
+        t = time.perf_counter()
+        first = http.get(url, headers=auth)
+        cold = time.perf_counter() - t
+        assert first.status_code == 200 and first.headers.get("content-encoding") == "gzip", first.headers
+        warm = []
+        for _ in range(5):
+            t = time.perf_counter()
+            again = http.get(url, headers=auth)
+            warm.append(time.perf_counter() - t)
+            assert again.status_code == 200
+        t = time.perf_counter()
+        same = http.get(url, headers={**auth, "If-None-Match": first.headers["etag"]})
+        revalidate = time.perf_counter() - t
+        assert same.status_code == 304 and not same.content, same.status_code
+    return {"cold": cold, "warm": _median(warm), "revalidate": revalidate, "raw": len(first.content),
+            "gzip": first.num_bytes_downloaded, "data": first.json()}
+
+
+def _open(browser, port: int, path: str, cookies: list[dict]):
+    """A new browser context (nothing cached from an earlier tab) holding ``cookies``, on the map page at
+    ``path``: the page, and the first picture on the browser's own clock (0 = the page was requested; the map
+    script notes the animation frame that shows it)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{port}{path}", timeout=3_600_000)
+    page.wait_for_function("() => window.ecotoneMap && window.ecotoneMap.ready "
+                           "&& window.ecotoneMap.shownSinceNavigation", timeout=3_600_000, polling=100)
+    shown, level, nodes, edges, timings = page.evaluate(
+        "() => [window.ecotoneMap.shownSinceNavigation, window.ecotoneMap.level, window.ecotoneMap.graph.order, "
+        "window.ecotoneMap.graph.size, window.ecotoneMap.timings || {}]")
+    return page, {"shown": shown / 1000, "level": level, "nodes": nodes, "edges": edges, "timings": timings}
+
+
+def _picks(data: dict, k: int = 5) -> list[str]:
+    """Actors to select: the best connected and ones at the 99th, 90th and 50th percentiles of degree."""
+    degree = data["nodes"]["degree"]
+    order = sorted(range(len(degree)), key=lambda i: (-degree[i], i))
+    at = [0, len(order) // 100, len(order) // 10, len(order) // 2, len(order) // 3][:k]
+    return [str(data["nodes"]["id"][order[i]]) for i in at if data["nodes"]["id"][order[i]] is not None]
+
+
+def _interact(page, data: dict, seconds: float) -> dict:
+    """On a loaded map: frames per second while the camera moves, select-to-frame and select-to-card for a few
+    actors, and recolouring by each attribute in turn (the actors level only), and the page's JS heap."""
+    out = {"fps": page.evaluate(FPS_JS, [seconds]), "heap": page.evaluate(HEAP_JS)}
+    if data["level"] == "actors":
+        selected = [page.evaluate(SELECT_JS, [key]) for key in _picks(data)]
+        out["select_frame"] = _median([s["frame"] for s in selected])
+        out["select_card"] = _median([s["card"] for s in selected])
+        out["recolour"] = _median([page.evaluate(RECOLOUR_JS, [by]) for by in RECOLOURS])
+    return out
+
+
+def _peer_files(folder: Path, data: dict) -> Path:
+    """The peer's folder: its page, the same vendored bundle, and the graph the map drew (the same nodes at the
+    server's positions, sized by degree and coloured by type as the map first shows them; one edge per pair of
+    actors, as the map keeps) in graphology's serialisation format, which sigma's examples load."""
+    from importlib import resources
+
+    from ecotone.domain.display import colour
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vendor = resources.files("ecotone.web") / "static" / "vendor" / "ecotone-map.min.js"
+    (folder / "ecotone-map.min.js").write_bytes(vendor.read_bytes())
+    (folder / "index.html").write_text(PEER_HTML)
+    n, e = data["nodes"], data["edges"]
+    hubs = data["level"] == "hubs"
+    keys = ["none" if i is None else str(i) for i in n["id"]]
+    sizes = n["actors"] if hubs else n["degree"]
+    top = max(sizes, default=1) or 1
+    lo, hi = (5, 28) if hubs else (1.5, 10)
+    nodes = [{"key": keys[i], "attributes": {
+        "x": n["x"][i], "y": n["y"][i], "label": n["label"][i], "size": lo + (hi - lo) * (sizes[i] / top) ** 0.5,
+        "color": colour("hub" if hubs else "type", n["hub" if hubs else "type"][i])}} for i in range(len(keys))]
+    seen, edges = set(), []
+    for s, t in zip(e["source"], e["target"]):
+        pair = (min(s, t), max(s, t))
+        if s != t and pair not in seen:
+            seen.add(pair)
+            edges.append({"source": keys[s], "target": keys[t]})
+    (folder / "graph.json").write_text(json.dumps({"options": {"type": "undirected"}, "nodes": nodes,
+                                                   "edges": edges}, separators=(",", ":")))
+    return folder
+
+
+def _serve_static(folder: Path) -> tuple[Any, int]:
+    """``folder`` served by Python's own HTTP server on a free port, in a thread of this process."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # the benchmark's output is its tables
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def _peer(browser, folder: Path, runs: int, seconds: float) -> dict:
+    """sigma alone on the static file: first picture (median of ``runs`` loads, each in a new context) and frames
+    per second with the same camera animation."""
+    server, port = _serve_static(folder)
+    shown, fps, heap = [], [], []
+    try:
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/index.html", timeout=3_600_000)
+            page.wait_for_function("() => window.peer", timeout=3_600_000, polling=100)
+            shown.append(page.evaluate("() => window.peer.shown") / 1000)
+            fps.append(page.evaluate(FPS_JS, [seconds]))
+            heap.append(page.evaluate(HEAP_JS))
+            context.close()
+    finally:
+        server.shutdown()
+    return {"shown": _median(shown), "fps": _median(fps), "heap": _median(heap)}
+
+
+def map_views(orgs: int, ties: int, hubs: int, runs: int, folder: Path, seconds: float,
+              threshold: int | None) -> dict:
+    """One generated atlas, ``runs`` times: a fresh server's times for the map's data (cold, warm, 304), then a
+    fresh server for the browser — each view's first picture cold (the server computes it) and warm (cached),
+    and on the warm page frames per second, select and recolour; the peer on the same graphs. Views: the map as it
+    opens (the whole map, or the hub summary above the threshold), and above the threshold the largest hub
+    opened from it (``/?hub=ID``, at actors level). Everything as an admin, who sees every generated record."""
+    from playwright.sync_api import sync_playwright
+
+    if threshold is not None:
+        os.environ["ECOTONE_MAP_HUB_THRESHOLD"] = str(threshold)  # the servers are spawned with it
+    db, admin = _atlas(folder, orgs, ties, hubs)
+    views = {"opening": ""}
+    out: dict[str, Any] = {"server": {}, "browser": {}, "peer": {}, "server_mb": 0.0, "data": {}}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for k in range(loads):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, "--enable-precise-memory-info"])
+        port = _port()
+        server = _start(_serve_ecotone, db, True, port)
+        signing_in = p.request.new_context()  # once, before anything is cached: a sign-in is a write
+        answer = signing_in.post(f"http://127.0.0.1:{port}/login",
+                                 data={"email": admin["email"], "password": PASSWORD})
+        assert answer.ok, answer.text()
+        cookies = signing_in.storage_state()["cookies"]
+        signing_in.dispose()
+        server.terminate()
+        server.join()
+        for k in range(runs):
             port = _port()
             server = _start(_serve_ecotone, db, True, port)
-            if k == 0:  # before anything is cached: a sign-in is a write, which no cached answer outlives
-                signing_in = p.request.new_context()
-                answer = signing_in.post(f"http://127.0.0.1:{port}/login", data={"email": email, "password": PASSWORD})
-                assert answer.ok, answer.text()
-                cookies = signing_in.storage_state()["cookies"]
-                signing_in.dispose()
-            for label in LOADS:
-                load = _first_picture(browser, port, cookies)
-                if label.startswith("warm") and k == loads - 1:
-                    load["page"].wait_for_timeout(3000)  # a few seconds of ForceAtlas2
-                    load["page"].screenshot(path=str(Path(__file__).parent / "map-20k.png"))
-                load.pop("page").context.close()
-                out[label].append(load)
-            out["server_mb"] = max(out.get("server_mb", 0), _server_peak_mb(server))
+            for name in list(views):
+                found = _server_times(port, admin["token"], views[name])
+                out["data"][name] = found.pop("data")
+                out["server"].setdefault(name, []).append(found)
+                if name == "opening" and out["data"][name]["level"] == "hubs" and "largest hub" not in views:
+                    n = out["data"][name]["nodes"]
+                    largest = max((i for i in range(len(n["id"])) if n["id"][i] is not None),
+                                  key=lambda i: n["actors"][i])
+                    views["largest hub"] = f"?hub={n['id'][largest]}"
+                    out["largest_hub"] = (n["label"][largest], n["actors"][largest])
+                    found = _server_times(port, admin["token"], views["largest hub"])
+                    out["data"]["largest hub"] = found.pop("data")
+                    out["server"].setdefault("largest hub", []).append(found)
+            out["server_mb"] = max(out["server_mb"], _server_peak_mb(server))
             server.terminate()
             server.join()
+
+            port = _port()
+            server = _start(_serve_ecotone, db, True, port)
+            for name, query in views.items():
+                page, cold = _open(browser, port, "/" + query, cookies)
+                page.context.close()
+                page, warm = _open(browser, port, "/" + query, cookies)
+                done = _interact(page, out["data"][name], seconds)
+                if k == runs - 1:
+                    label = "opening" if name == "opening" else "hub"
+                    page.screenshot(path=str(Path(__file__).parent / f"map-{orgs // 1000}k-{label}.png"))
+                page.context.close()
+                out["browser"].setdefault(name, []).append({"cold": cold, "warm": warm, **done})
+            out["server_mb"] = max(out["server_mb"], _server_peak_mb(server))
+            server.terminate()
+            server.join()
+        for name in views:
+            out["peer"][name] = _peer(browser, _peer_files(folder / f"peer-{orgs}-{name.replace(' ', '-')}",
+                                                           out["data"][name]), runs, seconds)
         browser.close()
-    port = _port()  # a fresh server: nothing cached for anyone
-    server = _start(_serve_ecotone, db, True, port)
-    out["viewer"] = {}
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=900) as http:
-        for who in ("admin", "viewer"):
-            for what, path in (("page", "/"), ("data", "/api/v1/map")):
-                t = time.perf_counter()
-                answer = http.get(path, headers={"Authorization": f"Bearer {tokens[who]}"})
-                out["viewer"][who, what] = time.perf_counter() - t
-                assert answer.status_code == 200, (who, path, answer.status_code)
-    server.terminate()
-    server.join()
+    os.environ.pop("ECOTONE_MAP_HUB_THRESHOLD", None)
+    out["data"] = {name: {"level": d["level"], "summary": d["summary"]} for name, d in out["data"].items()}
     return out
+
+
+def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> None:
+    med = lambda rows, *keys: _median([_dig(r, keys) for r in rows])  # noqa: E731
+    print()
+    print(f"## The map at {orgs:,} actors / {ties:,} ties in headless Chromium (software WebGL), median of {runs} "
+          f"run{'s' if runs > 1 else ''}")
+    print()
+    if "largest_hub" in found:
+        name, actors = found["largest_hub"]
+        threshold = found["data"]["opening"]["summary"]["threshold"]
+        print(f"Opens in the hub summary (more actors than the threshold, {threshold:,}); 'largest hub' is {name} "
+              f"({actors:,} actors) opened from it (`/?hub=ID`, actors level).")
+        print()
+    print("| view | level | nodes · ties drawn | data plain → gzip | server cold · warm · 304 (s) | first picture "
+          "cold · warm (s) | peer first picture (s) | fps (peer, ratio) | select → frame · card (ms) | recolour (ms) "
+          "| JS heap MB (peer) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, rows in found["browser"].items():
+        srv, peer = found["server"][name], found["peer"][name]
+        fps = med(rows, "fps")
+        ratio = peer["fps"] / fps if fps else float("inf")
+        drawn = rows[-1]["warm"]
+        sel = (f"{med(rows, 'select_frame'):,.0f} · {med(rows, 'select_card'):,.0f}"
+               if med(rows, "select_frame") is not None else "–")
+        rec = f"{med(rows, 'recolour'):,.0f}" if med(rows, "recolour") is not None else "–"
+        heap = med(rows, "heap")
+        print(f"| {name} | {drawn['level']} | {drawn['nodes']:,} · {drawn['edges']:,} | "
+              f"{_bytes(med(srv, 'raw'))} → {_bytes(med(srv, 'gzip'))} | "
+              f"{med(srv, 'cold'):.2f} · {med(srv, 'warm'):.3f} · {med(srv, 'revalidate'):.3f} | "
+              f"{med(rows, 'cold', 'shown'):.2f} · {med(rows, 'warm', 'shown'):.2f} | {peer['shown']:.2f} | "
+              f"{fps:.1f} ({peer['fps']:.1f}, peer/ours {ratio:.2f}×) | {sel} | {rec} | "
+              f"{heap or 0:,.0f} ({peer['heap'] or 0:,.0f}) |")
+    print()
+    print(f"Layout: {found['data'][next(iter(found['browser']))]['summary'].get('layout', '')}")
+    if "largest hub" in found["data"]:
+        print(f"Layout of the hub: {found['data']['largest hub']['summary'].get('layout', '')}")
+    print(f"peak memory of the server {found['server_mb']:,.0f} MB; frames counted over {seconds:.0f} s of camera "
+          "animation (zooms and pans, 0.5 s each)")
+    for name, rows in found["browser"].items():
+        steps = " · ".join(f"{k} {med(rows, 'warm', 'timings', k) / 1000:.2f}"
+                           for k in ("fetched", "built", "styled", "rendered") if med(rows, "warm", "timings", k))
+        print(f"{name}, warm, in the map script after it starts (s, cumulative): {steps}")
+    for name, rows in found["browser"].items():
+        peer = found["peer"][name]
+        warm, fps = med(rows, "warm", "shown"), med(rows, "fps")
+        level = rows[-1]["warm"]["level"]
+        goals = [f"first picture ≤ 3 s warm: {'met' if warm <= 3 else 'missed'} ({warm:.2f} s)",
+                 f"fps within 1.5× of the peer: {'met' if fps * 1.5 >= peer['fps'] else 'missed'} "
+                 f"({fps:.1f} against {peer['fps']:.1f})"]
+        if level == "actors":
+            sel, rec = med(rows, "select_frame"), med(rows, "recolour")
+            goals.append(f"select and recolour ≤ 300 ms: {'met' if max(sel, rec) <= 300 else 'missed'} "
+                         f"(select {sel:,.0f} ms, card {med(rows, 'select_card'):,.0f} ms, recolour {rec:,.0f} ms)")
+        print(f"targets, {name}: " + "; ".join(goals))
+
+
+def _bytes(n: float) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def _dig(row: dict, keys: tuple):
+    for key in keys:
+        row = row.get(key) if isinstance(row, dict) else None
+    return row
 
 
 def main() -> None:
@@ -339,7 +626,33 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="rounds of API loads, each figure their median (default 3, "
                         "1 with --quick)")
     parser.add_argument("--no-map", action="store_true", help="the API only, not the map in Chromium")
+    parser.add_argument("--map-only", action="store_true", help="the map in Chromium only, not the API")
+    parser.add_argument("--runs", type=int, help="runs of the map part, each figure their median (default 3, 2 "
+                        "with --quick)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="camera animation while frames are counted")
+    parser.add_argument("--sizes", help="the map part's atlases as ACTORSxTIESxHUBS,… (default 20000x200000x20,"
+                        "100000x1000000x50; with --quick 5000x50000x10, opening in the hub summary above 2,000)")
+    parser.add_argument("--atlases", type=Path, help="keep the generated atlases in this folder between runs")
     args = parser.parse_args()
+    if not args.map_only:
+        api_part(args)
+    if args.no_map:
+        return
+    sizes = ([tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")] if args.sizes else
+             QUICK_SIZES if args.quick else MAP_SIZES)
+    runs = args.runs or (2 if args.quick else 3)
+    folder = args.atlases or Path(tempfile.mkdtemp(prefix="ecotone-bench-map-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for orgs, ties, hubs in sizes:
+        before = os.getloadavg()[0]
+        found = map_views(orgs, ties, hubs, runs, folder, args.seconds, QUICK_THRESHOLD if args.quick else None)
+        _print_map(orgs, ties, found, runs, args.seconds)
+        print(f"load average of the machine (1 min) before this size {before:.1f}, after "
+              f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+
+
+def api_part(args) -> None:
+    """The API under concurrent clients, printed as a table."""
     per_client = 20 if args.quick else 60
     rounds = args.rounds or (1 if args.quick else 3)
     before = os.getloadavg()[0]
@@ -378,35 +691,6 @@ def main() -> None:
     print()
     print(f"load average of the machine (1 min) before the API part {before:.1f}, after {after:.1f} "
           f"({os.cpu_count()} CPUs): above about 1, other work shared the machine and the figures are slower")
-    if args.no_map:
-        return
-    orgs, ties = (5_000, 25_000) if args.quick else (20_000, 100_000)
-    loads = 3 if args.quick else 5
-    render = map_render(orgs, ties, loads)
-    print()
-    print(f"## First picture of the map in headless Chromium (software WebGL): {orgs:,} actors / {ties:,} ties, "
-          f"median of {loads} loads each")
-    print()
-    print("| load | page requested → first picture on screen, s (min–max) | of which in the map script: data "
-          "fetched · graph built · styled · drawn (s, cumulative) | nodes | edges |")
-    print("|---|---|---|---|---|")
-    for label in LOADS:
-        runs = sorted(render[label], key=lambda r: r["shown_s"])
-        mid = runs[len(runs) // 2]
-        t = mid["timings"]
-        steps = " · ".join(f"{t[k] / 1000:.2f}" for k in ("fetched", "built", "styled", "rendered"))
-        print(f"| {label} | {mid['shown_s']:.2f} ({runs[0]['shown_s']:.2f}–{runs[-1]['shown_s']:.2f}) | {steps} | "
-              f"{mid['nodes']:,} | {mid['edges']:,} |")
-    warm = sorted(r["shown_s"] for r in render[LOADS[1]])[loads // 2]
-    print()
-    print(f"target under 3 s: {'met' if warm < 3 else 'missed'} ({warm:.2f} s warm, median); screenshot "
-          f"benchmarks/map-20k.png; peak memory of the server {render['server_mb']:,.0f} MB")
-    print()
-    v = render["viewer"]
-    print("The browser above is an admin's (nothing filtered). What a fresh server takes for the map page's HTML and "
-          "the map's data (each asked once, cold) — signed-in viewer (every read filtered by what a viewer may see): "
-          f"page {v['viewer', 'page']:.2f} s, data {v['viewer', 'data']:.2f} s; admin: page {v['admin', 'page']:.2f} s, "
-          f"data {v['admin', 'data']:.2f} s")
 
 
 if __name__ == "__main__":
