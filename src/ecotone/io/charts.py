@@ -367,9 +367,9 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
                          columns: int = 4, density_above: int = 1500, panel: float = 3.4,
                          dpi: int = 100) -> str | Path | BinaryIO:
     """Power–interest grids, one panel per group (``panels``: title → frame with ``power``, ``interest``,
-    ``colour`` and ``label``, the text to write beside a dot or empty): the cross at 0.5, the quadrants'
-    names in their corners (``quadrants`` maps (high power, high interest) to a name), the labelled actors
-    named beside their dots. A panel of more than ``density_above`` actors is a density plot (hexagons,
+    ``colour`` and ``label``, the text to write beside a dot or empty): the cross at 0.5, each quadrant's name
+    written faintly in its middle, under the dots (``quadrants`` maps (high power, high interest) to a name), the
+    labelled actors named beside their dots. A panel of more than ``density_above`` actors is a density plot (hexagons,
     darker where more actors sit) with only the labelled actors as dots, so it stays readable at 20,000.
 
     >>> import io
@@ -397,9 +397,9 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
     cols = min(columns, len(panels))
     rows = math.ceil(len(panels) / cols)
     across = max(2, min(6, int(panel * cols / 1.9)))  # legend entries in a row that fit the width
-    extra = 0.5 + 0.22 * math.ceil(len(legend) / across) if legend else 0.3
+    extra = 0.5 + 0.22 * math.ceil((len(legend) + 1) / across) if legend else 0.5
     fig, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows + extra), dpi=dpi, squeeze=False)
-    placing = []
+    placing, dense = [], False
     for k, (ax, (name, frame)) in enumerate(zip(axes.flat, panels.items())):
         px, py = frame["power"].to_numpy(float), frame["interest"].to_numpy(float)
         named = frame["label"].fillna("").astype(str).to_numpy()
@@ -412,14 +412,14 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
             side.set_color("#9aa3b2")
         ax.axvline(0.5, color="#c3c9d4", linestyle="--", linewidth=0.9, zorder=0)
         ax.axhline(0.5, color="#c3c9d4", linestyle="--", linewidth=0.9, zorder=0)
-        corners = []
+        # each quadrant's name in its middle, faint and under the dots: it never hides an actor in a corner
         for (high_power, high_interest), text in quadrants.items():
-            corners.append(ax.text(
-                0.97 if high_power else 0.03, 0.97 if high_interest else 0.03, text, transform=ax.transAxes,
-                ha="right" if high_power else "left", va="top" if high_interest else "bottom", fontsize=7.5,
-                color="#4b5563", style="italic", zorder=3,
-                path_effects=[pe.withStroke(linewidth=2.5, foreground="white")]))
+            ax.text(0.75 if high_power else 0.25, 0.75 if high_interest else 0.25, text, ha="center", va="center",
+                    fontsize=min(7.5 * panel / 2.8, 13), color="#4b5563", alpha=0.6, style="italic",
+                    fontweight="bold", zorder=1.5,
+                    path_effects=[pe.withStroke(linewidth=3, foreground="white", alpha=0.7)])
         shown = np.flatnonzero(named != "")
+        dense = dense or len(frame) > density_above
         if len(frame) > density_above:
             ax.hexbin(px, py, gridsize=28, extent=(0, 1, 0, 1), cmap=density, mincnt=1, bins="log",
                       linewidths=0, zorder=1, rasterized=True)
@@ -434,18 +434,22 @@ def power_interest_chart(panels: Mapping[str, pd.DataFrame], out: str | Path | B
             ax.set_xlabel("power →", fontsize=8)
         if k % cols == 0:
             ax.set_ylabel("interest →", fontsize=8)
-        placing.append((ax, np.column_stack([px, py]), {int(i): named[i] for i in shown}, corners))
+        placing.append((ax, np.column_stack([px, py]), {int(i): named[i] for i in shown}))
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
-    if legend:
+    if legend or dense:
         handles = [Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=c,
                           markeredgecolor="white") for _, c in legend]
-        fig.legend(handles, [name for name, _ in legend], loc="lower center", ncol=min(len(legend), across),
-                   frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, extra / fig.get_figheight(), 1, 1), h_pad=1.6)
-    for ax, xy, labels, corners in placing:  # after the layout, so the labels are placed where they will be drawn
+        names = [name for name, _ in legend]
+        if dense:  # what the hexagons of a density panel mean
+            handles.append(Line2D([], [], linestyle="none", marker="h", markersize=9, markerfacecolor="#8a93a3",
+                                  markeredgecolor="white"))
+            names.append("actors (darker: more)")
+        fig.legend(handles, names, loc="lower center", ncol=min(len(names), across), frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, extra / fig.get_figheight(), 1, 1 - 0.08 / fig.get_figheight()), h_pad=1.6)
+    for ax, xy, labels in placing:  # after the layout, so the labels are placed where they will be drawn
         ax.apply_aspect()
-        _place_labels(fig, ax, xy, labels, fontsize=7, avoid=corners)
+        _place_labels(fig, ax, xy, labels, fontsize=7)
     return _write(plt, fig, out, tight=False)
 
 
