@@ -3,7 +3,7 @@
 // the whole view in the page's address, so that a copied link opens the same view.
 "use strict";
 (function () {
-  const { Graph, Sigma, FA2Layout, forceAtlas2 } = window.EcotoneGraph;
+  const { Graph, Sigma, FA2Layout, forceAtlas2, EdgeLineProgram } = window.EcotoneGraph;
   const $ = (id) => document.getElementById(id);
   const ANY_YEAR = 2030;            // the year slider's end: ties of any year
   const NONE_COLOUR = "#9aa3b2";
@@ -89,10 +89,21 @@
     return { camera };
   }
 
-  let addressTimer = null;
+  // A replaceState while the page is leaving (a link was clicked just after a change) would cancel the navigation
+  let addressTimer = null, leaving = false;
+  function leave() {
+    clearTimeout(addressTimer);
+    leaving = true;
+    setTimeout(() => { leaving = false; }, 3000);  // a download, not a navigation: the address follows again
+  }
+  window.addEventListener("beforeunload", leave);
+  if (window.navigation) window.navigation.addEventListener("navigate", (ev) => { if (!ev.destination.sameDocument) leave(); });
+
   function changed() {
     clearTimeout(addressTimer);
+    if (leaving) return;
     addressTimer = setTimeout(() => {
+      if (leaving) return;
       const query = viewQuery();
       history.replaceState(history.state, "", `${location.pathname}${query ? "?" + query : ""}`);
       emit("changed", query);
@@ -205,7 +216,8 @@
       const a = keys[sources[k]], b = keys[targets[k]];
       if (a === undefined || b === undefined || a === b || g.hasEdge(a, b)) continue;
       const w = weights[k] ?? 1;
-      g.addEdge(a, b, { kind: e.kind ? e.kind[k] : null, start: e.start ? e.start[k] : null, weight: w,
+      // keyed by the tie's row: no random keys to make, and the same key for the same tie on every load
+      g.addEdgeWithKey(String(k), a, b, { kind: e.kind ? e.kind[k] : null, start: e.start ? e.start[k] : null, weight: w,
         size: level === "hubs" ? 1 + 7 * Math.sqrt(w / maxWeight) : 0.5 + Math.min(2, w / 2),
         color: faint ? EDGE_FAINT : EDGE_COLOUR });
     }
@@ -293,7 +305,11 @@
 
   function settingsFor(g) {
     const big = g.size > 20000 || g.order > 5000;
+    // hairlines (two vertices a tie, where sigma's default quads take six) when there are many ties: software
+    // WebGL spends its time in the vertex shader
+    const hairlines = EdgeLineProgram && g.size > 20000 ? { edgeProgramClasses: { line: EdgeLineProgram } } : {};
     return {
+      ...hairlines,
       zIndex: false, defaultEdgeType: "line", hideEdgesOnMove: big, hideLabelsOnMove: g.order > 20000,
       // about one label per cell of the screen, bigger nodes first; zooming in shows more
       labelDensity: g.order > 5000 ? 0.35 : g.order > 1000 ? 0.6 : 0.8,
@@ -366,11 +382,14 @@
 
   async function card(node) {
     const box = $("card");
+    if (box.dataset.node === String(node)) return;  // shown already
+    box.dataset.node = String(node);
     if (!node || view.level === "hubs") { box.innerHTML = "<p>Click an actor to see its card.</p>"; return; }
     const attrs = view.graph.getNodeAttributes(node);
     box.innerHTML = `<h2>${Ecotone.escape(attrs.label)}</h2><p class="muted">Loading the card…</p>`;
     const data = await Ecotone.api(`/api/v1/organizations/${encodeURIComponent(node)}/card`);
-    if (!data || state.selected !== node) return;
+    if (!data) { box.dataset.node = ""; return; }
+    if (state.selected !== node) return;
     const list = (xs) => xs && xs.length ? `<ul>${xs.map((x) => `<li>${Ecotone.escape(x)}</li>`).join("")}</ul>` : "<p>none recorded</p>";
     const partners = view.graph.degree(node);
     box.innerHTML = `<h2><a href="/actors/${node}">${Ecotone.escape(data.name)}</a></h2>
@@ -406,7 +425,8 @@
                  g.findNode((n, a) => named(n, a).includes(text));
     if (!node) { status(`No ${view.level === "hubs" ? "hub" : "actor"} named like “${$("search").value}” on this map${filtered() ? ": clear the filters to search the whole atlas" : ""}.`); return; }
     if (view.level === "hubs") { openHub(node); return; }
-    select(node);
+    // the search box's change on leaving it repeats the Enter before it: the card stays (a click on its link goes on)
+    if (node !== state.selected) select(node);
     centreOn(node, 0.2);
   }
 
@@ -572,7 +592,10 @@
     state.selected = null;
     fillTable();
     if (wanted && view.graph.hasNode(wanted)) select(wanted);
-    else if (state.ego) showEgo();
+    else {
+      card(null);
+      if (state.ego) showEgo();
+    }
     view.restoring = null;
     const camera = s.getCamera();
     if (restore.camera) camera.setState(restore.camera);
