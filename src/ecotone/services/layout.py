@@ -49,7 +49,7 @@ class Layout:
     algorithm: str
 
 
-def _groups(snap: Snapshot) -> tuple[np.ndarray, str]:
+def _groups(snap: Snapshot, communities) -> tuple[np.ndarray, str]:
     """The groups that become regions: hubs when there are at least two (actors without a hub are one more);
     otherwise Leiden communities (actors alone in theirs are put together), otherwise countries."""
     nodes = snap.nodes
@@ -58,7 +58,7 @@ def _groups(snap: Snapshot) -> tuple[np.ndarray, str]:
     if hubs.nunique(dropna=False) >= 2:
         return pd.factorize(hubs.fillna(-1).to_numpy(np.int64), sort=True)[0], "hub"
     if snap.graph.ecount():
-        membership = Communities(seed=0).run(snap).membership_
+        membership = communities()
         sizes = np.bincount(membership)
         alone = sizes[membership] == 1
         if alone.any():  # isolated actors share one region instead of one region each
@@ -119,13 +119,16 @@ def regions(sizes: np.ndarray, pairs: np.ndarray, weights: np.ndarray, *, seed: 
     return centres, radii
 
 
-def _start(n: int, graph: ig.Graph, rng: np.random.Generator, seed: int) -> np.ndarray:
-    """Where a large group's force layout starts: its Leiden communities as discs placed by the ties between
-    them (:func:`regions`), each community's actors spread over its disc (the coarse level of a multilevel
-    layout: the force layout then refines instead of untangling)."""
-    with seeded_igraph(seed):
-        membership = np.asarray(graph.community_leiden(objective_function="modularity", weights="weight",
-                                                       n_iterations=2).membership)
+def _start(n: int, graph: ig.Graph, rng: np.random.Generator, seed: int, membership: np.ndarray) -> np.ndarray:
+    """Where a large group's force layout starts: its Leiden communities (``membership``, the whole network's,
+    or the group's own when the whole network's are the groups) as discs placed by the ties between them
+    (:func:`regions`), each community's actors spread over its disc (the coarse level of a multilevel layout:
+    the force layout then refines instead of untangling)."""
+    membership = pd.factorize(membership, sort=True)[0]
+    if membership.max() == 0:
+        with seeded_igraph(seed):
+            membership = np.asarray(graph.community_leiden(objective_function="modularity", weights="weight",
+                                                           n_iterations=2).membership)
     k = int(membership.max()) + 1
     sizes = np.bincount(membership, minlength=k)
     edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
@@ -139,19 +142,19 @@ def _start(n: int, graph: ig.Graph, rng: np.random.Generator, seed: int) -> np.n
     return xy * (np.sqrt(n) / (np.abs(xy).max() or 1.0))
 
 
-def _inside(graph: ig.Graph, seed: int, niter: int) -> np.ndarray:
+def _inside(graph: ig.Graph, seed: int, niter: int, communities) -> np.ndarray:
     """The positions of one group's ``n`` actors from their ties inside the group, centred and spread over the
     unit disc: Fruchterman–Reingold (on a grid when large) from a seeded start, which for a large group is its
     communities' placement (:func:`_start`); its iterations fall as the group grows, so that the whole layout
     stays within a few seconds at 100,000 actors (``niter`` is for a large group; a small one, cheap, takes
-    300 from its random start)."""
+    300 from its random start; ``communities()`` gives the communities of its actors)."""
     n = graph.vcount()
     if n == 1:
         return np.zeros((1, 2))
     rng = np.random.default_rng(seed)
     if graph.ecount():
         big = n > 500
-        start = _start(n, graph, rng, seed) if big else rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
+        start = _start(n, graph, rng, seed, communities()) if big else rng.uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
         niter = niter if big else 300
         with seeded_igraph(seed):
             xy = np.asarray(graph.layout_fruchterman_reingold(
@@ -171,12 +174,13 @@ def _inside(graph: ig.Graph, seed: int, niter: int) -> np.ndarray:
     return unit * (EVEN * even + (1 - EVEN) * np.minimum(r / (np.quantile(r, 0.95) or r.max() or 1.0), 1.0))[:, None]
 
 
-def lay_out(snap: Snapshot, *, seed: int = 0) -> Layout:
+def lay_out(snap: Snapshot, *, seed: int = 0, communities: np.ndarray | None = None) -> Layout:
     """Lay out a snapshot: its groups (hubs; communities or countries when there are not two hubs) as discs,
     area in proportion to their actors, placed by the ties between them (:func:`regions`); each group's actors
     inside its disc by a Fruchterman–Reingold layout of their ties inside the group; an actor with ties to other
     groups moved towards the side of its disc that faces them, by the share of its ties that cross. Deterministic
-    for a seed; fills [-EXTENT, EXTENT]².
+    for a seed; fills [-EXTENT, EXTENT]². ``communities`` are the snapshot's Leiden communities when the caller
+    has them (otherwise computed here, once, if needed).
 
     Examples
     --------
@@ -191,7 +195,14 @@ def lay_out(snap: Snapshot, *, seed: int = 0) -> Layout:
     n = len(snap)
     if n == 0:
         return Layout(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), "none", _algorithm("none"))
-    groups, grouping = _groups(snap)
+    known: list[np.ndarray] = [] if communities is None else [np.asarray(communities)]
+
+    def leiden() -> np.ndarray:
+        if not known:
+            known.append(Communities(seed=0).run(snap).membership_)
+        return known[0]
+
+    groups, grouping = _groups(snap, leiden)
     k = int(groups.max()) + 1
     g = snap.graph
     edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
@@ -211,7 +222,7 @@ def lay_out(snap: Snapshot, *, seed: int = 0) -> Layout:
     for c in range(k):
         members = order[starts[c]:starts[c + 1]]  # in increasing order, as the induced subgraph numbers them
         inner = g.induced_subgraph(members.tolist(), implementation="create_from_scratch")
-        xy[members] = centres[c] + _inside(inner, seed + c, niter) * radii[c]
+        xy[members] = centres[c] + _inside(inner, seed + c, niter, lambda: leiden()[members]) * radii[c]
 
     if cross.any():
         # Bridges: towards the rim facing the other ends' regions, as far as the share of ties that cross.
@@ -246,11 +257,12 @@ def _algorithm(grouping: str, seed: int = 0) -> str:
 
 
 def positions(atlas: Atlas, filters: Filters | None = None, *, snap: Snapshot | None = None,
-              with_algorithm: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, str]:
+              communities: np.ndarray | None = None, with_algorithm: bool = False
+              ) -> pd.DataFrame | tuple[pd.DataFrame, str]:
     """The map's position of every actor the atlas's principal sees under ``filters``: a DataFrame with columns
     ``id``, ``x``, ``y`` (see :func:`lay_out`), kept while the atlas is unchanged, per visibility scope and
-    filters. ``snap`` is the snapshot of those filters when the caller has it (it is not read again);
-    ``with_algorithm`` also returns the algorithm in words.
+    filters. ``snap`` is the snapshot of those filters when the caller has it (it is not read again), and
+    ``communities`` its Leiden communities; ``with_algorithm`` also returns the algorithm in words.
 
     Examples
     --------
@@ -274,7 +286,7 @@ def positions(atlas: Atlas, filters: Filters | None = None, *, snap: Snapshot | 
 
             snap = map_snapshot(atlas, filters)
         with _COMPUTING:  # one layout at a time: igraph's random generator is one for the process
-            done = lay_out(snap)
+            done = lay_out(snap, communities=communities)
         hit = (pd.DataFrame({"id": snap.nodes["id"].to_numpy(), "x": done.x, "y": done.y}), done.algorithm)
         with _LOCK:
             _CACHE[key] = hit

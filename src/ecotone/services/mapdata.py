@@ -155,7 +155,7 @@ def _actors(atlas: Atlas, filters: Filters, snap: Snapshot, threshold: int) -> d
     weighted = "weight" if g.ecount() else None
     community = Communities(seed=0).run(snap).membership_ if g.ecount() else np.zeros(n, dtype=np.int64)
     pagerank = np.asarray(g.pagerank(weights=weighted)) * n
-    where, algorithm = positions(atlas, filters, snap=snap, with_algorithm=True)
+    where, algorithm = positions(atlas, filters, snap=snap, communities=community, with_algorithm=True)
     t = snap.ties
     return {
         "level": "actors",
