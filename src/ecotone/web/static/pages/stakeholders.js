@@ -47,38 +47,56 @@
                    { field: "quadrant", title: "Quadrant" }, { field: "priority", title: "Priority", format: ".2f" },
                    { field: "power", title: "Power", format: ".2f" }, { field: "interest", title: "Interest", format: ".2f" }];
 
-  // Which of the ranked actors get their name written: greedily, in priority order, where the name (about 6.5 px
-  // a letter) overlaps neither another name nor the plot's edge; right of the dot, else left, above or below.
+  // Which of the ranked actors get their name written, and where: greedily, in priority order, beside the dot if
+  // the name (about 6.8 px a letter) fits there, else further out with a leader line, never over another name,
+  // another named dot or the plot's edge.
+  const RADII = [8, 30, 55, 85, 120], ANGLES = [0, 180, 30, -30, 150, 210, 60, -60, 120, 240, 90, 270];
   function placeLabels(ranked, width, height) {
-    const boxes = [], placed = [];
-    const overlaps = (b) => boxes.some((o) => b.x1 < o.x2 && b.x2 > o.x1 && b.y1 < o.y2 && b.y2 > o.y1);
-    for (const r of ranked) {
-      const text = r.name.length > 30 ? r.name.slice(0, 29) + "…" : r.name;
-      const px = r.interest * width, py = (1 - r.power) * height, w = 6.8 * text.length + 4, h = 16;
-      const tries = [{ align: "left", dx: 7, dy: 0, x1: px + 7, y1: py - h / 2 }, { align: "right", dx: -7, dy: 0, x1: px - 7 - w, y1: py - h / 2 },
-                     { align: "center", dx: 0, dy: -12, x1: px - w / 2, y1: py - 12 - h / 2 }, { align: "center", dx: 0, dy: 12, x1: px - w / 2, y1: py + 12 - h / 2 }];
-      for (const t of tries) {
-        const b = { x1: t.x1, y1: t.y1, x2: t.x1 + w, y2: t.y1 + h };
-        if (b.x1 < 0 || b.x2 > width || b.y1 < 0 || b.y2 > height || overlaps(b)) continue;
-        boxes.push(b);
-        placed.push({ ...r, short: text, align: t.align, dx: t.dx, dy: t.dy });
-        break;
-      }
+    const dotsAt = ranked.map((r) => ({ x: r.interest * width, y: (1 - r.power) * height }));
+    const boxes = dotsAt.map((d) => ({ x1: d.x - 5, y1: d.y - 5, x2: d.x + 5, y2: d.y + 5 }));
+    for (const q of QUADRANTS) {  // the quadrants' names stay readable
+      const w = 9 * q.name.length, x1 = q.align === "left" ? q.x * width : q.x * width - w;
+      const y1 = q.baseline === "top" ? (1 - q.y) * height : (1 - q.y) * height - 20;
+      boxes.push({ x1, y1, x2: x1 + w, y2: y1 + 20 });
     }
+    const overlaps = (b) => boxes.some((o) => b.x1 < o.x2 && b.x2 > o.x1 && b.y1 < o.y2 && b.y2 > o.y1);
+    const placed = [];
+    ranked.forEach((r, n) => {
+      const text = r.name.length > 30 ? r.name.slice(0, 29) + "…" : r.name;
+      const w = 6.8 * text.length + 4, h = 16, { x: px, y: py } = dotsAt[n];
+      for (const radius of RADII) {
+        for (const angle of ANGLES) {
+          const cos = Math.cos(angle * Math.PI / 180), sin = Math.sin(angle * Math.PI / 180);
+          const ax = px + radius * cos, ay = py - radius * sin;
+          const align = Math.abs(cos) < 0.3 ? "center" : cos > 0 ? "left" : "right";
+          const x1 = align === "left" ? ax : align === "right" ? ax - w : ax - w / 2;
+          const b = { x1, y1: ay - h / 2, x2: x1 + w, y2: ay + h / 2 };
+          if (b.x1 < 0 || b.x2 > width || b.y1 < 0 || b.y2 > height || overlaps(b)) continue;
+          boxes.push(b);
+          placed.push({ ...r, short: text, align, lx: ax / width, ly: 1 - ay / height, leader: radius > RADII[0] });
+          return;
+        }
+      }
+    });
     return placed;
   }
 
   function dots(rows, colour, named) {
-    const layers = [
-      { name: "actors", data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
-        encoding: { ...axes, color: { field: "type", type: "nominal", title: "Type", scale: colour },
-                    size: { field: "priority", type: "quantitative", legend: null, scale: { range: [30, 260] } },
-                    href: { field: "link" }, tooltip } }];
-    // one text layer per placement (align and offsets are the mark's, not channels)
-    for (const [n, [align, dx, dy]] of [["left", 7, 0], ["right", -7, 0], ["center", 0, -12], ["center", 0, 12]].entries()) {
-      const these = named.filter((r) => r.align === align && r.dx === dx && r.dy === dy);
-      if (these.length) layers.push({ name: `names_${n}`, data: { values: these }, mark: { type: "text", align, dx, dy, baseline: "middle", fontSize: 11, color: "#1d2330" },
-        encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, text: { field: "short" }, href: { field: "link" } } });
+    const layers = [];
+    const led = named.filter((r) => r.leader);
+    if (led.length) layers.push({ name: "leaders", data: { values: led }, mark: { type: "rule", color: "#6b7280", strokeWidth: 0.8 },
+      encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, x2: { field: "lx" }, y2: { field: "ly" } } });
+    layers.push({ name: "actors", data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
+      encoding: { ...axes, color: { field: "type", type: "nominal", title: "Type", scale: colour },
+                  size: { field: "priority", type: "quantitative", legend: null, scale: { range: [30, 260] } },
+                  href: { field: "link" }, tooltip } });
+    // one text layer per alignment (align is the mark's, not a channel)
+    for (const align of ["left", "right", "center"]) {
+      const these = named.filter((r) => r.align === align);
+      if (these.length) layers.push({ name: `names_${align}`, data: { values: these },
+        mark: { type: "text", align, baseline: "middle", fontSize: 11, color: "#1d2330" },
+        encoding: { x: { field: "lx", type: "quantitative" }, y: { field: "ly", type: "quantitative" }, text: { field: "short" }, href: { field: "link" },
+                    tooltip: [{ field: "name", title: "Actor" }, { field: "type", title: "Type" }] } });
     }
     return layers;
   }
