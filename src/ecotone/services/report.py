@@ -25,7 +25,6 @@ from ..store import Atlas
 from .analysis import Filters, records, snapshot
 from .layout import positions
 
-
 __all__ = ["write_report"]
 
 #: How many actors the pictures name: the first of the central players.
@@ -95,6 +94,9 @@ def _layout(atlas: Atlas, filters: Filters | None, snap: Snapshot) -> tuple[np.n
 
 def _network_picture(atlas: Atlas, filters: Filters | None, snap: Snapshot, named: pd.DataFrame,
                      hub_name: str | None) -> str:
+    """The network at the map's positions as an embedded PNG with its alternative text and caption: actors in
+    their types' colours, ``named`` (id, name; most important first) written beside their dots, and with
+    ``hub_name`` the rest of the network pale."""
     xy, algorithm = _layout(atlas, filters, snap)
     placed = ~np.isnan(xy).any(axis=1)
     nodes = snap.nodes
@@ -128,6 +130,8 @@ def _network_picture(atlas: Atlas, filters: Filters | None, snap: Snapshot, name
 
 
 def _grid_picture(panels: dict[str, pd.DataFrame]) -> str:
+    """The power–interest grid of each panel (title → its rows of the stakeholder grid) as one embedded PNG,
+    the first of each by priority named, with an alternative text that says where each quadrant is."""
     per_panel = NAMED_PER_GRID.get(len(panels), 3)
     frames, named_all = {}, []
     for title, rows in panels.items():
