@@ -74,7 +74,8 @@ def test_the_stakeholder_grid_names_its_quadrants_in_the_type_colours(server, pa
     assert state["mode"] == "points" and state["drawn"] == state["actors"] > 100
     assert state["labelled"], "no actor is named on the grid"
     named = page.locator("#grid-chart svg [class*='names_'] text").all_text_contents()
-    assert {n.rstrip("…") for n in named} <= {n[:29] if len(n) > 30 else n for n in state["labelled"]} | set(state["labelled"])
+    shortened = {n[:29] if len(n) > 30 else n for n in state["labelled"]}
+    assert {n.rstrip("…") for n in named} <= shortened
     fills, expected = _fills(page, "#grid-chart .actors_marks path"), _words_to_colour()
     assert len(fills) >= 8, fills
     for words, colours in fills.items():
@@ -135,7 +136,8 @@ def test_the_hub_dashboard_asks_for_its_own_brokers_and_speaks_money(server, pag
 PAGES = ["/stakeholders=#priority table", "/hubs=#hubs-table table", "/hubs/{hub}=#brokers table",
          "/actors/{actor}=#ties table", "/partnerships=#list table", "/partnerships/{partnership}=#criteria table",
          "/duplicates=#pairs", "/records=main", "/records/organizations=#rows table",
-         "/records/organizations/{actor}=#fields input, dl.record-view", "/records/ties=#rows table", "/records/deals=#rows table",
+         "/records/organizations/{actor}=#fields input, dl.record-view", "/records/ties=#rows table",
+         "/records/deals=#rows table",
          "/records/innovations/1=#fields input, dl.record-view", "/records/stage-events=#rows table"]
 
 
@@ -168,7 +170,8 @@ def big_server(tmp_path_factory):
     from ecotone.store import Atlas
 
     path = tmp_path_factory.mktemp("big") / "big.db"
-    assert main(["--db", str(path), "generate", "--orgs", "5000", "--hubs", "10", "--ties", "20000", "--seed", "1"]) in (0, None)
+    code = main(["--db", str(path), "generate", "--orgs", "5000", "--hubs", "10", "--ties", "20000", "--seed", "1"])
+    assert code in (0, None)
     with Atlas.open(str(path)) as atlas:
         add_user(atlas, BIG_ADMIN, name="Admin", role="admin", password=PASSWORD)
     app = create_app(str(path))
