@@ -15,6 +15,8 @@ __all__ = ["list_changes", "parse_record", "revert_change", "undo_change_set", "
 
 #: What an entry of the history records.
 ACTIONS = ("create", "update", "delete", "merge")
+#: What else the trail records besides records: accounts, tokens, sharing grants and saved map views.
+HISTORIED = ("user", "api_token", "hub_share", "map_view")
 
 
 def parse_record(text: str) -> tuple[str, int]:
@@ -59,13 +61,13 @@ def list_changes(atlas: Atlas, *, record: str | None = None, user: str | None = 
     record_id = None
     if record:
         entity, record_id = parse_record(record)
-        if entity not in TABLES and entity not in ("user", "api_token", "hub_share"):
+        if entity not in TABLES and entity not in HISTORIED:
             raise AtlasError(f"no kind of record is called {entity!r}; kinds: {', '.join(TABLES)}")
         # A hub's history holds the grants of its sharing too (recorded under the granting hub's id)
         kinds = [entity, "hub_share"] if entity == "hub" else [entity]
     elif kind:  # every record of a kind: what was deleted of the organisations lately, say
         entity = kind.strip().replace("-", "_")
-        if entity not in TABLES:
+        if entity not in TABLES and entity not in HISTORIED:
             raise AtlasError(f"no kind of record is called {kind!r}; kinds: {', '.join(TABLES)}")
         kinds = [entity]
     if action is not None and action not in ACTIONS:
