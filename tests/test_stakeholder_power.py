@@ -18,7 +18,7 @@ from scipy.stats import rankdata
 
 from conftest import CORDIS_H2020, bearer
 from ecotone.analysis import Snapshot
-from ecotone.analysis.brokerage import GROUPINGS, group_by
+from ecotone.analysis.brokerage import GROUPINGS, group_by, hub_bridges
 from ecotone.analysis.communities import Communities
 from ecotone.analysis.stakeholders import AUTHORITY, TIERS, WEIGHTS, StakeholderMap
 from ecotone.api import create_app
@@ -170,6 +170,10 @@ def test_an_atlas_without_hubs_groups_by_country_and_says_so(cordis_atlas):
     assert broker["grouping"] == "country" and broker["note"] == GROUPINGS["country"]
     assert {b["group"] for b in broker["brokers"]} == {"ES"} and len(broker["brokers"]) == 10
     assert broker["bridges"] and all("ES" in (b["country_a"], b["country_b"]) for b in broker["bridges"])
+    # one country's bridges are those of the whole network's list that involve it
+    every = hub_bridges(Snapshot.from_atlas(cordis_atlas), by="country")
+    spain = every[(every["country_a"] == "ES") | (every["country_b"] == "ES")]
+    assert analysis.records(spain) == broker["bridges"]
 
 
 def test_without_hubs_or_countries_the_groups_are_leiden_communities(sqlite_atlas, tmp_path):

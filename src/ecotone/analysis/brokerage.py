@@ -286,8 +286,9 @@ def _liaison_triples(n: np.ndarray, N: float, d3: float, d4: float, d5: float) -
     return total
 
 
-def hub_bridges(snapshot: Snapshot, *, top: int = 3, by: str = "hub") -> pd.DataFrame:
-    """The actors that bridge each pair of hubs (or of groups of another column, ``by``), best first.
+def hub_bridges(snapshot: Snapshot, *, top: int = 3, by: str = "hub", involving: str | None = None) -> pd.DataFrame:
+    """The actors that bridge each pair of hubs (or of groups of another column, ``by``), best first; with
+    ``involving``, only the pairs that include that group.
 
     An actor's score for hubs A and B is the number of (A, B) pairs of actors it links: its neighbours in A times
     its neighbours in B, the actor itself counting as a member of its own hub. So a Barcelona hospital with three
@@ -311,7 +312,9 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3, by: str = "hub") -> pd.Data
     labels, codes = np.unique(values[known].astype(str).to_numpy(), return_inverse=True)
     member = sp.csr_matrix((np.ones(known.sum()), (np.flatnonzero(known), codes)),
                            shape=(len(snapshot.nodes), len(labels)))
-    if not len(labels) or snapshot.graph.ecount() == 0:
+    only = int(np.searchsorted(labels, involving)) if involving is not None else None
+    if (not len(labels) or snapshot.graph.ecount() == 0
+            or (only is not None and (only == len(labels) or labels[only] != involving))):
         return pd.DataFrame(columns=columns)
     neighbours = (snapshot.adjacency() @ member).tocsr()
     reach = (neighbours + member).tocsr()  # closed neighbourhood per group
@@ -320,8 +323,15 @@ def hub_bridges(snapshot: Snapshot, *, top: int = 3, by: str = "hub") -> pd.Data
         lo, hi = reach.indptr[v], reach.indptr[v + 1]
         cols, vals = reach.indices[lo:hi], reach.data[lo:hi]
         order = np.argsort(cols)
-        # Every pair of groups in v's closed neighbourhood: v has a tie into at least one of them.
-        for (ha, ca), (hb, cb) in itertools.combinations(zip(cols[order].tolist(), vals[order].tolist()), 2):
+        pairs = list(zip(cols[order].tolist(), vals[order].tolist()))
+        if only is not None:  # that group with each other group in v's closed neighbourhood
+            counts = dict(pairs)
+            if only not in counts:
+                continue
+            combos = [tuple(sorted([(only, counts[only]), (h, c)])) for h, c in pairs if h != only]
+        else:  # every pair of groups in v's closed neighbourhood: v has a tie into at least one of them
+            combos = itertools.combinations(pairs, 2)
+        for (ha, ca), (hb, cb) in combos:
             best.setdefault((ha, hb), []).append((-(ca * cb), v))
     rows = []
     ids, names = snapshot.nodes["id"].to_numpy(), snapshot.nodes["name"].to_numpy()

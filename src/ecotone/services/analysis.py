@@ -207,14 +207,13 @@ def brokerage(atlas: Atlas, filters: Filters | None = None, *, groups: str = "au
     except ValueError as exc:
         raise InputRejected([Problem(column="--groups", reason=str(exc))]) from None
     nodes = b.nodes_
-    pairs = hub_bridges(snap, top=bridges, by=column)
-    if group is not None:
-        label = _group_label(atlas, column, group, nodes["group"].unique())
+    label = None if group is None else _group_label(atlas, column, group, nodes["group"].unique())
+    pairs = hub_bridges(snap, top=bridges, by=column, involving=label)
+    if label is not None:
         nodes = nodes[nodes["group"] == label]
-        pairs = pairs[(pairs[f"{column}_a"] == label) | (pairs[f"{column}_b"] == label)]
     ranked = nodes.sort_values([role, "id"], ascending=[False, True]).head(top or len(nodes))
     return Result(tables={"brokers": records(ranked), "roles": records(b.graph_), "bridges": records(pairs)},
-                  summary={"groups": column, "actors": len(snap), **({"group": label} if group is not None else {})},
+                  summary={"groups": column, "actors": len(snap), **({"group": label} if label is not None else {})},
                   notes={"grouping": column, "note": note})
 
 
