@@ -77,7 +77,9 @@ def _start(target, *args) -> mp.Process:
     proc = mp.get_context("spawn").Process(target=target, args=args, daemon=True)
     proc.start()
     port = args[-1]
-    for _ in range(300):
+    for _ in range(1800):  # up to three minutes: a loaded machine starts Python slowly
+        if not proc.is_alive():
+            raise RuntimeError(f"the server stopped as it started (exit code {proc.exitcode})")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return proc
