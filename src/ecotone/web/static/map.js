@@ -145,14 +145,6 @@
     return p;
   }
 
-  function exportQuery() {
-    const p = new URLSearchParams();
-    if (state.hub) p.set("hub", state.hub);
-    if (state.type) p.set("type", state.type);
-    if (state.kind) p.set("kind", state.kind);
-    return p;
-  }
-
   // Until the server lays the map out (C2's x and y), each hub gets its own patch of a circle sized for the hubs
   function fallbackPositions(n) {
     const groups = new Map();
@@ -584,8 +576,6 @@
     view.graph.forEachNode((n, a) => names.push([a.degree || 0, a.label]));
     names.sort((a, b) => b[0] - a[0]);
     $("actor-names").innerHTML = names.slice(0, 3000).map(([, l]) => `<option value="${Ecotone.escape(l)}">`).join("");
-    const gexf = $("export-gexf");
-    if (gexf) gexf.href = `/api/v1/exports/gexf?${exportQuery()}`;
     // The view asked for: its selection, its ego network, then its camera (what the person who shared it saw)
     view.restoring = restore;
     const wanted = state.selected;
@@ -694,25 +684,6 @@
     $("zoom-in").addEventListener("click", () => window.ecotoneMap.zoomIn());
     $("zoom-out").addEventListener("click", () => window.ecotoneMap.zoomOut());
     $("zoom-fit").addEventListener("click", () => window.ecotoneMap.fit());
-    const png = $("export-png");
-    if (png) png.addEventListener("click", exportPng);
     load(restore);
   });
-
-  // Until map_export.js takes over the export buttons: the canvases sigma drew, white behind them
-  function exportPng() {
-    const s = view.sigma;
-    if (!s) return;
-    s.refresh();  // WebGL keeps no drawing buffer: draw again and copy in the same task
-    const canvases = s.getCanvases(), { width, height } = s.getDimensions();
-    const out = document.createElement("canvas"), ratio = window.devicePixelRatio || 1;
-    out.width = width * ratio; out.height = height * ratio;
-    const ctx = out.getContext("2d");
-    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
-    for (const layer of ["edges", "nodes", "edgeLabels", "labels", "hovers", "hoverNodes"]) {
-      if (canvases[layer]) ctx.drawImage(canvases[layer], 0, 0, out.width, out.height);
-    }
-    const link = document.createElement("a");
-    link.download = "ecotone-map.png"; link.href = out.toDataURL("image/png"); link.click();
-  }
 })();
