@@ -203,6 +203,7 @@ def test_the_map_answers_gzip_with_an_etag_and_304_while_nothing_changed(client,
     for asked, expected in ((tag, "identity"), (gzip_tag, "gzip")):
         again = client.get("/api/v1/map", headers={"If-None-Match": asked, "Accept-Encoding": expected})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == asked
+        assert again.headers["vary"] == "Accept-Encoding" and again.headers["cache-control"] == "private, no-cache"
     assert client.get("/api/v1/map", headers={"If-None-Match": tag, "Accept-Encoding": "gzip"}).status_code == 200
     other = client.get("/api/v1/map", params={"level": "hubs"}, headers={"If-None-Match": tag})
     assert other.status_code == 200 and other.headers["etag"] != tag

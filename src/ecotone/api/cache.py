@@ -110,6 +110,8 @@ class ResponseCache:
                                          _header(hit[1], b"cache-control") or CACHE_CONTROL)]
             if matches(_header(request_headers, b"if-none-match"), tag):
                 kept = [(k, v) for k, v in headers if k.lower() in (b"etag", b"cache-control", b"vary")]
+                if ours and _header(kept, b"vary") is None:  # the tag depends on the encoding, as the 200 does
+                    kept.append((b"vary", b"Accept-Encoding"))
                 await send({"type": "http.response.start", "status": 304, "headers": kept})
                 await send({"type": "http.response.body", "body": b""})
                 return
