@@ -10,13 +10,10 @@ import tomllib
 from collections import Counter, defaultdict
 
 import networkx as nx
-import numpy as np
 import pytest
-from scipy.stats import rankdata
 
 from conftest import CORDIS_H2020, CORDIS_HE, REPO, snapshot
 from ecotone.analysis.snapshot import Snapshot
-from ecotone.analysis.stakeholders import StakeholderMap
 from ecotone.cli import main
 from ecotone.domain import Organization, Participation, Program, Tie
 from ecotone.domain.problems import InputRejected
@@ -326,7 +323,8 @@ def test_the_cli_prints_the_counts_by_type(tmp_path, capsys):
                                 encoding="utf-8")) if r["activityType"] == "PRC" and r["SME"] == "True"})
 
 
-def test_power_on_the_stakeholder_map_reads_the_ec_funding(cordis_atlas, oracle):
+def test_funding_raised_is_the_ec_contributions(cordis_atlas, oracle):
+    # What the stakeholder map's resources read (tests/test_stakeholder_power.py checks that it raises power)
     _, rows = oracle
     ec = Counter()
     for r in rows:
@@ -335,16 +333,6 @@ def test_power_on_the_stakeholder_map_reads_the_ec_funding(cordis_atlas, oracle)
     pic = {r["id"]: r["external_ids"]["cordis_pic"] for r in cordis_atlas.rows("organization", columns=["id", "external_ids"])}
     raised = dict(zip(snap.nodes["id"].map(pic), snap.nodes["funding_raised"]))
     assert raised == pytest.approx({p: ec[p] for p in raised}) and sum(ec.values()) > 5e9
-    grid = StakeholderMap().run(snap).grid_.set_index("id")
-    unfunded = StakeholderMap().run(Snapshot.from_frames(snap.nodes.assign(funding_raised=0.0), snap.ties))
-    # Without funding everyone sits at the middle percentile; with it, power moves by a third of the distance
-    # between the middle and the actor's percentile of EC funding (every CORDIS actor is in one hub: none).
-    # The tolerance is PageRank's: its last-digit noise reorders near-ties from one run to the next.
-    shift = grid["power"] - unfunded.grid_.set_index("id")["power"].reindex(grid.index)
-    values = np.array([ec[pic[i]] for i in grid.index])
-    assert np.allclose(3 * shift + 0.5, (rankdata(values) - 0.5) / len(values), atol=0.03)
-    top = max(ec, key=ec.get)
-    assert grid.loc[next(i for i, p in pic.items() if p == top), "power"] > grid["power"].median()
 
 
 def test_the_list_of_groups_ships_with_the_package_and_says_where_it_comes_from():
