@@ -7,7 +7,8 @@
   const $ = (id) => document.getElementById(id);
   const ANY_YEAR = 2030;            // the year slider's end: ties of any year
   const NONE_COLOUR = "#9aa3b2";
-  const EDGE_COLOUR = "#c7ccd1", EDGE_FAINT = "rgba(120, 130, 145, 0.22)", EDGE_SELECTED = "#27323d";
+  // solid colours: sigma's WebGL layers composite a translucent tie as nearly white, so it vanishes
+  const EDGE_COLOUR = "#c7ccd1", EDGE_FAINT = "#dadee2", EDGE_SELECTED = "#27323d";
   const COLOURS = ["type", "helix", "hub", "community", "country"];
   const SIZES = ["degree", "strength", "pagerank", "coreness", "none"];
   const LEVELS = ["", "auto", "actors", "hubs"];
@@ -306,7 +307,7 @@
       // about one label per cell of the screen, bigger nodes first; zooming in shows more
       labelDensity: g.order > 5000 ? 0.35 : g.order > 1000 ? 0.6 : 0.8,
       labelGridCellSize: g.order > 5000 ? 200 : g.order > 1000 ? 160 : 130,
-      labelRenderedSizeThreshold: g.order > 5000 ? 8 : 6,
+      labelRenderedSizeThreshold: g.order > 5000 ? 6 : 5,
       labelFont: "system-ui, sans-serif", minCameraRatio: 0.005, maxCameraRatio: 4,
       nodeReducer, edgeReducer,
     };
