@@ -281,6 +281,7 @@
   }
 
   function drawLegend(by) {
+    if (!view.legend.length) { $("legend").innerHTML = ""; return; }  // an empty map says why below
     const shown = view.legend.slice(0, 24), rest = view.legend.length - shown.length;
     const title = view.level === "hubs" ? "Hubs (actors)" : { type: "Stakeholder type", helix: "Helix", hub: "Hub", community: "Community (Leiden)", country: "Country" }[by] || by;
     $("legend").innerHTML = `<h2>${Ecotone.escape(title)}</h2><ul>${shown.map((item) =>
@@ -362,7 +363,7 @@
       if (d) reach = Math.max(reach, Math.abs(d.x - centre.x), Math.abs(d.y - centre.y));
     }
     // at ratio 1 the camera shows the whole framed graph (a unit square, fitted to the smaller side of the screen)
-    const ratio = Math.min(1, Math.max(0.02, reach * 2.4));
+    const ratio = Math.min(1, Math.max(0.02, reach * 3));  // room for the farthest partner's label
     s.getCamera().animate({ x: centre.x, y: centre.y, ratio }, { duration: 450 });
   }
 
