@@ -68,7 +68,9 @@ class ResponseCache:
     gzip_minimum : the smallest answer the gzip middleware outside compresses, in bytes.
     """
 
-    SKIP = ("/api/v1/jobs", "/api/v1/exports", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/people/")
+    # Saved views are per user (a private one is its author's alone), while answers are shared within a scope
+    SKIP = ("/api/v1/jobs", "/api/v1/exports", "/api/v1/openapi.json", "/api/v1/me", "/api/v1/people/",
+            "/api/v1/map/views")
 
     def __init__(self, app: Any, *, entries: int = 512, largest: int = 64_000_000,
                  budget: int = 256_000_000, gzip_minimum: int = 1024) -> None:
