@@ -165,6 +165,13 @@ window.Ecotone = (function () {
       return `<td${numeric}>${links[c] ? `<a href="${links[c](r)}">${text}</a>` : text}</td>`;
     }).join("")}</tr>`).join("");
     el.innerHTML = `<div class="table-wrap"><table>${caption ? `<caption>${escape(caption)}</caption>` : ""}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+    // a table wider than its panel scrolls: reachable and named for the keyboard
+    const wrap = el.querySelector(".table-wrap");
+    if (wrap.scrollWidth > wrap.clientWidth + 1 || wrap.scrollHeight > wrap.clientHeight + 1) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", caption || "table (scrolls)");
+    }
   }
 
   // Every chart that colours by type or helix without a scale of its own gets the fixed colours: the values its
@@ -188,8 +195,12 @@ window.Ecotone = (function () {
                               config: { range: { category: palette }, font: "system-ui, sans-serif" }, ...spec });
     // ast + the vendored interpreter: expressions are evaluated, not compiled with new Function, which the
     // Content-Security-Policy (no 'unsafe-eval') refuses
-    return vegaEmbed(el, full, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
-                                 ast: true, expr: vega.expressionInterpreter });
+    const embedded = await vegaEmbed(el, full, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: "svg",
+                                                 ast: true, expr: vega.expressionInterpreter });
+    // the export menu's button is an icon: name it for screen readers
+    const summary = el.querySelector(".vega-embed details > summary");
+    if (summary && !summary.getAttribute("aria-label")) summary.setAttribute("aria-label", "Export this chart");
+    return embedded;
   }
 
   // The server's data for this page: a <script type="application/json" id="page-data"> block, never executed.

@@ -32,10 +32,10 @@
   }
 
   const quadrantLayers = () => [
-    { data: { values: [{ x: 0.5, x2: 1, y: 0.5, y2: 1 }] }, mark: { type: "rect", color: "#0072B2", opacity: 0.06 },
+    { data: { values: [{ x: 0.5, x2: 1, y: 0.5, y2: 1 }] }, mark: { type: "rect", color: "#0072B2", opacity: 0.06, aria: false },
       encoding: { x: { field: "x", type: "quantitative" }, x2: { field: "x2" }, y: { field: "y", type: "quantitative" }, y2: { field: "y2" } } },
-    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { x: { datum: 0.5 } } },
-    { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0.5 } } },
+    { mark: { type: "rule", strokeDash: [4, 4], color: "#888", aria: false }, encoding: { x: { datum: 0.5 } } },
+    { mark: { type: "rule", strokeDash: [4, 4], color: "#888", aria: false }, encoding: { y: { datum: 0.5 } } },
     ...QUADRANTS.map((q, n) => ({ name: `quadrant_${n}`, data: { values: [q] },
       mark: { type: "text", fontSize: 14, fontWeight: "bold", color: "#4b5563", opacity: 0.85, align: q.align, baseline: q.baseline },
       encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "name" } } }))];
@@ -84,7 +84,7 @@
   function dots(rows, colour, named) {
     const layers = [];
     const led = named.filter((r) => r.leader);
-    if (led.length) layers.push({ name: "leaders", data: { values: led }, mark: { type: "rule", color: "#6b7280", strokeWidth: 0.8 },
+    if (led.length) layers.push({ name: "leaders", data: { values: led }, mark: { type: "rule", color: "#6b7280", strokeWidth: 0.8, aria: false },
       encoding: { x: { field: "interest", type: "quantitative" }, y: { field: "power", type: "quantitative" }, x2: { field: "lx" }, y2: { field: "ly" } } });
     layers.push({ name: "actors", data: { values: rows }, mark: { type: "point", filled: true, opacity: 0.8, stroke: "#1d2330", strokeWidth: 0.4 },
       encoding: { ...axes, color: { field: "type", type: "nominal", title: "Type", scale: colour },
