@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -17,13 +18,15 @@ from fastapi.responses import FileResponse
 
 from ..domain.problems import InputRejected
 from ..domain.access import Principal
-from ..store.atlas import NotFound, NotSignedIn
+from ..simulate.spec import ModelError
+from ..store.atlas import AtlasError, Forbidden, NotFound, NotSignedIn
 from .auth import principal
 from .schemas import JobPublic
 
 __all__ = ["Job", "Jobs", "router"]
 
 router = APIRouter(prefix="/api/v1")
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,12 +89,8 @@ class Jobs:
             try:
                 job.result = work(progress)
                 job.status = "done"
-            except InputRejected as exc:
-                job.status, job.error = "failed", {"title": "The input was rejected",
-                                                   "errors": [p.as_dict() for p in exc.problems]}
             except Exception as exc:  # noqa: BLE001 - reported through the job, never lost
-                job.status = "failed"
-                job.error = {"title": f"{type(exc).__name__}: {exc}"}
+                job.status, job.error = "failed", _failure(job, exc)
             finally:
                 job.finished = time.time()
 
@@ -102,6 +101,27 @@ class Jobs:
         """The job, if ``who`` submitted it (to anyone else it does not exist)."""
         job = self.jobs.get(job_id)
         return job if job is not None and job.owner == _owner_key(who) else None
+
+
+#: The titles of a job's failures that users can act on, as the API's problems title them (api/problems.py).
+_TITLES = ((NotFound, "Not found"), (Forbidden, "Not allowed"), (ModelError, "The model cannot run"))
+
+
+def _failure(job: Job, exc: Exception) -> dict[str, Any]:
+    """Why a job failed, in words, as the API says it of a request: the input's problems, each by its field; what
+    the atlas or the model refused; and of anything else that no user can act on only that it happened (what it
+    was goes to the server's log, under the job's id)."""
+    if isinstance(exc, InputRejected):  # the same errors as a 422 answer: a field's problems name the field
+        return {"title": "The input was rejected",
+                "errors": [{**p.as_dict(), **({"field": p.column} if p.column and not p.file else {})}
+                           for p in exc.problems]}
+    if isinstance(exc, (AtlasError, ValueError)):  # the atlas's refusals and the model's are said for users
+        title = next((t for kind, t in _TITLES if isinstance(exc, kind)), "The work cannot be done")
+        return {"title": title, "detail": str(exc)}
+    _log.error("job %s (%s) stopped on an unexpected error", job.id, job.kind, exc_info=exc)
+    return {"title": "The job stopped on an unexpected error",
+            "detail": f"Try again; if it stops again, tell the administrator: the server's log says what "
+                      f"happened (job {job.id})."}
 
 
 def _owner_key(who: Principal) -> str:

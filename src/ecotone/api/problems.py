@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +22,7 @@ from ..services.dedupe import LikelyDuplicate
 from ..store.atlas import AtlasError, Conflict, Forbidden, NotFound, NotSignedIn, Refused
 from .schemas import ProblemDetail
 
-__all__ = ["install", "problem", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
+__all__ = ["install", "problem", "said_as", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
 
 MEDIA_TYPE = "application/problem+json"
 #: How deeply a JSON request body may nest: a record needs three levels (a partnership's weights in a list of
@@ -38,6 +41,44 @@ def problem(status: int, title: str, detail: str | None = None, errors: list[dic
     body = {"type": "about:blank", "title": title, "status": status, **({"detail": detail} if detail else {}),
             "errors": errors or [], **extra}
     return _ProblemResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+_OPTION = re.compile(r"--[a-z][a-z-]*")
+
+
+@contextmanager
+def said_as(fields: Mapping[str, str], words: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Say the problems a service raises in the command line's words as an endpoint's (raised again as
+    :class:`InputRejected`): an option in a problem's column becomes the endpoint's field (``fields``, e.g.
+    ``{"--runs": "runs"}``); in its reason and hint, what ``words`` names (a hint that tells a command to run, an
+    option as the form says it) becomes what the endpoint's users read, and any option left becomes its field.
+
+    Examples
+    --------
+    >>> from ecotone.domain.problems import Problem
+    >>> try:
+    ...     with said_as({"--stage": "stage"}, {"(ecotone stages)": "(the stages are listed on the Hub page)"}):
+    ...         raise InputRejected([Problem(column="--stage", reason="no stage 'x'",
+    ...                                      hint="give --stage (ecotone stages)")])
+    ... except InputRejected as exc:
+    ...     print(exc.problems[0].column, "|", exc.problems[0].hint)
+    stage | give stage (the stages are listed on the Hub page)
+    """
+    try:
+        yield
+    except InputRejected as exc:
+        said = sorted((words or {}).items(), key=lambda kv: -len(kv[0]))  # the longest first: a phrase before its part
+
+        def endpoint(text: str | None) -> str | None:
+            if text is None:
+                return None
+            for cli, own in said:
+                text = text.replace(cli, own)
+            return _OPTION.sub(lambda m: fields.get(m.group(), m.group()), text)
+
+        raise InputRejected([replace(p, column=fields.get(p.column, p.column),
+                                     reason=endpoint(p.reason), hint=endpoint(p.hint)) for p in exc.problems],
+                            exc.report) from None
 
 
 class _ProblemResponse(JSONResponse):

@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal, Optional
 
 import pandas as pd
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..domain.parsing import day
 from ..services import simulate
 from ..store import Atlas
 from .auth import principal
+from .problems import said_as
 from .schemas import JobPublic, ProblemDetail
 
 __all__ = ["router", "BudgetRequest", "SimulationRequest", "MAX_RUN_YEARS"]
@@ -22,6 +24,22 @@ router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 #: The most work one simulation may ask for, in simulated run-years over every scenario and the baseline: about
 #: ten seconds and a gigabyte on a two-core server (20,000 runs over 25 years of one scenario against the baseline).
 MAX_RUN_YEARS = 1_000_000
+
+#: The simulator's command-line options, as the fields of these requests (the scenarios page's form sends them).
+_FIELDS = {"--hub": "hub", "--scenario": "scenarios", "--option": "options", "--budget": "budget", "--years": "years",
+           "--runs": "runs", "--seed": "seed", "--as-of": "as_of", "--discount-rate": "discount_rate",
+           "--outcome": "outcome"}
+#: What the simulator tells the command line's user to do, as the API's user (and a page) does it.
+_WORDS = {simulate.NO_HISTORY_HINT: "record the stage histories of its innovations on the Import page (an Ecotone "
+                                    "bundle with stage events), or choose another hub",
+          ", or simulate them together with ecotone simulate hubs": ""}
+
+
+def _history_day(value: Optional[str]) -> Optional[str]:
+    """The day the history is read to, refused in words before any work starts when it is not a date."""
+    if value is not None:
+        day(value, "as_of")
+    return value
 
 
 class SimulationRequest(BaseModel):
@@ -37,6 +55,8 @@ class SimulationRequest(BaseModel):
     as_of: Optional[str] = Field(None, description="Measure the history up to this day (YYYY-MM-DD).",
                                  max_length=40)
     discount_rate: float = Field(0.03, ge=0, lt=1, description="Yearly discount rate of costs (0.03: 3% a year).")
+
+    _as_of = field_validator("as_of")(_history_day)
 
     @model_validator(mode="after")
     def _affordable(self) -> "SimulationRequest":
@@ -57,9 +77,10 @@ def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
     def work(progress):
         with tempfile.TemporaryDirectory(prefix="ecotone-sim-") as folder:
             bands = Path(folder) / "bands.csv"
-            result = simulate.compare(Atlas(engine, who), spec.hub, spec.scenarios, years=spec.years, runs=spec.runs,
-                                      seed=spec.seed, as_of=spec.as_of, out=bands, progress=progress,
-                                      discount_rate=spec.discount_rate).as_dict()
+            with said_as(_FIELDS, _WORDS):
+                result = simulate.compare(Atlas(engine, who), spec.hub, spec.scenarios, years=spec.years,
+                                          runs=spec.runs, seed=spec.seed, as_of=spec.as_of, out=bands,
+                                          progress=progress, discount_rate=spec.discount_rate).as_dict()
             result["bands"] = pd.read_csv(bands).to_dict("records")
         return result
 
@@ -83,6 +104,8 @@ class BudgetRequest(BaseModel):
                                  max_length=40)
     discount_rate: float = Field(0.03, ge=0, lt=1, description="Yearly discount rate of costs (0.03: 3% a year).")
 
+    _as_of = field_validator("as_of")(_history_day)
+
 
 @router.post("/simulations/budget", tags=["simulation"], status_code=202, response_model=JobPublic,
              summary="Rank the affordable combinations of options for a budget (a background job)")
@@ -91,8 +114,10 @@ def simulation_budget(request: Request, spec: BudgetRequest) -> dict[str, Any]:
     engine = request.app.state.atlas.engine
 
     def work(progress):
-        return simulate.budget(Atlas(engine, who), spec.hub, spec.options, budget=spec.budget, years=spec.years,
-                               runs=spec.runs, seed=spec.seed, as_of=spec.as_of, discount_rate=spec.discount_rate,
-                               outcome=spec.outcome, progress=progress).as_dict()
+        with said_as(_FIELDS, _WORDS):
+            return simulate.budget(Atlas(engine, who), spec.hub, spec.options, budget=spec.budget, years=spec.years,
+                                   runs=spec.runs, seed=spec.seed, as_of=spec.as_of,
+                                   discount_rate=spec.discount_rate, outcome=spec.outcome,
+                                   progress=progress).as_dict()
 
     return request.app.state.jobs.submit("simulation budget", work, owner=who).public()

@@ -38,8 +38,8 @@ from .interventions import effects, read_interventions, timing, with_timing
 from .recommend import clinicians
 from .velocity import pipeline_frames
 
-__all__ = ["GAINS", "INTERVENTIONS", "TIMING_OPTIONS", "HubModel", "budget", "calibrate", "compare", "export_xmile",
-           "hub_model", "import_xmile", "parse_scenario", "scenarios_from_file", "sensitivity"]
+__all__ = ["GAINS", "INTERVENTIONS", "NO_HISTORY_HINT", "TIMING_OPTIONS", "HubModel", "budget", "calibrate", "compare",
+           "export_xmile", "hub_model", "import_xmile", "parse_scenario", "scenarios_from_file", "sensitivity"]
 
 #: Interventions by the name a scenario uses, with their options (see docs/simulation.md).
 INTERVENTIONS = {"connect": "connect:HUB[,ties=10][,share=0.25]", "fast-track": "fast-track[:months=3][,share=0.5]",
@@ -49,6 +49,10 @@ INTERVENTIONS = {"connect": "connect:HUB[,ties=10][,share=0.25]", "fast-track": 
 #: duration in months, its costs in EUR; an effect given LOW:HIGH is uncertain, drawn per Monte Carlo run.
 TIMING_OPTIONS = "[,start=YYYY-MM-DD|MONTHS][,ramp=MONTHS][,duration=MONTHS|open][,cost=EUR][,per_year=EUR]"
 _MENTORING = {"incubator", "accelerator"}
+#: What to do about a hub whose innovations have no stage history, said to the command line's user (the API says it
+#: as its pages do: api/simulations.py).
+NO_HISTORY_HINT = ("import stage events with the JSON bundle (records.stage_event), or simulate another hub "
+                   "(ecotone velocity --by hub)")
 
 
 @dataclass
@@ -73,8 +77,7 @@ def _state(atlas: Atlas, hub: str, when: dt.date) -> tuple[HubState, ObservedPip
     events = events[pd.to_datetime(events["date"]) <= pd.Timestamp(when)]
     if events.empty:
         raise InputRejected([Problem(reason=f"no innovation of {name} has a stage history up to {when}",
-                                     hint="import stage events with the JSON bundle (records.stage_event), or "
-                                          "simulate another hub (ecotone velocity --by hub)")])
+                                     hint=NO_HISTORY_HINT)])
     now = current_stages(events, when)
     counts = Counter(now.tolist())
     first = pd.to_datetime(events["date"]).min()
@@ -193,7 +196,7 @@ def parse_scenario(atlas: Atlas, hub: HubModel, text: str, *, where: tuple[str, 
         kind, _, rest = spec.partition(":")
         kind = kind.strip().lower()
         if kind not in INTERVENTIONS:
-            raise InputRejected([Problem(column="--scenario", reason=f"unknown intervention {kind!r} in {text!r}",
+            raise InputRejected([Problem(column=option, reason=f"unknown intervention {kind!r} in {text!r}",
                                          hint="use: " + "; ".join(INTERVENTIONS.values()))])
         try:
             opts = _options(rest, "hub" if kind == "connect" else None)
@@ -274,7 +277,7 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
     draws = monte_carlo_draws(h.calibration, runs, seed=seed)
     model, draws, named, outcomes = network_simulation.connected_view(atlas, h, named, years=years, draws=draws,
                                                                       outcomes=tuple(OUTCOMES))
-    comparison = _scenario_comparison(named, outcomes, progress, seed, discount_rate).run(model, draws)
+    comparison = _scenario_comparison(named, outcomes, progress, seed, discount_rate, "--scenario").run(model, draws)
     if chart is not None:
         fan_chart(comparison.bands_, chart_outcome, chart, title=f"{h.name}: {chart_outcome.replace('_', ' ')} "
                   f"over {years:g} years ({runs} runs, 5–95% band)")
@@ -296,18 +299,19 @@ def compare(atlas: Atlas, hub: str, scenarios: Sequence[str] = (), *, years: flo
     return Result(tables, summary)
 
 
-def _scenario_comparison(named, outcomes, progress, seed: int, discount_rate: float) -> ScenarioComparison:
+def _scenario_comparison(named, outcomes, progress, seed: int, discount_rate: float,
+                         option: str) -> ScenarioComparison:
     try:
         return ScenarioComparison(scenarios=named, save_every=1.0, outcomes=outcomes, progress=progress, seed=seed,
                                   discount_rate=discount_rate)
     except ModelError as exc:
-        raise InputRejected([Problem(column="--scenario", reason=str(exc))]) from None
+        raise InputRejected([Problem(column=option, reason=str(exc))]) from None
 
 
 def _check_rate(rate: float) -> None:
     if math.isnan(rate) or not 0 <= rate < 1:
-        raise InputRejected([Problem(column="--discount-rate", reason=f"{rate:g} is not a yearly rate from 0 to 1",
-                                     hint="e.g. 0.03 for 3% a year")])
+        raise InputRejected([Problem(column="--discount-rate", reason=f"the discount rate is a yearly rate from 0 to "
+                                     f"1, not {rate:g}", hint="e.g. 0.03 for 3% a year")])
 
 
 def _costs(named: dict[str, list[Intervention]], years: float, rate: float) -> list[dict[str, Any]]:
@@ -375,18 +379,19 @@ def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float
                                                                 f"not {outcome!r}")])
     if math.isnan(budget) or budget <= 0:
         raise InputRejected([Problem(column="--budget", reason=f"{budget:g} EUR: a budget is more than 0",
-                                     hint="e.g. --budget 2000000")])
+                                     hint="e.g. 2000000 for EUR 2 million")])
     h = hub_model(atlas, hub, as_of=as_of)
     offered = _named(atlas, h, options, "--option")
     if interventions is not None:
         offered.update(scenarios_from_file(atlas, h, interventions))
     if not offered:
         raise InputRejected([Problem(column="--option", reason="no option to spend the budget on",
-                                     hint="e.g. --option fast-track:cost=250000 --option seed-fund:amount=1,"
-                                          "cost=1000000")])
+                                     hint="name the interventions it could fund, with their costs, e.g. "
+                                          "fast-track:cost=250000 and seed-fund:amount=1,cost=1000000")])
     if len(offered) > MAX_OPTIONS:
         raise InputRejected([Problem(column="--option", reason=f"{len(offered)} options make "
-                                     f"{2 ** len(offered) - 1} combinations; at most {MAX_OPTIONS} options")])
+                                     f"{2 ** len(offered) - 1} combinations; at most {MAX_OPTIONS} options",
+                                     hint=f"weigh at most {MAX_OPTIONS} interventions against each other")])
     horizon = years * 12
     cost_of = {k: sum(discounted_cost(i, horizon, discount_rate) for i in v) for k, v in offered.items()}
     affordable: dict[str, list[Intervention]] = {}
@@ -408,8 +413,8 @@ def budget(atlas: Atlas, hub: str, options: Sequence[str] = (), *, budget: float
     ranking: list[dict[str, Any]] = []
     if affordable:
         draws = monte_carlo_draws(h.calibration, runs, seed=seed)
-        comparison = _scenario_comparison(affordable, tuple(OUTCOMES), progress, seed, discount_rate).run(
-            h.model(years), draws)
+        comparison = _scenario_comparison(affordable, tuple(OUTCOMES), progress, seed, discount_rate,
+                                          "--option").run(h.model(years), draws)
         per = comparison.per_euro_.set_index(["scenario", "gain"])
         for name in affordable:
             gained, product = per.loc[(name, outcome)], per.loc[(name, "on_market")]
@@ -443,9 +448,10 @@ def _check_work(runs: int, years: float, scenarios: int, limit: float = 2_000_00
     """A budget's combinations all run in one ensemble: keep it within what a server does in about 20 s."""
     work = runs * years * (scenarios + 1)
     if work > limit:
-        raise InputRejected([Problem(column="--runs", reason=f"{scenarios} affordable combinations × {runs} runs × "
-                                     f"{years:g} years is {work:,.0f} run-years; at most {limit:,.0f}",
-                                     hint="fewer runs, fewer years or fewer options")])
+        raise InputRejected([Problem(column="--runs", reason=f"{scenarios} affordable combinations and the baseline, "
+                                     f"{runs:,} Monte Carlo runs each over {years:g} years, are {work:,.0f} "
+                                     f"run-years; at most {limit:,.0f} are run at once",
+                                     hint="choose fewer Monte Carlo runs, fewer years or fewer interventions")])
 
 
 def sensitivity(atlas: Atlas, hub: str, *, outcome: str = "market_years", method: str = "tornado",
@@ -573,6 +579,8 @@ def _vary(model, text: str) -> dict:
 
 def _check_runs(runs: int, years: float | None = None) -> None:
     if runs < 1:
-        raise InputRejected([Problem(column="--runs", reason="at least one run", hint="e.g. --runs 1000")])
+        raise InputRejected([Problem(column="--runs", reason=f"Monte Carlo runs must be at least 1, not {runs}",
+                                     hint="e.g. 1000")])
     if years is not None and (math.isnan(years) or not 0 < years <= 100):
-        raise InputRejected([Problem(column="--years", reason=f"{years} years is outside 0–100")])
+        raise InputRejected([Problem(column="--years", reason=f"the years simulated must be more than 0 and at most "
+                                     f"100, not {years:g}")])
