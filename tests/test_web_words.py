@@ -70,7 +70,8 @@ def test_a_hub_without_stage_histories_is_told_to_record_them_on_the_import_page
         assert "Import page" in problem["hint"] and "choose another hub" in problem["hint"], problem
 
 
-@pytest.mark.parametrize(("path", "spec", "field", "words"), [
+#: Requests refused before any work starts: (endpoint, change to a good request, the field named, words said).
+REFUSED = [
     ("/api/v1/simulations", {"runs": 0}, "runs", "at least 1"),
     ("/api/v1/simulations", {"runs": 10**6}, "runs", "at most 20000"),
     ("/api/v1/simulations", {"years": 0}, "years", "more than 0"),
@@ -80,17 +81,9 @@ def test_a_hub_without_stage_histories_is_told_to_record_them_on_the_import_page
     ("/api/v1/simulations/budget", {"budget": 0}, "budget", "more than 0"),
     ("/api/v1/simulations/budget", {"options": []}, "options", "at least 1"),
     ("/api/v1/simulations/budget", {"as_of": "2026-13-45"}, "as_of", "a date like 2024-01-31"),
-])
-def test_a_request_the_simulator_cannot_run_is_refused_by_its_field_in_words(client, path, spec, field, words):
-    base = SIMULATION if path.endswith("simulations") else BUDGET
-    answer = client.post(path, json={**base, **spec})
-    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json", answer.text
-    body = answer.json()
-    _in_words(body)
-    assert body["errors"][0]["field"] == field and words in body["errors"][0]["reason"], body
-
-
-@pytest.mark.parametrize(("path", "spec", "field", "words"), [
+]
+#: Jobs that fail on what the simulator finds in their input: (endpoint, change, the field named, words said).
+REJECTED = [
     # every affordable combination runs in one ensemble: 20,000 runs × 100 years × 2 is more than a server runs
     ("/api/v1/simulations/budget", {"runs": 20_000, "years": 100}, "runs", "Monte Carlo runs"),
     ("/api/v1/simulations", {"scenarios": ["teleport"]}, "scenarios", "unknown intervention 'teleport'"),
@@ -101,13 +94,31 @@ def test_a_request_the_simulator_cannot_run_is_refused_by_its_field_in_words(cli
     ("/api/v1/simulations/budget", {"options": ["seed-fund:cost=-1"]}, "options", "cannot be negative"),
     ("/api/v1/simulations", {"scenarios": [f"connect:{POLISH}"]}, "scenarios", "itself"),
     ("/api/v1/simulations", {"scenarios": ["connect:Barcelona", "connect:Texas"]}, "scenarios", "one partner"),
-])
-def test_a_simulation_s_problems_name_the_request_s_fields(client, path, spec, field, words):
-    error = _failed(client, path, {**(SIMULATION if path.endswith("simulations") else BUDGET), **spec})
-    _in_words(error)
-    assert error["title"] == "The input was rejected"
-    [problem] = error["errors"]
-    assert problem["column"] == field and problem["field"] == field and words in problem["reason"], problem
+]
+
+
+def _good(path: str) -> dict:
+    return SIMULATION if path.endswith("simulations") else BUDGET
+
+
+def test_a_request_the_simulator_cannot_run_is_refused_by_its_field_in_words(client):
+    for path, change, field, words in REFUSED:
+        answer = client.post(path, json={**_good(path), **change})
+        assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json", \
+            (change, answer.text)
+        body = answer.json()
+        _in_words(body)
+        assert body["errors"][0]["field"] == field and words in body["errors"][0]["reason"], (change, body)
+
+
+def test_a_simulation_s_problems_name_the_request_s_fields(client):
+    for path, change, field, words in REJECTED:
+        error = _failed(client, path, {**_good(path), **change})
+        _in_words(error)
+        assert error["title"] == "The input was rejected", (change, error)
+        [problem] = error["errors"]
+        assert problem["column"] == field and problem["field"] == field and words in problem["reason"], \
+            (change, problem)
 
 
 def test_a_hub_that_is_not_there_is_not_found_in_words(client):
