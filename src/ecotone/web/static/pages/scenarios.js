@@ -9,25 +9,6 @@
   const outcomeWords = (o) => OUTCOMES[o] || words(o);
   const share = (v) => (typeof v === "number" ? `${Math.round(v * 100)}%` : "");
 
-  // The simulator's problems are written for the command line as well: here they are said with the form's words,
-  // never an option to type or a command to run.
-  const FLAGS = { "--runs": "Monte Carlo runs", "--years": "Years", "--seed": "Seed", "--budget": "Budget to spend",
-                  "--option": "the ticked interventions", "--scenario": "the interventions", "--discount-rate": "Discount rate",
-                  "--outcome": "Outcome to draw", "--hub": "Hub", "--as-of": "the day the history is read to" };
-  const JOB_FIELDS = { "--runs": "runs-error", "--years": "years-error", "--seed": "seed-error", "--budget": "budget-error",
-                       "--option": "budget-error", "--discount-rate": "discount-error" };
-  function inWords(text) {
-    return String(text || "")
-      .replace(/\s*\((?:see |try |with )?ecotone [^)]*\)/g, "")
-      .replace(/\b(e\.g\.|for example) --[a-z][a-z-]* /g, "$1 ")
-      .replace(/--[a-z][a-z-]*/g, (flag) => (FLAGS[flag] ? `“${FLAGS[flag]}”` : "the form"))
-      .replace(/\s{2,}/g, " ").trim();
-  }
-  function hintInWords(e) {
-    if (/has a stage history/.test(e.reason || "")) return "choose another hub, or import the stage histories of this hub's innovations on the Import page (an Ecotone bundle with stage events)";
-    return inWords(e.hint);
-  }
-
   // A chart with its menu named (vega-embed's "…" menu is an unlabelled <summary>; only its picture says what it is)
   async function chart(id, spec) {
     const drawn = await Ecotone.chart(id, spec);
@@ -150,24 +131,26 @@
     return ok ? { f, texts, rate: rate / 100, years, runs, seed } : null;
   }
 
-  // An error of the job placed next to the intervention or the field it names, in words.
+  // The request's fields that the server's problems name (in words, as the form says them), to place each problem
+  // next to its field; the options a budget weighs are the ticked interventions, whose problems go by the budget.
+  const FIELD_ERRORS = { years: "years-error", runs: "runs-error", seed: "seed-error", budget: "budget-error",
+                         options: "budget-error", discount_rate: "discount-error" };
+
+  // An error of the job placed next to the intervention (said by its name on the form) or the field it names.
   function placeJobErrors(job) {
     const rest = [];
-    for (const found of job?.error?.errors || []) {
-      const e = { ...found, reason: inWords(found.reason), hint: hintInWords(found) };
-      const text = Object.keys(labels).find((t) => String(found.reason || "").includes(t));
+    for (const e of job?.error?.errors || []) {
+      const reason = String(e.reason || "");
+      const text = Object.keys(labels).find((t) => reason.includes(t));
       if (text) {
         const kind = text.startsWith("connect:") ? "connect" : text.split(":")[0];
-        fieldError(`${kind}-error`, `${labels[text]}: ${e.reason.replace(`'${text}': `, "")}.`);
-      } else if (JOB_FIELDS[found.column]) {
-        fieldError(JOB_FIELDS[found.column], `${e.reason}${e.hint ? ` — ${e.hint}` : ""}.`);
+        fieldError(`${kind}-error`, `${labels[text]}: ${reason.replace(`'${text}': `, "")}.`);
+      } else if (FIELD_ERRORS[e.field || e.column]) {
+        fieldError(FIELD_ERRORS[e.field || e.column], `${reason}${e.hint ? ` — ${e.hint}` : ""}.`);
       } else rest.push(e);
     }
-    if (rest.length || !(job?.error?.errors || []).length) showPlainProblem(inWords(job?.error?.title) || "The simulation failed", rest);
+    if (rest.length || !(job?.error?.errors || []).length) showPlainProblem(job?.error?.title || "The simulation failed", rest, job?.error?.detail);
   }
-
-  // The form's fields that a request error can name (pydantic's loc), to place the error next to them.
-  const FIELD_ERRORS = { years: "years-error", runs: "runs-error", seed: "seed-error", budget: "budget-error", discount_rate: "discount-error" };
 
   // One job at a time from this page: a second click while one runs would race it for the progress bar and the
   // two cores, and the first one's answer would land after the second's.
@@ -216,23 +199,23 @@
     }
   }
 
-  // A refused request (422): each error next to the field it names, in words; the rest above the form, without
-  // the empty columns of a file's problems.
+  // A refused request (422): each error next to the field it names; the rest above the form, without the empty
+  // columns of a file's problems.
   function placeRequestErrors(body) {
     const rest = [];
     for (const e of body.errors || []) {
       const field = String(e.field || e.column || "").split(".").pop();
-      const said = { ...e, reason: inWords(e.reason), hint: inWords(e.hint) };
-      if (FIELD_ERRORS[field]) fieldError(FIELD_ERRORS[field], `${said.reason}${said.hint ? ` — ${said.hint}` : ""}.`);
-      else rest.push(said);
+      if (FIELD_ERRORS[field]) fieldError(FIELD_ERRORS[field], `${e.reason}${e.hint ? ` — ${e.hint}` : ""}.`);
+      else rest.push(e);
     }
-    if (rest.length || !(body.errors || []).length) showPlainProblem(body.title || "The request is not valid", rest);
+    if (rest.length || !(body.errors || []).length) showPlainProblem(body.title || "The request is not valid", rest, body.detail);
   }
 
-  function showPlainProblem(title, errors) {
+  // A problem above the form: its title, its detail when it has no errors to list (a job that stopped), its errors.
+  function showPlainProblem(title, errors, detail) {
     const box = document.getElementById("problems");
     if (!box) return;
-    box.innerHTML = `<div class="problem"><strong>${Ecotone.escape(title)}</strong>${errors.map((e) =>
+    box.innerHTML = `<div class="problem"><strong>${Ecotone.escape(title)}</strong>${detail && !errors.length ? `<p>${Ecotone.escape(detail)}</p>` : ""}${errors.map((e) =>
       `<p>${Ecotone.escape([e.reason, e.hint].filter(Boolean).join(" — "))}</p>`).join("")}</div>`;
     box.scrollIntoView({ block: "nearest" });
   }
