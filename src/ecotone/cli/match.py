@@ -132,8 +132,10 @@ def match_schedule(
     event: Annotated[Path, typer.Argument(help=".xlsx with sheets Participants (Name, Organisation, [Available] "
                                           "slots joined by |, [Email]), Slots (Slot, Start, End), Requests (From, "
                                           "To, [Priority]); or a folder of those three CSVs.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for agenda.xlsx, agenda.csv, unscheduled.csv and "
-                                      "agendas/<participant>.csv|.ics.")] = Path("agendas"),
+    out: Annotated[Path, typer.Option("--out", help="Folder the agendas go to: agenda.xlsx (sheets Agenda, "
+                                      "Unscheduled), agenda.csv, unscheduled.csv, every participant's "
+                                      "agendas/NAME.ics and agendas/NAME.csv, the whole event's event.ics and "
+                                      "every organisation's organisations/ORGANISATION.ics.")] = Path("agendas"),
     tables: Annotated[int, typer.Option(help="Meeting tables (add 10–20% spare).")] = 20,
     method: Annotated[str, typer.Option(help="cp-sat (optimal or proven bound), greedy (large events), auto.")] = "auto",
     time_limit: Annotated[float, typer.Option(help="Seconds CP-SAT may search.")] = 60.0,
@@ -142,7 +144,8 @@ def match_schedule(
 ) -> None:
     """Schedule a brokerage event (b2match-style): one-to-one meetings into slots and tables, nobody
     double-booked, everyone available, mutual and must-meet requests weighted most; CP-SAT with a greedy start,
-    greedy alone for very large events. Writes each participant's agenda as CSV and iCalendar.
+    greedy alone for very large events. Writes each participant's and each organisation's agenda as iCalendar,
+    the whole event's calendar, and the agenda as CSV and Excel (--out says the files).
 
     Example: `ecotone match schedule event.xlsx --tables 40 --out agendas`
     """
