@@ -44,8 +44,9 @@ def hub_threshold() -> int:
 
 
 _NODE_FIELDS = ["name", "type", "hub_id", "country", "stage"]
-#: The tie fields the actors level keeps (a Snapshot's, so that its graphs are the analyses' graphs).
-ACTOR_TIE_FIELDS = ("kind", "directed", "weight", "start_date", "end_date", "status")
+#: The tie fields the actors level reads: what it sends and what its collaboration graph sums (direction only
+#: shapes a Snapshot's ``digraph``, which the map does not read; at a million ties every column read costs).
+ACTOR_TIE_FIELDS = ("kind", "weight", "start_date")
 
 
 def map_frames(atlas: Atlas, filters: Filters | None = None, *, tie_fields: tuple[str, ...] = ACTOR_TIE_FIELDS
@@ -125,7 +126,7 @@ def _rows(ids: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def map_snapshot(atlas: Atlas, filters: Filters | None = None) -> Snapshot:
     """The Snapshot the map's actors level reads: :func:`map_frames`' actors and ties (no tags, deals or
-    programmes), with the same graphs as :meth:`Snapshot.from_atlas`."""
+    programmes, no directions), with the same collaboration graph (``graph``) as :meth:`Snapshot.from_atlas`."""
     return Snapshot.from_frames(*map_frames(atlas, filters))
 
 
