@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _measure import measure, peak_mb
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -486,6 +488,23 @@ def _peer(browser, folder: Path, runs: int, seconds: float) -> dict:
     return {"shown": _median(shown), "fps": _median(fps), "heap": _median(heap)}
 
 
+def _layout_alone(db: str) -> dict:
+    """The server's layout of the whole atlas (an admin's, unfiltered), in this fresh process: the reading, then
+    the layout alone (:func:`ecotone.services.layout.lay_out`), wall and CPU seconds, and the peak memory."""
+    from ecotone.services.layout import lay_out
+    from ecotone.services.mapdata import map_snapshot
+    from ecotone.store import Atlas
+
+    with Atlas.open(db) as atlas:  # the atlas's owner: everything, as the admin in the browser
+        t = time.perf_counter()
+        snap = map_snapshot(atlas)
+        read = time.perf_counter() - t
+        t, cpu = time.perf_counter(), time.process_time()
+        done = lay_out(snap)
+        return {"read": read, "wall": time.perf_counter() - t, "cpu": time.process_time() - cpu,
+                "mb": peak_mb(), "algorithm": done.algorithm}
+
+
 def map_views(orgs: int, ties: int, hubs: int, runs: int, folder: Path, seconds: float,
               threshold: int | None) -> dict:
     """One generated atlas, ``runs`` times: a fresh server's times for the map's data (cold, warm, 304), then a
@@ -499,7 +518,8 @@ def map_views(orgs: int, ties: int, hubs: int, runs: int, folder: Path, seconds:
         os.environ["ECOTONE_MAP_HUB_THRESHOLD"] = str(threshold)  # the servers are spawned with it
     db, admin = _atlas(folder, orgs, ties, hubs)
     views = {"opening": ""}
-    out: dict[str, Any] = {"server": {}, "browser": {}, "peer": {}, "server_mb": 0.0, "data": {}}
+    out: dict[str, Any] = {"server": {}, "browser": {}, "peer": {}, "server_mb": 0.0, "data": {},
+                           "layout": [measure(_layout_alone, db) for _ in range(runs)]}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, "--enable-precise-memory-info"])
         port = _port()
@@ -591,6 +611,10 @@ def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> 
     print(f"Layout: {found['data'][next(iter(found['browser']))]['summary'].get('layout', '')}")
     if "largest hub" in found["data"]:
         print(f"Layout of the hub: {found['data']['largest hub']['summary'].get('layout', '')}")
+    lay = found["layout"]
+    print(f"The whole atlas's layout alone (a fresh process, unfiltered): {med(lay, 'wall'):.2f} s "
+          f"({med(lay, 'cpu'):.2f} s of CPU) after reading it in {med(lay, 'read'):.2f} s; peak memory "
+          f"{med(lay, 'mb'):,.0f} MB")
     print(f"peak memory of the server {found['server_mb']:,.0f} MB; frames counted over {seconds:.0f} s of camera "
           "animation (zooms and pans, 0.5 s each)")
     for name, rows in found["browser"].items():
