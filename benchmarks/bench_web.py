@@ -559,7 +559,9 @@ def map_views(orgs: int, ties: int, hubs: int, runs: int, folder: Path, seconds:
                 page.context.close()
                 page, warm = _open(browser, port, "/" + query, cookies)
                 done = _interact(page, out["data"][name], seconds)
-                if k == runs - 1:
+                if k == runs - 1:  # the whole view, as it opens
+                    page.evaluate("() => { const m = window.ecotoneMap; m.select(null); if (m.fit) m.fit(); }")
+                    page.wait_for_timeout(1500)
                     label = "opening" if name == "opening" else "hub"
                     page.screenshot(path=str(Path(__file__).parent / f"map-{orgs // 1000}k-{label}.png"))
                 page.context.close()
