@@ -23,11 +23,19 @@ def test_a_tie_added_from_the_maps_card_then_a_change_reverted_from_the_history(
     url, atlas = site
     org = atlas.find(Organization, search="Dycare").items[0]
     ties_before = atlas.count(Tie, organization=org.id)
-    sign_in(page, url, MANAGER, "/")
+    hospital = atlas.organization_id("Barcelona General Hospital")
+    ties = atlas.find(Tie, organization=org.id, limit=None).items
+    assert not any(hospital in (t.source_id, t.target_id) for t in ties)  # so the new tie is a new pair on the map
+    # Signed in on a page whose address stays put; the map rewrites its own address with the view once it is drawn
+    sign_in(page, url, MANAGER, f"/actors/{org.id}")
+    page.click("header a.brand")
     _map_ready(page)
+    page.wait_for_url(re.compile(r".*/\?(.*&)?colour=type(&.*)?$"))  # the map keeps its view in the address
     page.fill("#search", "Dycare")
     page.press("#search", "Enter")
     page.wait_for_selector("#card a:has-text('Add a tie')")
+    page.wait_for_function("(id) => window.ecotoneMap.state.selected === id", arg=str(org.id))
+    page.wait_for_url(re.compile(rf".*/\?(.*&)?selected={org.id}(&.*)?$"))  # and the selection with it
     page.screenshot(path=str(tmp_path / "01-card.png"), full_page=True)
     page.click("#card a:has-text('Add a tie')")
     page.wait_for_url(re.compile(r".*/records/ties/new\?source_id=\d+$"))
@@ -41,6 +49,19 @@ def test_a_tie_added_from_the_maps_card_then_a_change_reverted_from_the_history(
     assert atlas.count(Tie, organization=org.id) == ties_before + 1
     tie = atlas.get(Tie, int(page.url.rsplit("/", 1)[1]))
     assert tie.source_id == org.id and tie.source == f"{MANAGER} (web)"
+
+    # Back twice (the tie's page, its form): the map reopens the view it left, the actor selected, the new tie on it
+    page.go_back()
+    page.wait_for_url(re.compile(r".*/records/ties/new\?source_id=\d+$"))
+    page.go_back()
+    page.wait_for_url(re.compile(rf".*/\?(.*&)?selected={org.id}(&.*)?$"))
+    _map_ready(page)
+    page.wait_for_selector(f"#card h2 a[href='/actors/{org.id}']")
+    assert page.evaluate("window.ecotoneMap.state.selected") == str(org.id)
+    page.wait_for_selector(f"#card p:has-text('{ties_before + 1} ties')")
+    # the map asked the server again (Back must not redraw the map from the browser's cache of the old answer)
+    assert page.evaluate("([a, b]) => window.ecotoneMap.graph.areNeighbors(a, b)", [str(org.id), str(hospital)]), \
+        "back on the map, the tie just added is not drawn: the map's data came from the browser's cache"
 
     # A quick edit on the actor page, then reverted from its history
     page.goto(f"{url}/actors/{org.id}")
