@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain import CORE_ROLES, Deal, Innovation, Organization, StakeholderType, Tie
+from ..domain.display import label, money
 from ..domain.problems import InputRejected, Problem, describe_validation_error
 from ..store import Atlas, Page
 
@@ -61,7 +62,7 @@ def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
     ...     _ = build_demo(atlas)
     ...     card = organization_card(atlas, "Oryzon Genomics")
     >>> card["hub"], card["deals"]
-    ('Barcelona Health Hub', ['undated: EUR 18,200,000 (equity)'])
+    ('Barcelona Health Hub', ['undated: EUR 18.2 M (Equity)'])
     """
     org = atlas.get(Organization, atlas.organization_id(ref))
     card = org.model_dump(mode="json")
@@ -70,9 +71,8 @@ def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
     card["ties"] = atlas.count(Tie, organization=org.id)
     card["innovations"] = [f"{i.name} ({i.stage.value})" for i in atlas.find(Innovation, organization=org.id,
                                                                              limit=None).items]
-    card["deals"] = [f"{d.date or 'undated'}: {d.currency} {d.amount:,.0f} ({d.round_type.value})" if d.amount
-                     else f"{d.date or 'undated'}: amount unknown ({d.round_type.value})"
-                     for d in atlas.find(Deal, organization=org.id, limit=None).items]
+    card["deals"] = [f"{d.date or 'undated'}: {money(d.amount, d.currency) if d.amount else 'amount unknown'}"
+                     f" ({label(d.round_type)})" for d in atlas.find(Deal, organization=org.id, limit=None).items]
     return card
 
 
