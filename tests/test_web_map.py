@@ -225,6 +225,7 @@ def test_the_data_table_sorts_filters_and_shares_the_selection(server, page):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('row-pick')"):
             break
+    assert page.evaluate("() => document.activeElement.classList.contains('row-pick')"), "Tab never reached a row"
     first = page.evaluate("() => document.activeElement.textContent")
     page.keyboard.press("Enter")
     page.wait_for_selector("#card h2 a")
@@ -234,6 +235,9 @@ def test_the_data_table_sorts_filters_and_shares_the_selection(server, page):
     assert page.evaluate(ON_SCREEN, key)["hidden"] is False
     # a selection on the map marks its row, turning the table's page to it
     table.locator(".map-table-filter").fill("")
+    # the filter applies a moment after typing stops: wait for every row, or its late re-render turns back to page 1
+    page.wait_for_function("() => !document.querySelector('#map-table .map-table-count').textContent.includes(' of ')")
+    assert f"{total} rows" in table.locator(".map-table-count").inner_text()
     table.locator("th button", has_text="Name").click()  # descending now
     last = page.evaluate("() => window.ecotoneMap.graph.reduceNodes((m, n, a) => "
                          "(!m || a.label.localeCompare(m[1]) < 0 ? [n, a.label] : m), null)")
@@ -383,7 +387,8 @@ def test_an_empty_map_says_why_in_words(server, page, tmp_path, browser):  # noq
             pg.goto(bare + "/")
             assert _map_ready(pg) == 0
             text = pg.locator("#map-empty").inner_text()
-            assert "no actors yet" in text and "import" in text
+            assert "no actors to show you yet" in text and "import" in text  # a visitor: told to sign in too
+            assert pg.locator("#map-empty a[href='/login?next=/']").count() == 1
             assert pg.locator("#map-empty a[href='/import']").count() == 1
             assert pg.locator("#problems .problem").count() == 0
         finally:
