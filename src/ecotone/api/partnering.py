@@ -3,7 +3,6 @@
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
 import re
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -18,6 +17,7 @@ from ..store.atlas import AtlasError, NotFound
 from .auth import principal, writer
 from .deps import atlas_of
 from .files import named_as_uploaded, saved, uploads
+from .problems import said_as
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router"]
@@ -32,30 +32,14 @@ def recommendations(atlas: Atlas = Depends(atlas_of),
                     innovation: Annotated[Optional[list[str]], Query()] = None, hub: Optional[str] = None,
                     stage: Optional[str] = None, top: int = Query(10, ge=1, le=100),
                     cross_border: float = Query(0.5, ge=0, le=1)):
-    try:
+    with said_as(_PARAMETERS):  # the service names the command line's options: here they are parameters
         return recommend(atlas, organizations=organization or [], innovations=innovation or [], hub=hub, stage=stage,
                          top=top, cross_border=cross_border).as_dict()
-    except InputRejected as exc:  # the service names the command line's options: here they are parameters
-        raise InputRejected([replace(p, column=_PARAMETERS.get(p.column, p.column), hint=_parameters(p.hint))
-                             for p in exc.problems], exc.report) from None
 
 
 #: The recommender's command-line options, as this endpoint's query parameters.
 _PARAMETERS = {"--org": "organization", "--innovation": "innovation", "--hub": "hub", "--stage": "stage",
                "--cross-border": "cross_border", "--top": "top"}
-
-
-def _parameters(text: str | None) -> str | None:
-    """A hint with the command line's options said as this endpoint's parameters.
-
-    >>> _parameters("give --stage (e.g. --stage clinical_validation)")
-    'give stage (e.g. stage clinical_validation)'
-    """
-    if text is None:
-        return None
-    for flag, name in _PARAMETERS.items():
-        text = text.replace(flag, name)
-    return text
 
 
 @router.get("/partnerships/{record_id}/scorecard", tags=["partnering"], response_model=ResultPublic,
@@ -95,12 +79,9 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
 
     def work(progress):
         progress("scheduling", 0, 1)
-        try:
-            with named_as_uploaded([file], [path], folder):  # the job's problems name the workbook as the user did
-                result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
-        except InputRejected as exc:  # the service names the command line's options: here they are form fields
-            raise InputRejected([replace(p, column=_EVENT_FIELDS.get(p.column, p.column)) for p in exc.problems],
-                                exc.report) from None
+        # the job's problems name the workbook as the user did, and the command line's options as the form's fields
+        with said_as(_EVENT_FIELDS), named_as_uploaded([file], [path], folder):
+            result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
         progress("scheduling", 1, 1)
         result["summary"].pop("output", None)  # where the server keeps the files is none of the reader's business
         result["files"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
