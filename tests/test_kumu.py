@@ -326,3 +326,18 @@ def test_a_hub_named_in_an_element_row_keeps_its_own_source(atlas, tmp_path):
     assert {h.name: h.source for h in atlas.records(Hub)} == {
         "Barcelona Health Hub": "seeds/000_bhh.txt", "Medical Innovation Institute": "map.xlsx · Elements · row 2"}
     assert not import_files(atlas, "kumu", [path]).changed
+
+
+def test_founded_takes_a_year_or_a_date_as_kumu_files_hold_them(atlas, tmp_path):
+    import datetime as dt
+
+    elements = [["Label", "Type", "Founded"], ["A", "startup", "2020-01-01"], ["B", "startup", dt.datetime(2018, 5, 2)],
+                ["C", "startup", 2019], ["D", "startup", "2017/03"]]
+    import_files(atlas, "kumu", [workbook(tmp_path / "dates.xlsx", {"Elements": elements})])
+    founded = {r["name"]: r["founded"] for r in atlas.rows("organization", columns=["name", "founded"])}
+    assert founded == {"A": 2020, "B": 2018, "C": 2019, "D": 2017}
+    bad = [["Label", "Type", "Founded"], ["E", "startup", "in the nineties"]]
+    with pytest.raises(InputRejected) as info:
+        import_files(atlas, "kumu", [workbook(tmp_path / "bad.xlsx", {"Elements": bad})])
+    [problem] = info.value.problems
+    assert (problem.row, problem.column) == (2, "Founded") and "write a year such as 2020" in problem.reason

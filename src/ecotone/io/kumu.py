@@ -28,7 +28,7 @@ class Column:
 
     header: str
     field: str
-    kind: str = "text"  # text | list | float | int | date | ids
+    kind: str = "text"  # text | list | float | int | year | date | ids
     aliases: tuple[str, ...] = ()
     preferred: tuple[str, ...] = ()
 
@@ -60,7 +60,7 @@ ELEMENT_COLUMNS = (
     Column("Needs", "needs", "list"),
     Column("Stage", "stage"),
     Column("Size", "size"),
-    Column("Founded", "founded", "int"),
+    Column("Founded", "founded", "year"),
     Column("Website", "website", aliases=("URL",)),
     *_COMMON,
 )
@@ -103,9 +103,16 @@ def _parse(column: Column, raw: Any) -> Any:
         return raw.date()
     if column.kind == "date" and isinstance(raw, dt.date):
         return raw
+    if column.kind == "year" and isinstance(raw, dt.date):  # a date cell: its year
+        return raw.year
     text = cell_text(raw)
     if not text:
         return None
+    if column.kind == "year":  # a year, or a date as Kumu users often write it (2020-01-01, 2020/03)
+        head = text.replace("/", "-").split("-")[0].strip()
+        if len(head) == 4 and head.isdigit():
+            return int(head)
+        raise ValueError(f"{text!r} is not a year; write a year such as 2020, or a date such as 2020-01-31")
     if column.kind == "list":
         return _split(text)
     if column.kind in ("float", "int"):
