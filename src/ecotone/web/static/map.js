@@ -522,6 +522,10 @@
         showState();
         load({ camera: null });
       });
+    } else if (document.querySelector("header a[href^='/login']")) {  // a visitor: only public records show
+      box.innerHTML = `<p><strong>There are no actors to show you yet.</strong> Visitors see the public actors only:
+        <a href="/login?next=/">sign in</a> to see those your hub shares with you. A new atlas fills from the
+        <a href="/records/organizations/new">Registry</a> or an <a href="/import">import</a>.</p>`;
     } else {
       box.innerHTML = `<p><strong>The atlas has no actors yet.</strong> Add organisations and their ties in the
         <a href="/records/organizations/new">Registry</a>, or <a href="/import">import</a> a Kumu workbook, an Ecotone
@@ -531,7 +535,7 @@
 
   function describe(data) {
     const g = view.graph, summary = data.summary || {};
-    if (!g.order) return filtered() ? "No actor matches these filters." : "The atlas has no actors yet.";
+    if (!g.order) return filtered() ? "No actor matches these filters." : "Nothing to draw yet.";
     if (view.level === "hubs") {
       let hubs = 0;
       g.forEachNode((n, a) => { if (a.hub_id !== null && a.hub_id !== undefined) hubs += 1; });
@@ -540,7 +544,9 @@
     const kept = state.neighbours && state.type ? ` (${words(state.type)} and their neighbours)` : "";
     const layout = summary.layout ? " · laid out on the server" : "";
     $("map-status").title = summary.layout ? `Layout: ${summary.layout}` : "";
-    return `${g.order.toLocaleString()} actors, ${g.size.toLocaleString()} ties, ${summary.communities ?? 0} communities${kept} · drawn in ${Math.round(window.ecotoneMap.ms)} ms${layout}`;
+    const ties = view.yearLimit === Infinity ? g.size : g.size - view.byYear.filter(([start]) => start > view.yearLimit).length;
+    const by = view.yearLimit === Infinity ? "" : ` started by ${view.yearLimit}`;
+    return `${g.order.toLocaleString()} actors, ${ties.toLocaleString()} ties${by}, ${summary.communities ?? 0} communities${kept} · drawn in ${Math.round(window.ecotoneMap.ms)} ms${layout}`;
   }
 
   async function load(restore = {}) {
@@ -633,6 +639,7 @@
       touched.push(edge);
     }
     repaint([], touched);
+    status(describe(view.data));  // the ties counted are the ties shown
   }
 
   function legend() { return view.legend.map(({ label, colour, value, count }) => ({ label, colour, value, count })); }
