@@ -123,7 +123,8 @@ window.Ecotone = (function () {
       if (token) options = { ...options, headers: { ...(options.headers || {}), "x-csrftoken": token } };
     }
     try {
-      response = await fetch(path, options);
+      // no-cache: a page come back to (Back) asks again, cheaply (ETag, 304), instead of showing what it read before
+      response = await fetch(path, { cache: "no-cache", ...options });
     } catch (err) {
       showProblems({ title: "The server does not answer", detail: String(err) });
       return null;
