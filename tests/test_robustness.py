@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from test_graph_exports import graphology_read
 from conftest import BACKENDS, CORDIS_H2020, bearer, fresh_atlas, snapshot
 from ecotone.api import create_app
 from ecotone.api.schemas import MAX_ID, SCHEMAS, plural
@@ -614,7 +615,7 @@ def test_exports_survive_dangling_references_and_control_characters(client, demo
         r = client.get(f"/api/v1/exports/{fmt}")
         assert r.status_code == 200, (fmt, r.text[:300])
         (tmp_path / f"atlas.{'xlsx' if fmt == 'kumu' else fmt}").write_bytes(r.content)
-    assert nx.read_gexf(tmp_path / "atlas.gexf").number_of_nodes() > 100
+    assert len(graphology_read(tmp_path / "atlas.gexf")["nodes"]) > 100  # networkx refuses mixed directions
     assert nx.read_graphml(tmp_path / "atlas.graphml").number_of_nodes() > 100
     import openpyxl
 

@@ -317,8 +317,14 @@
   // Re-draw what a change touched: those nodes and ties only, without reindexing
   function repaint(nodes, edges) {
     const g = view.graph;
-    view.sigma.refresh({ partialGraph: { nodes: [...nodes].filter((n) => g.hasNode(n)), edges: [...edges].filter((e) => g.hasEdge(e)) },
-                         skipIndexation: true, schedule: true });
+    try {
+      view.sigma.refresh({ partialGraph: { nodes: [...nodes].filter((n) => g.hasNode(n)), edges: [...edges].filter((e) => g.hasEdge(e)) },
+                           skipIndexation: true, schedule: true });
+    } catch (err) {
+      // sigma repaints in place only what it drew before: a tie hidden when the map was last indexed (by the year
+      // slider, the ego view) has no place yet, so the whole map is indexed again
+      view.sigma.refresh({ schedule: true });
+    }
   }
 
   // -- Selection, ego and camera -------------------------------------------------------------------------------------
