@@ -541,10 +541,11 @@ def map_views(orgs: int, ties: int, hubs: int, runs: int, folder: Path, seconds:
                 out["server"].setdefault(name, []).append(found)
                 if name == "opening" and out["data"][name]["level"] == "hubs" and "largest hub" not in views:
                     n = out["data"][name]["nodes"]
+                    # the heaviest hub to draw: the most ties (a tie counts for each hub it touches), then actors
                     largest = max((i for i in range(len(n["id"])) if n["id"][i] is not None),
-                                  key=lambda i: n["actors"][i])
+                                  key=lambda i: (n["degree"][i], n["actors"][i]))
                     views["largest hub"] = f"?hub={n['id'][largest]}"
-                    out["largest_hub"] = (n["label"][largest], n["actors"][largest])
+                    out["largest_hub"] = (n["label"][largest], n["actors"][largest], n["degree"][largest])
                     found = _server_times(port, admin["token"], views["largest hub"])
                     out["data"]["largest hub"] = found.pop("data")
                     out["server"].setdefault("largest hub", []).append(found)
@@ -585,10 +586,11 @@ def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> 
           f"run{'s' if runs > 1 else ''}")
     print()
     if "largest_hub" in found:
-        name, actors = found["largest_hub"]
+        name, actors, ties = found["largest_hub"]
         threshold = found["data"]["opening"]["summary"]["threshold"]
         print(f"Opens in the hub summary (more actors than the threshold, {threshold:,}); 'largest hub' is {name} "
-              f"({actors:,} actors) opened from it (`/?hub=ID`, actors level).")
+              f"({actors:,} actors, {ties:,} ties: the hub with the most ties) opened from it (`/?hub=ID`, "
+              f"actors level, its ties to other hubs' actors included).")
         print()
     print("| view | level | nodes · ties drawn | data plain → gzip | server cold · warm · 304 (s) | first picture "
           "cold · warm (s) | peer first picture (s) | fps (peer, ratio) | select → frame · card (ms) | recolour (ms) "

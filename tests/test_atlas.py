@@ -161,6 +161,16 @@ def test_every_entity_round_trips_through_the_database(small):
     assert atlas.counts()["stage_event"] == 1
 
 
+def test_a_hubs_deals_are_its_members_rounds_and_its_own_aggregates(small):
+    atlas, o = small
+    bcn, waw = atlas.hub_id("Barcelona Health Hub"), atlas.hub_id("Medical Innovation Institute")
+    round_ = atlas.add(Deal(recipient_id=o["kardio"].id, amount=2.4e6, round_type="seed"))  # Kardio is in Warsaw
+    region = atlas.add(Deal(hub_id=bcn, amount=6.2e8, round_type="aggregate"))
+    assert [d.id for d in atlas.find(Deal, hub=waw).items] == [round_.id]
+    assert [d.id for d in atlas.find(Deal, hub=bcn).items] == [region.id]
+    assert atlas.count(Deal, hub=waw) == 1
+
+
 def test_names_resolve_to_ids(small):
     atlas, o = small
     assert atlas.organization_id("kardio labs") == o["kardio"].id

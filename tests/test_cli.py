@@ -31,7 +31,7 @@ def test_demo_then_browse(cli, tmp_path):
     assert {"Ysios Capital", "Caixa Capital Risc"} <= {o["name"] for o in json.loads(out)}
     code, out, _ = cli("orgs", "show", "Medlumics", "-f", "json")
     card = json.loads(out)
-    assert card["hub"] == "Madrid Health Hub" and card["innovations"] == ["Ablaview (clinical_validation)"]
+    assert card["hub"] == "Madrid Health Hub" and card["innovations"] == ["Ablaview (Clinical validation)"]
     code, out, _ = cli("ties", "list", "--org", "GlyCardial", "-f", "csv")
     assert len(list(csv.DictReader(io.StringIO(out)))) == 3
 

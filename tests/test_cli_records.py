@@ -117,11 +117,11 @@ def test_references_by_name_and_their_names_in_lists(cli):
 def test_organisations_update_show_and_delete(cli):
     card = _json(cli, "orgs", "show", "Medlumics")
     assert card["version"] == 1 and card["hub"] == "Madrid Health Hub"
-    assert card["provenance"]["name"].startswith("seeds/")
+    assert card["provenance"]["name"].startswith("article: ")
     changed = _json(cli, "orgs", "update", "Medlumics", "--stage", "clinical_validation", "--tag", "cardiology,pl",
                     "--if-version", "1")
     assert (changed["stage"], changed["tags"], changed["version"]) == ("clinical_validation", ["cardiology", "pl"], 2)
-    assert changed["provenance"]["stage"] == "cli" and changed["provenance"]["name"].startswith("seeds/")
+    assert changed["provenance"]["stage"] == "cli" and changed["provenance"]["name"].startswith("article: ")
     assert changed["description"] == card["description"]  # only the fields given are written
 
     code, out, _ = cli("orgs", "delete", "Medlumics", answer="n")
@@ -216,7 +216,7 @@ def test_a_deletion_is_brought_back_by_reverting_it(cli):
     change = re.search(r"ecotone changes --revert (\d+)", out).group(1)
     code, out, _ = cli("changes", "--revert", change, "--yes", "-f", "json")
     assert code == 0 and json.loads(out)["reverted"] == int(change)
-    assert _json(cli, "orgs", "show", "Medlumics")["innovations"] == ["Ablaview (clinical_validation)"]
+    assert _json(cli, "orgs", "show", "Medlumics")["innovations"] == ["Ablaview (Clinical validation)"]
 
 
 def test_undo_an_import(cli, tmp_path):

@@ -119,6 +119,13 @@ def test_colours_are_pairwise_distinguishable(table, floor):
     assert closest >= floor, f"{a} {table[a]} and {b} {table[b]} differ by only ΔE00 {closest:.1f}"
 
 
+def test_hubs_by_id_take_the_palette_in_order_so_the_first_twenty_differ():
+    first = [display.colour("hub", i) for i in range(1, len(display.PALETTE) + 1)]
+    assert first == display.PALETTE and len(set(first)) == len(display.PALETTE)
+    assert display.colour("hub", len(display.PALETTE) + 1) == display.PALETTE[0]
+    assert display.colour("hub", True) == display.colour("hub", "True")  # a flag is text, not an id
+
+
 def test_other_attributes_hash_to_a_stable_palette_colour():
     names = ["Barcelona Health Hub", "Cambridge–London–Oxford", "Clínic", "ES", "3"]
     shown = [display.colour("hub", n) for n in names]

@@ -55,6 +55,7 @@ def test_the_browser_colours_labels_and_money_as_the_server_does(server, page):
     assert page.evaluate("() => [Ecotone.money(2500000, 'usd'), Ecotone.money(null), Ecotone.money(5, null)]") == [
         display.money(2_500_000, "usd"), "", display.money(5, None)]
     hubs = [h["name"] for h in atlas.hub_summaries()] + ["Clínic", "Cambridge–London–Oxford", "ES", "", None]
+    hubs += [h["id"] for h in atlas.hub_summaries()] + [1, 20, 21, 57]  # hubs by id: the palette in id order
     for attribute in ("hub", "type", "helix", "community"):
         probe = hubs + list(display.TYPE_COLOURS) + list(display.HELIX_COLOURS) + ["Research center", "civil-society"]
         assert page.evaluate("([a, vs]) => vs.map((v) => Ecotone.colour(a, v))", [attribute, probe]) == [
@@ -125,9 +126,16 @@ def test_the_hub_dashboard_asks_for_its_own_brokers_and_speaks_money(server, pag
     # the deals this visitor may see, as the page read them
     deals = page.evaluate("(hub) => Ecotone.api(`/api/v1/deals?hub=${hub}&limit=200`)", hub_id)["data"]
     assert deals and {d["currency"] for d in deals} == {"EUR"}
-    total = display.money(sum(d["amount"] for d in deals if d["amount"]), "EUR")
+    # the hub's own members' rounds count, and the press figures for the whole region are quoted, never added
+    assert any(d["recipient_id"] in members for d in deals), "a member's round is missing from the hub's deals"
+    rounds = [d for d in deals if d["round_type"] != "aggregate"]
+    aggregates = [d for d in deals if d["round_type"] == "aggregate"]
+    assert rounds and aggregates
+    total = display.money(sum(d["amount"] for d in rounds if d["amount"]), "EUR")
     assert page.locator("#fig-funding").inner_text() == total
     assert re.fullmatch(r"EUR \d+(\.\d)? (bn|M|k)", total)
+    note = page.locator("#deals-note").inner_text()
+    assert all(display.money(d["amount"], "EUR") in note for d in aggregates) and "not added to the sum" in note
     amounts = page.locator("#deals tbody td.num").all_text_contents()
     assert amounts and all(re.fullmatch(r"EUR \d+(\.\d)?( (bn|M|k))?", a) for a in amounts), amounts
     assert page.locator("#on-the-map").get_attribute("href") == f"/?hub={hub_id}"

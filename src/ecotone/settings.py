@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import PositiveInt
+from pydantic import NonNegativeInt, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "database_url"]
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     max_body_bytes: PositiveInt = 1_048_576
     #: The largest upload (imports, event workbooks, ratings), in bytes (``ECOTONE_MAX_UPLOAD_BYTES``; 200 MiB).
     max_upload_bytes: PositiveInt = 209_715_200
+    #: How many actors the map draws one by one before it opens on a summary of its hubs, when no hub is asked
+    #: for (``ECOTONE_MAP_HUB_THRESHOLD``; 50,000: software WebGL on two cores stays usable up to there).
+    map_hub_threshold: NonNegativeInt = 50_000
 
 
 def database_url(value: str | None = None) -> str:

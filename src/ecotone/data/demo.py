@@ -34,11 +34,11 @@ from ..domain.batch import Batch
 
 __all__ = ["BRIDGE", "SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
 
-#: The seed articles the facts come from (file names of the project's source texts).
+#: The articles the facts come from, as a reader would cite them (the project's source texts; data/README.md).
 SEEDS = {
-    "connecting": "seeds/000_c5b93bc135899f68.txt",  # Medical Innovation Institute joins Barcelona & Madrid Health Hub
-    "ecosystems": "seeds/001_1eb9c42937e3139e.txt",  # H. Asumah: healthcare innovation ecosystems, TMC, BioCity, Singapore
-    "digital_hub": "seeds/002_8e66784f30c170a4.txt",  # Apiumhub: digital health hubs, Barcelona, top-5 European hubs
+    "connecting": "article: Connecting Ecosystems, on healthcare innovation built between cities",
+    "ecosystems": "article: H. Asumah, on healthcare innovation ecosystems (TMC, BioCity, Singapore)",
+    "digital_hub": "article: Apiumhub, Digital Health Hub: building the innovation ecosystem (dev.to)",
 }
 ILLUSTRATIVE = "illustrative"
 

@@ -21,8 +21,9 @@ for normal colour vision, where 2 is a just-noticeable difference (``tests/test_
 Seventeen categories cannot all stay apart under colour-vision deficiencies; there the legend, tooltips and the
 type's name written beside highlighted actors carry the difference, and the helix colours stay apart.
 
-Any other attribute (hub, community, country, tie kind …) takes a colour from :data:`PALETTE` by a stable hash
-of its text (32-bit FNV-1a over UTF-8, the same in ``app.js``), so the same hub has the same colour everywhere.
+A hub given by its id takes :data:`PALETTE` in id order, so the first twenty hubs never share a colour. Any other
+attribute (community, country, tie kind …) takes a colour from :data:`PALETTE` by a stable hash of its text (32-bit
+FNV-1a over UTF-8, the same in ``app.js``), so the same value has the same colour everywhere.
 """
 
 from __future__ import annotations
@@ -127,9 +128,16 @@ def colour(attribute: str, value: Any) -> str:
     True
     >>> colour("hub", None)
     '#9AA3B2'
+
+    A hub given by its id takes the palette in id order, so the first twenty hubs never share a colour:
+
+    >>> [colour("hub", i) for i in (1, 2, 21)] == [PALETTE[0], PALETTE[1], PALETTE[0]]
+    True
     """
     if value is None or value == "":
         return NONE_COLOUR
+    if attribute == "hub" and isinstance(value, int) and not isinstance(value, bool):
+        return PALETTE[(value - 1) % len(PALETTE)]
     table = _ATTRIBUTES.get(attribute)
     if table is not None:
         text = _text(value).strip().lower().replace("-", "_").replace(" ", "_")

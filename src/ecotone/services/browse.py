@@ -42,8 +42,8 @@ def organization_page(atlas: Atlas, *, limit: int = 50, offset: int = 0, **filte
     >>> with Atlas.open("sqlite://") as atlas:
     ...     _ = build_demo(atlas)
     ...     page = organization_page(atlas, hub="Texas Medical Center", type="hub_operator")
-    >>> [(r["name"], r["hub"], r["source"]) for r in page.items]
-    [('Texas Medical Center', 'Texas Medical Center', 'seeds/001_1eb9c42937e3139e.txt')]
+    >>> [(r["name"], r["hub"], r["source"][:18]) for r in page.items]
+    [('Texas Medical Center', 'Texas Medical Center', 'article: H. Asumah')]
     """
     page = atlas.find(Organization, limit=limit, offset=offset, order_by="name", **filters)
     hubs = atlas.names("hub", [o.hub_id for o in page.items if o.hub_id])
@@ -69,7 +69,7 @@ def organization_card(atlas: Atlas, ref: str) -> dict[str, Any]:
     card["helix"] = org.helix.value
     card["hub"] = atlas.names("hub", [org.hub_id] if org.hub_id else []).get(org.hub_id)
     card["ties"] = atlas.count(Tie, organization=org.id)
-    card["innovations"] = [f"{i.name} ({i.stage.value})" for i in atlas.find(Innovation, organization=org.id,
+    card["innovations"] = [f"{i.name} ({label(i.stage)})" for i in atlas.find(Innovation, organization=org.id,
                                                                              limit=None).items]
     card["deals"] = [f"{d.date or 'undated'}: {money(d.amount, d.currency) if d.amount else 'amount unknown'}"
                      f" ({label(d.round_type)})" for d in atlas.find(Deal, organization=org.id, limit=None).items]

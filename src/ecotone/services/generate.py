@@ -38,7 +38,7 @@ class Generator:
     """A synthetic atlas: ``orgs`` organisations in ``hubs`` hubs joined by ``ties`` ties (default ten per
     organisation); the same ``seed`` gives the same atlas.
 
-    Hub sizes follow a power law and each hub draws its own stakeholder mix around :data:`TYPE_MIX`;
+    Hub sizes follow a power law (capped at 15 times the smallest hub) and each hub draws its own stakeholder mix around :data:`TYPE_MIX`;
     organisations' activity (how many ties they take part in) is Pareto-distributed,
     so degrees are heavy-tailed; ``cross_hub`` of the ties bridge two hubs, the rest stay inside one. Startups get
     innovations with stage histories and funding deals.
@@ -100,7 +100,9 @@ class Generator:
 
     def _organizations(self, atlas, rng, base, hub_ids, hub_country, progress):
         n = self.orgs
-        size = rng.pareto(1.2, self.hubs) + 1  # power-law hub sizes
+        # power-law hub sizes, capped at 15 times the smallest: real hubs differ by an order of magnitude, and an
+        # uncapped tail gives one hub nearly every actor
+        size = np.minimum(rng.pareto(1.2, self.hubs) + 1, 15.0)
         hub_of = np.sort(rng.choice(self.hubs, n, p=size / size.sum()))
         types = list(TYPE_MIX)
         p = np.array([TYPE_MIX[t] for t in types])

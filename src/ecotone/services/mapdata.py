@@ -4,16 +4,17 @@ columns; above a threshold, one node per hub instead."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from ..analysis.communities import Communities
 from ..analysis.snapshot import Snapshot
 from ..domain import StakeholderType, TieKind
 from ..domain.parsing import day, terms
+from ..settings import Settings
 from ..store import Atlas
 from .analysis import Filters
 from .layout import EXTENT, positions, regions
@@ -30,16 +31,16 @@ _EDGE_COLUMNS = ("source", "target", "kind", "weight", "start")
 
 
 def hub_threshold() -> int:
-    """How many actors the map shows one by one before it opens on its hubs: ``ECOTONE_MAP_HUB_THRESHOLD``
-    (a whole number), default 50,000.
+    """How many actors the map shows one by one before it opens on its hubs: the setting
+    ``map_hub_threshold`` (``ECOTONE_MAP_HUB_THRESHOLD``), default 50,000; a value that is not a whole number
+    counts as the default.
 
     >>> hub_threshold()
     50000
     """
-    raw = os.environ.get("ECOTONE_MAP_HUB_THRESHOLD", "").strip()
     try:
-        return max(0, int(raw)) if raw else DEFAULT_HUB_THRESHOLD
-    except ValueError:
+        return Settings().map_hub_threshold
+    except ValidationError:
         return DEFAULT_HUB_THRESHOLD
 
 

@@ -60,6 +60,9 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             elif entity == "innovation":
                 members = sa.select(organizations.c.id).where(organizations.c.hub_id == hub_id)
                 out.append(table.c.organization_id.in_(members))
+            elif entity == "deal":  # a hub-wide aggregate names the hub; a round, its recipient in the hub
+                members = sa.select(organizations.c.id).where(organizations.c.hub_id == hub_id)
+                out.append(sa.or_(table.c.hub_id == hub_id, table.c.recipient_id.in_(members)))
             else:
                 out.append(table.c.hub_id == hub_id)
         elif name == "organization":

@@ -33,6 +33,8 @@ window.Ecotone = (function () {
   // The colour of a value of an attribute: fixed for type and helix, a stable palette colour for anything else.
   function colour(attribute, value) {
     if (value === null || value === undefined || value === "") return noneColour;
+    // a hub by its id: the palette in id order, so the first hubs never share a colour (display.colour does the same)
+    if (attribute === "hub" && Number.isInteger(value)) return hashed[(((value - 1) % hashed.length) + hashed.length) % hashed.length];
     const text = String(value), table = tableOf(attribute);
     if (table) {
       const key = text.trim().toLowerCase().replace(/[- ]/g, "_");

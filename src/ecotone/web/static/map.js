@@ -19,7 +19,7 @@
   // What the page derives from it: the graph, the renderer and the small sets the reducers consult
   const view = { graph: null, sigma: null, layout: null, data: null, level: "actors", table: null, legend: [],
                  selectedEdges: new Set(), focus: new Set(), hoverEdges: new Set(), ego: null, yearLimit: Infinity,
-                 byYear: [], dragged: null, dragMoved: false, resumeLayout: false, restoring: null, loadCount: 0 };
+                 byYear: null, dragged: null, dragMoved: false, resumeLayout: false, restoring: null, loadCount: 0 };
   const listeners = { loaded: [], selected: [], changed: [] };
 
   function emit(event, detail) {
@@ -168,11 +168,15 @@
     const n = data.nodes, e = data.edges, count = n.id.length, level = data.level || "actors";
     const col = (name) => n[name] || [];
     const at = (name, i) => { const c = n[name]; return c && c[i] !== undefined ? c[i] : null; };
-    // C2 sends each tie's ends as row indices; the older answer sent actor ids
-    const byId = new Map(n.id.map((id, i) => [String(id), i]));
-    const asIndex = "level" in data || Array.isArray(n.x);
-    const row = asIndex ? (v) => (Number.isInteger(v) && v >= 0 && v < count ? v : byId.get(String(v))) : (v) => byId.get(String(v));
-    const sources = e.source.map(row), targets = e.target.map(row);
+    // C2 sends each tie's ends as row indices (used as they come); the older answer sent actor ids
+    const asIndex = ("level" in data || Array.isArray(n.x)) && e.source.every((v) => Number.isInteger(v) && v >= 0 && v < count)
+      && e.target.every((v) => Number.isInteger(v) && v >= 0 && v < count);
+    let sources = e.source, targets = e.target;
+    if (!asIndex) {
+      const byId = new Map(n.id.map((id, i) => [String(id), i]));
+      const row = (v) => (Number.isInteger(v) && v >= 0 && v < count ? v : byId.get(String(v)));
+      sources = e.source.map(row); targets = e.target.map(row);
+    }
     // Keep the chosen type and its direct neighbours (the ties between all of them come with them)
     let keep = null;
     if (state.neighbours && state.type && level === "actors") {
@@ -217,11 +221,14 @@
     return g;
   }
 
-  // Ties by start year, so that moving the year slider touches only the ties whose side of it changed
-  function indexYears(g) {
+  // Ties by start year, so that moving the year slider touches only the ties whose side of it changed (made when
+  // first needed: most visits never move the slider)
+  function yearIndex() {
+    if (view.byYear) return view.byYear;
     const byYear = [];
-    g.forEachEdge((edge, attrs) => { if (attrs.start) byYear.push([attrs.start, edge]); });
+    view.graph.forEachEdge((edge, attrs) => { if (attrs.start) byYear.push([attrs.start, edge]); });
     byYear.sort((a, b) => a[0] - b[0]);
+    view.byYear = byYear;
     return byYear;
   }
 
@@ -269,7 +276,8 @@
     g.updateEachNodeAttributes((node, a) => {
       const value = valueOf(a, by) ?? null;
       let colour = colours.get(value);
-      if (colour === undefined) { colour = colourFor(by, value); colours.set(value, colour); }
+      // a hub is coloured by its id (the palette in id order: no two of the first hubs alike), named by its name
+      if (colour === undefined) { colour = colourFor(by, by === "hub" && Number.isInteger(a.hub_id) ? a.hub_id : value); colours.set(value, colour); }
       a.color = colour;
       counts.set(value, (counts.get(value) || 0) + (view.level === "hubs" ? Number(a.actors) || 0 : 1));
       return a;
@@ -550,7 +558,7 @@
     const kept = state.neighbours && state.type ? ` (${words(state.type)} and their neighbours)` : "";
     const layout = summary.layout ? " · laid out on the server" : "";
     $("map-status").title = summary.layout ? `Layout: ${summary.layout}` : "";
-    const ties = view.yearLimit === Infinity ? g.size : g.size - view.byYear.filter(([start]) => start > view.yearLimit).length;
+    const ties = view.yearLimit === Infinity ? g.size : g.size - yearIndex().filter(([start]) => start > view.yearLimit).length;
     const by = view.yearLimit === Infinity ? "" : ` started by ${view.yearLimit}`;
     return `${g.order.toLocaleString()} actors, ${ties.toLocaleString()} ties${by}, ${summary.communities ?? 0} communities${kept} · drawn in ${Math.round(window.ecotoneMap.ms)} ms${layout}`;
   }
@@ -568,7 +576,7 @@
     view.data = data;
     view.level = data.level || "actors";
     view.graph = build(data);
-    view.byYear = indexYears(view.graph);
+    view.byYear = null;  // indexed when the year slider first moves
     view.yearLimit = state.year >= ANY_YEAR ? Infinity : state.year;
     view.selectedEdges = new Set(); view.focus = new Set(); view.hoverEdges = new Set(); view.ego = null;
     timings.built = performance.now() - started;
@@ -586,15 +594,10 @@
     showEmpty(data);
     $("size-by").disabled = view.level === "hubs";
     $("color-by").disabled = view.level === "hubs";
-    const names = [];
-    view.graph.forEachNode((n, a) => names.push([a.degree || 0, a.label]));
-    names.sort((a, b) => b[0] - a[0]);
-    $("actor-names").innerHTML = names.slice(0, 3000).map(([, l]) => `<option value="${Ecotone.escape(l)}">`).join("");
     // The view asked for: its selection, its ego network, then its camera (what the person who shared it saw)
     view.restoring = restore;
     const wanted = state.selected;
     state.selected = null;
-    fillTable();
     if (wanted && view.graph.hasNode(wanted)) select(wanted);
     else {
       card(null);
@@ -607,9 +610,23 @@
     state.camera = camera.getState();
     camera.on("updated", (c) => { state.camera = { x: c.x, y: c.y, ratio: c.ratio, angle: c.angle }; changed(); });
     status(describe(data));
-    window.ecotoneMap.ready = true;
-    changed();
-    emit("loaded", { level: view.level, nodes: view.graph.order, edges: view.graph.size });
+    // The table and the search box's names come after the first frame: the picture first, then what is beside it
+    requestAnimationFrame(() => setTimeout(() => {
+      if (ticket !== view.loadCount) return;  // a newer map replaced this one
+      fillNames();
+      fillTable();
+      window.ecotoneMap.ready = true;
+      changed();
+      emit("loaded", { level: view.level, nodes: view.graph.order, edges: view.graph.size });
+    }, 0));
+  }
+
+  // The search box offers the best-connected names (a datalist of 20,000 would slow every keystroke)
+  function fillNames() {
+    const names = [];
+    view.graph.forEachNode((n, a) => names.push([a.degree || 0, a.label]));
+    names.sort((a, b) => b[0] - a[0]);
+    $("actor-names").innerHTML = names.slice(0, 3000).map(([, l]) => `<option value="${Ecotone.escape(l)}">`).join("");
   }
 
   function bindEvents(s) {
@@ -639,7 +656,7 @@
     if (!view.sigma || before === view.yearLimit) return;
     // only the ties that started between the old and the new year change sides
     const lo = Math.min(before, view.yearLimit), hi = Math.max(before, view.yearLimit), touched = [];
-    for (const [start, edge] of view.byYear) {
+    for (const [start, edge] of yearIndex()) {
       if (start <= lo) continue;
       if (start > hi) break;
       touched.push(edge);

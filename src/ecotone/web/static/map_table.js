@@ -85,6 +85,15 @@ window.EcotoneMapTable = (function () {
       next.disabled = page >= pages - 1;
     }
 
+    // Filter again and open the page that holds the selected row (the first page when it is filtered out)
+    function refilter() {
+      clearTimeout(filterTimer);
+      filterTimer = null;
+      recompute();
+      const at = selected === null ? -1 : shown.findIndex((r) => r.key === selected);
+      page = at >= 0 ? Math.floor(at / pageSize) : 0;
+    }
+
     function sort(key) {
       if (sortBy === key) descending = !descending;
       else { sortBy = key; const col = columns.find((c) => c.key === key); descending = Boolean(col && col.numeric); }
@@ -98,14 +107,14 @@ window.EcotoneMapTable = (function () {
       rows = newRows;
       haystacks = new Map(rows.map((r) => [r.key, columns.filter((c) => !c.numeric).map((c) => c.format ? c.format(r[c.key]) : r[c.key] ?? "").join(" ").toLowerCase()]));
       if (selected !== null && !haystacks.has(selected)) selected = null;
-      recompute();
-      page = 0;
+      refilter();
       render();
     }
 
     // Show `key`'s row (its page, scrolled to inside the table's own box, not the page); null clears the mark
     function select(key) {
       selected = key === null || key === undefined ? null : String(key);
+      if (filterTimer !== null) refilter();  // a filter still being typed applies now, not over this selection later
       const at = selected === null ? -1 : shown.findIndex((r) => r.key === selected);
       if (at >= 0) page = Math.floor(at / pageSize);
       render();
@@ -120,7 +129,7 @@ window.EcotoneMapTable = (function () {
     });
     filter.addEventListener("input", () => {
       clearTimeout(filterTimer);
-      filterTimer = setTimeout(() => { recompute(); page = 0; render(); }, 150);
+      filterTimer = setTimeout(() => { refilter(); render(); }, 150);
     });
     filter.addEventListener("keydown", (ev) => { if (ev.key === "Enter") ev.preventDefault(); });
     prev.addEventListener("click", () => { page -= 1; render(); });
@@ -131,7 +140,7 @@ window.EcotoneMapTable = (function () {
       setRows, select, setColumns,
       get rows() { return shown; },
       get page() { return page; },
-      filter(text) { filter.value = text; recompute(); page = 0; render(); },
+      filter(text) { filter.value = text; refilter(); render(); },
     };
   }
 

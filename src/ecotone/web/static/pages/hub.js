@@ -22,13 +22,23 @@ document.addEventListener("DOMContentLoaded", async () => {
       { caption: "Roles a living hub has that this one lacks", columns: ["actors", "missing"], headers: { missing: "Missing roles" } });
   }
   if (deals) {
-    const byCurrency = {};
-    for (const d of deals.data) if (d.amount) byCurrency[d.currency || "EUR"] = (byCurrency[d.currency || "EUR"] || 0) + d.amount;
-    const total = Object.entries(byCurrency).map(([c, a]) => Ecotone.money(a, c)).join(" + ") || "none";
-    document.getElementById("fig-funding").textContent = total;
-    if (deals.count > deals.data.length) {
-      document.getElementById("deals-note").textContent = `The latest ${deals.data.length} of ${deals.count} deals; the funding above adds up these.`;
+    // rounds add up; a hub-wide aggregate (a press figure for the whole region) already counts them, so it is
+    // quoted beside the sum, never added to it
+    const sum = (rows) => {
+      const byCurrency = {};
+      for (const d of rows) if (d.amount) byCurrency[d.currency || "EUR"] = (byCurrency[d.currency || "EUR"] || 0) + d.amount;
+      return Object.entries(byCurrency).map(([c, a]) => Ecotone.money(a, c)).join(" + ");
+    };
+    const rounds = deals.data.filter((d) => d.round_type !== "aggregate");
+    const aggregates = deals.data.filter((d) => d.round_type === "aggregate");
+    document.getElementById("fig-funding").textContent = sum(rounds) || "none";
+    const notes = [];
+    if (deals.count > deals.data.length) notes.push(`The latest ${deals.data.length} of ${deals.count} deals; the funding above adds up the rounds among these.`);
+    else if (rounds.length) notes.push(`The funding above adds up the ${rounds.length} round${rounds.length === 1 ? "" : "s"} raised by this hub's actors.`);
+    for (const d of aggregates) {
+      notes.push(`Reported for the hub as a whole${d.date ? " in " + String(d.date).slice(0, 4) : ""}: ${Ecotone.money(d.amount, d.currency)}${d.description ? " (" + d.description + ")" : ""}, not added to the sum.`);
     }
+    document.getElementById("deals-note").textContent = notes.join(" ");
     Ecotone.table("deals", deals.data.map((d) => ({ date: d.date, round: d.round_type, amount: d.amount, currency: d.currency,
                                                     description: d.description, source: d.source })),
       { columns: ["date", "round", "amount", "description", "source"], formats: { amount: (v, r) => Ecotone.money(v, r.currency) } });
@@ -53,7 +63,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   Ecotone.chart("compare-chart", { data: { values: hubs.map((h) => ({ ...h, self: h.id === hub.id ? "This hub" : "Others" })) },
     mark: "bar", height: 300, encoding: { y: { field: "name", type: "nominal", sort: "-x", title: null },
       x: { field: "organizations", type: "quantitative", title: "Organisations" },
-      color: { field: "self", type: "nominal", title: null, scale: { domain: ["This hub", "Others"], range: [Ecotone.colour("hub", hub.name), "#d8dde6"] } },
+      color: { field: "self", type: "nominal", title: null, scale: { domain: ["This hub", "Others"], range: [Ecotone.colour("hub", Number(hub.id)), "#d8dde6"] } },
       tooltip: [{ field: "name", title: "Hub" }, { field: "organizations", title: "Organisations" }, { field: "ties_inside", title: "Ties inside" },
                 { field: "ties_across", title: "Ties to other hubs" }] } });
 });

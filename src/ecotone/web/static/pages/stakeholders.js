@@ -41,8 +41,11 @@
       encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "name" } } }))];
 
   const axes = {
-    x: { field: "interest", type: "quantitative", scale: { domain: [0, 1] }, title: "Interest" },
-    y: { field: "power", type: "quantitative", scale: { domain: [0, 1] }, title: "Power" } };
+    // five ticks a side: the quadrant lines sit at 0.5, and a narrow grid does not crowd its axis
+    x: { field: "interest", type: "quantitative", scale: { domain: [0, 1] }, axis: { tickCount: 5, format: ".1f", labelOverlap: true },
+         title: "Interest (ties and programmes, ranked 0–1)" },
+    y: { field: "power", type: "quantitative", scale: { domain: [0, 1] }, axis: { tickCount: 5, format: ".1f" },
+         title: "Power (authority, resources, position)" } };
   const tooltip = [{ field: "name", title: "Actor" }, { field: "type", title: "Type" }, { field: "where", title: "Hub or group" },
                    { field: "quadrant", title: "Quadrant" }, { field: "priority", title: "Priority", format: ".2f" },
                    { field: "power", title: "Power", format: ".2f" }, { field: "interest", title: "Interest", format: ".2f" }];
