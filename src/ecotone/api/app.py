@@ -14,6 +14,7 @@ from ..store import Atlas
 from . import accounts, analysis, check, files, history, map, map_exports, partnering, pathways, problems, simulations, views
 from .auth import CSRF, PrincipalMiddleware
 from .cache import ResponseCache
+from .challenges import router as challenges_router
 from .dedupe import router as dedupe_router
 from .explorer import router as explorer_router
 from .forms import router as forms_router
@@ -64,6 +65,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(forms_router)
     for module in (history, analysis, map, map_exports, views, check, partnering, files, simulations, pathways):
         app.include_router(module.router)
+    app.include_router(challenges_router)
     app.include_router(dedupe_router)
     app.include_router(jobs_router)
     app.include_router(pages_router)

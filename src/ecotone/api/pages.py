@@ -33,8 +33,8 @@ templates.env.globals["display_tables"] = display.tables()
 templates.env.filters["label"] = display.label
 templates.env.filters["money"] = display.money
 NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/records", "Registry"),
-       ("/partnerships", "Partnerships"), ("/event", "Brokerage event"), ("/scenarios", "Scenarios"),
-       ("/import", "Import")]
+       ("/partnerships", "Partnerships"), ("/challenges", "Challenges"), ("/event", "Brokerage event"),
+       ("/scenarios", "Scenarios"), ("/import", "Import")]
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -217,3 +217,49 @@ def duplicates_page(request: Request) -> HTMLResponse:
     return _page(request, "duplicates.html", title="Likely duplicates", may_merge=principal(request).may_write,
                  account_note="Merging duplicates takes an editor's, a manager's or an admin's account: sign in "
                               "first.")
+
+
+# -- Challenges, grants and competitions: the list, a challenge's page, a judge's scoring form, the results ----
+def _challenge_or_missing(request: Request, atlas: Atlas, challenge_id: int) -> HTMLResponse | None:
+    from ..services.challenges import find_challenge
+
+    try:
+        find_challenge(atlas, challenge_id)
+    except NotFound:
+        return _page(request, "missing.html", 404, title="No such challenge", what=f"challenge {challenge_id}")
+    return None
+
+
+@router.get("/challenges", response_class=HTMLResponse)
+def challenges_page(request: Request) -> HTMLResponse:
+    return _page(request, "challenges.html", title="Challenges, grants and competitions")
+
+
+@router.get("/challenges/{challenge_id}", response_class=HTMLResponse)
+def challenge_page(request: Request, challenge_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _challenge_or_missing(request, atlas, challenge_id) or _page(
+        request, "challenge.html", title="Challenge", challenge_id=challenge_id)
+
+
+@router.get("/challenges/{challenge_id}/score", response_class=HTMLResponse)
+def challenge_score_page(request: Request, challenge_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    from ..services.challenges import describe
+
+    missing = _challenge_or_missing(request, atlas, challenge_id)
+    if missing:
+        return missing
+    card = describe(atlas, challenge_id)
+    mine = [j for j in card["judges"] if j["mine"]]
+    # a judge scores as themself; a manager of the challenge's hub may enter any judge's scores (from paper)
+    judges = mine or (card["judges"] if card["may_manage"] else [])
+    return _page(request, "challenge_score.html", title="Scoring", challenge_id=challenge_id,
+                 judges=judges if len(judges) > 1 or not mine else [],
+                 judge_id=judges[0]["id"] if judges else None,
+                 account_note="Judges score from their own account: sign in first.")
+
+
+@router.get("/challenges/{challenge_id}/results", response_class=HTMLResponse)
+def challenge_results_page(request: Request, challenge_id: int, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
+    return _challenge_or_missing(request, atlas, challenge_id) or _page(
+        request, "challenge_results.html", title="Results", challenge_id=challenge_id,
+        account_note="The judges' scores are kept for the challenge's hub: sign in to see the ranking they make.")

@@ -10,6 +10,7 @@ from . import records as _records  # noqa: F401  (registers `ecotone orgs|ties|i
 from . import dedupe as _dedupe  # noqa: F401  (registers `ecotone dedupe`)
 from . import check as _check  # noqa: F401  (registers `ecotone check`)
 from . import pathways as _pathways  # noqa: F401  (registers `ecotone pathways list|import|reset`)
+from . import challenges as _challenges  # noqa: F401  (registers `ecotone challenges`)
 
 __all__ = ["app", "main", "run"]
 
