@@ -12,7 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 __all__ = ["BROADER", "STATUSES", "VOCABULARY", "NeedMatch", "NeedMatcher", "canonical", "in_words", "normalise"]
 
@@ -109,7 +110,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
                    "visibility", "events", "matchmaking"),
     # what startups make (offers of solutions)
     "digital tools": ("digital tools", "digital tool", "digital health", "digital health tools", "digital solutions",
-                      "software", "health software", "apps", "app", "health apps", "digitalisation",
+                      "software", "health software", "apps", "health apps", "digitalisation",
                       "digitalization", "digital transformation", "it solutions", "health it"),
     "telemedicine": ("telemedicine", "telehealth", "remote monitoring", "remote patient monitoring", "virtual care",
                      "teleconsultation", "remote care"),
@@ -175,14 +176,55 @@ _RELATED: dict[str, frozenset[str]] = {
     for t in VOCABULARY}
 
 
+#: Words that open a phrase without saying what is needed ("access to seed funding", "looking for investors").
+_FILLERS = tuple(tuple(normalise(f).split()) for f in (
+    "access to", "need for", "need of", "needs", "need", "we need", "looking for", "seeking", "searching for",
+    "lack of", "help with", "more", "new", "some", "our", "a", "an", "the", "any", "further", "additional"))
+#: Words after which a phrase only qualifies its need ("seed funding for cardiology", "hiring in Catalonia").
+_QUALIFIERS = frozenset(["for", "in", "at", "with", "from", "across", "within", "on", "by", "to", "among", "near"])
+
+
+def _head(key: str) -> str:
+    """What a normalised phrase asks for: its opening fillers and its qualifying tail dropped."""
+    words = key.split()
+    stripped = True
+    while stripped and len(words) > 1:
+        stripped = False
+        for f in sorted(_FILLERS, key=len, reverse=True):
+            if tuple(words[:len(f)]) == f and len(words) > len(f):
+                words, stripped = words[len(f):], True
+                break
+    for i, w in enumerate(words[1:], 1):
+        if w in _QUALIFIERS:
+            return " ".join(words[:i])
+    return " ".join(words)
+
+
+def _typo_term(key: str) -> str | None:
+    """The term of the one synonym within a typo (two from ten letters on) of ``key``, if only one term is."""
+    if len(key) < 5:
+        return None
+    limit = 1 if len(key) < 10 else 2
+    hits = process.extract(key, _SYNONYM_KEYS, scorer=OSA.distance, score_cutoff=limit, limit=8)
+    if not hits:
+        return None
+    nearest = min(d for _, d, _ in hits)
+    terms = {_SYNONYMS[k] for k, d, _ in hits if d == nearest}
+    return terms.pop() if len(terms) == 1 else None
+
+
 def _canonical_key(key: str, fuzzy: bool = True) -> str | None:
-    """The term of a normalised phrase: the phrase itself, else the one term the phrase names (its longest
-    synonyms, a narrower term winning over its broader one), else a synonym within one or two typos."""
+    """The term of a normalised phrase: the phrase itself; else what it asks for (:func:`_head`) if that is a
+    synonym; else the one term whose synonyms cover more than half of it (a narrower term winning over its
+    broader one); else a synonym within a typo of it."""
     if not key:
         return None
     if key in _SYNONYMS:
         return _SYNONYMS[key]
-    words = key.split()
+    head = _head(key)
+    if head in _SYNONYMS:
+        return _SYNONYMS[head]
+    words = head.split()
     spans: list[tuple[int, int, str]] = []
     for size in range(min(_LONGEST, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
@@ -191,20 +233,19 @@ def _canonical_key(key: str, fuzzy: bool = True) -> str | None:
                 spans.append((start, start + size, term))
     found = {t for _, _, t in spans}
     narrow = {t for t in found if not any(BROADER.get(o) == t for o in found)}
-    if len(narrow) == 1:
+    if len(narrow) == 1 and 2 * sum(e - s for s, e, _ in spans) > len(words):
         return next(iter(narrow))
-    if not found and fuzzy and len(key) >= 8:
-        hit = process.extractOne(key, _SYNONYM_KEYS, scorer=fuzz.ratio, score_cutoff=90)
-        if hit is not None:
-            return _SYNONYMS[hit[0]]
+    if not found and fuzzy:
+        return _typo_term(head)
     return None
 
 
 def canonical(text: str) -> str | None:
     """The vocabulary term a need or offer states, by its synonyms, else ``None``.
 
-    Case, accents, punctuation and plurals do not matter; a phrase that names one term among other words names
-    it; a phrase within a typo or two of a synonym (eight characters or more) names its term.
+    Case, accents, punctuation and plurals do not matter; openings ("access to", "looking for") and qualifying
+    tails ("… for cardiology", "… in Spain") are set aside; a phrase more than half of whose words name one term names it;
+    a phrase within a typo of a synonym (two typos from ten letters on) names its term.
 
     Examples
     --------
@@ -212,8 +253,8 @@ def canonical(text: str) -> str | None:
     ('funding', 'pre-seed funding', 'clinical validation')
     >>> canonical("access to seed funding for our cardiology startup"), canonical("clinical validaton")
     ('seed funding', 'clinical validation')
-    >>> canonical("funding for clinical trials") is None, canonical("a spaceship") is None  # two things, none
-    (True, True)
+    >>> canonical("INVESTURS"), canonical("clinical trials funding") is None, canonical("a spaceship") is None
+    ('funding', True, True)
     """
     return _canonical_key(normalise(text))
 
@@ -362,11 +403,13 @@ class NeedMatcher:
         """
         self._fitted()
         needs = ["" if v is None else str(v) for v in needs]
-        keys = np.array([normalise(v) for v in needs], dtype=object)
         columns = ["need", "term", "offer", "score", "status"]
         if not len(needs):
             return pd.DataFrame(columns=columns)
-        uniq, inverse = np.unique(keys, return_inverse=True)
+        codes, written = pd.factorize(pd.Series(needs, dtype=object))  # real data repeats: each wording once
+        keys = np.array([normalise(v) for v in written], dtype=object)
+        uniq, at = np.unique(keys, return_inverse=True)
+        inverse = at[codes]
         m = len(uniq)
         terms = [_canonical_key(k) for k in uniq]
         offer = np.full(m, -1, dtype=np.int64)
