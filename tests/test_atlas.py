@@ -35,7 +35,7 @@ def small(atlas):
 
 def test_migrations_are_applied_on_open(atlas):
     with atlas.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
         tables = set(sa.inspect(conn).get_table_names())
     assert {"hubs", "organizations", "people", "ties", "innovations", "stage_events", "deals", "programs",
             "participations", "clinical_needs", "partnerships", "assessments", "ratings", "kpis", "kpi_actuals",

@@ -280,7 +280,7 @@ def _atlas_before_views(url: str) -> None:
 def _migrated_keeps_everything(url: str) -> None:
     with Atlas.open(url) as atlas:
         with atlas.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
         from ecotone.services.accounts import sign_in
         from ecotone.services.views import create_view, visible_views
 

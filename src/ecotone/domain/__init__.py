@@ -20,18 +20,22 @@ from .enums import (
     Helix,
     HubKind,
     KpiDirection,
+    NeedSeverity,
+    NeedStatus,
     OwnerKind,
     ProgramKind,
     RoundType,
     SizeClass,
     Stage,
     StakeholderType,
+    SubmissionStatus,
     TieKind,
     TieStatus,
     Verdict,
     Visibility,
     helix_of,
 )
+from .innovation import NORMALISATIONS, Endorsement, Judge, RubricCriterion, Score, Submission
 from .kinds import ENTITIES, REFERENCES
 from .partnering import FUNNEL, QUESTIONS, Assessment, Introduction, Kpi, KpiActual, Partnership, Question, Rating
 from .problems import Problem, describe_validation_error
@@ -56,6 +60,15 @@ __all__ = [
     "Kpi",
     "KpiActual",
     "Introduction",
+    "Endorsement",
+    "Submission",
+    "Judge",
+    "Score",
+    "RubricCriterion",
+    "NORMALISATIONS",
+    "NeedSeverity",
+    "NeedStatus",
+    "SubmissionStatus",
     "Question",
     "QUESTIONS",
     "FUNNEL",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .enums import (
     Helix,
     HubKind,
+    NeedSeverity,
+    NeedStatus,
     OwnerKind,
     ProgramKind,
     RoundType,
@@ -35,8 +37,11 @@ __all__ = [
     "Program",
     "Participation",
     "ClinicalNeed",
+    "RubricCriterion",
+    "NORMALISATIONS",
     "Name",
     "check_window",
+    "check_order",
 ]
 
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -306,8 +311,55 @@ class Deal(Record):
         return self
 
 
+#: How a challenge puts its judges' scores on one scale before averaging them (see analysis/judging.py).
+NORMALISATIONS = ("z", "robust", "raw")
+
+
+class RubricCriterion(BaseModel):
+    """One criterion of a challenge's rubric: what the judges score (0–10) and its weight in the total.
+
+    Examples
+    --------
+    >>> RubricCriterion(criterion="clinical impact", weight=2).weight
+    2.0
+    >>> RubricCriterion(criterion="feasibility", weight=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for RubricCriterion
+    weight
+      Input should be greater than 0 ...
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    criterion: Name
+    weight: float = Field(default=1.0, gt=0)
+    description: str | None = None
+
+
+def _default_rubric() -> list[RubricCriterion]:
+    return [RubricCriterion(criterion="overall", weight=1.0)]
+
+
 class Program(Record):
-    """An incubator or accelerator cohort, challenge, grant, competition, mentorship scheme or research project."""
+    """An incubator or accelerator cohort, challenge, grant, competition, mentorship scheme or research project.
+
+    A challenge, grant or competition is open innovation: a sponsor states the clinical needs it answers
+    (``need_ids``), a prize, who may enter (``eligibility``), when submissions close (``closes_on``), judging ends
+    (``judged_by``) and winners are announced (``awarded_on``), and a rubric its judges score against.
+
+    Examples
+    --------
+    >>> p = Program(name="Heart failure at home", kind="challenge", start_date="2026-01-10",
+    ...             closes_on="2026-03-01", judged_by="2026-04-01", awarded_on="2026-04-15")
+    >>> [c.criterion for c in p.rubric], p.winners, p.normalisation
+    (['overall'], 1, 'z')
+    >>> Program(name="Late", kind="challenge", closes_on="2026-03-01", judged_by="2026-02-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Program
+      Value error, judged_by 2026-02-01 is before closes_on 2026-03-01 ...
+    """
 
     entity: ClassVar[str] = "program"
 
@@ -321,11 +373,63 @@ class Program(Record):
     currency: str = "EUR"
     description: str | None = None
     website: str | None = None
+    # -- open innovation: challenges, grants and competitions --
+    sponsor_id: int | None = None
+    need_ids: list[int] = Field(default_factory=list)
+    prize: float | None = Field(default=None, ge=0)
+    closes_on: dt.date | None = None
+    judged_by: dt.date | None = None
+    awarded_on: dt.date | None = None
+    eligibility: str | None = None
+    #: what the judges score; none given means one criterion, "overall", of weight 1.
+    rubric: list[RubricCriterion] = Field(default_factory=_default_rubric)
+    shortlist: int | None = Field(default=None, ge=1)
+    winners: int = Field(default=1, ge=1)
+    normalisation: Literal["z", "robust", "raw"] = "z"
+
+    @field_validator("need_ids")
+    @classmethod
+    def _needs(cls, v: list[int]) -> list[int]:
+        return list(dict.fromkeys(v))
+
+    @field_validator("rubric")
+    @classmethod
+    def _rubric(cls, v: list[RubricCriterion]) -> list[RubricCriterion]:
+        if not v:
+            return _default_rubric()
+        seen: set[str] = set()
+        for c in v:
+            key = c.criterion.casefold()
+            if key in seen:
+                raise ValueError(f"the rubric names the criterion {c.criterion!r} twice: each criterion once")
+            seen.add(key)
+        return v
 
     @model_validator(mode="after")
     def _window(self) -> Program:
         check_window(self.start_date, self.end_date)
+        check_order(self, ("start_date", "closes_on", "judged_by", "awarded_on"))
+        if self.shortlist is not None and self.winners > self.shortlist:
+            raise ValueError(f"winners ({self.winners}) are chosen from the shortlist: "
+                             f"at most {self.shortlist}, or a longer shortlist")
         return self
+
+    def criterion(self, name: str) -> RubricCriterion | None:
+        """The rubric's criterion of this name (case and spacing aside), or None."""
+        key = " ".join(name.split()).casefold()
+        return next((c for c in self.rubric if " ".join(c.criterion.split()).casefold() == key), None)
+
+
+def check_order(record: BaseModel, fields: tuple[str, ...]) -> None:
+    """Refuse dates that go backwards along ``fields`` (those not given are skipped)."""
+    last_name, last = None, None
+    for name in fields:
+        when = getattr(record, name)
+        if when is None:
+            continue
+        if last is not None and when < last:
+            raise ValueError(f"{name} {when} is before {last_name} {last}")
+        last_name, last = name, when
 
 
 class Participation(Record):
@@ -342,11 +446,18 @@ class Participation(Record):
 class ClinicalNeed(Record):
     """An unmet clinical need: a way to [problem] in [population] in order to [outcome].
 
+    A need states how grave it is (``severity``), how many it affects (``prevalence``, people per 100,000), the
+    evidence for it, where it stands (``status``), who raised it (an organisation, ``raised_by_id``, and its
+    clinician, ``raised_by_person_id``) and the innovations that address it; a need no innovation addresses is a gap.
+
     Examples
     --------
-    >>> ClinicalNeed(problem="detect atrial fibrillation early", population="adults over 65",
-    ...              outcome="prevent strokes").statement
+    >>> need = ClinicalNeed(problem="detect atrial fibrillation early", population="adults over 65",
+    ...                     outcome="prevent strokes", severity="high")
+    >>> need.statement
     'A way to detect atrial fibrillation early in adults over 65 in order to prevent strokes'
+    >>> need.status.value, need.is_gap
+    ('raised', True)
     """
 
     entity: ClassVar[str] = "clinical_need"
@@ -357,8 +468,25 @@ class ClinicalNeed(Record):
     clinical_area: str | None = None
     hub_id: int | None = None
     raised_by_id: int | None = None
+    severity: NeedSeverity | None = None
+    prevalence: float | None = Field(default=None, ge=0)
+    evidence: str | None = None
+    status: NeedStatus = NeedStatus.raised
+    raised_by_person_id: int | None = None
+    innovation_ids: list[int] = Field(default_factory=list)
+    description: str | None = None
+
+    @field_validator("innovation_ids")
+    @classmethod
+    def _innovations(cls, v: list[int]) -> list[int]:
+        return list(dict.fromkeys(v))
 
     @property
     def statement(self) -> str:
         """The need in Biodesign's form."""
         return f"A way to {self.problem} in {self.population} in order to {self.outcome}"
+
+    @property
+    def is_gap(self) -> bool:
+        """True when no innovation addresses the need."""
+        return not self.innovation_ids

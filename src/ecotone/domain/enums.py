@@ -24,6 +24,9 @@ __all__ = [
     "Criterion",
     "Verdict",
     "KpiDirection",
+    "NeedSeverity",
+    "NeedStatus",
+    "SubmissionStatus",
 ]
 
 
@@ -277,3 +280,31 @@ class KpiDirection(Vocabulary):
 
     increase = "increase"
     decrease = "decrease"
+
+
+class NeedSeverity(Vocabulary):
+    """How grave the consequences of an unmet clinical need are for the patients who have it."""
+
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+    critical = "critical"
+
+
+class NeedStatus(Vocabulary):
+    """Where a clinical need stands: raised by a clinician, validated (observed, scoped), being addressed, solved."""
+
+    raised = "raised"
+    validated = "validated"
+    being_addressed = "being_addressed"
+    solved = "solved"
+
+
+class SubmissionStatus(Vocabulary):
+    """Where a submission to a challenge, grant or competition stands."""
+
+    submitted = "submitted"
+    shortlisted = "shortlisted"
+    winner = "winner"
+    withdrawn = "withdrawn"
+    ineligible = "ineligible"

@@ -212,6 +212,8 @@ class Introduction(Record):
     partnered_on: dt.date | None = None
     partnership_id: int | None = None
     note: str | None = None
+    #: the challenge, grant or competition whose winner this introduction follows up (with its sponsor, a hospital).
+    program_id: int | None = None
 
     @model_validator(mode="after")
     def _order(self) -> Introduction:

@@ -70,7 +70,9 @@ def describe_validation_error(exc: ValidationError) -> list[tuple[str, str]]:
 
 #: The rules of whole records (model validators), by the start of their reason → the field they are about.
 _RULE_FIELDS = {"an e-mail is personal data": "email", "owner_kind and owner_id": "owner_id",
-                "end_date": "end_date", "met_on": "met_on", "pilot_on": "pilot_on", "partnered_on": "partnered_on"}
+                "end_date": "end_date", "met_on": "met_on", "pilot_on": "pilot_on", "partnered_on": "partnered_on",
+                "closes_on": "closes_on", "judged_by": "judged_by", "awarded_on": "awarded_on",
+                "winners (": "winners", "an endorsement names": "person_id"}
 
 
 #: pydantic's error types → what a person reads next to the field.

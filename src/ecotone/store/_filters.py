@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..domain import Helix, ProgramKind, Record, Stage, StakeholderType, TieKind
+from ..domain import (Helix, NeedSeverity, NeedStatus, ProgramKind, Record, Stage, StakeholderType,
+                      SubmissionStatus, TieKind)
 from ..domain.parsing import day, terms
 from .tables import TABLES, organizations, participations
 
@@ -27,18 +28,26 @@ FILTERS: dict[str, set[str]] = {
     "stage_event": {"innovation", "stage", "since", "until"},
     "deal": {"hub", "organization", "since", "until"},
     "tie": {"hub", "organization", "kind", "since", "until"},
-    "clinical_need": {"hub", "search"},
+    "clinical_need": {"hub", "search", "status", "severity", "area"},
     "partnership": {"search", "since", "until"},
     "assessment": {"partnership", "since", "until"},
     "rating": {"assessment"},
     "kpi": {"partnership", "search"},
     "kpi_actual": {"kpi", "since", "until"},
-    "introduction": {"organization", "since", "until"},
+    "introduction": {"organization", "since", "until", "program"},
+    "endorsement": {"need", "hub", "organization", "since", "until"},
+    "submission": {"program", "organization", "status", "search"},
+    "judge": {"program", "search"},
+    "score": {"submission", "judge"},
 }
 
 
 #: Filters naming the record another belongs to, by its id.
-_PARENTS = ("innovation", "partnership", "kpi", "assessment")
+_PARENTS = ("innovation", "partnership", "kpi", "assessment", "need", "submission", "judge")
+
+
+#: The vocabularies of the ``status`` filter, by kind of record.
+_STATUSES = {"clinical_need": (NeedStatus, "need status"), "submission": (SubmissionStatus, "submission status")}
 
 
 def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
@@ -90,6 +99,13 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             out.append(table.c.type.in_(terms(StakeholderType, value, "stakeholder type")))
         elif name == "helix":
             out.append(table.c.helix.in_(terms(Helix, value, "helix sector")))
+        elif name == "status" and entity in _STATUSES:
+            vocabulary, label = _STATUSES[entity]
+            out.append(table.c.status.in_(terms(vocabulary, value, label)))
+        elif name == "severity":
+            out.append(table.c.severity.in_(terms(NeedSeverity, value, "severity")))
+        elif name == "area":
+            out.append(table.c.clinical_area.ilike(f"%{value}%"))
         elif name == "stage":
             out.append(table.c.stage.in_(terms(Stage, value, "stage")))
         elif name == "kind":
@@ -107,8 +123,10 @@ def conditions(atlas: Atlas, cls: type[Record], filters: dict[str, Any]) -> list
             cols = [text] + ([sa.cast(table.c.focus_areas, sa.Text)] if "focus_areas" in table.c else [])
             out.append(sa.or_(*[c.contains(needle) for c in cols]))
         elif name == "search":
-            col = table.c.problem if entity == "clinical_need" else table.c.name
-            out.append(col.ilike(f"%{value}%"))
+            if entity == "clinical_need":
+                out.append(sa.or_(*[table.c[c].ilike(f"%{value}%") for c in ("problem", "population", "outcome")]))
+            else:
+                out.append((table.c.title if entity == "submission" else table.c.name).ilike(f"%{value}%"))
         elif name in ("since", "until"):
             out.append(_window(entity, table, name, day(value, name)))
     return out

@@ -35,7 +35,15 @@ PARENTS: dict[str, list[tuple[str, str, bool]]] = {
     "rating": [("assessment_id", "assessment", False)],
     "kpi": [("partnership_id", "partnership", False)],
     "kpi_actual": [("kpi_id", "kpi", False)],
-    "introduction": [("organization_id", "organization", False), ("partner_id", "organization", False)],
+    "introduction": [("organization_id", "organization", False), ("partner_id", "organization", False),
+                     ("program_id", "program", True)],
+    # open innovation: an endorsement goes with its need and its endorser; a challenge's submissions and judges
+    # are seen by who sees the challenge, a score by who sees its submission and its judge
+    "endorsement": [("need_id", "clinical_need", False), ("person_id", "person", True),
+                    ("organization_id", "organization", True), ("hub_id", "hub", True)],
+    "submission": [("program_id", "program", False)],
+    "judge": [("program_id", "program", False)],
+    "score": [("submission_id", "submission", False), ("judge_id", "judge", False)],
 }
 
 #: entity → the columns naming organisations whose hub is the record's home (for records without an owner).

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
@@ -26,6 +26,7 @@ from ._audit import Trail, chunks
 from ._changes import change_token
 from ._filters import conditions
 from ._references import missing_references, referring
+from ._rules import refusals
 from ._visibility import HOME, PARENTS, Scope
 from .tables import TABLES, changes, hubs, organizations, ties
 
@@ -79,6 +80,10 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):  # a challenge's rubric criterion
+        return value.model_dump(mode="json")
     return value
 
 
@@ -443,6 +448,9 @@ class Atlas:
         missing = missing_references(self, entity, row, before=before)
         if missing:
             raise Refused(f"it refers to a record that does not exist: {'; '.join(missing)}")
+        broken = refusals(self, entity, row)
+        if broken:
+            raise Refused("; ".join(broken))
 
     def add(self, record: R) -> R:
         """Insert a record and return it with its new id (and the owner it was given)."""

@@ -96,6 +96,18 @@ programs = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("description", sa.Text),
     sa.Column("website", sa.Text),
+    # open innovation (challenges, grants, competitions): 0007
+    sa.Column("sponsor_id", sa.Integer, _fk("organizations"), index=True),
+    sa.Column("need_ids", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("prize", sa.Float),
+    sa.Column("closes_on", sa.Date),
+    sa.Column("judged_by", sa.Date),
+    sa.Column("awarded_on", sa.Date),
+    sa.Column("eligibility", sa.Text),
+    sa.Column("rubric", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("shortlist", sa.Integer),
+    sa.Column("winners", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("normalisation", sa.String(10), nullable=False, server_default="z"),
 )
 
 participations = sa.Table(
@@ -163,6 +175,14 @@ clinical_needs = sa.Table(
     sa.Column("clinical_area", sa.Text),
     sa.Column("hub_id", sa.Integer, _fk("hubs"), index=True),
     sa.Column("raised_by_id", sa.Integer, _fk("organizations")),
+    # 0007
+    sa.Column("severity", sa.String(10)),
+    sa.Column("prevalence", sa.Float),
+    sa.Column("evidence", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False, server_default="raised", index=True),
+    sa.Column("raised_by_person_id", sa.Integer, _fk("people")),
+    sa.Column("innovation_ids", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    sa.Column("description", sa.Text),
 )
 
 partnerships = sa.Table(
@@ -229,7 +249,54 @@ introductions = sa.Table(
     sa.Column("partnered_on", sa.Date),
     sa.Column("partnership_id", sa.Integer, _fk("partnerships")),
     sa.Column("note", sa.Text),
+    sa.Column("program_id", sa.Integer, _fk("programs"), index=True),  # 0007
     sa.UniqueConstraint("organization_id", "partner_id", "introduced_on"),
+)
+
+# -- open innovation (0007): endorsements of needs; a challenge's submissions, judges and their scores --
+
+endorsements = sa.Table(
+    "endorsements", metadata, *_record_columns(),
+    sa.Column("need_id", sa.Integer, _fk("clinical_needs", "CASCADE"), nullable=False, index=True),
+    sa.Column("person_id", sa.Integer, _fk("people", "CASCADE"), index=True),
+    sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), index=True),
+    sa.Column("hub_id", sa.Integer, _fk("hubs", "CASCADE"), index=True),
+    sa.Column("note", sa.Text),
+    sa.Column("date", sa.Date),
+)
+
+submissions = sa.Table(
+    "submissions", metadata, *_record_columns(),
+    sa.Column("program_id", sa.Integer, _fk("programs", "CASCADE"), nullable=False, index=True),
+    sa.Column("organization_id", sa.Integer, _fk("organizations", "CASCADE"), nullable=False, index=True),
+    sa.Column("innovation_id", sa.Integer, _fk("innovations")),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("summary", sa.Text),
+    sa.Column("submitted_on", sa.Date),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.UniqueConstraint("program_id", "organization_id", "title"),
+)
+
+judges = sa.Table(
+    "judges", metadata, *_record_columns(),
+    sa.Column("program_id", sa.Integer, _fk("programs", "CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("user_id", sa.Integer, _fk("users"), index=True),
+    sa.Column("person_id", sa.Integer, _fk("people")),
+    sa.Column("organization_id", sa.Integer, _fk("organizations")),
+    sa.Column("conflict_ids", sa.JSON, nullable=False),
+    sa.Column("declared_on", sa.Date),
+    sa.UniqueConstraint("program_id", "name"),
+)
+
+scores = sa.Table(
+    "scores", metadata, *_record_columns(),
+    sa.Column("submission_id", sa.Integer, _fk("submissions", "CASCADE"), nullable=False, index=True),
+    sa.Column("judge_id", sa.Integer, _fk("judges", "CASCADE"), nullable=False, index=True),
+    sa.Column("criterion", sa.String(300), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("submission_id", "judge_id", "criterion"),
 )
 
 #: entity name (``Record.entity``) → table, in an order where every table follows those it refers to.
@@ -237,19 +304,23 @@ TABLES: dict[str, sa.Table] = {
     "hub": hubs,
     "organization": organizations,
     "person": people,
+    "innovation": innovations,
+    "clinical_need": clinical_needs,
     "program": programs,
     "participation": participations,
-    "innovation": innovations,
     "stage_event": stage_events,
     "deal": deals,
     "tie": ties,
-    "clinical_need": clinical_needs,
     "partnership": partnerships,
     "assessment": assessments,
     "rating": ratings,
     "kpi": kpis,
     "kpi_actual": kpi_actuals,
     "introduction": introductions,
+    "endorsement": endorsements,
+    "submission": submissions,
+    "judge": judges,
+    "score": scores,
 }
 
 # -- access control: who may read and write, and what was written (not records: never exported or imported) --
