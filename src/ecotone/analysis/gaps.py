@@ -9,6 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..domain import CORE_ROLES, STAGE_NEEDS
+from ..match.needs import STATUSES, NeedMatcher, in_words, normalise
 from .snapshot import Snapshot
 
 __all__ = ["Gaps", "missing_roles"]
@@ -35,8 +36,14 @@ class Gaps:
     * ``missing_roles_``: each hub's absent core roles.
     * ``unreached_``: actors with a need nobody within ``reach`` steps can meet — the needs their stage implies
       (a startup at clinical validation needs a hospital or clinic) and the needs they state, matched against
-      what others offer — with the distance to the nearest provider, a bridge (the neighbour closest to one, else
-      the hub's operator or best-connected member) and a provider to introduce.
+      what others offer by :class:`ecotone.match.needs.NeedMatcher` ("seed funding" by an investor's "funding";
+      ``match`` says how: matched, weak with its score, or by stage) — with the distance to the nearest provider,
+      a bridge (the neighbour closest to one, else the hub's operator or best-connected member) and a provider to
+      introduce.
+    * ``needs_``: every distinct stated need — how many actors state it, its term, how it is met (``status``
+      matched / weak / none, ``score``, the ``offer`` that meets or resembles it, ``match`` in words: "no provider
+      anywhere" for a need nobody in the atlas offers), how many actors provide it and how many stating it are
+      unreached. None is dropped.
     * ``hub_pairs_``: pairs of hubs with at most ``thin`` ties between them, with an actor tied to both (``bridge``)
       or, when nobody is, the best-connected member of each to introduce (``bridge`` and ``partner``).
 
@@ -48,15 +55,21 @@ class Gaps:
     >>> gaps = Gaps().run(Snapshot.from_frames(nodes, ties))
     >>> gaps.unreached_[["name", "need", "bridge", "provider"]].to_dict("records")
     [{'name': 'Kardio', 'need': 'clinical_validation: hospital or clinic', 'bridge': 'Incubator', 'provider': 'Clínic'}]
+    >>> nodes["needs"] = [["Seed funding", "deal flow"], [], []]
+    >>> nodes["offers"] = [[], ["funding"], ["clinical validation"]]
+    >>> Gaps().run(Snapshot.from_frames(nodes, ties)).needs_[["need", "match", "providers"]].to_dict("records")
+    [{'need': 'deal flow', 'match': 'no provider anywhere', 'providers': 0}, {'need': 'Seed funding', 'match': 'matched: funding', 'providers': 1}]
     >>> gaps.hub_pairs_[["hub_a", "hub_b", "ties"]].to_dict("records")
     [{'hub_a': 'BCN', 'hub_b': 'PL', 'ties': 0}]
     """
 
-    def __init__(self, *, reach: int = 2, thin: int = 2) -> None:
+    def __init__(self, *, reach: int = 2, thin: int = 2, strong: float = 0.6, weak: float = 0.3) -> None:
         if reach < 1 or thin < 0:
             raise ValueError("reach must be ≥ 1 and thin ≥ 0")
+        NeedMatcher(strong=strong, weak=weak)  # refuses thresholds out of order
         self.reach = reach
         self.thin = thin
+        self.strong, self.weak = strong, weak
 
     def run(self, snapshot: Snapshot) -> Gaps:
         self.missing_roles_ = missing_roles(snapshot)
@@ -67,8 +80,8 @@ class Gaps:
         return self
 
     # -- needs nobody near can meet ------------------------------------------------------------------------------
-    def _needs(self, snapshot: Snapshot) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """(label, needy actors mask, providers mask) for each need."""
+    def _needs(self, snapshot: Snapshot) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+        """(label, needy actors mask, providers mask, how it was matched) for each need; fills ``needs_``."""
         nodes = snapshot.nodes
         types = nodes["type"].to_numpy()
         stages = nodes["stage"].to_numpy()
@@ -77,17 +90,44 @@ class Gaps:
             needy = stages == stage.value
             if needy.any():
                 label = f"{stage.value}: {' or '.join(p.value.replace('_', ' ') for p in providers)}"
-                out.append((label, needy, np.isin(types, [p.value for p in providers])))
-        offers = [{o.strip().lower() for o in v or []} for v in nodes["offers"]]
-        stated: dict[str, np.ndarray] = {}
+                out.append((label, needy, np.isin(types, [p.value for p in providers]), "by stage"))
+        # stated needs against stated offers through the vocabulary and its resemblance (match/needs.py):
+        # every stated need is accounted for in needs_, matched, weak or with no provider anywhere
+        offer_lists = [[str(o) for o in v or [] if str(o).strip()] for v in nodes["offers"]]
+        matcher = NeedMatcher(strong=self.strong, weak=self.weak).fit(o for v in offer_lists for o in v)
+        at = {k: j for j, k in enumerate(matcher.keys_)}
+        rows, cols = [], []
+        for i, v in enumerate(offer_lists):
+            for o in v:
+                rows.append(i)
+                cols.append(at[normalise(o)])
+        offered = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(matcher.keys_)))
+        stated: dict[str, tuple[str, np.ndarray]] = {}
         for i, needs in enumerate(nodes["needs"]):
             for need in needs or []:
-                key = need.strip().lower()
-                stated.setdefault(key, np.zeros(len(nodes), bool))[i] = True
-        for need, needy in sorted(stated.items()):
-            providers = np.fromiter((need in o for o in offers), bool, count=len(nodes))
-            if providers.any():  # a need nobody in the atlas offers is a missing role, not a missing tie
-                out.append((f"stated: {need}", needy, providers))
+                key = normalise(need)
+                if key:
+                    stated.setdefault(key, (str(need).strip(), np.zeros(len(nodes), bool)))[1][i] = True
+        keys = sorted(stated)
+        written = [stated[k][0] for k in keys]
+        found = matcher.match(written)
+        scores, status = matcher.grid(written)
+        table = []
+        for r, key in enumerate(keys):
+            need, needy = stated[key]
+            row = found.iloc[r]
+            how = in_words(row["status"], row["score"], row["offer"])
+            level = STATUSES.index(row["status"])
+            providers = np.zeros(len(nodes), bool)
+            if level < 2:
+                meets = (status[r] == level).astype(float)
+                providers = np.asarray(offered @ meets).ravel() > 0
+                out.append((f"stated: {need}", needy, providers, how))
+            table.append({"need": need, "term": row["term"], "actors": int(needy.sum()), "status": row["status"],
+                          "score": float(row["score"]), "offer": row["offer"], "match": how,
+                          "providers": int(providers.sum())})
+        self.needs_ = pd.DataFrame(table, columns=["need", "term", "actors", "status", "score", "offer", "match",
+                                                   "providers"])
         return out
 
     def _distance(self, adjacency: sp.csr_matrix, providers: np.ndarray, limit: int) -> np.ndarray:
@@ -108,23 +148,28 @@ class Gaps:
         names, ids, hubs = nodes["name"].to_numpy(), nodes["id"].to_numpy(), nodes["hub"].to_numpy()
         types = nodes["type"].to_numpy()
         rows = []
-        for label, needy, providers in self._needs(snapshot):
+        for label, needy, providers, how in self._needs(snapshot):
             dist = self._distance(adjacency, providers, self.reach + 4)
             for v in np.flatnonzero(needy & (dist > self.reach) & ~providers):
                 bridge = self._bridge(v, adjacency, dist, hubs, types)
                 provider = self._provider(v, providers, hubs)
                 nearest = "none within " + str(self.reach + 4) if np.isinf(dist[v]) else f"{int(dist[v])} steps"
                 rows.append({
-                    "id": int(ids[v]), "name": names[v], "hub": hubs[v], "need": label, "nearest": nearest,
+                    "id": int(ids[v]), "name": names[v], "hub": hubs[v], "need": label, "match": how,
+                    "nearest": nearest,
                     "bridge": None if bridge is None else names[bridge],
                     "bridge_id": None if bridge is None else int(ids[bridge]),
                     "provider": None if provider is None else names[provider],
                     "provider_id": None if provider is None else int(ids[provider]),
-                    "evidence": f"{names[v]} needs {label.split(': ', 1)[1]}; the nearest provider is "
+                    "evidence": f"{names[v]} needs {label.split(': ', 1)[1]}"
+                                + ("" if how == "by stage" else f" ({how})") + "; the nearest provider is "
                                 f"{nearest.replace('none within', 'beyond')} away"
                                 + (f"; {names[bridge]} is its best way in" if bridge is not None else "")})
-        return pd.DataFrame(rows, columns=["id", "name", "hub", "need", "nearest", "bridge", "bridge_id", "provider",
-                                           "provider_id", "evidence"])
+        unreached = pd.DataFrame(rows, columns=["id", "name", "hub", "need", "match", "nearest", "bridge", "bridge_id",
+                                                "provider", "provider_id", "evidence"])
+        counts = unreached.loc[unreached["need"].str.startswith("stated: "), "need"].str.removeprefix("stated: ")
+        self.needs_["unreached"] = self.needs_["need"].map(counts.value_counts()).fillna(0).astype(int)
+        return unreached
 
     def _bridge(self, v: int, adjacency, dist, hubs, types) -> int | None:
         neighbours = adjacency.indices[adjacency.indptr[v]:adjacency.indptr[v + 1]]

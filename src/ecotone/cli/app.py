@@ -363,9 +363,11 @@ def analyze_gaps(
     """
     result = _run(ctx, lambda atlas, p: analysis.gaps(
         atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p), fmt)
-    _show(result, fmt, show, {"unreached": ("name", "hub", "need", "nearest", "bridge", "provider"),
+    _show(result, fmt, show, {"unreached": ("name", "hub", "need", "match", "nearest", "bridge", "provider"),
+                              "needs": ("need", "actors", "match", "providers", "unreached"),
                               "hub_pairs": ("hub_a", "hub_b", "ties", "bridge", "partner")},
-          {"unreached": "Needs nobody within reach can meet", "missing_roles": "Missing roles",
+          {"unreached": "Needs nobody within reach can meet", "needs": "Stated needs and how they are met",
+           "missing_roles": "Missing roles",
            "hub_pairs": "Hubs with no or thin ties"})
 
 

@@ -174,6 +174,8 @@ _SYNONYM_KEYS = sorted(_SYNONYMS)
 _RELATED: dict[str, frozenset[str]] = {
     t: frozenset({t, *([BROADER[t]] if t in BROADER else []), *(n for n, b in BROADER.items() if b == t)})
     for t in VOCABULARY}
+_TERM_INDEX = {t: i for i, t in enumerate(VOCABULARY)}
+_RELATED_MATRIX = np.array([[o in _RELATED[t] for o in VOCABULARY] for t in VOCABULARY], dtype=bool)
 
 
 #: Words that open a phrase without saying what is needed ("access to seed funding", "looking for investors").
@@ -452,6 +454,31 @@ class NeedMatcher:
             "status": np.asarray(STATUSES, dtype=object)[status][inverse],
         })
         return frame[columns]
+
+    def grid(self, needs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every need against every fitted offer (``offers_``, in that order): scores and statuses (indices into
+        :data:`STATUSES`), dense — for the few hundred distinct needs and offers of an atlas, not for 100,000.
+
+        >>> m = NeedMatcher().fit(["funding", "clinical validation"])
+        >>> scores, status = m.grid(["investors", "clinical validaton"])
+        >>> m.offers_, status.tolist()
+        (['clinical validation', 'funding'], [[2, 0], [0, 2]])
+        """
+        self._fitted()
+        keys = [normalise("" if v is None else str(v)) for v in needs]
+        if not len(keys) or not len(self.keys_):
+            return np.zeros((len(keys), len(self.keys_))), np.full((len(keys), len(self.keys_)), 2, np.int8)
+        need_terms = np.array([_TERM_INDEX.get(_canonical_key(k), -1) for k in keys])
+        offer_terms = np.array([_TERM_INDEX.get(t, -1) for t in self.terms_])
+        scores = (self._transform(keys) @ self._x.T).toarray().clip(0.0, 1.0)
+        both = (need_terms[:, None] >= 0) & (offer_terms[None, :] >= 0)
+        related = both & _RELATED_MATRIX[need_terms[:, None], offer_terms[None, :]]
+        scores[related] = 1.0
+        strong = related | ((scores >= self.strong - 1e-12) & ~both)
+        status = np.where(strong, 0, np.where(scores >= self.weak - 1e-12, 1, 2)).astype(np.int8)
+        empty = np.array([not k for k in keys])
+        scores[empty], status[empty] = 0.0, 2
+        return scores, status
 
     # -- one pair, in plain Python (the definition match vectorises) ---------------------------------------------
     def _vector(self, key: str) -> dict[int, float]:

@@ -246,15 +246,20 @@ def emerging(atlas: Atlas, filters: Filters | None = None, *, period: str = "yea
 
 def gaps(atlas: Atlas, filters: Filters | None = None, *, reach_steps: int = 2, thin: int = 2,
          progress=None) -> Result:
-    """Missing roles per hub, needs nobody within reach can meet, and hubs with no or thin ties."""
+    """Missing roles per hub, needs nobody within reach can meet, every stated need and how it is met (matched,
+    weak with its score, or no provider anywhere), and hubs with no or thin ties."""
     snap = snapshot(atlas, filters, progress)
     g = Gaps(reach=reach_steps, thin=thin).run(snap)
     missing = g.missing_roles_.assign(missing=g.missing_roles_["missing"].map(lambda v: ", ".join(v) or "none"))
-    return Result(tables={"unreached": records(g.unreached_), "missing_roles": records(missing),
-                          "hub_pairs": records(g.hub_pairs_)},
+    needs = g.needs_
+    return Result(tables={"unreached": records(g.unreached_), "needs": records(needs),
+                          "missing_roles": records(missing), "hub_pairs": records(g.hub_pairs_)},
                   summary={"unreached": len(g.unreached_), "hubs_missing_roles": int((g.missing_roles_["missing"]
                                                                                        .map(len) > 0).sum()),
-                           "thin_hub_pairs": len(g.hub_pairs_)})
+                           "thin_hub_pairs": len(g.hub_pairs_), "stated_needs": len(needs),
+                           "needs_matched": int((needs["status"] == "matched").sum()),
+                           "needs_weak": int((needs["status"] == "weak").sum()),
+                           "needs_without_provider": int((needs["status"] == "none").sum())})
 
 
 def _positions(atlas: Atlas, snap: Snapshot, refs: list[str], flag: str) -> list[int]:
