@@ -31,6 +31,7 @@ from ..domain import (
     Visibility,
 )
 from ..domain.batch import Batch
+from ..domain.innovation import Judge, Score, Submission
 
 __all__ = ["BRIDGE", "SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
 
@@ -258,6 +259,7 @@ def demo_batch(seed: int = 7) -> Batch:
     _bridges(b, rng, org)
     _partnering(b, rng, org)
     _cohorts(b)
+    _challenge(b, hub, org)
     _access(b, hub)
     return b
 
@@ -492,3 +494,73 @@ def _partnering(b: Batch, rng: random.Random, org: dict[str, int]) -> None:
 
 def _illustrative_record(**fields) -> dict:
     return {"source": ILLUSTRATIVE, **fields}
+
+
+def _challenge(b: Batch, hub: dict[str, int], org: dict[str, int]) -> None:
+    """An illustrative open-innovation challenge in Barcelona (seed: digital_hub names Moebio's unmet clinical needs
+    and La Caixa among its partners): La Caixa sponsors a challenge answering one of Barcelona's needs, two of the
+    hub's startups answer it, three judges score them (one declares a conflict: she advises the first startup),
+    and the winner is followed into a pilot with a hospital and its innovation's next stage. Chosen without the
+    random generator, which the rest of the demo depends on."""
+    bcn = hub["Barcelona Health Hub"]
+    orgs = [r for r, _ in b.records["organization"]]
+    needs = [r for r, _ in b.records["clinical_need"] if r.hub_id == bcn]
+    need = next((n for n in needs if "moebio" in f"{n.source} {getattr(n, 'evidence', '')}".lower()),
+                needs[0] if needs else None)
+    innovations = {r.organization_id: r for r, _ in b.records["innovation"]}
+    events = [r for r, _ in b.records["stage_event"]]
+    # the hub's illustrative startups with an innovation still moving towards the market
+    startups = [o for o in orgs if o.hub_id == bcn and o.type.value == "startup" and o.source == ILLUSTRATIVE
+                and o.id in innovations and innovations[o.id].stage in Stage.pipeline()[:4]][:2]
+    hospitals = [o for o in orgs if o.hub_id == bcn and o.type.value == "hospital"]
+    if len(startups) < 2 or not hospitals:
+        return
+    winner, runner_up = startups
+    rubric = [{"criterion": "clinical impact", "weight": 3, "description": "How much better patients fare"},
+              {"criterion": "feasibility", "weight": 2, "description": "Can it be piloted within a year"},
+              {"criterion": "team", "weight": 1, "description": "Can this team carry it to patients"}]
+    pid = b.add(Program(**_illustrative_record(
+        name="Barcelona unmet-needs challenge 2025", kind="challenge", hub_id=bcn, operator_id=org["Barcelona Health Hub"],
+        sponsor_id=org["La Caixa"], need_ids=[need.id] if need else [], prize=60_000, currency="EUR",
+        start_date=dt.date(2025, 9, 15), closes_on=dt.date(2025, 11, 30), judged_by=dt.date(2025, 12, 19),
+        awarded_on=dt.date(2026, 1, 20), eligibility="Startups and SMEs of the Barcelona Health Hub",
+        rubric=rubric, winners=1,
+        description="Answer one of the unmet clinical needs Barcelona's clinicians have raised, with a solution "
+                    "that can be piloted in a Barcelona hospital within a year.",
+        visibility=Visibility.public)))
+    # judges' scores are for the hub that runs the challenge; the ranking and the winner are public
+    kept = {"owner_kind": OwnerKind.hub, "owner_id": bcn, "visibility": Visibility.hub}
+    subs = {}
+    for o, status, day in ((winner, "winner", dt.date(2025, 11, 20)), (runner_up, "submitted", dt.date(2025, 11, 28))):
+        subs[o.id] = b.add(Submission(**_illustrative_record(
+            program_id=pid, organization_id=o.id, innovation_id=innovations[o.id].id, status=status,
+            title=f"{innovations[o.id].name} for the challenge", submitted_on=day,
+            summary=f"{o.name} puts forward {innovations[o.id].name}.", visibility=Visibility.public)))
+    judges = [("Dr. Laura Lopez", hospitals[0].id, []), ("Marek Kowalski", org["Biocat"], []),
+              ("Sofia Garcia", org["Caixa Capital Risc"], [winner.id])]  # she advises the first startup
+    jid = {name: b.add(Judge(**_illustrative_record(program_id=pid, name=name, organization_id=employer,
+                                                    conflict_ids=conflicts, declared_on=dt.date(2025, 12, 1),
+                                                    visibility=Visibility.public)))
+           for name, employer, conflicts in judges}
+    marks = {("Dr. Laura Lopez", winner.id): (8, 7, 8), ("Dr. Laura Lopez", runner_up.id): (6, 6, 7),
+             ("Marek Kowalski", winner.id): (7, 8, 7), ("Marek Kowalski", runner_up.id): (6, 5, 6),
+             ("Sofia Garcia", runner_up.id): (7, 6, 6)}  # her conflict: she never scores the first startup
+    for (name, org_id), values in marks.items():
+        for criterion, value in zip(("clinical impact", "feasibility", "team"), values):
+            b.add(Score(**_illustrative_record(submission_id=subs[org_id], judge_id=jid[name], criterion=criterion,
+                                               value=value, **kept)))
+    b.add(Participation(**_illustrative_record(program_id=pid, organization_id=winner.id, role="winner")))
+    b.add(Introduction(**_illustrative_record(
+        organization_id=winner.id, partner_id=hospitals[0].id, facilitator_id=org["Barcelona Health Hub"],
+        program_id=pid, introduced_on=dt.date(2026, 1, 27), met_on=dt.date(2026, 2, 12),
+        pilot_on=dt.date(2026, 4, 6), note="The challenge's prize includes a pilot in a Barcelona hospital.")))
+    innovation = innovations[winner.id]
+    path = Stage.pipeline()
+    after = path[path.index(innovation.stage) + 1]
+    last = max((e.date for e in events if e.innovation_id == innovation.id), default=dt.date(2025, 1, 1))
+    b.add(StageEvent(**_illustrative_record(innovation_id=innovation.id, stage=after,
+                                            date=max(dt.date(2026, 9, 15), last + dt.timedelta(days=1)),
+                                            note="After the challenge's pilot")))
+    for n, (record, origin) in enumerate(b.records["innovation"]):
+        if record.id == innovation.id:
+            b.records["innovation"][n] = (record.model_copy(update={"stage": after}), origin)
