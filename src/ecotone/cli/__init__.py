@@ -11,6 +11,7 @@ from . import dedupe as _dedupe  # noqa: F401  (registers `ecotone dedupe`)
 from . import check as _check  # noqa: F401  (registers `ecotone check`)
 from . import pathways as _pathways  # noqa: F401  (registers `ecotone pathways list|import|reset`)
 from . import challenges as _challenges  # noqa: F401  (registers `ecotone challenges`)
+from . import benchmark as _benchmark  # noqa: F401  (registers `ecotone benchmark`)
 
 __all__ = ["app", "main", "run"]
 
