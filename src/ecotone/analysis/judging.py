@@ -313,7 +313,8 @@ class Judging:
 
         judged = table["score"].notna().to_numpy()
         for sub, n_conflicted in zip(table.loc[~judged, "_sub"], table.loc[~judged, "conflicted"]):
-            why = ("every judge has a conflict with its organisation" if n_conflicted and n_conflicted >= self._jury_size
+            everyone = n_conflicted and n_conflicted >= self._jury_size
+            why = ("every judge has a conflict with its organisation" if everyone
                    else "no judge without a conflict has scored it")
             self.notes_.append(f"{_capital(labels[sub])} could not be judged ({why}): it is ranked last, "
                                "with no score.")
