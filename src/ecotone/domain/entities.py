@@ -392,6 +392,14 @@ class Program(Record):
     def _needs(cls, v: list[int]) -> list[int]:
         return list(dict.fromkeys(v))
 
+    @field_validator("rubric", mode="before")
+    @classmethod
+    def _rubric_pairs(cls, v: object) -> object:
+        # a form's criterion → weight pairs, {"clinical impact": 2, "feasibility": 1}
+        if isinstance(v, dict):
+            return [{"criterion": k, "weight": w} for k, w in v.items()]
+        return v
+
     @field_validator("rubric")
     @classmethod
     def _rubric(cls, v: list[RubricCriterion]) -> list[RubricCriterion]:

@@ -19,6 +19,10 @@ FORMAT = "ecotone-bundle"
 VERSION = 1
 
 
+#: Fields naming an account (not a record): left empty in a bundle, which another atlas's accounts would not match.
+_ACCOUNTS = {"judge": ("user_id",)}
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -55,6 +59,8 @@ def bundle_of(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
                     item[column] = [known[v] for v in value if v in known]
                 elif value is not None:
                     item[column] = known.get(value)
+            for column in _ACCOUNTS.get(entity, ()):  # accounts are not records: a bundle holds none
+                item[column] = None
             if item.get("owner_kind") and item.get("owner_id") is None:
                 item["owner_kind"] = None
             converted.append(item)

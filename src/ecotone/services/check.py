@@ -50,6 +50,8 @@ _LABEL_COLUMNS: dict[str, tuple[str, ...]] = {
     "deal": ("recipient_id", "hub_id", "round_type"), "tie": ("source_id", "target_id", "kind"),
     "clinical_need": ("problem",), "assessment": ("evaluator",), "rating": ("question",),
     "kpi_actual": ("kpi_id", "date"), "introduction": ("organization_id", "partner_id"),
+    "endorsement": ("need_id", "person_id", "organization_id", "hub_id"), "submission": ("title",),
+    "score": ("submission_id", "judge_id", "criterion", "value"),
 }
 #: Columns the checks of a kind of record read beyond its references and label.
 _CHECKED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -300,7 +302,8 @@ def _no_type_evidence(run: _Run) -> list[Finding]:
 
 # -- references ------------------------------------------------------------------------------------------------
 #: The references that hold lists of ids (REFERENCES says which fields; these two are JSON lists).
-_LISTS = {("deal", "investor_ids"), ("partnership", "organization_ids")}
+_LISTS = {("deal", "investor_ids"), ("partnership", "organization_ids"), ("program", "need_ids"),
+          ("clinical_need", "innovation_ids"), ("judge", "conflict_ids")}
 
 
 def _as_id(value: Any) -> int | None:

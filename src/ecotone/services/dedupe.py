@@ -377,7 +377,7 @@ def _comparable(orgs: list[dict[str, Any]], numbers: list[frozenset[str]], i: in
 # -- merging a pair ------------------------------------------------------------------------------------------
 _ORG_REFERENCES = {entity: [f for f, target in fields.items() if target == "organization"]
                    for entity, fields in REFERENCES.items()}
-_LISTS = {"investor_ids", "organization_ids"}
+_LISTS = {"investor_ids", "organization_ids", "conflict_ids"}
 #: Fields of the survivor a merge never fills from the loser: who it is, who owns it, who may see it.
 _KEPT = {"id", "name", "type", "owner_kind", "owner_id", "visibility", "latitude", "longitude"}
 

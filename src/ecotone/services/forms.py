@@ -13,7 +13,8 @@ from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic_core import PydanticUndefined
 
 from ..domain import ENTITIES, REFERENCES, Record
-from ..domain.enums import ProgramKind, Stage, StakeholderType, TieKind, Helix
+from ..domain.enums import (Helix, NeedSeverity, NeedStatus, ProgramKind, Stage, StakeholderType, SubmissionStatus,
+                            TieKind)
 from ..domain.partnering import QUESTIONS
 from ..store import Atlas
 from ..store._filters import FILTERS
@@ -37,7 +38,8 @@ _KINDS = {"hub": ("hub", "hubs"), "organization": ("organisation", "organisation
           "deal": ("deal", "deals"), "tie": ("tie", "ties"), "clinical_need": ("clinical need", "clinical needs"),
           "partnership": ("partnership", "partnerships"), "assessment": ("assessment", "assessments"),
           "rating": ("rating", "ratings"), "kpi": ("KPI", "KPIs"), "kpi_actual": ("KPI actual", "KPI actuals"),
-          "introduction": ("introduction", "introductions")}
+          "introduction": ("introduction", "introductions"), "endorsement": ("endorsement", "endorsements"),
+          "submission": ("submission", "submissions"), "judge": ("judge", "judges"), "score": ("score", "scores")}
 
 _LABELS = {"owner_kind": "Owner is a", "owner_id": "Owner", "source": "Source", "visibility": "Who sees it",
            "external_ids": "Identifiers elsewhere", "hub_id": "Hub", "organization_id": "Organisation",
@@ -53,7 +55,16 @@ _LABELS = {"owner_kind": "Owner is a", "owner_id": "Owner", "source": "Source", 
            "clinical_area": "Clinical area", "regulatory_pathway": "Regulatory pathway", "kind": "Kind",
            "size": "Size", "founded": "Founded (year)", "weights": "Criteria weights",
            "country": "Country", "currency": "Currency", "latitude": "Latitude", "longitude": "Longitude",
-           "directed": "Directed (from → to)", "weight": "Weight"}
+           "directed": "Directed (from → to)", "weight": "Weight",
+           # open innovation
+           "raised_by_person_id": "Clinician who raised it", "innovation_ids": "Innovations addressing it",
+           "prevalence": "Prevalence (per 100,000)", "need_id": "Clinical need", "person_id": "Person",
+           "sponsor_id": "Sponsor", "need_ids": "Clinical needs", "prize": "Prize",
+           "closes_on": "Submissions close on", "judged_by": "Judging ends on", "awarded_on": "Awarded on",
+           "rubric": "Rubric (criteria weights)", "shortlist": "Shortlist (how many)", "winners": "Winners (how many)",
+           "normalisation": "Judges' scores normalised by", "submitted_on": "Submitted on",
+           "user_id": "Judge's account", "conflict_ids": "Declared conflicts with", "declared_on": "Declared on",
+           "submission_id": "Submission", "judge_id": "Judge", "value": "Score (0–10)"}
 
 _HELP = {"country": "A two-letter code such as ES, PL, UK or US",
          "currency": "A three-letter code such as EUR, USD or GBP",
@@ -64,7 +75,11 @@ _HELP = {"country": "A two-letter code such as ES, PL, UK or US",
          "external_ids": "One a line, as scheme: identifier (for example cordis_pic: 999999999)",
          "weights": "One a line, as criterion: weight; left empty, the criteria weigh the same",
          "email": "Personal data: kept only with the person's consent",
-         "question": "The scorecard's question"}
+         "question": "The scorecard's question",
+         "rubric": "One a line, as criterion: weight; left empty, one criterion (overall) of weight 1",
+         "prevalence": "People affected per 100,000",
+         "normalisation": "z: each judge's scores as z-scores; robust: by median and MAD; raw: as given",
+         "conflict_ids": "Organisations whose submissions this judge may not score (their employer too)"}
 
 _CHOICE_WORDS = {"sme": "SME", "ipo": "IPO", "series_a": "series A", "series_b": "series B", "series_c": "series C",
                  "pre_seed": "pre-seed", "co_development": "co-development", "co_participation": "co-participation",
@@ -75,7 +90,7 @@ _CHOICE_WORDS = {"sme": "SME", "ipo": "IPO", "series_a": "series A", "series_b":
 _LOOKUP = {"hub": "select", "program": "select", "partnership": "select", "assessment": "select",
            "organization": "search", "innovation": "search", "kpi": "search"}
 #: The field that names a record of a kind in a picker.
-_NAMED_BY = {"assessment": "evaluator", "clinical_need": "problem"}
+_NAMED_BY = {"assessment": "evaluator", "clinical_need": "problem", "submission": "title"}
 
 #: The columns a list of each kind shows first.
 _COLUMNS = {
@@ -88,23 +103,30 @@ _COLUMNS = {
     "stage_event": ["innovation_id", "stage", "date", "note"],
     "deal": ["recipient_id", "amount", "currency", "date", "round_type"],
     "tie": ["source_id", "target_id", "kind", "status", "start_date", "tags"],
-    "clinical_need": ["problem", "population", "outcome", "hub_id"],
+    "clinical_need": ["problem", "population", "outcome", "hub_id", "severity", "status", "innovation_ids"],
     "partnership": ["name", "organization_ids", "status", "start_date"],
     "assessment": ["partnership_id", "evaluator", "date"],
     "rating": ["assessment_id", "question", "score"],
     "kpi": ["partnership_id", "name", "target", "unit", "direction"],
     "kpi_actual": ["kpi_id", "date", "value"],
     "introduction": ["organization_id", "partner_id", "introduced_on", "met_on", "pilot_on", "partnered_on"],
+    "endorsement": ["need_id", "person_id", "organization_id", "hub_id", "date"],
+    "submission": ["title", "program_id", "organization_id", "status", "submitted_on"],
+    "judge": ["name", "program_id", "organization_id", "conflict_ids"],
+    "score": ["submission_id", "judge_id", "criterion", "value"],
 }
 
 _FILTER_LABELS = {"hub": "Hub", "type": "Type", "helix": "Helix", "country": "Country", "tag": "Tag",
                   "stage": "Stage", "kind": "Kind", "search": "Search", "since": "Since", "until": "Until",
                   "organization": "Organisation", "program": "Programme", "innovation": "Innovation",
-                  "partnership": "Partnership", "assessment": "Assessment", "kpi": "KPI"}
-_FILTER_ORDER = ("search", "hub", "type", "helix", "kind", "stage", "tag", "country", "organization", "program",
-                 "innovation", "partnership", "assessment", "kpi", "since", "until")
+                  "partnership": "Partnership", "assessment": "Assessment", "kpi": "KPI",
+                  "status": "Status", "severity": "Severity", "area": "Clinical area", "need": "Clinical need",
+                  "submission": "Submission", "judge": "Judge"}
+_FILTER_ORDER = ("search", "hub", "type", "helix", "kind", "stage", "status", "severity", "area", "tag", "country",
+                 "organization", "program", "innovation", "partnership", "assessment", "kpi", "need", "submission",
+                 "judge", "since", "until")
 #: Filters naming the record the listed ones belong to (``/records/stage-events?innovation=3``), by id.
-_BELONGS = {"program", "innovation", "partnership", "assessment", "kpi"}
+_BELONGS = {"program", "innovation", "partnership", "assessment", "kpi", "submission", "judge"}
 
 
 def kind_label(entity: str, n: int = 1) -> str:
@@ -199,6 +221,8 @@ def _field(entity: str, name: str, field: Any) -> dict[str, Any]:
                    multiple=False)
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         out.update(widget="choice", choices=[_choice(m.value) for m in annotation])
+    elif entity == "program" and name == "rubric":  # criterion → weight (descriptions through the API)
+        out.update(widget="key_value", values="number")
     elif entity == "rating" and name == "question":
         out.update(widget="choice", choices=[{"value": q.code, "label": f"{q.code} · {q.text}"} for q in QUESTIONS])
     elif annotation is bool:
@@ -220,7 +244,7 @@ def _field(entity: str, name: str, field: Any) -> dict[str, Any]:
     elif name in _LONG:
         out["widget"] = "long_text"
     bounds = _bounds(field.metadata)
-    if out["widget"] == "key_value" and out["values"] == "number":
+    if out["widget"] == "key_value" and out["values"] == "number" and get_origin(annotation) is dict:
         value_type = get_args(annotation)[1]
         if get_origin(value_type) is not None:  # Annotated[float, Field(ge=0)]
             bounds.update(_bounds([m for a in get_args(value_type)[1:]
@@ -239,11 +263,14 @@ def _field(entity: str, name: str, field: Any) -> dict[str, Any]:
 def _filter(entity: str, name: str) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name, "label": _FILTER_LABELS.get(name, name.capitalize()), "widget": "text"}
     vocabulary = {"type": StakeholderType, "helix": Helix, "stage": Stage,
-                  "kind": TieKind if entity == "tie" else ProgramKind}.get(name)
+                  "kind": TieKind if entity == "tie" else ProgramKind, "severity": NeedSeverity,
+                  "status": SubmissionStatus if entity == "submission" else NeedStatus}.get(name)
     if vocabulary is not None:
         out.update(widget="choice", choices=[_choice(v) for v in vocabulary.choices()])
     elif name == "hub" or name in _BELONGS:
         out.update(widget="reference", reference=_reference(name))
+    elif name == "need":
+        out.update(widget="reference", reference=_reference("clinical_need"))
     elif name in ("since", "until"):
         out["widget"] = "date"
         if entity == "organization":  # an organisation's time is the year it was founded
@@ -252,7 +279,7 @@ def _filter(entity: str, name: str) -> dict[str, Any]:
 
 
 def _title_field(cls: type[Record]) -> str | None:
-    for name in ("name", "problem", "evaluator"):
+    for name in ("name", "problem", "evaluator", "title"):
         if name in cls.model_fields:
             return name
     return None
@@ -370,7 +397,8 @@ def title_of(entity: str, r: Any, name: Callable[[str, Any], str]) -> str:
         who = name("organization", r.recipient_id) if r.recipient_id else name("hub", r.hub_id)
         return f"{words(r.round_type)} round of {who}" + (f" on {r.date}" if r.date else "")
     if entity == "clinical_need":
-        return r.statement
+        return f"A way to {r.problem} in {r.population} in order to {r.outcome}" \
+            if getattr(r, "population", None) else str(r.problem)
     if entity == "assessment":
         return f"{r.evaluator}, {r.date}"
     if entity == "rating":
@@ -379,4 +407,12 @@ def title_of(entity: str, r: Any, name: Callable[[str, Any], str]) -> str:
         return f"{name('kpi', r.kpi_id)} on {r.date}: {r.value:g}"
     if entity == "introduction":
         return f"{name('organization', r.organization_id)} ↔ {name('organization', r.partner_id)}"
+    if entity == "submission":
+        return r.title
+    if entity == "endorsement":
+        who = next((name(kind, i) for kind, i in (("person", r.person_id), ("organization", r.organization_id),
+                                                  ("hub", r.hub_id)) if i is not None), "–")
+        return f"{who} endorses {name('clinical_need', r.need_id)}"
+    if entity == "score":
+        return f"{name('judge', r.judge_id)} on {name('submission', r.submission_id)}, {r.criterion}: {r.value:g} of 10"
     return f"{kind_label(entity)} {r.id}"

@@ -24,7 +24,8 @@ KINDS = {"hubs": "hub", "orgs": "organization", "organizations": "organization",
          "participations": "participation", "needs": "clinical_need", "clinical-needs": "clinical_need",
          "partnerships": "partnership", "kpis": "kpi", "actuals": "kpi_actual", "kpi-actuals": "kpi_actual",
          "intros": "introduction", "introductions": "introduction", "assessments": "assessment",
-         "ratings": "rating"}
+         "ratings": "rating", "endorsements": "endorsement", "submissions": "submission", "judges": "judge",
+         "scores": "score"}
 
 #: The fields a bulk edit sets on the selected rows: what a hub manager tidies many records at once by.
 BULK_FIELDS = ("hub_id", "tags", "visibility", "stage")

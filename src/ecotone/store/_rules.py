@@ -21,7 +21,7 @@ __all__ = ["refusals"]
 def refusals(atlas: Any, entity: str, row: dict[str, Any]) -> list[str]:
     """Why ``row`` (a record of kind ``entity`` about to be written) breaks a rule with the records it names;
     ``[]`` when it keeps them all (and for kinds without such rules). Records it names that do not exist are
-    left to the reference check."""
+    left to the reference check. A score's criterion is set in ``row`` to the rubric's spelling of it."""
     check = _RULES.get(entity)
     return check(atlas, row) if check else []
 
@@ -56,7 +56,10 @@ def _score(atlas: Any, row: dict[str, Any]) -> list[str]:
         criteria = [c["criterion"] for c in (program["rubric"] or [])] or \
             [c.criterion for c in rubric.default_factory()]  # type: ignore[misc]
         wanted = " ".join(str(row.get("criterion") or "").split()).casefold()
-        if wanted not in {" ".join(c.split()).casefold() for c in criteria}:
+        spelled = {" ".join(c.split()).casefold(): c for c in criteria}
+        if wanted in spelled:
+            row["criterion"] = spelled[wanted]  # stored as the rubric spells it
+        else:
             out.append(f"criterion {row.get('criterion')!r} is not in the rubric of {program['name']!r}; "
                        f"score one of: {', '.join(criteria)}")
     org = submission["organization_id"]

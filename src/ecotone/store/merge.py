@@ -39,6 +39,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "kpi": ("partnership_id", "name"),
     "kpi_actual": ("kpi_id", "date"),
     "introduction": ("organization_id", "partner_id", "introduced_on"),
+    "endorsement": ("need_id", "person_id", "organization_id", "hub_id"),
+    "submission": ("program_id", "organization_id", "title"),
+    "judge": ("program_id", "name"),
+    "score": ("submission_id", "judge_id", "criterion"),
 }
 
 

@@ -81,11 +81,14 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     const set = (value) => {
       if (spec.widget === "tags") el.value = (value || []).join(", ");
-      else if (spec.widget === "key_value") el.value = Object.entries(value || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+      else if (spec.widget === "key_value") el.value = pairs(value).map(([k, v]) => `${k}: ${v}`).join("\n");
       else el.value = value ?? "";
     };
     return { input: el, get, set };
   }
+
+  // name → value pairs of a mapping, or of a challenge's rubric (a list of criteria with their weights)
+  const pairs = (value) => Array.isArray(value) ? value.map((c) => [c.criterion, c.weight]) : Object.entries(value || {});
 
   function parsePairs(spec, text) {
     const out = {};
@@ -594,7 +597,7 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       if (spec.widget === "choice") return E.escape(choiceLabel(spec, v));
       if (spec.widget === "yes_no") return v ? "yes" : "no";
-      if (spec.widget === "key_value") return Object.entries(v).map(([k, x]) => `${E.escape(k)}: ${E.escape(x)}`).join("<br>");
+      if (spec.widget === "key_value") return pairs(v).map(([k, x]) => `${E.escape(k)}: ${E.escape(x)}`).join("<br>");
       return E.escape(E.format(v));
     };
     box.innerHTML = form.groups.map((group) => `<h2>${E.escape(group)}</h2><dl class="record-view">${form.fields.filter((f) => f.group === group)
