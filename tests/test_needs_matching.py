@@ -175,12 +175,15 @@ def test_every_stated_need_of_the_demo_is_accounted_for(demo_atlas):
 def test_recommendations_say_how_each_stated_need_is_met(demo_atlas):
     orgs = demo_atlas.frame("organization", ["name", "type", "needs", "stage"])
     seeker = orgs[(orgs["type"] == "startup") & orgs["needs"].map(lambda v: "seed funding" in (v or []))].iloc[0]
-    result = recommend_service.recommend(demo_atlas, organizations=[seeker["name"]], stage="prototype", top=15)
+    result = recommend_service.recommend(demo_atlas, organizations=[seeker["name"]], stage="market_launch", top=15)
     needs = result.tables["needs"]
     assert {r["need"] for r in needs} == set(seeker["needs"])
     assert all(r["seeker"] == seeker["name"] and r["status"] in STATUSES for r in needs)
     seed = next(r for r in needs if r["need"] == "seed funding")
     assert seed["status"] == "matched" and seed["offer"] == "funding"
     recs = result.tables["recommendations"]
-    investors = [r for r in recs if r["type"] == "investor"]
-    assert investors and all("seed funding (matched: funding)" in r["explanation"] for r in investors)
+    offering = set(demo_atlas.frame("organization", ["offers"]).pipe(
+        lambda f: f.loc[f["offers"].map(lambda v: "funding" in (v or [])), "id"]))
+    said = [r for r in recs if "seed funding (matched: funding)" in r["explanation"]]
+    assert said and {r["partner_id"] for r in said} == {r["partner_id"] for r in recs if r["partner_id"] in offering}
+    assert seed["recommended"] == len(said)

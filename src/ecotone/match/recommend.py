@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..domain import STAGE_NEEDS, Stage, StakeholderType
+from .needs import STATUSES, NeedMatcher, in_words, normalise
 from .profiles import CLINICIAN, REGION, Profiles, lower
 from .text import tokens
 
@@ -112,9 +113,34 @@ class Recommender:
 
     # -- fit: everything that does not depend on the seeker --------------------------------------------------
     def fit(self, profiles: Profiles) -> Recommender:
-        """Take the candidates' profiles (built once per atlas; several recommenders can share them)."""
+        """Take the candidates' profiles (built once per atlas; several recommenders can share them), and match
+        every stated need to every offer (:class:`ecotone.match.needs.NeedMatcher`)."""
         self.p = profiles
+        self.matcher = NeedMatcher().fit(o for offers in profiles.offers for o in offers)
+        stated = sorted({str(n) for needs in profiles.needs for n in needs if normalise(n)})
+        self._need_row = {n: i for i, n in enumerate(stated)}
+        self._offer_col = {k: j for j, k in enumerate(self.matcher.keys_)}
+        self._need_scores, self._need_status = self.matcher.grid(stated)
         return self
+
+    def meets(self, need: str, c: int) -> tuple[str, float, str | None]:
+        """How candidate ``c``'s offers meet a stated need: (status, score, the offer), its best offer first.
+
+        >>> nodes = pd.DataFrame({"id": [1, 2], "name": ["Kardio", "Ysios"], "type": ["startup", "investor"],
+        ...     "offers": [[], ["Funding", "board seats"]], "needs": [["seed funding", "deal flow"], []]})
+        >>> from ecotone.analysis.snapshot import Snapshot
+        >>> rec = Recommender().fit(Profiles(Snapshot.from_frames(nodes, pd.DataFrame({"source": [], "target": []}))))
+        >>> rec.meets("seed funding", 1), rec.meets("deal flow", 1)[0]
+        (('matched', 1.0, 'Funding'), 'none')
+        """
+        row = self._need_row.get(str(need))
+        cols = [self._offer_col[k] for k in (normalise(o) for o in self.p.offers[c]) if k in self._offer_col]
+        if row is None or not cols:
+            return "none", 0.0, None
+        best = min(cols, key=lambda j: (self._need_status[row, j], -self._need_scores[row, j], j))
+        status = STATUSES[int(self._need_status[row, best])]
+        return status, round(float(self._need_scores[row, best]), 3), (None if status == "none"
+                                                                       else self.matcher.offers_[best])
 
     # -- recommend ------------------------------------------------------------------------------------------------
     def _seeker_rows(self, seekers: Sequence[Seeker]) -> dict[str, sp.csr_matrix | list]:
@@ -253,11 +279,19 @@ class Recommender:
         shared_areas = sorted(set(seeker_areas) & set(self.p.areas[c]))
         if shared_areas:
             reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
-        need_words = set(tokens(f"{self.p.needs_docs[seeker.position]} {_STAGE_WORDS[Stage(seeker.stage)]}"))
-        matched = [o for o in self.p.offers[c] if need_words & set(tokens(o))]
+        met = []
+        for need in self.p.needs[seeker.position]:
+            status, score, offer = self.meets(need, c)
+            if status != "none":
+                met.append(f"{need} ({in_words(status, score, offer)})")
         stage = Stage(seeker.stage).value.replace("_", " ")
-        reasons["complementarity"] = (f"a {label} your {stage} stage needs"
-                                      + (f", offering {', '.join(matched[:3])}" if matched else ""))
+        if met:  # the seeker's stated needs, as NeedMatcher meets them with this candidate's offers
+            offering = f", meeting your {', '.join(met[:3])}"
+        else:  # no stated need met: the words of the stage's needs
+            stage_words = set(tokens(_STAGE_WORDS[Stage(seeker.stage)]))
+            matched = [o for o in self.p.offers[c] if stage_words & set(tokens(o))]
+            offering = f", offering {', '.join(matched[:3])}" if matched else ""
+        reasons["complementarity"] = f"a {label} your {stage} stage needs" + offering
         if self.p.track_count[c]:
             k = int(self.p.track_count[c])
             reasons["impact"] = f"{k} {'tie' if k == 1 else 'ties'} of its role on record"

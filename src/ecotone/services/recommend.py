@@ -9,12 +9,13 @@ import pandas as pd
 from ..analysis.snapshot import Snapshot
 from ..domain import Stage
 from ..domain.problems import InputRejected, Problem
+from ..match.needs import in_words
 from ..match.profiles import Profiles
 from ..match.recommend import PARTS, Recommender, Seeker
 from ..store import Atlas
 from .analysis import Result, records
 
-__all__ = ["clinicians", "recommend", "recommender", "seekers_of"]
+__all__ = ["clinicians", "recommend", "recommender", "seekers_of", "stated_needs"]
 
 
 def profiles(atlas: Atlas, progress=None) -> Profiles:
@@ -128,6 +129,28 @@ def recommend(atlas: Atlas, *, organizations: Sequence[str] = (), innovations: S
     except (KeyError, ValueError) as exc:
         raise InputRejected([Problem(reason=str(exc.args[0]) if exc.args else str(exc))]) from None
     table = model.recommend(seekers, progress)
-    return Result(tables={"recommendations": records(table)},
+    needs = stated_needs(model, seekers, table)
+    return Result(tables={"recommendations": records(table), "needs": records(needs)},
                   summary={"seekers": len(seekers), "recommendations": len(table), "parts": ", ".join(PARTS),
-                           "cross_border": cross_border})
+                           "cross_border": cross_border, "stated_needs": len(needs),
+                           "needs_without_provider": int((needs["status"] == "none").sum())})
+
+
+def stated_needs(model: Recommender, seekers: Sequence[Seeker], table: pd.DataFrame) -> pd.DataFrame:
+    """Each seeker's stated needs and how the atlas meets them (matched, weak with its score, or no provider
+    anywhere), with how many of its recommended partners meet each (matched or weak)."""
+    rows = []
+    for s in seekers:
+        needs = [str(n) for n in model.p.needs[s.position] if str(n).strip()]
+        if not needs:
+            continue
+        found = model.matcher.match(needs)
+        mine = table[table["seeker"] == s.label]
+        index = {(k, int(i)): c for c, (k, i) in enumerate(zip(model.p.kind, model.p.ids))}
+        partners = [index[(k, int(i))] for k, i in zip(mine["partner_kind"], mine["partner_id"])]
+        for need, row in zip(needs, found.to_dict("records")):
+            rows.append({"seeker": s.label, "need": need, "term": row["term"], "status": row["status"],
+                         "score": row["score"], "offer": row["offer"],
+                         "match": in_words(row["status"], row["score"], row["offer"]),
+                         "recommended": sum(model.meets(need, c)[0] != "none" for c in partners)})
+    return pd.DataFrame(rows, columns=["seeker", "need", "term", "status", "score", "offer", "match", "recommended"])
