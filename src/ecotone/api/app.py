@@ -13,6 +13,7 @@ from ..services.accounts import csrf_secret
 from ..store import Atlas
 from . import accounts, analysis, check, files, history, map, map_exports, partnering, pathways, problems, simulations, views
 from .auth import CSRF, PrincipalMiddleware
+from .benchmark import router as benchmark_router
 from .cache import ResponseCache
 from .challenges import router as challenges_router
 from .dedupe import router as dedupe_router
@@ -66,6 +67,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     for module in (history, analysis, map, map_exports, views, check, partnering, files, simulations, pathways):
         app.include_router(module.router)
     app.include_router(challenges_router)
+    app.include_router(benchmark_router)
     app.include_router(dedupe_router)
     app.include_router(jobs_router)
     app.include_router(pages_router)

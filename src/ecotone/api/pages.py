@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
+from ..analysis.ecosystem_index import PILLARS
 from ..domain import Stage, StakeholderType, TieKind
 from ..domain import display
 from ..domain.access import Role
@@ -34,7 +35,7 @@ templates.env.filters["label"] = display.label
 templates.env.filters["money"] = display.money
 NAV = [("/", "Map"), ("/hubs", "Hubs"), ("/stakeholders", "Stakeholders"), ("/records", "Registry"),
        ("/partnerships", "Partnerships"), ("/challenges", "Challenges"), ("/event", "Brokerage event"),
-       ("/scenarios", "Scenarios"), ("/import", "Import")]
+       ("/benchmark", "Benchmark"), ("/scenarios", "Scenarios"), ("/import", "Import")]
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -159,6 +160,11 @@ def hub_page(request: Request, hub_id: int, atlas: Atlas = Depends(atlas_of)) ->
 @router.get("/stakeholders", response_class=HTMLResponse)
 def stakeholders_page(request: Request, atlas: Atlas = Depends(atlas_of)) -> HTMLResponse:
     return _page(request, "stakeholders.html", title="Stakeholder map", hubs=browse.hub_table(atlas))
+
+
+@router.get("/benchmark", response_class=HTMLResponse)
+def benchmark_page(request: Request) -> HTMLResponse:
+    return _page(request, "benchmark.html", title="Hub benchmarking", pillars=PILLARS)
 
 
 @router.get("/actors/{org_id}", response_class=HTMLResponse)
