@@ -191,7 +191,7 @@
       }
     }
     const where = Array.isArray(n.x) && n.x.length === count ? { x: n.x, y: n.y } : fallbackPositions(n);
-    const g = new Graph({ type: "undirected", multi: false });
+    const g = new Graph({ type: "undirected", multi: false, allowSelfLoops: false });
     const keys = new Array(count);
     for (let i = 0; i < count; i++) {
       if (keep && !keep[i]) continue;
@@ -211,10 +211,10 @@
     const faint = e.source.length > 5000;
     for (let k = 0; k < sources.length; k++) {
       const a = keys[sources[k]], b = keys[targets[k]];
-      if (a === undefined || b === undefined || a === b || g.hasEdge(a, b)) continue;
+      if (a === undefined || b === undefined || a === b || g.hasUndirectedEdge(a, b)) continue;
       const w = weights[k] ?? 1;
       // keyed by the tie's row: no random keys to make, and the same key for the same tie on every load
-      g.addEdgeWithKey(String(k), a, b, { kind: e.kind ? e.kind[k] : null, start: e.start ? e.start[k] : null, weight: w,
+      g.addUndirectedEdgeWithKey(String(k), a, b, { kind: e.kind ? e.kind[k] : null, start: e.start ? e.start[k] : null, weight: w,
         size: level === "hubs" ? 1 + 7 * Math.sqrt(w / maxWeight) : 0.5 + Math.min(2, w / 2),
         color: faint ? EDGE_FAINT : EDGE_COLOUR });
     }

@@ -35,9 +35,9 @@ document.addEventListener("DOMContentLoaded", async () => {
     const notes = [];
     if (deals.count > deals.data.length) notes.push(`The latest ${deals.data.length} of ${deals.count} deals; the funding above adds up the rounds among these.`);
     else if (rounds.length) notes.push(`The funding above adds up the ${rounds.length} round${rounds.length === 1 ? "" : "s"} raised by this hub's actors.`);
-    for (const d of aggregates) {
-      notes.push(`Reported for the hub as a whole${d.date ? " in " + String(d.date).slice(0, 4) : ""}: ${Ecotone.money(d.amount, d.currency)}${d.description ? " (" + d.description + ")" : ""}, not added to the sum.`);
-    }
+    const quoted = aggregates.map((d) => `${Ecotone.money(d.amount, d.currency)}${d.date ? " in " + String(d.date).slice(0, 4) : ""}` +
+      (d.description ? ` (${String(d.description).replace(/\.$/, "")})` : ""));
+    if (quoted.length) notes.push(`Reported for the hub as a whole: ${quoted.join("; ")}. These figures cover the whole region, so they are not added to the sum.`);
     document.getElementById("deals-note").textContent = notes.join(" ");
     Ecotone.table("deals", deals.data.map((d) => ({ date: d.date, round: d.round_type, amount: d.amount, currency: d.currency,
                                                     description: d.description, source: d.source })),
