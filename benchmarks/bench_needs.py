@@ -103,7 +103,7 @@ def run_pairs(n_needs: int, n_offers: int, sample_needs: int, sample_offers: int
 
     Returns the seconds per pair, pairs compared, peak MB and whether the loop's best offers agree with
     NeedMatcher fitted on the same sampled offers."""
-    from ecotone.match.needs import NeedMatcher, normalise
+    from ecotone.match.needs import NeedMatcher
 
     needs, offers = phrases(n_needs, _NEEDS, 1)[:sample_needs], phrases(n_offers, _OFFERS, 2)[:sample_offers]
     m = NeedMatcher().fit(offers)
@@ -121,7 +121,7 @@ def run_pairs(n_needs: int, n_offers: int, sample_needs: int, sample_offers: int
     fast = m.match(needs)
     agree = all(round(s, 3) == round(row.score, 3) and ("matched", "weak", "none", "none")[o] == row.status
                 for (o, s, _), row in zip(best, fast.itertuples()))
-    return seconds / (len(needs) * len(offers)), len(needs) * len(offers), peak_mb(), agree and bool(normalise)
+    return seconds / (len(needs) * len(offers)), len(needs) * len(offers), peak_mb(), agree
 
 
 def run(rounds: int = 3, *, needs: int = 100_000, offers: int = 100_000, sample: tuple[int, int] = (200, 2_000)
