@@ -12,6 +12,7 @@ from . import check as _check  # noqa: F401  (registers `ecotone check`)
 from . import pathways as _pathways  # noqa: F401  (registers `ecotone pathways list|import|reset`)
 from . import challenges as _challenges  # noqa: F401  (registers `ecotone challenges`)
 from . import benchmark as _benchmark  # noqa: F401  (registers `ecotone benchmark`)
+from . import needs as _needs  # noqa: F401  (registers `ecotone needs list|show|add|import`)
 
 __all__ = ["app", "main", "run"]
 

@@ -1,0 +1,135 @@
+"""The ``ecotone needs`` commands: the registry of unmet clinical needs (list, show, add, import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..services import needs
+from ._output import Format, console, emit, emit_record
+from .app import DryRun, FormatOpt, _report, _run, app
+
+__all__ = ["needs_app"]
+
+needs_app = typer.Typer(
+    help="The registry of unmet clinical needs, each stated in Biodesign's form (a way to PROBLEM in POPULATION "
+         "in order to OUTCOME): list them (the gaps no innovation addresses too), show one with its endorsements "
+         "and the innovations addressing it, add one, or import a register from CSV or .xlsx.",
+    no_args_is_help=True)
+app.add_typer(needs_app, name="needs")
+
+_TABLE = ("id", "statement", "clinical_area", "severity", "status", "hub", "raised_by", "innovations",
+          "endorsements")
+
+
+@needs_app.command("list")
+def needs_list(
+    ctx: typer.Context,
+    hub: Annotated[Optional[str], typer.Option(help="Only this hub's needs (name or id).")] = None,
+    status: Annotated[Optional[str], typer.Option(help="raised, validated, being_addressed or solved "
+                                                  "(comma-separated for several).")] = None,
+    area: Annotated[Optional[str], typer.Option(help="Clinical area (a part of it will do: cardio).")] = None,
+    severity: Annotated[Optional[str], typer.Option(help="low, moderate, high or critical.")] = None,
+    unaddressed: Annotated[bool, typer.Option("--unaddressed", help="Only the gaps: needs no innovation "
+                                              "addresses.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The clinical needs you may see, gravest first, each as its Biodesign statement with who raised it, the
+    innovations addressing it and how many endorse it.
+
+    Example: `ecotone needs list --hub 'Barcelona Health Hub' --unaddressed`
+    """
+    result = _run(ctx, lambda atlas, p: needs.list_needs(atlas, hub=hub, status=status, area=area,
+                                                         severity=severity, unaddressed=unaddressed), fmt)
+    rows = result.tables["needs"]
+    if fmt is Format.json:
+        emit_record(result.as_dict(), fmt)
+        return
+    emit(rows, fmt, title="Clinical needs", table_columns=_TABLE if fmt is Format.table else None,
+         footer=f"{result.summary['needs']} needs, {result.summary['gaps']} of them gaps (no innovation "
+                "addresses them)")
+
+
+@needs_app.command("show")
+def needs_show(
+    ctx: typer.Context,
+    need: Annotated[str, typer.Argument(help="The need's id, or a part of its wording only it has.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One need with its endorsements and the innovations that address it.
+
+    Example: `ecotone needs show 3`
+    """
+    shown = _run(ctx, lambda atlas, p: needs.show_need(atlas, need), fmt)
+    if fmt is Format.json:
+        emit_record(shown, fmt)
+        return
+    fields = {k: v for k, v in shown.items() if k not in ("endorsements", "innovations")}
+    emit_record(fields, fmt, title=f"Clinical need {shown['id']}")
+    if fmt is Format.table:
+        if shown["innovations"]:
+            emit(shown["innovations"], fmt, title="Innovations addressing it")
+        if shown["endorsements"]:
+            emit(shown["endorsements"], fmt, title="Endorsed by")
+        if shown["gap"]:
+            console.print("[bold]A gap:[/bold] no innovation addresses this need yet.")
+
+
+@needs_app.command("add")
+def needs_add(
+    ctx: typer.Context,
+    problem: Annotated[str, typer.Option(help="A way to … (the problem to solve).")],
+    population: Annotated[str, typer.Option(help="… in … (who has it).")],
+    outcome: Annotated[str, typer.Option(help="… in order to … (the outcome that matters).")],
+    area: Annotated[Optional[str], typer.Option(help="Clinical area (cardiology, oncology…).")] = None,
+    severity: Annotated[Optional[str], typer.Option(help="low, moderate, high or critical.")] = None,
+    prevalence: Annotated[Optional[float], typer.Option(help="People affected per 100,000.")] = None,
+    evidence: Annotated[Optional[str], typer.Option(help="What shows the need (a study, an audit…).")] = None,
+    status: Annotated[Optional[str], typer.Option(help="raised (default), validated, being_addressed or "
+                                                  "solved.")] = None,
+    hub: Annotated[Optional[str], typer.Option(help="The hub the need belongs to (name or id).")] = None,
+    raised_by: Annotated[Optional[str], typer.Option(help="The organisation that raised it (name or id).")] = None,
+    clinician: Annotated[Optional[str], typer.Option(help="The clinician who raised it (a person's name or "
+                                                     "id).")] = None,
+    innovation: Annotated[Optional[list[str]], typer.Option(help="An innovation that addresses it (name or id); "
+                                                            "repeatable.")] = None,
+    visibility: Annotated[Optional[str], typer.Option(help="public, network, hub or private.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a clinical need.
+
+    Example: `ecotone needs add --problem 'detect sepsis early' --population 'adults in the emergency room'
+    --outcome 'reduce deaths' --severity critical --hub 'Barcelona Health Hub' --raised-by 'Hospital Clínic'`
+    """
+    flags = {"problem": "--problem", "population": "--population", "outcome": "--outcome",
+             "clinical_area": "--area", "severity": "--severity", "prevalence": "--prevalence",
+             "evidence": "--evidence", "status": "--status", "hub": "--hub", "raised_by": "--raised-by",
+             "clinician": "--clinician", "innovations": "--innovation", "visibility": "--visibility"}
+    data = {"problem": problem, "population": population, "outcome": outcome, "clinical_area": area,
+            "severity": severity, "prevalence": prevalence, "evidence": evidence, "status": status, "hub": hub,
+            "raised_by": raised_by, "clinician": clinician, "innovations": innovation or [],
+            "visibility": visibility}
+    record = _run(ctx, lambda atlas, p: needs.add_need(atlas, {k: v for k, v in data.items() if v is not None},
+                                                       flags=flags), fmt)
+    emit_record({"id": record.id, "statement": record.statement, **record.model_dump(mode="json",
+                exclude={"id"})}, fmt, title=f"Added clinical need {record.id}")
+
+
+@needs_app.command("import")
+def needs_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV or .xlsx: problem, population, outcome, [clinical_area], "
+                                         "[severity], [prevalence], [evidence], [status], [hub], [raised_by], "
+                                         "[clinician], [innovations] (names separated by ;).")],
+    dry_run: DryRun = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import a register of needs: every row or none; a need already there (same problem, population and outcome)
+    is updated, not duplicated; each problem names the file, row and column.
+
+    Example: `ecotone needs import needs.xlsx --dry-run`
+    """
+    report = _run(ctx, lambda atlas, p: needs.import_needs(atlas, path, dry_run=dry_run), fmt)
+    _report(report, fmt)
