@@ -121,7 +121,7 @@ def add_challenge(payload: ChallengeCreate, atlas: Atlas = Depends(atlas_of), _:
 
 @router.get("/challenges/{record_id}", summary="A challenge: needs answered, prize, timeline, eligibility, rubric, "
                                                "submissions and judges")
-def read_challenge(record_id: RecordId, atlas: Atlas = Depends(atlas_of)) -> Any:
+def challenge_card(record_id: RecordId, atlas: Atlas = Depends(atlas_of)) -> Any:
     return json_response(challenges.describe(atlas, record_id))
 
 

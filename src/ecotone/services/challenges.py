@@ -212,6 +212,9 @@ def add(atlas: Atlas, data: dict[str, Any]) -> Program:
         data["hub_id"] = sponsor.hub_id
     if problems:
         raise InputRejected(problems)
+    if data.get("hub_id") and data.get("owner_kind") is None:
+        # a challenge belongs to the hub running it: its managers keep it, its visibility is that hub's
+        data.update(owner_kind="hub", owner_id=data["hub_id"])
     return registry.create(atlas, Program, data)
 
 
@@ -437,12 +440,13 @@ def score(atlas: Atlas, ref: str | int, rows: Iterable[dict[str, Any]], *,
         wanted.append((judge, sub, criterion, value, row.get("note") or None))
     if problems:
         raise InputRejected(problems)
-    existing = {(s.submission_id, s.judge_id, s.criterion): s for s in atlas.acting_as(_reader(atlas, program))
-                .find(Score, limit=None).items if s.submission_id in {x.id for x in subs}}
+    writers = {judge.id: _writer(atlas, program, judge=judge) for judge, *_ in wanted}  # refused before any read
+    existing = {(s.submission_id, s.judge_id, s.criterion): s for w in {id(w): w for w in writers.values()}.values()
+                for s in w.find(Score, limit=None).items if s.submission_id in {x.id for x in subs}}
     out = []
     with atlas.transaction():
         for judge, sub, criterion, value, note in wanted:
-            writer = _writer(atlas, program, judge=judge)
+            writer = writers[judge.id]
             before = existing.get((sub.id, judge.id, criterion))
             if before is not None:
                 saved = registry.update(writer, Score, before.id, {"value": value, "note": note})
@@ -453,15 +457,6 @@ def score(atlas: Atlas, ref: str | int, rows: Iterable[dict[str, Any]], *,
             out.append({"id": saved.id, "judge": judge.name, "submission": sub.title, "criterion": criterion,
                         "value": value, "replaced": before is not None})
     return out
-
-
-def _reader(atlas: Atlas, program: Program) -> Principal:
-    """Who reads the existing scores to replace one: the writer itself (a judge acting on the challenge's behalf
-    sees the challenge's scores it may write)."""
-    p = atlas.principal
-    if atlas.may_change("program", program.id):
-        return p
-    return _on_behalf(atlas, program).principal
 
 
 def _pick(items: list, ref: Any, name_of, what: str, program: Program, at: dict, problems: list[Problem]):
@@ -617,10 +612,9 @@ def scoring_sheet(atlas: Atlas, ref: str | int, judge_ref: str | int | None = No
             raise InputRejected(problems)
     subs = [s for s in _submissions(atlas, program) if _value(s.status) in _IN_RUNNING]
     names = atlas.names("organization", [s.organization_id for s in subs])
-    try:
-        reader = atlas.acting_as(_reader(atlas, program)) if (judge.user_id == me.user_id and me.user_id) else atlas
-    except Forbidden:
-        reader = atlas
+    # the judge reads their own scores as they write them: on the challenge's behalf
+    mine_to_write = me.user_id is not None and judge.user_id == me.user_id and not atlas.may_change("program", program.id)
+    reader = _on_behalf(atlas, program) if mine_to_write else atlas
     mine = {(s.submission_id, s.criterion): s.value for s in reader.find(Score, limit=None).items
             if s.judge_id == judge.id}
     rubric = _rubric_rows(program)
