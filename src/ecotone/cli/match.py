@@ -59,8 +59,9 @@ def match_recommend(
         atlas, organizations=org or [], innovations=innovation or [], hub=hub, stage=stage, top=top,
         cross_border=cross_border, weights=_weights(weight, "--weight"), progress=p), fmt)
     _show(result, fmt, None, {"recommendations": ("seeker", "rank", "partner", "type", "hub", "score",
-                                                  "explanation")},
-          {"recommendations": "Recommended partners"})
+                                                  "explanation"),
+                              "needs": ("seeker", "need", "match", "recommended")},
+          {"recommendations": "Recommended partners", "needs": "Stated needs and how they are met"})
 
 
 @match_app.command("evaluate")

@@ -11,7 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..domain import STAGE_NEEDS, Stage, StakeholderType
-from .needs import STATUSES, NeedMatcher, in_words, normalise
+from .needs import STATUSES, NeedMatcher, canonical, in_words, normalise
 from .profiles import CLINICIAN, REGION, Profiles, lower
 from .text import tokens
 
@@ -137,7 +137,9 @@ class Recommender:
         cols = [self._offer_col[k] for k in (normalise(o) for o in self.p.offers[c]) if k in self._offer_col]
         if row is None or not cols:
             return "none", 0.0, None
-        best = min(cols, key=lambda j: (self._need_status[row, j], -self._need_scores[row, j], j))
+        own = canonical(need)  # among equals, an offer of the need's own term ("clinical validation", not "pilots")
+        best = min(cols, key=lambda j: (self._need_status[row, j], -self._need_scores[row, j],
+                                        own is None or self.matcher.terms_[j] != own, j))
         status = STATUSES[int(self._need_status[row, best])]
         return status, round(float(self._need_scores[row, best]), 3), (None if status == "none"
                                                                        else self.matcher.offers_[best])
