@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import bearer
+from test_web import browser, page, server  # noqa: F401  (chromium, live demo)
 from ecotone.api import create_app
 from ecotone.domain import Deal, Hub, Organization, Tie
 from ecotone.domain.problems import InputRejected
@@ -158,3 +159,46 @@ def test_the_api_ranks_what_the_caller_sees_and_refuses_a_bad_weight(demo_atlas)
         assert admin.get("/api/v1/benchmark", params={"group_by": "planet"}).status_code == 422
         over = admin.get("/api/v1/benchmark", params={"over_time": "true"})
         assert over.status_code == 200 and over.json()["over_time"]
+
+
+@pytest.mark.browser
+def test_the_page_shows_the_ranking_with_intervals_and_no_console_error(server, page):
+    url, atlas = server
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(url + "/benchmark")
+    page.wait_for_function("() => window.ecotoneBenchmark && window.ecotoneBenchmark.ready", timeout=60_000)
+    groups = page.evaluate("() => window.ecotoneBenchmark.groups")
+    assert len(groups) == 13 and "Barcelona Health Hub" in groups
+    assert page.locator("#ranks-chart svg.marks").count() == 1 and page.locator("#contributions-chart svg.marks").count() == 1
+    assert page.locator("#over-time-chart svg.marks").count() == 1
+    rows = page.locator("#ranking tbody tr")
+    assert rows.count() == 13
+    first = rows.nth(0).inner_text()
+    assert groups[0] in first and "–" in first  # the rank interval, low–high
+    assert "Collaborative infrastructure" in page.locator("#indicators").inner_text()
+    assert page.locator("#published tbody tr").count() == 5
+    # the controls re-rank on the server: a geometric index by countries
+    page.select_option("select[name=group_by]", "country")
+    page.select_option("select[name=aggregation]", "geometric")
+    page.click("button:has-text('Rank')")
+    page.wait_for_function("() => window.ecotoneBenchmark.ready && window.ecotoneBenchmark.groups.includes('ES')",
+                           timeout=60_000)
+    assert "ES" in page.locator("#ranking").inner_text()
+    page.fill("input[name='w-performance']", "-1")
+    page.click("button:has-text('Rank')")
+    page.wait_for_selector("#problems .problem")
+    assert "weight" in page.locator("#problems").inner_text()
+    assert not console_errors or all("422" in e for e in console_errors), console_errors
+    assert not {w for w in page.evaluate("() => document.body.innerText").split() if "_" in w and w.islower()}
+
+
+def test_the_report_has_a_benchmark_section_with_ranks_intervals_and_reasons(demo_atlas, tmp_path):
+    from ecotone.services.report import write_report
+
+    text = write_report(demo_atlas, tmp_path / "report.html").read_text(encoding="utf-8")
+    section = text[text.index("<h2>Benchmark</h2>"):]
+    section = section[:section.index("<h2>", 5)]
+    for hub in PUBLISHED_RANKING["hubs"]:
+        assert f"<td>{hub}</td>" in section
+    assert "strongest in " in section and "Rank interval (90%)" in section and "–" in section

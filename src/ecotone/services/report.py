@@ -18,11 +18,13 @@ from ..analysis.metrics import NetworkMetrics
 from ..analysis.snapshot import Snapshot
 from ..analysis.stakeholders import NO_HUB, QUADRANTS, StakeholderMap, coverage
 from ..domain import CORE_ROLES
+from ..domain.problems import InputRejected
 from ..domain.display import TYPE_ORDER, colour, label, money
 from ..io.charts import network_chart, power_interest_chart
 from ..io.html import Page, bars, heatmap, picture, table
 from ..store import Atlas
 from .analysis import Filters, records, snapshot
+from .benchmark import benchmark as rank_hubs
 from .layout import positions
 
 __all__ = ["write_report"]
@@ -161,6 +163,31 @@ def _grid_picture(panels: dict[str, pd.DataFrame]) -> str:
     return picture(buffer.getvalue(), alt)
 
 
+def _benchmark_section(page: Page, atlas: Atlas, filters: Filters | None, grouping: str, hub: str | None) -> None:
+    """The "Benchmark" section: each hub's (or country's) rank on the ecosystem index, its rank interval and the
+    reasons (strongest and weakest pillars, levers); with ``hub``, that hub's row."""
+    group_by = grouping if grouping in ("hub", "country") else "country"
+    try:
+        result = rank_hubs(atlas, filters, group_by=group_by, draws=500)
+    except InputRejected as exc:
+        page.section("Benchmark", note="Not computed: " + "; ".join(str(p) for p in exc.problems))
+        return
+    rows = [{"rank": r["rank"], group_by: r["group"], "interval": f"{r['rank_low']}–{r['rank_high']}",
+             "score": round(r["score"], 1), "coverage": f"{r['coverage']:.0%}", "reasons": r["reasons"],
+             "levers": "; ".join(r["levers"]) or "none found"}
+            for r in result.tables["ranking"] if hub is None or r["group"] == hub or group_by != "hub"]
+    columns = ["rank", group_by, "interval", "score", "coverage", "reasons", "levers"]
+    page.section("Benchmark", table(rows, columns, headings={"interval": "Rank interval (90%)",
+                                                             "coverage": "Indicators observed",
+                                                             group_by: label(group_by)}),
+                 note="The ecosystem index: seed 001's five characteristics of a thriving ecosystem (collaborative "
+                      "infrastructure, cross-sector integration, open innovation, supportive regulation, talent "
+                      "pipeline) plus performance and connectedness, from the atlas's records; the interval spans "
+                      "the 5th to 95th percentile of the ranks over 500 Monte Carlo draws of the weights, "
+                      "normalisation and aggregation. Reasons name the pillars most above and below the others' "
+                      "median; levers the indicators that would move the rank most. Details: ecotone benchmark.")
+
+
 def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hub: str | None = None,
                  progress=None) -> Path:
     """Analyse the atlas and write the report to ``path``; with ``hub``, the tables focus on that hub while the
@@ -287,6 +314,8 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
                  table(records(pairs), columns, headings=_headings(columns) | {
                      a: f"{label(grouping)} A", b: f"{label(grouping)} B"}),
                  note=f"The best bridge of each pair of {groups}: score = pairs of actors from the two it links.")
+
+    _benchmark_section(page, atlas, filters, grouping, hub_name)
 
     # Communities and gaps
     page.section("Communities", table(_worded(records(comms.communities_), vocabulary=(), sentences=("types",)),
