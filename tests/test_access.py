@@ -133,7 +133,10 @@ def _entity_of(route) -> str:
     """The kind of record a route's ``{record_id}``/``{org_id}``/``{hub_id}`` names."""
     by_name = {"card": "organization", "scorecard": "partnership", "person_data": "person", "actor_page":
                "organization", "hub_page": "hub", "hub_shares": "hub", "partnership_page": "partnership",
-               "read_view": "map_view", "open_view": "map_view"}
+               "read_view": "map_view", "open_view": "map_view",
+               # a challenge is a programme (the probes are not challenges: they answer 404 to all but hide alike)
+               "challenge_card": "program", "challenge_results": "program", "scoring_sheet": "program",
+               "challenge_page": "program", "challenge_score_page": "program", "challenge_results_page": "program"}
     if route.name in by_name:
         return by_name[route.name]
     for prefix in ("read_", "preview_delete_", "provenance_", "record_page_"):
