@@ -505,8 +505,9 @@ def _challenge(b: Batch, hub: dict[str, int], org: dict[str, int]) -> None:
     bcn = hub["Barcelona Health Hub"]
     orgs = [r for r, _ in b.records["organization"]]
     needs = [r for r, _ in b.records["clinical_need"] if r.hub_id == bcn]
-    need = next((n for n in needs if "moebio" in f"{n.source} {getattr(n, 'evidence', '')}".lower()),
-                needs[0] if needs else None)
+    # one of Moebio's needs that everyone may read (the challenge is public), else the hub's first
+    need = next((n for n in needs if "moebio" in f"{n.source} {getattr(n, 'evidence', '')}".lower()
+                 and n.visibility is Visibility.public), needs[0] if needs else None)
     innovations = {r.organization_id: r for r, _ in b.records["innovation"]}
     events = [r for r, _ in b.records["stage_event"]]
     # the hub's illustrative startups with an innovation still moving towards the market
