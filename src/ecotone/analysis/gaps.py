@@ -111,16 +111,18 @@ class Gaps:
         keys = sorted(stated)
         written = [stated[k][0] for k in keys]
         found = matcher.match(written)
-        scores, status = matcher.grid(written)
+        step = max(1, 2_000_000 // max(1, len(matcher.keys_)))  # the grid of needs × offers, a block at a time
         table = []
         for r, key in enumerate(keys):
+            if r % step == 0:
+                _, status = matcher.grid(written[r:r + step])
             need, needy = stated[key]
             row = found.iloc[r]
             how = in_words(row["status"], row["score"], row["offer"])
             level = STATUSES.index(row["status"])
             providers = np.zeros(len(nodes), bool)
             if level < 2:
-                meets = (status[r] == level).astype(float)
+                meets = (status[r % step] == level).astype(float)
                 providers = np.asarray(offered @ meets).ravel() > 0
                 out.append((f"stated: {need}", needy, providers, how))
             table.append({"need": need, "term": row["term"], "actors": int(needy.sum()), "status": row["status"],
