@@ -2,7 +2,7 @@
 
 import pytest
 
-from ecotone.data.demo import DEALS, HUBS, ILLUSTRATIVE, NAMED, PROGRAMS, SEEDS
+from ecotone.data.demo import DEALS, HUBS, ILLUSTRATIVE, MOEBIO_NEEDS, NAMED, PROGRAMS, SEEDS
 from ecotone.domain import ClinicalNeed, Deal, Hub, Innovation, Organization, Person, Program, Stage, StageEvent, Tie
 from ecotone.services.demo import build_demo
 
@@ -70,7 +70,7 @@ def test_each_hub_is_a_living_ecosystem(demo):
         assert {"startup", "hospital", "investor", "university", "incubator"} <= types, hub.name
         stages = {i.stage for i in demo.find(Innovation, hub=hub.name, limit=None).items}
         assert set(Stage) - {Stage.idea} <= stages | {Stage.idea}, hub.name
-    assert demo.count(Person) > 0 and demo.count(ClinicalNeed) == len(HUBS)
+    assert demo.count(Person) > 0 and demo.count(ClinicalNeed) == len(HUBS) + len(MOEBIO_NEEDS)
 
 
 def test_stage_histories_are_ordered_and_end_at_the_current_stage(demo):

@@ -359,3 +359,47 @@ def test_the_migration_upgrades_a_postgresql_atlas_from_0006():
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+# -- the demo, and the records API ---------------------------------------------------------------------------------
+
+def test_the_demo_holds_barcelonas_moebio_needs_and_the_api_serves_the_new_kinds(demo_atlas):
+    from fastapi.testclient import TestClient
+
+    from conftest import bearer
+    from ecotone.api.app import create_app
+    from ecotone.data.demo import MOEBIO_NEEDS
+
+    rows = needs.need_rows(demo_atlas, hub="Barcelona Health Hub")
+    ids = {n.id for n in demo_atlas.find(ClinicalNeed, hub="Barcelona Health Hub", limit=None).items
+           if "Moebio" in (n.evidence or "")}
+    moebio = [r for r in rows if r["id"] in ids]
+    assert {r["raised_by"] for r in moebio} == {"Barcelona University Hospital", "Barcelona General Hospital"}
+    assert len(moebio) == len(MOEBIO_NEEDS)
+    assert {r["status"] for r in moebio} >= {"raised", "validated", "being_addressed"}
+    assert any(r["gap"] for r in moebio) and any(not r["gap"] for r in moebio)
+    assert all(r["clinician"] for r in moebio) and sum(r["endorsements"] for r in moebio) >= 4
+    sepsis = next(r for r in moebio if "sepsis" in r["statement"])
+    shown = needs.show_need(demo_atlas, sepsis["id"])
+    assert {e["endorser"] for e in shown["endorsements"]} == {"Madrid Health Hub", "Texas Medical Center"}
+    assert "1,400" in shown["evidence"]
+    bcn, madrid = demo_atlas.hub_id("Barcelona Health Hub"), demo_atlas.hub_id("Madrid Health Hub")
+    with TestClient(create_app(atlas=demo_atlas)) as client:
+        admin = bearer(demo_atlas)
+        outsider = bearer(demo_atlas, "madrid@example.org", "viewer", hubs=["Madrid Health Hub"])
+        for plural in ("clinical-needs", "endorsements", "submissions", "judges", "scores"):
+            answer = client.get(f"/api/v1/{plural}", headers=admin)
+            assert answer.status_code == 200 and answer.json()["count"] > 0, plural
+        mine = client.get("/api/v1/clinical-needs", params={"hub": bcn, "limit": 100}, headers=admin).json()["data"]
+        theirs = client.get("/api/v1/clinical-needs", params={"hub": bcn, "limit": 100},
+                            headers=outsider).json()["data"]
+        copd = [n["id"] for n in mine if "COPD" in n["problem"]]
+        assert copd and not {n["id"] for n in theirs} & set(copd)  # the hub's own need: not for another hub
+        assert client.get(f"/api/v1/clinical-needs/{copd[0]}", headers=outsider).status_code == 404
+        assert madrid
+        for page in ("/records/clinical-needs", "/records/submissions", "/records/scores",
+                     f"/records/clinical-needs/{sepsis['id']}"):
+            assert client.get(page, headers=admin).status_code == 200, page
+        refused = client.post("/api/v1/scores", headers=admin, json={"submission_id": 1, "judge_id": 1,
+                                                                     "criterion": "beauty", "value": 5})
+        assert refused.status_code in (409, 422) and "rubric" in refused.text

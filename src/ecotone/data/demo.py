@@ -31,7 +31,7 @@ from ..domain import (
     Visibility,
 )
 from ..domain.batch import Batch
-from ..domain.innovation import Judge, Score, Submission
+from ..domain.innovation import Endorsement, Judge, Score, Submission
 
 __all__ = ["BRIDGE", "SEEDS", "ILLUSTRATIVE", "demo_batch", "NAMED"]
 
@@ -259,6 +259,7 @@ def demo_batch(seed: int = 7) -> Batch:
     _bridges(b, rng, org)
     _partnering(b, rng, org)
     _cohorts(b)
+    _moebio_needs(b, hub, org)
     _challenge(b, hub, org)
     _access(b, hub)
     return b
@@ -490,6 +491,78 @@ def _partnering(b: Batch, rng: random.Random, org: dict[str, int]) -> None:
         b.add(Introduction(**_illustrative_record(
             organization_id=startup, partner_id=rng.choice(spanish), facilitator_id=rng.choice([mii, bhh]),
             event="Barcelona–Warsaw matchmaking day 2025", introduced_on=introduced, met_on=met)))
+
+
+#: Unmet clinical needs of Barcelona in Biodesign's form, of the kind Moebio works on (seed digital_hub: Moebio,
+#: with Stanford University, La Caixa and Barcelona Activa, has identified 1,400 unmet clinical needs in
+#: Barcelona). The seed lists none of them: the wording, severity and prevalence here are illustrative.
+#: (problem, population, outcome, clinical area, severity, people per 100,000, status, raised by (the Barcelona
+#: hospital and its clinician's specialty), endorsers (hubs or organisations))
+MOEBIO_NEEDS = [
+    ("spot diabetic foot ulcers before they need an amputation", "people with type 2 diabetes living at home",
+     "avoid amputations", "diabetes", "high", 450.0, "validated", ("University", None),
+     ["Madrid Health Hub"]),
+    ("detect atrial fibrillation before a first stroke", "adults over 65 seen in primary care",
+     "start anticoagulation in time to prevent strokes", "cardiology", "high", 2000.0, "validated",
+     ("University", "cardiologist"), ["Medical Innovation Institute"]),
+    ("detect sepsis within the first hour", "adults arriving at the emergency department",
+     "reduce deaths from septic shock", "critical care", "critical", 300.0, "validated", ("University", None),
+     ["Madrid Health Hub", "Texas Medical Center"]),
+    ("follow patients' mood between psychiatric visits", "adults discharged after a depressive episode",
+     "prevent relapses and readmissions", "mental health", "moderate", 900.0, "raised", ("General", None), []),
+    ("rehabilitate patients at home after a knee replacement", "adults after knee surgery",
+     "recover mobility without daily hospital visits", "orthopaedics", "moderate", 150.0, "raised",
+     ("General", "orthopaedic surgeon"), ["Stanford University"]),
+    ("monitor the side effects of chemotherapy at home", "adults in outpatient chemotherapy",
+     "treat complications before they need an admission", "oncology", "high", 250.0, "raised",
+     ("University", None), []),
+    ("keep patients with COPD out of hospital in winter", "older adults with chronic obstructive pulmonary disease",
+     "avoid emergency admissions", "pulmonology", "high", 1100.0, "raised", ("General", None), []),
+    ("measure newborns' bilirubin without drawing blood", "newborns in maternity wards",
+     "treat jaundice early with fewer needle pricks", "paediatrics", "low", 60.0, "raised", ("General", None), []),
+]
+_MOEBIO_EVIDENCE = ("Moebio (Stanford University with La Caixa and Barcelona Activa) works with founders on the "
+                    "1,400 unmet clinical needs it has identified in Barcelona; this statement is an illustrative "
+                    "one of them.")
+_MARKET = {Stage.market_launch, Stage.scale, Stage.cross_border}
+
+
+def _moebio_needs(b: Batch, hub: dict[str, int], org: dict[str, int]) -> None:
+    """Barcelona's unmet clinical needs (:data:`MOEBIO_NEEDS`), raised by the hub's hospitals and their clinicians,
+    each addressed by the Barcelona innovations of its clinical area (none: a gap), its status following them
+    (on the market: solved; on the way: being addressed), a few endorsed by other hubs. Chosen without the random
+    generator, which the rest of the demo depends on."""
+    bcn = hub["Barcelona Health Hub"]
+    orgs = {r.id: r for r, _ in b.records["organization"]}
+    hospitals = {o.name.split()[1]: o.id for o in orgs.values()
+                 if o.hub_id == bcn and o.type.value == "hospital" and o.source == ILLUSTRATIVE}
+    people = [r for r, _ in b.records["person"] if r.organization_id in hospitals.values()]
+    innovations = [r for r, _ in b.records["innovation"]
+                   if orgs.get(r.organization_id) and orgs[r.organization_id].hub_id == bcn
+                   and r.stage is not Stage.stopped]
+    for n, (problem, population, outcome, area, severity, prevalence, status, (where, specialty), endorsers) in \
+            enumerate(MOEBIO_NEEDS):
+        hospital = hospitals.get(where)
+        clinician = next((p.id for p in people if p.organization_id == hospital
+                          and (specialty is None or p.specialty == specialty)), None)
+        addressing = [i for i in innovations if i.clinical_area == area]
+        if any(i.stage in _MARKET for i in addressing):
+            status = "solved"
+        elif addressing:
+            status = "being_addressed"
+        # the winter admissions of COPD are the hub's own concern: seen by its members only
+        private = area == "pulmonology"
+        nid = b.add(ClinicalNeed(
+            problem=problem, population=population, outcome=outcome, clinical_area=area, severity=severity,
+            prevalence=prevalence, status=status, hub_id=bcn, raised_by_id=hospital, raised_by_person_id=clinician,
+            innovation_ids=[i.id for i in addressing], evidence=_MOEBIO_EVIDENCE, source=D,
+            description="Wording, severity and prevalence (people per 100,000) are illustrative.",
+            owner_kind=OwnerKind.hub if private else None, owner_id=bcn if private else None,
+            visibility=Visibility.hub if private else Visibility.public))
+        for k, endorser in enumerate(endorsers):
+            by = {"hub_id": hub[endorser]} if endorser in hub else {"organization_id": org[endorser]}
+            b.add(Endorsement(need_id=nid, date=dt.date(2025, 3 + n % 6, 10 + k), source=ILLUSTRATIVE,
+                              note="Their clinicians see the same need", visibility=Visibility.public, **by))
 
 
 def _illustrative_record(**fields) -> dict:
