@@ -394,11 +394,14 @@ def _open(browser, port: int, path: str, cookies: list[dict]):
     page = context.new_page()
     page.goto(f"http://127.0.0.1:{port}{path}", timeout=3_600_000)
     page.wait_for_function("() => window.ecotoneMap && window.ecotoneMap.ready "
-                           "&& window.ecotoneMap.shownSinceNavigation", timeout=3_600_000, polling=100)
-    shown, level, nodes, edges, timings = page.evaluate(
-        "() => [window.ecotoneMap.shownSinceNavigation, window.ecotoneMap.level, window.ecotoneMap.graph.order, "
-        "window.ecotoneMap.graph.size, window.ecotoneMap.timings || {}]")
-    return page, {"shown": shown / 1000, "level": level, "nodes": nodes, "edges": edges, "timings": timings}
+                           "&& window.ecotoneMap.completeSinceNavigation", timeout=3_600_000, polling=100)
+    shown, complete, level, nodes, edges, timings = page.evaluate(
+        "() => [window.ecotoneMap.shownSinceNavigation, window.ecotoneMap.completeSinceNavigation, "
+        "window.ecotoneMap.level, window.ecotoneMap.graph.order, window.ecotoneMap.graph.size, "
+        "window.ecotoneMap.timings || {}]")
+    # shown: the first picture (above 50,000 ties the actors, laid out; their ties follow); complete: every tie drawn
+    return page, {"shown": shown / 1000, "complete": complete / 1000, "level": level, "nodes": nodes, "edges": edges,
+                  "timings": timings}
 
 
 def _picks(data: dict, k: int = 5) -> list[str]:
@@ -593,9 +596,9 @@ def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> 
               f"actors level, its ties to other hubs' actors included).")
         print()
     print("| view | level | nodes · ties drawn | data plain → gzip | server cold · warm · 304 (s) | first picture "
-          "cold · warm (s) | peer first picture (s) | fps (peer, ratio) | select → frame · card (ms) | recolour (ms) "
+          "cold · warm (s) | every tie drawn, warm (s) | peer first picture (s) | fps (peer, ratio) | select → frame · card (ms) | recolour (ms) "
           "| JS heap MB (peer) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, rows in found["browser"].items():
         srv, peer = found["server"][name], found["peer"][name]
         fps = med(rows, "fps")
@@ -608,7 +611,8 @@ def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> 
         print(f"| {name} | {drawn['level']} | {drawn['nodes']:,} · {drawn['edges']:,} | "
               f"{_bytes(med(srv, 'raw'))} → {_bytes(med(srv, 'gzip'))} | "
               f"{med(srv, 'cold'):.2f} · {med(srv, 'warm'):.3f} · {med(srv, 'revalidate'):.3f} | "
-              f"{med(rows, 'cold', 'shown'):.2f} · {med(rows, 'warm', 'shown'):.2f} | {peer['shown']:.2f} | "
+              f"{med(rows, 'cold', 'shown'):.2f} · {med(rows, 'warm', 'shown'):.2f} | {med(rows, 'warm', 'complete'):.2f} | "
+              f"{peer['shown']:.2f} | "
               f"{fps:.1f} ({peer['fps']:.1f}, peer/ours {ratio:.2f}×) | {sel} | {rec} | "
               f"{heap or 0:,.0f} ({peer['heap'] or 0:,.0f}) |")
     print()
@@ -623,13 +627,16 @@ def _print_map(orgs: int, ties: int, found: dict, runs: int, seconds: float) -> 
           "animation (zooms and pans, 0.5 s each)")
     for name, rows in found["browser"].items():
         steps = " · ".join(f"{k} {med(rows, 'warm', 'timings', k) / 1000:.2f}"
-                           for k in ("fetched", "built", "styled", "rendered") if med(rows, "warm", "timings", k))
+                           for k in ("fetched", "actors", "built", "styled", "rendered")
+                           if med(rows, "warm", "timings", k))
         print(f"{name}, warm, in the map script after it starts (s, cumulative): {steps}")
     for name, rows in found["browser"].items():
         peer = found["peer"][name]
         warm, fps = med(rows, "warm", "shown"), med(rows, "fps")
         level = rows[-1]["warm"]["level"]
-        goals = [f"first picture ≤ 3 s warm: {'met' if warm <= 3 else 'missed'} ({warm:.2f} s)",
+        complete = med(rows, "warm", "complete")
+        goals = [f"first picture ≤ 3 s warm: {'met' if warm <= 3 else 'missed'} ({warm:.2f} s; every tie drawn at "
+                 f"{complete:.2f} s)",
                  f"fps within 1.5× of the peer: {'met' if fps * 1.5 >= peer['fps'] else 'missed'} "
                  f"({fps:.1f} against {peer['fps']:.1f})"]
         if level == "actors":

@@ -12,6 +12,7 @@
   const COLOURS = ["type", "helix", "hub", "community", "country"];
   const SIZES = ["degree", "strength", "pagerank", "coreness", "none"];
   const LEVELS = ["", "auto", "actors", "hubs"];
+  const PREVIEW_TIES = 50000;       // above this many ties the actors are drawn first, their ties a frame later
 
   // What the address holds (C3): the view as someone would share it
   const state = { hub: "", type: "", kind: "", level: "", year: ANY_YEAR, colour: "type", size: "degree", ego: false,
@@ -164,7 +165,8 @@
     return { x, y };
   }
 
-  function build(data) {
+  // ties: false builds the actors only (the first picture of a large map)
+  function build(data, { ties = true } = {}) {
     const n = data.nodes, e = data.edges, count = n.id.length, level = data.level || "actors";
     const col = (name) => n[name] || [];
     const at = (name, i) => { const c = n[name]; return c && c[i] !== undefined ? c[i] : null; };
@@ -205,6 +207,7 @@
         x: Number(where.x[i]) || 0, y: Number(where.y[i]) || 0, size: 3, color: NONE_COLOUR,
       });
     }
+    if (!ties) return g;
     const weights = e.weight || [];
     let maxWeight = 1;
     for (const w of weights) if (w > maxWeight) maxWeight = w;
@@ -575,6 +578,21 @@
     if (view.sigma) { view.sigma.kill(); view.sigma = null; }
     view.data = data;
     view.level = data.level || "actors";
+    // Many ties: the actors first, where the server laid them out (hubs and communities as regions), and their ties
+    // a frame later; graphology and sigma take about a second each for 200,000 ties on software WebGL
+    if (data.edges.source.length > PREVIEW_TIES && !state.ego) {
+      view.graph = build(data, { ties: false });
+      recolour();
+      resize();
+      view.sigma = new Sigma(view.graph, $("graph"), settingsFor(view.graph));
+      if (restore.camera) view.sigma.getCamera().setState(restore.camera);
+      timings.actors = performance.now() - started;
+      requestAnimationFrame(() => { window.ecotoneMap.shownSinceNavigation = performance.now(); });
+      status(`${view.graph.order.toLocaleString()} actors drawn; drawing their ties…`);
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      if (ticket !== view.loadCount) return;  // a newer map replaced this one (and its first picture)
+    }
+    const preview = view.sigma;
     view.graph = build(data);
     view.byYear = null;  // indexed when the year slider first moves
     view.yearLimit = state.year >= ANY_YEAR ? Infinity : state.year;
@@ -583,13 +601,21 @@
     recolour();
     resize();
     timings.styled = performance.now() - started;
+    if (preview) {  // the whole map replaces the actors-only picture in the same task: no blank frame between
+      restore = { ...restore, camera: preview.getCamera().getState() };  // where the person has looked meanwhile
+      preview.kill();
+    }
     const s = new Sigma(view.graph, $("graph"), settingsFor(view.graph));
     view.sigma = s;
     // sigma draws the graph once, synchronously, as it is created: the picture is up now
     const ms = performance.now() - started;
     Object.assign(window.ecotoneMap, { ms, timings: { ...timings, rendered: ms }, nodes: view.graph.order, edges: view.graph.size,
                                        sigma: s, graph: view.graph, level: view.level, data });
-    requestAnimationFrame(() => { window.ecotoneMap.shownSinceNavigation = performance.now(); });
+    requestAnimationFrame(() => {
+      const now = performance.now();
+      if (!preview) window.ecotoneMap.shownSinceNavigation = now;
+      window.ecotoneMap.completeSinceNavigation = now;  // every tie drawn
+    });
     bindEvents(s);
     showEmpty(data);
     $("size-by").disabled = view.level === "hubs";
