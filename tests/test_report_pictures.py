@@ -273,3 +273,19 @@ def test_the_report_opens_in_chromium_with_its_pictures_and_words(demo, browser)
         raise
     finally:
         context.close()
+
+
+def test_the_report_accounts_for_every_stated_need(demo):
+    """Each need an actor of the demo states has a row saying how the atlas meets it: matched, weak (with its
+    score) or no provider anywhere; none is dropped because no offer reads the same."""
+    from ecotone.domain import Organization as Org
+
+    html = demo["whole"].read_text(encoding="utf-8")
+    section = html.split("<h2>Stated needs and who can meet them</h2>", 1)[1].split("<h2>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]
+    shown = {re.findall(r"<td[^>]*>([^<]*)</td>", r)[0]: re.findall(r"<td[^>]*>([^<]*)</td>", r)[2] for r in rows}
+    with Atlas.open(str(demo["whole"].parent / "demo.db")) as atlas:
+        stated = {n for o in atlas.find(Org, limit=None).items for n in o.needs}
+    assert stated and set(shown) == stated
+    assert all(re.match(r"matched: |weak \(0\.\d\d\): resembles |no provider anywhere", how) for how in shown.values())
+    assert shown["seed funding"].startswith("matched")

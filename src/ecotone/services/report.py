@@ -325,6 +325,16 @@ def write_report(atlas: Atlas, path: Path, filters: Filters | None = None, *, hu
     page.section("Gaps: needs nobody within two steps can meet",
                  table(_worded(records(_involves(gaps.unreached_, hub_name, "hub")), vocabulary=(),
                                sentences=("need",)), columns, limit=40, headings=_headings(columns)))
+    # every need an actor states, and how the atlas meets it: none is left out because no offer reads the same
+    stated = ["need", "actors", "match", "providers", "unreached"]
+    page.section("Stated needs and who can meet them",
+                 table(records(gaps.needs_), stated, limit=60,
+                       headings={"need": "Need", "actors": "Actors stating it", "match": "How the atlas meets it",
+                                 "providers": "Providers", "unreached": "Unreached"}),
+                 note="Across the atlas: each need actors state, matched to what others offer by one vocabulary of "
+                      "needs and offers (with synonyms), else by text similarity (weak, with its score); 'no provider "
+                      "anywhere' where nobody offers it. Unreached: actors stating it with no provider within two "
+                      "steps.")
     thin = _involves(gaps.hub_pairs_, hub_name, "hub_a", "hub_b")
     page.section("Gaps: hubs with no or thin ties", table(records(thin), limit=40, headings=_headings(thin.columns)))
     return page.write(path)
