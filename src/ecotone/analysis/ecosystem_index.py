@@ -161,7 +161,7 @@ def _pillar_scores(norm: np.ndarray, members: list[np.ndarray], aggregation: str
         count = present.sum(axis=1)
         with np.errstate(invalid="ignore"):
             out[:, p] = np.where(count > 0, np.where(present, block, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
-    return np.exp(out) if aggregation == "geometric" else out
+    return np.minimum(np.exp(out), 100.0) if aggregation == "geometric" else out  # exp(log 100) may round up
 
 
 def _composite(pillars: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
@@ -186,7 +186,9 @@ class _Aggregate:
             out /= np.where(den > 0, den, 1.0)
         elif not np.allclose(weights.sum(axis=1), 1.0):
             out /= weights.sum(axis=1, keepdims=True)
-        return np.exp(out, out=out) if self.geometric else out
+        if self.geometric:
+            np.minimum(np.exp(out, out=out), 100.0, out=out)  # exp(log 100) may round up
+        return out
 
 
 def _median_of_others(col: np.ndarray) -> np.ndarray:
@@ -530,7 +532,7 @@ class EcosystemIndex:
             total_den = den[None, :] + self._w[p] * pillar_have
             scen_score = total_num / np.where(total_den > 0, total_den, 1.0)
             if agg == "geometric":
-                scen_score = np.exp(scen_score)
+                scen_score = np.minimum(np.exp(scen_score), 100.0)
             scen_score = np.round(scen_score, 9)
             own = np.diagonal(scen_score)
             new_rank = 1 + (scen_score > own[:, None]).sum(axis=1)
