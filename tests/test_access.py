@@ -41,8 +41,9 @@ def mark(entity: str, level: str) -> str:
 def _probes(atlas):
     """For every kind of record and every visibility level, one record carrying a unique marker, owned by an
     organisation of OWNER_HUB; parents are public so that only the probe's own visibility decides."""
-    from ecotone.domain import (Assessment, ClinicalNeed, Deal, Hub, Innovation, Introduction, Kpi, KpiActual,
-                                Organization, Participation, Partnership, Person, Program, Rating, StageEvent, Tie)
+    from ecotone.domain import (Assessment, ClinicalNeed, Deal, Endorsement, Hub, Innovation, Introduction, Judge,
+                                Kpi, KpiActual, Organization, Participation, Partnership, Person, Program, Rating,
+                                Score, StageEvent, Submission, Tie)
 
     hub = atlas.hub_id(OWNER_HUB)
     owner = atlas.add(Organization(name="zqowner", type="startup", hub_id=hub, visibility="public"))
@@ -55,6 +56,12 @@ def _probes(atlas):
     assessment = atlas.add(Assessment(partnership_id=partnership.id, evaluator="zqparentevaluator",
                                       date=dt.date(2026, 1, 1), visibility="public"))
     kpi = atlas.add(Kpi(partnership_id=partnership.id, name="zqparentkpi", target=1, visibility="public"))
+    need = atlas.add(ClinicalNeed(problem="zqparentneed", population="patients", outcome="better care",
+                                  visibility="public"))
+    submission = atlas.add(Submission(program_id=program.id, organization_id=owner.id, title="zqparentsubmission",
+                                      visibility="public"))
+    judges = [atlas.add(Judge(program_id=program.id, name=f"zqparentjudge{n}", visibility="public")).id
+              for n in range(4)]
     ids = {}
     for n, level in enumerate(LEVELS):
         day = dt.date(2025, 1, n + 1)
@@ -80,6 +87,10 @@ def _probes(atlas):
             KpiActual(kpi_id=kpi.id, date=day, value=1, note=m["kpi_actual"], **fields),
             Introduction(organization_id=owner.id, partner_id=partners[n], introduced_on=day, note=m["introduction"],
                          **fields),
+            Endorsement(need_id=need.id, organization_id=partners[n], note=m["endorsement"], **fields),
+            Submission(program_id=program.id, organization_id=partners[n], title=m["submission"], **fields),
+            Judge(program_id=program.id, name=m["judge"], **fields),
+            Score(submission_id=submission.id, judge_id=judges[n], value=5, note=m["score"], **fields),
         ]
         for record in records:
             ids[(record.entity, level)] = atlas.add(record).id

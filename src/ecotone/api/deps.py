@@ -27,6 +27,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "value"):  # an enum
         return value.value
+    if hasattr(value, "model_dump"):  # a part of a record (a challenge's rubric criterion)
+        return value.model_dump(mode="json")
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 

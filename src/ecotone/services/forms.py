@@ -202,6 +202,8 @@ def _default(field: Any) -> Any:
         return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, list):  # a challenge's default rubric: its criteria as plain mappings
+        return [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value]
     return value
 
 
