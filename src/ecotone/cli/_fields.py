@@ -14,7 +14,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..domain import REFERENCES, Record
+from ..domain import ENTITIES, REFERENCES, Record
+from ..services.forms import labels
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas, AtlasError
 
@@ -248,7 +249,9 @@ def with_names(atlas: Atlas, cls: type[Record], rows: list[dict[str, Any]]) -> l
     for field, entity in refs.items():
         ids = [i for r in rows for i in (r.get(field) or [] if field.endswith("_ids") else [r.get(field)])
                if i is not None]
-        names.setdefault(entity, {}).update(atlas.names(entity, ids) if ids else {})
+        named = "name" in ENTITIES[entity].model_fields  # else its title (a clinical need's statement)
+        names.setdefault(entity, {}).update((atlas.names(entity, ids) if named else labels(atlas, entity, ids))
+                                            if ids else {})
     out = []
     for row in rows:
         shown: dict[str, Any] = {}
