@@ -57,6 +57,13 @@ _HELP: dict[str, str] = {
     "partnered_on": "Day they became partners.", "unit": "Unit (months, patients...).", "baseline": "Baseline value.",
     "target": "Target value.", "direction": "Whether more or less is better.", "due_date": "Day the target is due.",
     "start_date": "Start day.", "end_date": "End day.", "value": "Value.",
+    # open innovation (challenges, grants, competitions)
+    "prize": "Prize (≥ 0, in the currency).", "closes_on": "Day submissions close.",
+    "judged_by": "Day judging ends.", "awarded_on": "Day the winners are announced.",
+    "eligibility": "Who may enter, in words.",
+    "rubric": "The judges' criteria as CRITERION=WEIGHT, comma-separated (default: overall=1).",
+    "shortlist": "How many are shortlisted.", "winners": "How many win (default 1).",
+    "normalisation": "How judges' scores are normalised: z (default), robust or raw.",
 }
 
 

@@ -337,6 +337,11 @@ class RubricCriterion(BaseModel):
     description: str | None = None
 
 
+def _criterion_text(text: str) -> dict[str, object]:
+    name, sep, weight = text.rpartition("=") if "=" in text else (text, "", "")
+    return {"criterion": name.strip(), "weight": weight.strip()} if sep else {"criterion": text.strip()}
+
+
 def _default_rubric() -> list[RubricCriterion]:
     return [RubricCriterion(criterion="overall", weight=1.0)]
 
@@ -398,6 +403,8 @@ class Program(Record):
         # a form's criterion → weight pairs, {"clinical impact": 2, "feasibility": 1}
         if isinstance(v, dict):
             return [{"criterion": k, "weight": w} for k, w in v.items()]
+        if isinstance(v, list):  # "clinical impact=2" from a command line; a criterion alone weighs 1
+            return [_criterion_text(c) if isinstance(c, str) else c for c in v]
         return v
 
     @field_validator("rubric")
