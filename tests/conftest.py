@@ -36,21 +36,44 @@ def _postgres_or_skip() -> sa.Engine:
     return engine
 
 
-def _postgres_atlas():
-    """A fresh schema on the test server, dropped afterwards."""
+@contextmanager
+def postgres_schema():
+    """The URL of a fresh, empty schema on the test server, dropped afterwards (a skip in words without one)."""
     admin = _postgres_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in PG_SERVER else "?"
-    atlas = Atlas.open(f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}")
     try:
-        yield atlas
+        yield f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}"
     finally:
-        atlas.close()
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def migrate(url: str, revision: str) -> None:
+    """Bring the database at ``url`` to the schema of migration ``revision`` (an atlas as an older Ecotone left it)."""
+    from alembic import command
+
+    from ecotone.store.atlas import _migrations_config
+
+    engine = sa.create_engine(url)
+    cfg = _migrations_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def _postgres_atlas():
+    """An atlas in a fresh schema on the test server, dropped afterwards."""
+    with postgres_schema() as url:
+        atlas = Atlas.open(url)
+        try:
+            yield atlas
+        finally:
+            atlas.close()
 
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql",

@@ -2,7 +2,6 @@
 audit trail of every write, the checks on a view's query, /views/{id} opening it on the map, the migration that
 adds them to an atlas made before it — on both backends — and, in a browser, a view saved and opened again."""
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 from fastapi.testclient import TestClient
 
-from conftest import PASSWORD, PG_SERVER, _postgres_or_skip, bearer, live_server
+from conftest import PASSWORD, bearer, live_server, migrate, postgres_schema
 from test_web import MANAGER, browser, demo_app, page, sign_in  # noqa: F401  (chromium, no network, no CSP refusal)
 from ecotone.api import create_app
 from ecotone.domain import Hub
@@ -265,12 +264,7 @@ def test_a_hub_deleted_leaves_its_views_to_their_authors_and_an_account_removed_
 
 def _atlas_before_views(url: str) -> None:
     """An atlas at revision 0005 (before saved views) at ``url``, holding a hub and an account."""
-    engine = sa.create_engine(url)
-    cfg = _migrations_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
-    engine.dispose()
+    migrate(url, "0005")
     with Atlas.open(url, migrate=False) as old:
         assert "map_views" not in sa.inspect(old.engine).get_table_names()
         old.add(Hub(name="Texas Medical Center", visibility="public"))
@@ -305,19 +299,9 @@ def test_the_migration_adds_views_to_an_sqlite_atlas_made_before_them(tmp_path):
 
 @pytest.mark.postgresql
 def test_the_migration_adds_views_to_a_postgresql_atlas_made_before_them():
-    admin = _postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_SERVER else "?"
-    try:
-        url = f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}"
+    with postgres_schema() as url:
         _atlas_before_views(url)
         _migrated_keeps_everything(url)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_the_schema_matches_the_tables(atlas):

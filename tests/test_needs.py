@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from pydantic import ValidationError
 
-from conftest import PG_SERVER, _postgres_or_skip, snapshot
+from conftest import migrate, postgres_schema, snapshot
 from ecotone.domain import (ClinicalNeed, Endorsement, Hub, Innovation, Introduction, Judge, Organization, Person,
                             Program, Score, Submission)
 from ecotone.domain.access import Principal, Role
@@ -287,12 +286,7 @@ def test_the_needs_commands(cli, tmp_path):
 # -- the migration ---------------------------------------------------------------------------------------------------
 
 def _upgrade_from_0006(url: str) -> None:
-    engine = sa.create_engine(url)
-    cfg = _migrations_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-    engine.dispose()
+    migrate(url, "0006")
     with Atlas.open(url, migrate=False) as old:
         assert "submissions" not in sa.inspect(old.engine).get_table_names()
         with old.engine.begin() as conn:
@@ -348,17 +342,8 @@ def test_the_migration_upgrades_an_sqlite_atlas_from_0006(tmp_path):
 
 @pytest.mark.postgresql
 def test_the_migration_upgrades_a_postgresql_atlas_from_0006():
-    admin = _postgres_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_SERVER else "?"
-    try:
-        _upgrade_from_0006(f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema() as url:
+        _upgrade_from_0006(url)
 
 
 # -- the demo, and the records API ---------------------------------------------------------------------------------
