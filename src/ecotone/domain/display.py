@@ -90,6 +90,7 @@ WORDS: dict[str, str] = {
     "json": "JSON", "html": "HTML", "ai": "AI", "rd": "R&D", "pagerank": "PageRank", "cordis": "CORDIS",
     "pre_seed": "Pre-seed", "series_a": "Series A", "series_b": "Series B", "series_c": "Series C",
     "co_development": "Co-development", "co_participation": "Co-participation",
+    "cross_sector_integration": "Cross-sector integration", "open_innovation": "Open-innovation culture",
 }
 
 _SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
