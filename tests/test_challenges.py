@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from conftest import bearer
 from ecotone.domain import Hub, Innovation, Organization
-from ecotone.domain.access import Principal, Role
+from ecotone.domain.access import ANONYMOUS, Principal, Role
 from ecotone.domain.innovation import Score, Submission
 from ecotone.domain.problems import InputRejected
 from ecotone.services import challenges as ch
@@ -107,6 +107,10 @@ def test_results_rank_openly_and_award_follows_up(atlas):
     assert ranking[0]["raw clinical impact"] == 8.0  # (9 + 7) / 2, the conflicted judge's never counted
     assert [(e["title"], e["judge"], e["reason"]) for e in result.tables["excluded"]] == \
         [("Remote monitoring", "Ms. Vidal", "declared a conflict with Cardia Labs")]
+    # before the award the ranking is provisional: a leader, no winner, nothing followed up since an award
+    assert result.summary["awarded"] is False and result.summary["winners"] is None
+    assert result.summary["leading"] == "Remote monitoring (Cardia Labs)" and result.tables["stages"] == []
+    assert "Not awarded yet" in result.tables["notes"][0]["note"]
     with pytest.raises(InputRejected, match="cannot be awarded"):
         ch.award(atlas, program.id, on=JUDGED - dt.timedelta(1))
     awarded = ch.award(atlas, program.id, on=JUDGED)
@@ -128,6 +132,13 @@ def test_results_rank_openly_and_award_follows_up(atlas):
     follow = ch.results(atlas, program.id)
     assert [(i["partner"], i["reached"], i["winner"]) for i in follow.tables["follow_up"]] == [("Clínic", "pilot", True)]
     assert [(s["stage"], s["days_after_award"]) for s in follow.tables["stages"]] == [("clinical_validation", 60)]
+    # a visitor sees no score: no ranking of "not scored" entries, but the public outcome and why there is no more
+    for kept in atlas.find(Score, limit=None).items:  # the hub keeps its scores to itself, as the demo's does
+        registry.update(atlas, Score, kept.id, {"visibility": "hub", "owner_kind": "hub", "owner_id": hub.id})
+    seen = ch.results(atlas.acting_as(ANONYMOUS), program.id)
+    assert seen.summary["scores"] == 0 and seen.tables["ranking"] == []
+    assert "No score is visible to you" in seen.tables["notes"][0]["note"]
+    assert seen.summary["winners"] == "Remote monitoring (Cardia Labs)"
 
 
 def test_a_judge_scores_from_their_own_account_and_it_is_audited(atlas):

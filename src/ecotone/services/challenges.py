@@ -522,19 +522,34 @@ def results(atlas: Atlas, ref: str | int) -> Result:
         excluded.insert(1, "title", excluded["submission_id"].map(lambda i: by_id[i].title if i in by_id else None))
         judge_names = {j.id: j.name for j in judges}
         excluded.insert(3, "judge", excluded["judge_id"].map(judge_names))
-    winners = [by_id[i] for i in ranking.loc[ranking["winner"].astype(bool), "submission_id"]]
-    follow = _follow_up(atlas, program, winners)
+    # Awarded: the award set the winners' statuses. Before it, whoever leads the ranking leads, and nothing since
+    # an award can be followed up yet.
+    awarded = any(_value(s.status) == "winner" for s in subs)
+    notes = list(judging.notes_)
+    if subs and not len(scores):
+        # the caller sees no score (a challenge's scores are kept for its hub): no ranking to show, not a ranking
+        # of "not scored" entries; an awarded challenge's winners are public through their statuses
+        ranking, excluded, notes = ranking.iloc[0:0], excluded.iloc[0:0], [
+            "No score is visible to you: a challenge's scores are seen by its hub's members and its judges."]
+        winners = [s for s in subs if _value(s.status) == "winner"]
+    elif awarded:
+        winners = [s for s in subs if _value(s.status) == "winner"]
+    else:
+        winners = [by_id[i] for i in ranking.loc[ranking["winner"].astype(bool), "submission_id"]]
+        if len(ranking):
+            notes.insert(0, "Not awarded yet: the ranking is provisional, and 'winner' marks who leads it.")
+    follow = _follow_up(atlas, program, winners if awarded else [])
     stand = [s for s in _submissions(atlas, program) if _value(s.status) not in _IN_RUNNING]
+    named = ", ".join(f"{s.title} ({names.get(s.organization_id, s.organization_id)})" for s in winners) or None
     return Result(
         tables={"ranking": records(ranking), "judges": records(judging.judges_), "excluded": records(excluded),
                 "follow_up": follow["introductions"], "stages": follow["stages"],
-                "notes": [{"note": n} for n in judging.notes_]
+                "notes": [{"note": n} for n in notes]
                 + [{"note": f"{s.title!r} is {_value(s.status)} and is not ranked"} for s in stand]},
         summary={"challenge": program.name, "kind": _kind(program), "submissions": len(subs),
                  "judges": len(judges), "scores": len(scores), "normalisation": program.normalisation,
-                 "shortlist": program.shortlist, "winners": ", ".join(
-                     f"{s.title} ({names.get(s.organization_id, s.organization_id)})" for s in winners) or None,
-                 "awarded_on": program.awarded_on})
+                 "shortlist": program.shortlist, "awarded": awarded, "winners": named if awarded else None,
+                 "leading": None if awarded else named, "awarded_on": program.awarded_on})
 
 
 def _follow_up(atlas: Atlas, program: Program, winners: list[Submission]) -> dict[str, list[dict[str, Any]]]:

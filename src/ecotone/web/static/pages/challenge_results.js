@@ -8,7 +8,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.querySelector("h1").textContent = `${s.challenge}: results`;
   document.title = `${s.challenge}: results · Ecotone`;
   const normalisation = { z: "z-scores per judge", robust: "robust z-scores (median, MAD) per judge", raw: "none (raw scores)" }[s.normalisation] || s.normalisation;
-  document.getElementById("figures").innerHTML = [["winner" + (String(s.winners || "").includes("), ") ? "s" : ""), s.winners || "none yet"],
+  const named = s.awarded ? s.winners : s.leading;
+  const plural = String(named || "").includes("), ") ? "s" : "";
+  document.getElementById("figures").innerHTML = [[s.awarded ? `winner${plural}` : "leading (not awarded yet)", named || "none yet"],
     ["submissions ranked", s.submissions], ["judges", s.judges], ["scores", s.scores], ["normalisation", normalisation],
     ["awarded on", s.awarded_on || "not yet"]].map(([k, v]) => `<div class="figure"><b>${Ecotone.escape(v)}</b>${Ecotone.escape(k)}</div>`).join("");
   const raw = r.ranking.length ? Object.keys(r.ranking[0]).filter((k) => k.startsWith("raw ")) : [];
