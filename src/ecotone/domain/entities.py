@@ -458,6 +458,11 @@ class Participation(Record):
     contribution: float | None = Field(default=None, ge=0)
 
 
+#: The Biodesign statement's own words before each part, as registers sometimes repeat them.
+_BIODESIGN_LEADS = {"problem": re.compile(r"^(a\s+)?way\s+to\s+", re.I), "population": re.compile(r"^in\s+", re.I),
+                    "outcome": re.compile(r"^(in\s+order\s+)?to\s+", re.I)}
+
+
 class ClinicalNeed(Record):
     """An unmet clinical need: a way to [problem] in [population] in order to [outcome].
 
@@ -473,6 +478,12 @@ class ClinicalNeed(Record):
     'A way to detect atrial fibrillation early in adults over 65 in order to prevent strokes'
     >>> need.status.value, need.is_gap
     ('raised', True)
+
+    The form's own words, when a register repeats them, are not kept twice:
+
+    >>> ClinicalNeed(problem="A way to reduce falls", population="in older inpatients",
+    ...              outcome="in order to have fewer fractures").statement
+    'A way to reduce falls in older inpatients in order to have fewer fractures'
     """
 
     entity: ClassVar[str] = "clinical_need"
@@ -495,6 +506,16 @@ class ClinicalNeed(Record):
     @classmethod
     def _innovations(cls, v: list[int]) -> list[int]:
         return list(dict.fromkeys(v))
+
+    @field_validator("problem", "population", "outcome", mode="before")
+    @classmethod
+    def _without_the_forms_words(cls, v, info):
+        # "A way to …", "in …", "in order to …" are the statement's; a register that writes them keeps one copy
+        if isinstance(v, str):
+            lead = _BIODESIGN_LEADS[info.field_name]
+            stripped = lead.sub("", v.strip(), count=1).strip()
+            return stripped or v
+        return v
 
     @property
     def statement(self) -> str:
