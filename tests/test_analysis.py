@@ -251,3 +251,16 @@ def test_greedy_seeds_pick_the_centres_of_separate_stars():
     assert best["expected_reach"].iloc[-1] > best["expected_reach"].iloc[0]
     with pytest.raises(ValueError, match="k must be"):
         Diffusion().best_seeds(snap, 0)
+
+
+def test_the_gap_finder_reports_the_registers_unaddressed_clinical_needs(demo_atlas):
+    from ecotone.domain import ClinicalNeed
+    from ecotone.services import analysis as service
+
+    gaps = {n.id for n in demo_atlas.find(ClinicalNeed, limit=None).items if not n.innovation_ids}
+    found = service.gaps(demo_atlas)
+    assert gaps and {r["id"] for r in found.tables["clinical_needs"]} == gaps
+    assert found.summary["clinical_needs_unaddressed"] == len(gaps)
+    barcelona = service.gaps(demo_atlas, service.Filters(hubs=("Barcelona",))).tables["clinical_needs"]
+    assert barcelona and {r["hub"] for r in barcelona} == {"Barcelona Health Hub"}
+    assert [r["severity"] for r in barcelona][:1] == ["critical"]  # gravest first

@@ -357,7 +357,8 @@ def analyze_gaps(
     show: ShowOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """The gap finder: actors whose needs nobody within reach can meet (by their stage and their stated needs),
-    each hub's missing roles, and hubs with no or thin ties — each with the evidence and who could bridge it.
+    every stated need and how it is met, the register's clinical needs no innovation addresses yet, each hub's
+    missing roles, and hubs with no or thin ties — each with the evidence and who could bridge it.
 
     Example: `ecotone analyze gaps --hub 'Medical Innovation Institute' --show unreached`
     """
@@ -365,8 +366,10 @@ def analyze_gaps(
         atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p), fmt)
     _show(result, fmt, show, {"unreached": ("name", "hub", "need", "match", "nearest", "bridge", "provider"),
                               "needs": ("need", "actors", "match", "providers", "unreached"),
+                              "clinical_needs": ("id", "statement", "severity", "status", "hub", "endorsements"),
                               "hub_pairs": ("hub_a", "hub_b", "ties", "bridge", "partner")},
           {"unreached": "Needs nobody within reach can meet", "needs": "Stated needs and how they are met",
+           "clinical_needs": "Clinical needs no innovation addresses yet",
            "missing_roles": "Missing roles",
            "hub_pairs": "Hubs with no or thin ties"})
 

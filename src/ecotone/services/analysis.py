@@ -248,14 +248,22 @@ def gaps(atlas: Atlas, filters: Filters | None = None, *, reach_steps: int = 2, 
          progress=None) -> Result:
     """Missing roles per hub, needs nobody within reach can meet, every stated need and how it is met (matched,
     weak with its score, or no provider anywhere), and hubs with no or thin ties."""
+    from .needs import need_rows
+
     snap = snapshot(atlas, filters, progress)
     g = Gaps(reach=reach_steps, thin=thin).run(snap)
     missing = g.missing_roles_.assign(missing=g.missing_roles_["missing"].map(lambda v: ", ".join(v) or "none"))
     needs = g.needs_
-    return Result(tables={"unreached": records(g.unreached_), "needs": records(needs),
+    # the register's clinical needs no innovation addresses yet (of the hubs analysed), gravest first
+    asked = [atlas.hub_id(h) for h in (filters or Filters()).hubs]
+    hubs = set(atlas.names("hub", asked).values())
+    clinical = [{k: r[k] for k in ("id", "statement", "clinical_area", "severity", "status", "hub", "raised_by",
+                                   "endorsements")}
+                for r in need_rows(atlas, unaddressed=True) if not hubs or r["hub"] in hubs]
+    return Result(tables={"unreached": records(g.unreached_), "needs": records(needs), "clinical_needs": clinical,
                           "missing_roles": records(missing), "hub_pairs": records(g.hub_pairs_)},
-                  summary={"unreached": len(g.unreached_), "hubs_missing_roles": int((g.missing_roles_["missing"]
-                                                                                       .map(len) > 0).sum()),
+                  summary={"unreached": len(g.unreached_), "clinical_needs_unaddressed": len(clinical),
+                           "hubs_missing_roles": int((g.missing_roles_["missing"].map(len) > 0).sum()),
                            "thin_hub_pairs": len(g.hub_pairs_), "stated_needs": len(needs),
                            "needs_matched": int((needs["status"] == "matched").sum()),
                            "needs_weak": int((needs["status"] == "weak").sum()),
