@@ -400,7 +400,9 @@ class Program(Record):
     @field_validator("rubric", mode="before")
     @classmethod
     def _rubric_pairs(cls, v: object) -> object:
-        # a form's criterion → weight pairs, {"clinical impact": 2, "feasibility": 1}
+        # a form's criterion → weight pairs, {"clinical impact": 2, "feasibility": 1}; left empty, the default
+        if v is None or v == "":
+            return []
         if isinstance(v, dict):
             return [{"criterion": k, "weight": w} for k, w in v.items()]
         if isinstance(v, list):  # "clinical impact=2" from a command line; a criterion alone weighs 1

@@ -75,7 +75,7 @@ def export_tables(atlas: Atlas, folder: Path) -> list[Path]:
     ...     _ = atlas.add(Hub(name="Stockholm", country="SE"))
     ...     paths = export_tables(atlas, folder)
     >>> len(paths), (folder / "hubs.csv").read_text().splitlines()[1][:12]
-    (16, '1,,,network,')
+    (20, '1,,,network,')
     """
     folder.mkdir(parents=True, exist_ok=True)
     out = []

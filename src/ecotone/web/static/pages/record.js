@@ -74,7 +74,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const get = () => {
       const v = el.value.trim();
       if (spec.widget === "tags") return v.split(",").map((s) => s.trim()).filter(Boolean);
-      if (spec.widget === "key_value") return parsePairs(spec, v);
+      if (spec.widget === "key_value") {
+        const found = parsePairs(spec, v);
+        // a rubric is a list of criteria with their weights (the API's shape); left empty, the default criterion
+        return spec.name === "rubric" ? Object.entries(found).map(([criterion, weight]) => ({ criterion, weight })) : found;
+      }
       if (v === "") return null;
       if (spec.widget === "number" || spec.widget === "whole_number") return Number(v);
       return v;
