@@ -85,7 +85,7 @@ def random_table(seed: int, groups: int, indicators: int, missing: float = 0.15)
     return inds, pd.DataFrame(values, index=[f"g{i}" for i in range(groups)], columns=[i.name for i in inds])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), groups=st.integers(2, 25), indicators=st.integers(1, 9),
        normalisation=st.sampled_from(EcosystemIndex.normalisations),
        aggregation=st.sampled_from(EcosystemIndex.aggregations), impute=st.sampled_from(["median", "none"]))

@@ -310,7 +310,7 @@ def judging(rubric, shortlist, winners, data, normalisation="z"):
 
 @given(challenges(), st.sampled_from(["z", "robust"]), st.sampled_from([0.5, 1.0, 2.0]), st.integers(0, 5),
        st.data())
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 def test_a_judges_shift_or_scale_leaves_normalised_scores_unchanged(case, normalisation, scale, shift, data):
     rubric, shortlist, winners, (subs, judges, scores) = case
     judge = data.draw(st.sampled_from(list(judges["id"])))
@@ -327,7 +327,7 @@ def test_a_judges_shift_or_scale_leaves_normalised_scores_unchanged(case, normal
 
 
 @given(challenges(), st.sampled_from(NORMALISATIONS), st.data())
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=25, deadline=None)
 def test_a_conflicted_judges_scores_are_never_used(case, normalisation, data):
     rubric, shortlist, winners, (subs, judges, scores) = case
     first = judging(rubric, shortlist, winners, (subs, judges, scores), normalisation)
@@ -345,7 +345,7 @@ def test_a_conflicted_judges_scores_are_never_used(case, normalisation, data):
 
 
 @given(challenges(), st.sampled_from(NORMALISATIONS))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 def test_ranks_shortlist_winners_and_tie_breaks(case, normalisation):
     rubric, shortlist, winners, data = case
     r = judging(rubric, shortlist, winners, data, normalisation).results_
@@ -367,7 +367,7 @@ def test_ranks_shortlist_winners_and_tie_breaks(case, normalisation):
 
 
 @given(challenges(), st.sampled_from(NORMALISATIONS), st.randoms())
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 def test_results_do_not_depend_on_row_order(case, normalisation, rnd):
     rubric, shortlist, winners, (subs, judges, scores) = case
     first = judging(rubric, shortlist, winners, (subs, judges, scores), normalisation)

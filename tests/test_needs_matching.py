@@ -102,7 +102,7 @@ PHRASES = [w for words in list(VOCABULARY.values())[::3] for w in words[:3]] + [
 phrase = st.one_of(st.sampled_from(PHRASES), st.text(alphabet="abcdeilnorstu -", min_size=0, max_size=14))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(offers=st.lists(phrase, min_size=0, max_size=25), needs=st.lists(phrase, min_size=1, max_size=12),
        seed=st.integers(0, 2**16))
 def test_match_is_the_pair_definition_and_ignores_the_order_of_offers(offers, needs, seed):
