@@ -248,7 +248,7 @@ def gaps(atlas: Atlas, filters: Filters | None = None, *, reach_steps: int = 2, 
          progress=None) -> Result:
     """Missing roles per hub, needs nobody within reach can meet, every stated need and how it is met (matched,
     weak with its score, or no provider anywhere), and hubs with no or thin ties."""
-    from .needs import need_rows
+    from .needs import need_rows  # here, not at the top: services.needs builds on this module's Result
 
     snap = snapshot(atlas, filters, progress)
     g = Gaps(reach=reach_steps, thin=thin).run(snap)
