@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from .snapshot import Snapshot
 
-__all__ = ["Brokerage", "ROLES", "GROUPINGS", "group_by", "grouped", "hub_bridges"]
+__all__ = ["Brokerage", "ROLES", "GROUPINGS", "group_by", "grouped", "hub_bridges", "role_counts"]
 
 #: The five roles, in ``sna::brokerage``'s column order (w_I, w_O, b_IO, b_OI, b_O).
 ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
@@ -116,7 +116,7 @@ class Brokerage:
     def run(self, snapshot: Snapshot) -> Brokerage:
         codes = snapshot.groups(self.groups)
         labels = snapshot.nodes[self.groups].astype(object).where(snapshot.nodes[self.groups].notna(), "(none)")
-        raw = _role_counts(snapshot.adjacency(directed=True), codes)
+        raw = role_counts(snapshot.adjacency(directed=True), codes)
         n = len(codes)
         arcs = snapshot.digraph.ecount()
         sizes = np.bincount(codes, minlength=codes.max() + 1 if n else 0).astype(float)
@@ -148,7 +148,7 @@ class Brokerage:
         return self.nodes_.sort_values([role, "id"], ascending=[False, True]).head(k)
 
 
-def _role_counts(adjacency: sp.csr_matrix, codes: np.ndarray) -> np.ndarray:
+def role_counts(adjacency: sp.csr_matrix, codes: np.ndarray) -> np.ndarray:
     """(n, 6) open two-path counts per role and in total: all two-paths by group arithmetic, minus the closed
     ones found among the triangles."""
     n = adjacency.shape[0]

@@ -29,7 +29,8 @@ def benchmark_hubs(
     draws: int = Query(1000, ge=0, le=20_000, description="Monte Carlo draws for the rank intervals."),
     seed: int = Query(0, description="Seed of the draws."),
     year: Optional[int] = Query(None, ge=1900, le=2100, description="The state at the end of this year."),
-    min_actors: int = Query(1, ge=1, description="Leave out groups with fewer actors."),
+    min_actors: Optional[int] = Query(None, ge=1, description="Leave out groups with fewer actors (default: 1 by "
+                                                              "hub, 5 by city, country or region)."),
     over_time: bool = Query(False, description="The index and its pillars year by year instead."),
     years: int = Query(8, ge=1, le=50, description="With over_time: how many recent years."),
 ):

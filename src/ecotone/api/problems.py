@@ -233,6 +233,8 @@ def install(app: FastAPI) -> None:
         # A record's problems name its fields as a form does; a file's, their file, row and column
         errors = [{**p.as_dict(), **({"field": p.column} if p.column and not p.file else {})} for p in exc.problems]
         detail = "; ".join(str(p) for p in exc.problems[:5])
+        if request.method in ("GET", "HEAD", "OPTIONS"):   # a question, not a write: nothing could have been written
+            return problem(422, "The question could not be answered as asked", detail, errors)
         return problem(422, "The input was rejected; nothing was written", detail, errors)
 
     @app.exception_handler(RequestValidationError)

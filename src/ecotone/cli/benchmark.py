@@ -56,8 +56,9 @@ def benchmark_command(
     seed: Annotated[int, typer.Option(help="Seed of the draws: the same seed gives the same intervals.")] = 0,
     year: Annotated[Optional[int], typer.Option(help="The state at the end of this year (later records left "
                                                 "out).", min=1900, max=2100)] = None,
-    min_actors: Annotated[int, typer.Option("--min-actors", help="Leave out groups with fewer actors.", min=1)]
-    = 1,
+    min_actors: Annotated[Optional[int], typer.Option(
+        "--min-actors", help="Leave out groups with fewer actors (default: 1 by hub, 5 by city, country or "
+        "region, so one-organisation towns do not lead).", min=1)] = None,
     over_time_: Annotated[bool, typer.Option("--over-time", help="The index and its pillars year by year "
                                              "instead (from dated ties, deals, stage events, programmes).")]
     = False,
@@ -71,7 +72,7 @@ def benchmark_command(
     weaknesses and the levers that would move it most; seed 002's published top five is set against ours.
 
     Example: `ecotone benchmark --weights performance=2 --draws 2000`; `ecotone benchmark --hub Berlin`;
-    `ecotone --db cordis.db benchmark --group-by city --min-actors 5 --format csv`
+    `ecotone --db cordis.db benchmark --group-by city --min-actors 10 --format csv`
     """
     if over_time_:
         result = _run(ctx, lambda atlas, p: over_time(

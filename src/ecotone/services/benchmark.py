@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.brokerage import ROLES, _role_counts
+from ..analysis.brokerage import ROLES, role_counts
 from ..analysis.ecosystem_index import PILLARS, EcosystemIndex, Indicator
 from ..analysis.snapshot import Snapshot
 from ..analysis.velocity import Velocity
+from ..domain.places import city_name
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
 from ..store.tables import TABLES
@@ -26,6 +27,16 @@ __all__ = ["GROUPINGS", "INDICATORS", "PUBLISHED_RANKING", "EUR_RATES", "indicat
 
 #: What hubs can be compared as: the atlas's hubs, or the organisations' cities, countries or world regions.
 GROUPINGS = ("hub", "city", "country", "region")
+_GROUP_WORDS = {"hub": "hubs", "city": "cities", "country": "countries", "region": "regions"}
+#: Groups smaller than this are left out unless the caller says otherwise: a hub is a hub whatever its size, but a
+#: city of one organisation is noise (on CORDIS, one-organisation towns would top the ranking with an interval
+#: spanning the whole table).
+MIN_GROUP_SIZE = {"hub": 1, "city": 5, "country": 5, "region": 5}
+
+
+def min_group_size(group_by: str, min_actors: int | None = None) -> int:
+    """The smallest group kept: ``min_actors`` when given, else the grouping's default (:data:`MIN_GROUP_SIZE`)."""
+    return max(int(min_actors), 1) if min_actors is not None else MIN_GROUP_SIZE.get(group_by, 1)
 
 _REGULATORY = ("regulator", "notified_body")
 _ACADEMIA = ("university", "research_center")
@@ -129,10 +140,23 @@ INDICATORS = (
 
 # -- grouping ------------------------------------------------------------------------------------------------------
 
-def _city(values: pd.Series) -> pd.Series:
-    """Cities as people write them: CORDIS's BRUSSEL and a hub's Brussel are one city, shown Brussel."""
-    text = values.astype(object).where(values.notna(), None)
-    return text.map(lambda v: " ".join(str(v).split()).title() if v is not None and str(v).strip() else None)
+def _city_labeller(atlas: Atlas) -> Callable[[object, object], str | None]:
+    """A city's group label: its one name (:func:`~ecotone.domain.places.city_name`: CORDIS's PARIS CEDEX 15 and a
+    hub's Paris are one city), with the country added where two countries have a city of that name (Cambridge (UK),
+    Cambridge (US))."""
+    orgs = atlas.frame("organization", ["city", "country"])
+    hubs = atlas.frame("hub", ["city", "country"])
+    pairs = pd.concat([orgs[["city", "country"]], hubs[["city", "country"]]])
+    pairs = pairs.assign(name=pairs["city"].map(city_name)).dropna(subset=["name"])
+    countries = pairs.dropna(subset=["country"]).groupby("name")["country"].nunique()
+    shared = set(countries[countries > 1].index)
+
+    def label(city: object, country: object) -> str | None:
+        name = city_name(city)
+        if name in shared and isinstance(country, str) and country:
+            return f"{name} ({country})"
+        return name
+    return label
 
 
 def _labels(atlas: Atlas, snap: Snapshot, group_by: str) -> np.ndarray:
@@ -142,12 +166,14 @@ def _labels(atlas: Atlas, snap: Snapshot, group_by: str) -> np.ndarray:
         return nodes["hub"].astype(object).where(nodes["hub"].notna(), None).to_numpy()
     hubs = atlas.frame("hub", ["city", "region", "country"]).set_index("id")
     hub_ids = nodes["hub_id"]
-    if group_by == "city":
-        own = atlas.frame("organization", ["city"]).set_index("id")["city"]
-        city = _city(nodes["id"].map(own))
-        return city.where(city.notna(), _city(hub_ids.map(hubs["city"]))).to_numpy()
     country = nodes["country"].astype(object).where(nodes["country"].notna(), hub_ids.map(hubs["country"]))
     country = country.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    if group_by == "city":
+        label = _city_labeller(atlas)
+        own = atlas.frame("organization", ["city"]).set_index("id")["city"]
+        city = nodes["id"].map(own).astype(object)
+        city = city.where(city.map(city_name).notna(), hub_ids.map(hubs["city"]))
+        return np.array([label(c, k) for c, k in zip(city, country)], dtype=object)
     if group_by == "country":
         return country.to_numpy()
     region = hub_ids.map(hubs["region"]).astype(object)
@@ -161,7 +187,8 @@ def _record_labels(atlas: Atlas, group_by: str, label_of_org: pd.Series) -> pd.S
     if group_by == "hub":
         return hubs["name"]
     if group_by == "city":
-        return _city(hubs["city"])
+        label = _city_labeller(atlas)
+        return pd.Series([label(c, k) for c, k in zip(hubs["city"], hubs["country"])], index=hubs.index)
     if group_by == "country":
         return hubs["country"]
     return hubs["region"].where(hubs["region"].notna(),
@@ -206,7 +233,7 @@ def _snapshot(atlas: Atlas, filters: Filters, end: pd.Timestamp | None, progress
     return snap
 
 
-def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None, min_actors: int,
+def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None, min_actors: int | None,
                 progress=None) -> tuple[pd.DataFrame, pd.Series, list[str]]:
     """The values (group × indicator), each group's number of actors, and notes on what was left out."""
     if group_by not in GROUPINGS:
@@ -218,7 +245,12 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
     labels = _labels(atlas, snap, group_by)
     nodes = snap.nodes.assign(group=labels)
     actors = nodes["group"].dropna().value_counts()
-    actors = actors[actors >= max(int(min_actors), 1)]
+    min_actors = min_group_size(group_by, min_actors)
+    small = int((actors < min_actors).sum())
+    actors = actors[actors >= min_actors]
+    if small:
+        notes.append(f"{small} {_GROUP_WORDS[group_by]} with fewer than {min_actors} actors left out "
+                     "(set the minimum group size to keep them)")
     if actors.empty:
         raise InputRejected([Problem(column="group_by", reason=f"no actor here has a {group_by}"
                                      + (f" with {min_actors} actors or more" if min_actors > 1 else ""),
@@ -282,7 +314,7 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
     broker_snap = dataclasses.replace(broker_snap, nodes=broker_snap.nodes.assign(bench_group=nodes["group"]))
     # The raw role counts only: Brokerage.run also computes the expected counts, whose moments cost O(groups³)
     # (48 s for CORDIS's 1,100 cities) and which the index does not read.
-    raw = _role_counts(broker_snap.adjacency(directed=True), broker_snap.groups("bench_group"))
+    raw = role_counts(broker_snap.adjacency(directed=True), broker_snap.groups("bench_group"))
     brokered = pd.Series(raw[:, ROLES.index("liaison")] + raw[:, ROLES.index("itinerant")]).groupby(
         nodes["group"].to_numpy()).sum()
     values["brokerage_per_actor"] = per_ties(brokered.reindex(groups).fillna(0.0).to_numpy(), 1.0 / actors)
@@ -386,7 +418,7 @@ def _coverage(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicator_table(atlas: Atlas, filters: Filters | None = None, group_by: str = "hub", year: int | None = None,
-                    *, min_actors: int = 1, progress=None) -> tuple[pd.DataFrame, list[Indicator], pd.DataFrame]:
+                    *, min_actors: int | None = None, progress=None) -> tuple[pd.DataFrame, list[Indicator], pd.DataFrame]:
     """The benchmark's indicators for every group of an atlas, as the caller may see it.
 
     Parameters
@@ -396,7 +428,8 @@ def indicator_table(atlas: Atlas, filters: Filters | None = None, group_by: str 
     group_by : ``hub`` (default), ``city`` (the organisations' city, else their hub's: on CORDIS data the cities
         become the hubs), ``country`` or ``region`` (the hub's region, else the country's world region).
     year : the state at the end of this year (records dated later left out; undated ones kept).
-    min_actors : leave out groups with fewer actors.
+    min_actors : leave out groups with fewer actors (default :data:`MIN_GROUP_SIZE`: 1 a hub, 5 a city, country
+        or region).
 
     Returns
     -------
@@ -514,7 +547,7 @@ def _reasons(index: EcosystemIndex, group: str) -> str:
 def benchmark(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "hub", hub: str | None = None,
               weights: str | dict[str, float] | None = None, normalisation: str = "minmax",
               aggregation: str = "arithmetic", draws: int = 1000, seed: int = 0, year: int | None = None,
-              min_actors: int = 1, progress: Callable | None = None) -> Result:
+              min_actors: int | None = None, progress: Callable | None = None) -> Result:
     """Rank the groups of an atlas on the ecosystem index, with rank intervals over the modeller's choices.
 
     ``ranking`` holds each group's rank, 90% rank interval, score, coverage, strengths, weaknesses and levers;
@@ -563,8 +596,9 @@ def benchmark(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "
                           "published": records(published)},
                   summary=summary,
                   notes={"notes": notes + [
-                      "Missing values are imputed with the median of the other groups (the imputed table lists "
-                      "them); coverage is the share of indicators a group has data for.",
+                      f"{len(index.imputed_):,} of {values.size:,} indicator values are missing and filled with "
+                      "the median of the other groups (never counted as zero); coverage is the share of indicators "
+                      "a group has data for.",
                       "Rank intervals are the 5th to 95th percentiles of the ranks over Monte Carlo draws of the "
                       "weights, the normalisation and the aggregation (OECD/JRC Handbook on composite indicators)."]
                       + ([f"With a year, the state at the end of {year}: records dated later are left out, "
@@ -644,7 +678,7 @@ def published_comparison(index: EcosystemIndex, actors: pd.Series | None = None)
 
 def over_time(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "hub",
               weights: str | dict[str, float] | None = None, normalisation: str = "minmax",
-              aggregation: str = "arithmetic", years: int = 8, hub: str | None = None, min_actors: int = 1,
+              aggregation: str = "arithmetic", years: int = 8, hub: str | None = None, min_actors: int | None = None,
               progress: Callable | None = None) -> Result:
     """The index and its pillars at the end of each of the last ``years`` years that have dated records (ties,
     deals, stage events, programmes), so a hub sees whether it improves. Each year is scored on its own (groups

@@ -12,7 +12,9 @@
   function query() {
     const data = new FormData(form);
     const params = new URLSearchParams();
-    for (const key of ["group_by", "normalisation", "aggregation", "draws", "min_actors"]) params.set(key, data.get(key));
+    for (const key of ["group_by", "normalisation", "aggregation", "draws", "min_actors"]) {
+      if (data.get(key) !== "") params.set(key, data.get(key));
+    }
     const weights = [...form.querySelectorAll("input[data-pillar]")]
       .filter((input) => input.value !== "" && Number(input.value) !== 1)
       .map((input) => `${input.dataset.pillar}=${input.value}`);
@@ -96,9 +98,10 @@
     const p = new URLSearchParams(params);
     p.set("over_time", "true");
     p.delete("draws");
-    const data = await Ecotone.api(`/api/v1/benchmark?${p}`);
     const el = document.getElementById("over-time-chart");
-    if (!data) return;
+    el.innerHTML = '<p class="muted" role="status">Scoring each year as it stood at its end…</p>';
+    const data = await Ecotone.api(`/api/v1/benchmark?${p}`);
+    if (!data) { el.innerHTML = '<p class="empty">The index could not be followed over the years.</p>'; return; }
     const values = data.over_time || [];
     if (!values.length) { el.innerHTML = '<p class="empty">No dated records: nothing to follow over time.</p>'; return; }
     await Ecotone.chart(el, {
@@ -127,8 +130,9 @@
     document.getElementById("published-note").hidden = !(data.published || []).length && params.get("group_by") !== "hub";
     indicators(data.indicators || []);
     const s = data.summary || {};
-    status.textContent = `${s.groups} ranked; leader ${s.leader}.`;
+    status.textContent = `${s.groups} ranked; leader ${s.leader}. Following the index year by year…`;
     await overTime(params);
+    status.textContent = `${s.groups} ranked; leader ${s.leader}.`;
     window.ecotoneBenchmark = { ready: true, groups: order };  // for tests: the ranking the page shows
   }
 
