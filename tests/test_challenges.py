@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from conftest import bearer
 from ecotone.domain import Hub, Innovation, Organization
 from ecotone.domain.access import ANONYMOUS, Principal, Role
-from ecotone.domain.innovation import Score, Submission
+from ecotone.domain.innovation import Judge, Score, Submission
 from ecotone.domain.problems import InputRejected
 from ecotone.services import challenges as ch
 from ecotone.services.accounts import add_user
@@ -270,3 +270,57 @@ def test_the_command_line(cli, tmp_path):
     code, out, err = cli("challenges", "award", "Heart failure", "--on", str(JUDGED), "--format", "json")
     assert code == 0, err
     assert json.loads(out)["summary"]["winners"] == "Remote monitoring (Cardia Labs)"
+    code, out, err = cli("challenges", "score", "Heart failure", "--judge", "Dr. Puig", "--submission",
+                         "Breath sensor", "--value", "5")
+    assert code == 1 and "has 2 criteria: say which one this score is for" in err and "impact, feasibility" in err
+    code, out, err = cli("challenges", "follow-up", "Heart failure", "--partner", "Clínic", "--pilot-on",
+                         str(JUDGED + dt.timedelta(30)), "--format", "json")
+    assert code == 0, err
+    assert [(i["partner"], i["reached"]) for i in json.loads(out)["follow_up"]] == [("Clínic", "pilot")]
+    code, out, err = cli("challenges", "show", "Heart failure")
+    assert code == 0 and "z-scores per judge" in out and "submissions close" in out
+    assert "owner_kind" not in out and "sponsor_id" not in out and "{" not in out  # words, not the record's fields
+
+
+def test_a_judge_named_again_is_updated_and_a_winner_is_followed_into_a_pilot(atlas):
+    hub, other, orgs, program = _judged(atlas)
+    add_user(atlas, "vidal@example.org", name="Ms. Vidal", role="viewer", password="a long passphrase")
+    again = ch.add_judge(atlas, program.id, name="ms. vidal", conflicts=["Pulmo AI"], user="vidal@example.org")
+    judges = {j.name: j for j in atlas.find(Judge, limit=None).items}
+    assert len(judges) == 3 and again.id == judges["Ms. Vidal"].id  # no second Ms. Vidal, no UNIQUE error
+    assert judges["Ms. Vidal"].conflict_ids == [orgs[1].id, orgs[2].id]  # the earlier declaration is kept
+    with pytest.raises(InputRejected, match="already judge Ms. Vidal"):
+        ch.add_judge(atlas, program.id, name="Mr. Other", user="vidal@example.org")
+    # now conflicted with both entries, her scores are used for neither
+    assert all(r["conflicted"] == 1 for r in ch.results(atlas, program.id).tables["ranking"])
+    with pytest.raises(InputRejected, match="no winner yet"):
+        ch.follow_up(atlas, program.id, partner="Clínic")
+    ch.award(atlas, program.id, on=JUDGED)
+    first = ch.follow_up(atlas, program.id, partner="Clínic", met_on=JUDGED + dt.timedelta(5))
+    later = ch.follow_up(atlas, program.id, partner="Clínic", pilot_on=JUDGED + dt.timedelta(40), note="12 wards")
+    assert later.id == first.id and later.reached == "pilot" and later.met_on == JUDGED + dt.timedelta(5)
+    assert later.introduced_on == JUDGED and later.program_id == program.id
+    with pytest.raises(InputRejected, match="did not win"):
+        ch.follow_up(atlas, program.id, partner="Clínic", organization="Pulmo AI")
+    assert [i["reached"] for i in ch.results(atlas, program.id).tables["follow_up"]] == ["pilot"]
+    entries, _ = atlas.trail.entries(kinds=["introduction"])
+    assert {e["action"] for e in entries} == {"create", "update"}
+
+
+def test_a_submission_ahead_on_a_lower_raw_average_is_explained(atlas):
+    hub, other, orgs, program = _world(atlas)
+    atlas.add(Organization(name="Renal AI", type="startup", hub_id=hub.id, visibility="public"))
+    for org, title in (("Cardia Labs", "A"), ("Pulmo AI", "B"), ("Renal AI", "C")):
+        ch.submit(atlas, program.id, organization=org, title=title)
+    ch.add_judge(atlas, program.id, name="Harsh")
+    ch.add_judge(atlas, program.id, name="Generous")
+    # the harsh judge scores A and C, the generous one B and C: A is the harsh judge's best, B the generous one's worst
+    ch.score(atlas, program.id, [{"judge": j, "submission": s, "criterion": c, "value": v}
+                                 for j, s, v in [("Harsh", "A", 5), ("Harsh", "C", 1), ("Generous", "B", 9),
+                                                 ("Generous", "C", 10)]
+                                 for c in ("clinical impact", "feasibility")])
+    result = ch.results(atlas, program.id)
+    assert [r["title"] for r in result.tables["ranking"]] == ["A", "C", "B"]
+    notes = [n["note"] for n in result.tables["notes"]]
+    assert any("'C' ranks above 'B' although its raw average is lower" in n and "z-scores per judge" in n
+               for n in notes), notes

@@ -251,6 +251,44 @@ def test_an_xlsx_register_imports_and_reimports_without_duplicates(atlas, tmp_pa
     assert len(atlas.trail.entries(kinds=["clinical_need"], action="create")[0]) == 2
 
 
+def test_a_workbook_is_read_from_its_needs_sheet_with_names_in_part_and_addressed_needs_so_marked(atlas, tmp_path):
+    from openpyxl import Workbook
+
+    _world(atlas)
+    book = Workbook()
+    book.active.title = "About"
+    book.active.append(["Register of unmet needs, Hospital Clínic, 2026"])  # a cover sheet people put first
+    sheet = book.create_sheet("Needs")
+    sheet.append(HEADER)
+    sheet.append(["rehabilitate knee surgery patients at home", "adults after knee replacement",
+                  "recover mobility sooner", "rehabilitation", "moderate", None, None, None, "Barcelona",
+                  "Hospital Clínic", None, "ReHub"])
+    sheet.append(["detect sepsis early", "adults in the ER", "reduce deaths", None, "critical", None, None, None,
+                  "barcelona health", None, None, None])
+    path = tmp_path / "needs.xlsx"
+    book.save(path)
+    assert needs.import_needs(atlas, path).created["clinical_need"] == 2
+    rows = needs.need_rows(atlas)
+    knee, sepsis = (next(r for r in rows if word in r["statement"]) for word in ("knee", "sepsis"))
+    assert knee["hub"] == sepsis["hub"] == "Barcelona Health Hub" and knee["raised_by"] == "Hospital Clínic de Barcelona"
+    assert knee["status"] == "being_addressed" and sepsis["status"] == "raised"  # an innovation named: addressed
+    atlas.add(Hub(name="Barcelona Activa", visibility="public"))
+    hubs = _write_csv(tmp_path / "two.csv", [["a", "b", "c", "", "", "", "", "", "Barcelona", "", "", ""]])
+    with pytest.raises(InputRejected) as caught:  # a part of two hubs' names: which one is not guessed
+        needs.import_needs(atlas, hubs)
+    assert "2 hub records have 'Barcelona' in their name" in caught.value.problems[0].reason
+
+
+def test_the_command_line_shows_a_files_problems_in_order_and_whole(cli, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("problem,severity\nx,grave\n", encoding="utf-8")
+    code, _, err = cli("needs", "import", str(path))
+    assert code == 1 and "2 problem(s); nothing was written" in err
+    assert "[clinical_area]" in err and "[description]" in err  # the hint's optional columns are not eaten as markup
+    code, out, _ = cli("needs", "import", str(path), "-f", "json")
+    assert [p["column"] for p in json.loads(out)] == ["population", "outcome"]  # in the order of the header
+
+
 # -- the command line -----------------------------------------------------------------------------------------------
 
 def test_the_needs_commands(cli, tmp_path):

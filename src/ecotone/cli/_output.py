@@ -34,9 +34,16 @@ class Format(str, enum.Enum):
 
 
 def _shown(value: Any) -> str:
-    """A cell as a terminal table shows it: floats to four significant digits, large ones with separators."""
+    """A cell as a terminal table shows it: floats to four significant digits, large ones with separators, yes
+    and no for booleans, a mapping as its pairs in words (``clinical impact 3, team 1``)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "; ".join(" ".join(_shown(x) for x in v.values() if x not in (None, "")) for v in value)
     return str(_plain(value))
 
 
@@ -45,6 +52,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value)):
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, list):
         return "|".join(str(v) for v in value)
     return value
@@ -72,11 +81,11 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = Non
             widest = max((len(_shown(r[col])) for r in rows), default=0)
             numeric = _numeric(rows, col)
             # Names keep a readable width; numbers give way first when the terminal is narrow.
-            table.add_column(col, overflow="fold", no_wrap=widest <= 12 and not numeric,
+            table.add_column(col.replace("_", " "), overflow="fold", no_wrap=widest <= 12 and not numeric,
                              justify="right" if numeric else "left",
                              min_width=None if numeric else min(widest, 14))
         for row in rows:
-            table.add_row(*["" if row[c] is None else _shown(row[c]) for c in columns])
+            table.add_row(*["" if row[c] is None else escape(_shown(row[c])) for c in columns])
         if rows:
             console.print(table)
         else:
@@ -94,8 +103,11 @@ def emit_record(record: dict[str, Any], fmt: Format, *, title: str | None = None
     if fmt is Format.json:
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    emit([{"field": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else _plain(v)}
-          for k, v in record.items()], fmt, title=title)
+    if fmt is Format.csv:
+        emit([{"field": k, "value": _plain(v)} for k, v in record.items()], fmt, title=title)
+        return
+    emit([{"field": k.replace("_", " "), "value": "" if v is None else _shown(v)} for k, v in record.items()], fmt,
+         title=title)
 
 
 @contextmanager
@@ -118,6 +130,8 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
 
 def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) -> None:
     """Print the problems of a rejected input (all of them in JSON/CSV, the first ``limit`` in a table)."""
+    # in the file's order: by file, sheet and row (a problem without a row first), each row's as found
+    problems = sorted(problems, key=lambda p: (p.file or "", p.sheet or "", p.row or 0))
     rows = [p.as_dict() for p in problems]
     if fmt is Format.table and (len(problems) == 1 or not any(p.file or p.row for p in problems)):
         for p in problems:  # a command's own arguments, or a file's one problem: one line each
@@ -133,8 +147,8 @@ def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) 
         for col in ("file", "sheet", "row", "column", "reason", "hint"):
             table.add_column(col, overflow="fold")
         for row in rows[:limit]:
-            table.add_row(*["" if row[c] is None else str(row[c]) for c in ("file", "sheet", "row", "column",
-                                                                            "reason", "hint")])
+            table.add_row(*["" if row[c] is None else escape(str(row[c])) for c in ("file", "sheet", "row",
+                                                                                    "column", "reason", "hint")])
         errors.print(table)
         if len(rows) > limit:
             errors.print(f"[dim]… and {len(rows) - limit} more; see them all with --format csv or --format json[/dim]")

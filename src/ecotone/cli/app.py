@@ -284,12 +284,17 @@ def _show(result: Result, fmt: Format, show: str | None, columns: dict[str, tupl
             wanted = tuple(c for c in wanted if c in rows[0])
         emit(rows, fmt, title=titles.get(name, name), table_columns=wanted if fmt is Format.table else None)
     if fmt is Format.table and result.summary:
-        console.print("  ".join(f"[bold]{k}[/bold] {_figure(v)}" for k, v in result.summary.items()))
+        console.print("  ".join(f"[bold]{k.replace('_', ' ')}[/bold] {_figure(v)}"
+                                for k, v in result.summary.items() if v is not None))
 
 
 def _figure(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_figure(v)}" for k, v in value.items())
     return str(value)
 
 

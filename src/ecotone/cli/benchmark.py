@@ -90,7 +90,7 @@ def benchmark_command(
             if rows:
                 emit(rows, fmt, title=_TITLES[part], table_columns=[c for c in _COLUMNS[part] if c in rows[0]])
         summary = result.summary
-        weights = ", ".join(f"{k} {v:g}" for k, v in summary["weights"].items())
+        weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in summary["weights"].items())
         console.print(f"[bold]{summary['groups']}[/bold] {summary['group_by']} groups, {summary['normalisation']} "
                       f"normalisation, {summary['aggregation']} aggregation, {summary['draws']} draws; "
                       f"weights: {weights}")

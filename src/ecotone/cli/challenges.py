@@ -41,17 +41,34 @@ def challenges_show(ctx: typer.Context, challenge: Challenge, fmt: FormatOpt = F
     Example: `ecotone challenges show 'Heart failure at home'`
     """
     card = _run(ctx, lambda atlas, p: challenges.describe(atlas, challenge), fmt)
+    _card(card, fmt)
+
+
+_SCALES = {"z": "z-scores per judge", "robust": "robust (each judge's median and spread)", "raw": "raw scores"}
+_PARTS = {"needs": ("Needs answered", ("id", "statement", "clinical_area")),
+          "rubric": ("Rubric", ("criterion", "weight", "share", "description")),
+          "submissions": ("Submissions", ("id", "title", "organization", "innovation", "submitted_on", "status")),
+          "judges": ("Judges", ("id", "name", "organization", "conflicts", "has_account", "declared_on"))}
+
+
+def _card(card: dict, fmt: Format) -> None:
+    """A challenge in words: its head (prize with its currency, the timeline, how judging is scaled), then its
+    needs, rubric, submissions and judges; JSON and CSV keep every field."""
     if fmt is Format.json:
         emit_record(card, fmt)
         return
-    head = {k: card[k] for k in ("id", "name", "kind", "hub", "sponsor", "prize", "currency", "eligibility", "phase",
-                                 "opens", "closes_on", "judged_by", "awarded_on", "shortlist", "winners",
-                                 "normalisation")}
-    emit_record(head, fmt, title=card["name"])
-    for part, title in (("needs", "Needs answered"), ("rubric", "Rubric"), ("submissions", "Submissions"),
-                        ("judges", "Judges")):
-        if fmt is Format.table or card[part]:
-            emit(card[part], fmt, title=title)
+    prize = f"{card['currency'] or ''} {card['prize']:,.0f}".strip() if card["prize"] is not None else None
+    head = {"id": card["id"], "name": card["name"], "kind": card["kind"], "hub": card["hub"],
+            "sponsor": card["sponsor"], "prize": prize, "eligibility": card["eligibility"], "phase": card["phase"],
+            **{step["step"]: step["date"] for step in card["timeline"]},
+            "shortlisted": card["shortlist"] or "no shortlist", "winners": card["winners"],
+            "scores": _SCALES.get(card["normalisation"], card["normalisation"])}
+    emit_record(head if fmt is Format.table else card, fmt, title=card["name"])
+    for part, (title, columns) in _PARTS.items():
+        if card[part]:
+            emit(card[part], fmt, title=title, table_columns=columns)
+        elif fmt is Format.table:
+            console.print(f"[dim]{title}: none yet[/dim]")
 
 
 def _criteria(pairs: list[str] | None) -> list[dict] | None:
@@ -101,8 +118,11 @@ def challenges_add(
             "awarded_on": awarded_on, "eligibility": eligibility, "rubric": _criteria(criterion),
             "shortlist": shortlist, "winners": winners, "normalisation": normalisation, "visibility": visibility,
             "description": description}
-    record = _run(ctx, lambda atlas, p: challenges.add(atlas, {k: v for k, v in data.items() if v is not None}), fmt)
-    emit_record(record.model_dump(mode="json"), fmt, title=f"Added {record.kind.value} {record.id}")
+    card = _run(ctx, lambda atlas, p: challenges.describe(
+        atlas, challenges.add(atlas, {k: v for k, v in data.items() if v is not None}).id), fmt)
+    if fmt is Format.table:
+        console.print(f"Added {card['kind']} {card['id']}: {card['name']}")
+    _card(card, fmt)
 
 
 @challenges_app.command("submit")
@@ -120,10 +140,16 @@ def challenges_submit(
 
     Example: `ecotone challenges submit 'Heart failure' --org Dycare --title 'Remote rehab' --innovation ReHub`
     """
-    record = _run(ctx, lambda atlas, p: challenges.submit(atlas, challenge, organization=org, title=title,
-                                                          innovation=innovation, summary=summary,
-                                                          submitted_on=on), fmt)
-    emit_record(record.model_dump(mode="json"), fmt, title=f"Submission {record.id}")
+    def work(atlas, progress):
+        record = challenges.submit(atlas, challenge, organization=org, title=title, innovation=innovation,
+                                   summary=summary, submitted_on=on)
+        card = challenges.describe(atlas, record.program_id)
+        return card, next(s for s in card["submissions"] if s["id"] == record.id)
+
+    card, entry = _run(ctx, work, fmt)
+    emit_record(entry if fmt is not Format.table else {"challenge": card["name"], **{
+        k: entry[k] for k in _PARTS["submissions"][1]}, "summary": entry["summary"]}, fmt,
+        title=f"Submission {entry['id']} to {card['name']}")
 
 
 @challenges_app.command("judge")
@@ -141,10 +167,15 @@ def challenges_judge(
     Example: `ecotone challenges judge 'Heart failure' 'Dr. Marta Puig' --organization 'Hospital Clínic de
     Barcelona' --conflict Dycare`
     """
-    record = _run(ctx, lambda atlas, p: challenges.add_judge(atlas, challenge, name=name, user=user,
-                                                             organization=organization,
-                                                             conflicts=conflict or []), fmt)
-    emit_record(record.model_dump(mode="json"), fmt, title=f"Judge {record.id}")
+    def work(atlas, progress):
+        record = challenges.add_judge(atlas, challenge, name=name, user=user, organization=organization,
+                                      conflicts=conflict or [])
+        card = challenges.describe(atlas, record.program_id)
+        return card, next(j for j in card["judges"] if j["id"] == record.id)
+
+    card, judge = _run(ctx, work, fmt)
+    emit_record(judge if fmt is not Format.table else {"challenge": card["name"], **{
+        k: judge[k] for k in _PARTS["judges"][1]}}, fmt, title=f"Judge {judge['id']} of {card['name']}")
 
 
 @challenges_app.command("score")
@@ -217,3 +248,34 @@ def challenges_award(
     _show(result, fmt, "ranking" if fmt is not Format.json else None, _COLUMNS, _TITLES)
     if fmt is Format.table:
         console.print(f"Awarded: {result.summary.get('winners') or 'no winner'}")
+
+
+@challenges_app.command("follow-up")
+def challenges_follow_up(
+    ctx: typer.Context, challenge: Challenge,
+    partner: Annotated[str, typer.Option(help="Who the winner was introduced to (a hospital for the pilot, an "
+                                         "investor…; name or id).")],
+    org: Annotated[Optional[str], typer.Option("--org", help="The winner (default: the only one).")] = None,
+    introduced_on: Annotated[Optional[str], typer.Option(help="Introduced on (YYYY-MM-DD; default the award "
+                                                         "date).")] = None,
+    met_on: Annotated[Optional[str], typer.Option(help="They met on (YYYY-MM-DD).")] = None,
+    pilot_on: Annotated[Optional[str], typer.Option(help="The pilot started on (YYYY-MM-DD).")] = None,
+    partnered_on: Annotated[Optional[str], typer.Option(help="They signed a partnership on (YYYY-MM-DD).")] = None,
+    note: Annotated[Optional[str], typer.Option(help="What was agreed.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Follow a winner up: the introduction to a partner the prize promised, and when it reached a meeting, a
+    pilot and a partnership. Run it again with a later date to record the next step; the results' follow-up and
+    `ecotone match intros` count it.
+
+    Example: `ecotone challenges follow-up 'Heart failure' --partner 'Hospital Clínic de Barcelona'
+    --pilot-on 2027-06-01`
+    """
+    def work(atlas, progress):
+        challenges.follow_up(atlas, challenge, partner=partner, organization=org, note=note,
+                             introduced_on=introduced_on, met_on=met_on, pilot_on=pilot_on,
+                             partnered_on=partnered_on)
+        return challenges.results(atlas, challenge)
+
+    result = _run(ctx, work, fmt)
+    _show(result, fmt, "follow_up" if fmt is not Format.json else None, _COLUMNS, _TITLES)

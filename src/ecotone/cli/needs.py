@@ -47,6 +47,8 @@ def needs_list(
     if fmt is Format.json:
         emit_record(result.as_dict(), fmt)
         return
+    if fmt is Format.table:
+        rows = [{**r, "status": str(r["status"] or "").replace("_", " ")} for r in rows]
     emit(rows, fmt, title="Clinical needs", table_columns=_TABLE if fmt is Format.table else None,
          footer=f"{result.summary['needs']} needs, {result.summary['gaps']} of them gaps (no innovation "
                 "addresses them)")
@@ -67,6 +69,8 @@ def needs_show(
         emit_record(shown, fmt)
         return
     fields = {k: v for k, v in shown.items() if k not in ("endorsements", "innovations")}
+    if fmt is Format.table and fields.get("status"):
+        fields["status"] = str(fields["status"]).replace("_", " ")
     emit_record(fields, fmt, title=f"Clinical need {shown['id']}")
     if fmt is Format.table:
         if shown["innovations"]:

@@ -480,6 +480,8 @@ class ClinicalNeed(Record):
     'A way to detect atrial fibrillation early in adults over 65 in order to prevent strokes'
     >>> need.status.value, need.is_gap
     ('raised', True)
+    >>> ClinicalNeed(problem="p", population="q", outcome="r", innovation_ids=[4]).status.value
+    'being_addressed'
 
     The form's own words, when a register repeats them, are not kept twice:
 
@@ -518,6 +520,14 @@ class ClinicalNeed(Record):
             stripped = lead.sub("", v.strip(), count=1).strip()
             return stripped or v
         return v
+
+    @model_validator(mode="after")
+    def _addressed_when_an_innovation_is_named(self):
+        # a need with an innovation and no status given is being addressed, not merely raised
+        if self.innovation_ids and "status" not in self.model_fields_set:
+            self.status = NeedStatus.being_addressed
+            self.model_fields_set.add("status")
+        return self
 
     @property
     def statement(self) -> str:

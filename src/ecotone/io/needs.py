@@ -37,13 +37,17 @@ class NeedsFile:
 
 
 def _table(path: Path) -> Table:
+    """The CSV file, or the workbook's sheet of needs: the one whose header has problem, population and outcome
+    (the first such sheet; the first sheet when none has, so that its missing columns are named)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return next(iter(read_xlsx(path).values()))
+        sheets = list(read_xlsx(path).values())
+        required = [c for c, (_, needed) in NEED_COLUMNS.items() if needed]
+        return next((t for t in sheets if all(t.column(c) for c in required)), sheets[0])
     return read_csv(path)
 
 
 def read_needs(path: Path) -> NeedsFile:
-    """The needs of a CSV or .xlsx file (the first sheet) as a batch; its problems name file, row and column.
+    """The needs of a CSV or .xlsx file (its sheet with problem, population and outcome columns) as a batch; its problems name file, row and column.
 
     Examples
     --------

@@ -4,6 +4,7 @@ intervals over them, its course over the years, and the published ranking set ag
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -639,9 +640,14 @@ def _pick(name: str, groups: pd.Series, group_by: str) -> str:
     hits = [g for g in known if name.lower() in g.lower()]
     if len(hits) == 1:
         return hits[0]
+    close = difflib.get_close_matches(name.lower(), [g.lower() for g in known], n=1, cutoff=0.6)
+    listed = sorted(hits or known)
+    more = f" … and {len(listed) - 12} more" if len(listed) > 12 else ""
     raise InputRejected([Problem(column="hub", reason=f"no {group_by} {name!r} is ranked here"
                                  + (f" ({len(hits)} names contain it)" if hits else ""),
-                                 hint="groups: " + ", ".join(sorted(hits or known)[:12]))])
+                                 hint=(f"did you mean {next(g for g in known if g.lower() == close[0])!r}? "
+                                       if close and not hits else "")
+                                 + "groups: " + ", ".join(listed[:12]) + more)])
 
 
 def published_comparison(index: EcosystemIndex, actors: pd.Series | None = None) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from . import registry
 from .analysis import Result, records
 
 __all__ = ["KINDS", "find_challenge", "catalogue", "describe", "add", "submit", "add_judge", "score",
-           "read_scores", "results", "award", "scoring_sheet"]
+           "read_scores", "results", "award", "follow_up", "scoring_sheet"]
 
 #: The kinds of programme that are challenges (a sponsor, submissions, judges, a rubric, winners).
 KINDS = ("challenge", "grant", "competition")
@@ -335,8 +335,13 @@ def add_judge(atlas: Atlas, ref: str | int, *, name: str, user: str | int | None
               person: int | None = None, organization: str | int | None = None,
               conflicts: Iterable[str | int] = (), declared_on: dt.date | str | None = None) -> Judge:
     """A judge of the challenge: ``user`` is the account (e-mail or id) they sign in with to score,
-    ``organization`` their employer (always a conflict), ``conflicts`` the organisations they declare."""
+    ``organization`` their employer (always a conflict), ``conflicts`` the organisations they declare.
+
+    A judge of that name already on the panel is updated instead: conflicts declared later are added to the
+    earlier ones (a declaration is never withdrawn by omission), and the account and employer change only when
+    given."""
     program = find_challenge(atlas, ref)
+    same = [j for j in _judges(atlas, program) if j.name.casefold() == " ".join(name.split()).casefold()]
     problems: list[Problem] = []
     user_id = None
     if user is not None and str(user).strip():
@@ -359,8 +364,22 @@ def add_judge(atlas: Atlas, ref: str | int, *, name: str, user: str | int | None
             conflict_ids.append(atlas.organization_id(c))
         except (ValueError, NotFound) as exc:
             problems.append(Problem(column="conflicts", reason=str(exc).splitlines()[-1].strip()))
+    taken = [j for j in _judges(atlas, program) if user_id is not None and j.user_id == user_id
+             and not (same and j.id == same[0].id)]
+    if taken:
+        problems.append(Problem(column="user", reason=f"the account {user!r} is already judge {taken[0].name} of "
+                                f"{program.name}", hint="one account judges once: give another account"))
     if problems:
         raise InputRejected(problems)
+    if same:
+        judge = same[0]
+        change: dict[str, Any] = {"conflict_ids": list(dict.fromkeys([*judge.conflict_ids, *conflict_ids]))}
+        for key, value in (("user_id", user_id), ("organization_id", org_id), ("person_id", person)):
+            if value is not None:
+                change[key] = value
+        if declared_on is not None or conflict_ids:
+            change["declared_on"] = declared_on or dt.date.today()
+        return registry.update(atlas, Judge, judge.id, change)
     data = {"program_id": program.id, "name": name, "user_id": user_id, "person_id": person,
             "organization_id": org_id, "conflict_ids": conflict_ids,
             "declared_on": declared_on or dt.date.today(), **_owned_like(program)}
@@ -415,8 +434,12 @@ def score(atlas: Atlas, ref: str | int, rows: Iterable[dict[str, Any]], *,
                                                                           else "")
         known = program.criterion(criterion) if criterion else None
         criterion = known.criterion if known is not None else criterion
-        if criterion not in rubric:
-            problems.append(Problem(**at, column="criterion", reason=f"{criterion or '(none)'!r} is not in the "
+        if not criterion:
+            problems.append(Problem(**at, column="criterion", reason=f"the rubric of {program.name} has "
+                                    f"{len(rubric)} criteria: say which one this score is for",
+                                    hint=f"its criteria: {', '.join(rubric)}"))
+        elif criterion not in rubric:
+            problems.append(Problem(**at, column="criterion", reason=f"{criterion!r} is not in the "
                                     f"rubric of {program.name}", hint=f"its criteria: {', '.join(rubric)}"))
         try:
             value = float(str(row.get("value")).replace(",", "."))
@@ -525,7 +548,7 @@ def results(atlas: Atlas, ref: str | int) -> Result:
     # Awarded: the award set the winners' statuses. Before it, whoever leads the ranking leads, and nothing since
     # an award can be followed up yet.
     awarded = any(_value(s.status) == "winner" for s in subs)
-    notes = list(judging.notes_)
+    notes = list(judging.notes_) + _reordered(ranking, program.normalisation)
     if subs and not len(scores):
         # the caller sees no score (a challenge's scores are kept for its hub): no ranking to show, not a ranking
         # of "not scored" entries; an awarded challenge's winners are public through their statuses
@@ -550,6 +573,21 @@ def results(atlas: Atlas, ref: str | int) -> Result:
                  "judges": len(judges), "scores": len(scores), "normalisation": program.normalisation,
                  "shortlist": program.shortlist, "awarded": awarded, "winners": named if awarded else None,
                  "leading": None if awarded else named, "awarded_on": program.awarded_on})
+
+
+_SCALES = {"z": "z-scores per judge", "robust": "each judge's median and spread", "raw": "raw scores"}
+
+
+def _reordered(ranking: pd.DataFrame, normalisation: str) -> list[str]:
+    """Why a submission ranks above one with a higher raw average: the judges' scales were evened out first."""
+    if normalisation == "raw" or len(ranking) < 2:
+        return []
+    rows = ranking.sort_values("rank").to_dict("records")
+    return [f"{a['title']!r} ranks above {b['title']!r} although its raw average is lower ({a['raw']:.2f} against "
+            f"{b['raw']:.2f}): each judge's scores are first put on one scale ({_SCALES[normalisation]}), so a "
+            "judge who scores everyone high weighs no more than one who scores low, and a submission is not "
+            "helped by which judges happened to score it"
+            for a, b in zip(rows, rows[1:]) if pd.notna(a["raw"]) and pd.notna(b["raw"]) and a["raw"] < b["raw"]]
 
 
 def _follow_up(atlas: Atlas, program: Program, winners: list[Submission]) -> dict[str, list[dict[str, Any]]]:
@@ -606,6 +644,61 @@ def award(atlas: Atlas, ref: str | int, *, on: dt.date | str | None = None) -> R
         if program.awarded_on != day:
             registry.update(atlas, Program, program.id, {"awarded_on": day})
     return results(atlas, program.id)
+
+
+_STEPS = ("introduced_on", "met_on", "pilot_on", "partnered_on")
+
+
+def follow_up(atlas: Atlas, ref: str | int, *, partner: str | int, organization: str | int | None = None,
+              note: str | None = None, **steps: dt.date | str | None) -> Introduction:
+    """Record how a winner was followed up: an introduction to a partner (a hospital for the pilot the prize
+    promised, an investor…) and the dates it reached a meeting, a pilot and a partnership (``introduced_on``,
+    ``met_on``, ``pilot_on``, ``partnered_on``). ``organization`` is the winner (by default the only one); the
+    same winner and partner again update that introduction, a date given later filling or moving its step.
+    The introduction counts in the introductions funnel and the challenge's results."""
+    program = find_challenge(atlas, ref)
+    unknown = set(steps) - set(_STEPS)
+    if unknown:
+        raise TypeError(f"unknown steps: {', '.join(sorted(unknown))}")
+    winners = [s for s in _submissions(atlas, program) if _value(s.status) == "winner"]
+    problems: list[Problem] = []
+    if not winners:
+        raise InputRejected([Problem(column="CHALLENGE", reason=f"{program.name} has no winner yet: award it first",
+                                     hint=f"ecotone challenges award {program.id}")])
+    names = atlas.names("organization", [s.organization_id for s in winners])
+    org_id = None
+    if organization is None or not str(organization).strip():
+        if len(winners) == 1:
+            org_id = winners[0].organization_id
+        else:
+            problems.append(Problem(column="organization", reason=f"{program.name} has {len(winners)} winners: say "
+                                    "which one was followed up", hint=", ".join(names.values())))
+    else:
+        try:
+            org_id = atlas.organization_id(organization)
+        except (ValueError, NotFound) as exc:
+            problems.append(Problem(column="organization", reason=str(exc).splitlines()[-1].strip()))
+        if org_id is not None and org_id not in {s.organization_id for s in winners}:
+            problems.append(Problem(column="organization", reason=f"{organization!r} did not win {program.name}",
+                                    hint="its winners: " + ", ".join(names.values())))
+            org_id = None
+    partner_id = None
+    try:
+        partner_id = atlas.organization_id(partner)
+    except (ValueError, NotFound) as exc:
+        problems.append(Problem(column="partner", reason=str(exc).splitlines()[-1].strip()))
+    if problems:
+        raise InputRejected(problems)
+    given = {k: v for k, v in steps.items() if v not in (None, "")}
+    before = next((i for i in atlas.find(Introduction, limit=None).items if i.program_id == program.id
+                   and i.organization_id == org_id and i.partner_id == partner_id), None)
+    if before is not None:
+        return registry.update(atlas, Introduction, before.id,
+                               {**given, **({"note": note} if note is not None else {})})
+    data = {"organization_id": org_id, "partner_id": partner_id, "program_id": program.id, "event": program.name,
+            "introduced_on": given.pop("introduced_on", None) or program.awarded_on or dt.date.today(), **given,
+            "note": note, **_owned_like(program)}
+    return registry.create(atlas, Introduction, data)
 
 
 def scoring_sheet(atlas: Atlas, ref: str | int, judge_ref: str | int | None = None) -> dict[str, Any]:

@@ -155,23 +155,33 @@ def _named(atlas: Atlas, entity: str, name: str) -> int | str:
             return atlas.get(cls, int(text)).id  # type: ignore[return-value]
         except NotFound:
             return f"no {_WORDS[entity]} has id {text}"
-    hits = [r.id for r in atlas.find(cls, limit=None, search=text).items if r.name.casefold() == text.casefold()]
+    found = atlas.find(cls, limit=None, search=text).items
+    hits = [r.id for r in found if r.name.casefold() == text.casefold()]
     if len(hits) == 1:
         return hits[0]
-    if not hits:
+    if not hits:  # a part of the name will do, as on the command line (--hub Barcelona), when only one has it
+        partial = [r for r in found if text.casefold() in r.name.casefold()]
+        if len(partial) == 1:
+            return partial[0].id  # type: ignore[return-value]
+        if partial:
+            return (f"{len(partial)} {_WORDS[entity]} records have {text!r} in their name "
+                    f"({', '.join(sorted(r.name for r in partial)[:5])}): give the whole name")
         return f"no {_WORDS[entity]} named {text!r} is in the atlas"
     return f"{len(hits)} {_WORDS[entity]} records are named {text!r}: give its id instead"
 
 
 def resolve_names(atlas: Atlas, read: NeedsFile) -> list[Problem]:
     """Why the names a needs file looks up do not each name one record the principal may see (at the row and
-    column of each), ``[]`` when they all do."""
+    column of each), ``[]`` when they all do; each name found (an id, a part of a name) becomes the record's
+    whole name."""
     problems = []
-    for (entity, local), (name, origin) in read.batch.lookups.items():
+    for (entity, local), (name, origin) in list(read.batch.lookups.items()):
         found = _named(atlas, entity, name)
         if not isinstance(found, int):
             problems.append(origin.problem(found, column=read.columns.get((entity, local)),
                                            hint=f"add the {_WORDS[entity]} first, or check the spelling"))
+        else:  # an id or a part of the name: the merge looks the record up by its whole name
+            read.batch.lookups[(entity, local)] = (atlas.get(_CLASSES[entity], found).name, origin)
     return problems
 
 
