@@ -43,6 +43,17 @@ def test_passwords_are_kept_as_argon2_hashes_and_tokens_as_digests(demo_atlas):
     assert secret not in dump and PASSWORD not in dump
 
 
+def test_real_accounts_get_argon2ids_standard_cost_and_only_a_test_suite_the_minimal_one(monkeypatch):
+    from ecotone.services.accounts import _password_hasher
+
+    monkeypatch.delenv("ECOTONE_PASSWORD_HASH_COST")  # as on a real installation
+    standard = _password_hasher().hash(PASSWORD)
+    assert standard.startswith("$argon2id$") and "m=65536,t=3" in standard
+    monkeypatch.setenv("ECOTONE_PASSWORD_HASH_COST", "minimal")
+    minimal = _password_hasher()
+    assert "m=8,t=1" in minimal.hash(PASSWORD) and minimal.verify(PASSWORD, standard)  # old hashes still verify
+
+
 def test_a_session_cookie_signs_the_browser_in_and_out(demo_atlas, app_client):
     add_user(demo_atlas, "m@example.org", name="M", role="manager", password=PASSWORD, hubs=["Barcelona Health Hub"])
     csrf = _sign_in(app_client, "M@Example.org")

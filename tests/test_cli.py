@@ -17,6 +17,8 @@ def test_demo_then_browse(cli, tmp_path):
     code, out, _ = cli("demo")
     assert code == 0 and "Barcelona Health Hub" in out
     assert (tmp_path / "ecotone.db").exists()
+    code, out, _ = cli("demo")  # again (as `demo --users` would be): said in a line, not listed record by record
+    assert code == 0 and "already in" in out and "nothing changed" in out and "Imported" not in out
     code, out, _ = cli("hubs", "--format", "json")
     hubs = {h["name"]: h for h in json.loads(out)}
     assert hubs["Texas Medical Center"]["organizations"] > 10

@@ -13,7 +13,7 @@ from ecotone.domain.problems import InputRejected
 from ecotone.io.bundle import FORMAT, VERSION
 from ecotone.services.imports import import_files
 
-PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROFILE = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 cell = st.one_of(
     st.sampled_from(["", "startup", "hospital", "Hospital", "bank", "ES", "Spain", "2024-01-31", "31/01/2024",

@@ -669,7 +669,7 @@ def _headers(who, app):
     return {"Authorization": f"Bearer {accounts.create_token(atlas, email, label='schemathesis')}"}
 
 
-FUZZ_EXAMPLES = 25
+FUZZ_EXAMPLES = 12
 #: The operations made once per kind of record (records, forms) run the same handlers for each kind: fuzzed for a
 #: few kinds that between them hold every sort of field (enums, dates, lists of ids, JSON, personal data).
 FUZZED_KINDS = {"organizations", "people", "ties", "deals", "partnerships", "kpi-actuals"}

@@ -198,6 +198,12 @@ def test_dashboards_draw_their_charts_and_are_keyboard_reachable(server, page):
     # drawn under a CSP without 'unsafe-eval': Vega's expressions interpreted, not compiled with new Function
     assert page.evaluate("() => typeof vega.expressionInterpreter.operator") == "function"
     page.wait_for_selector("#brokers table")
+    # the hub's clinical needs (gravest first, gaps marked) and its challenge, linked to their pages
+    page.wait_for_selector("#hub-needs table")
+    assert "gaps" in page.locator("#needs-figures").inner_text()
+    assert page.locator("#hub-needs tbody tr").first.locator("td").nth(2).inner_text() == "critical"
+    page.wait_for_selector("#hub-challenges a:has-text('Barcelona unmet-needs challenge 2025')")
+    assert "EUR" in page.locator("#hub-challenges").inner_text() or "€" in page.locator("#hub-challenges").inner_text()
     page.goto(url + "/stakeholders")
     page.wait_for_selector("#grid-chart svg.marks")
     page.keyboard.press("Tab")

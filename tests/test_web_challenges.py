@@ -67,3 +67,14 @@ def test_a_judge_scores_on_the_form_and_the_results_show_the_winner(site, page):
     first_row = page.locator("#ranking tbody tr").first.inner_text()
     assert first.title in first_row and "yes" in first_row
     assert "declared a conflict with" in page.locator("#excluded").inner_text()
+
+
+def test_a_visitor_on_the_scoring_page_is_told_to_sign_in_not_shown_an_error(site, page):
+    url, atlas, program, *_ = site
+    page.goto(f"{url}/challenges/{program.id}/score")
+    note = page.locator("#not-a-judge")
+    note.wait_for()
+    assert "sign in to open your scoring form" in note.inner_text()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("table.scoring").count() == 0 and page.locator("#score-form").count() == 0
+    assert page.locator("#problems").inner_text().strip() == ""  # no refused request shown as a problem

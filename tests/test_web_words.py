@@ -27,12 +27,25 @@ BUDGET = {"hub": POLISH, "budget": 1_000_000, "options": ["fast-track:cost=30000
           "as_of": AS_OF}
 
 
-@pytest.fixture
-def client(demo_atlas):
+def _client(atlas):
     """An admin's API client on the demo, with a hub that has no stage history."""
-    demo_atlas.add(Hub(name=KRAKOW, city="Kraków", country="PL"))
-    with TestClient(create_app(atlas=demo_atlas), headers=bearer(demo_atlas)) as c:
+    from ecotone.services.demo import build_demo
+
+    build_demo(atlas)
+    atlas.add(Hub(name=KRAKOW, city="Kraków", country="PL"))
+    with TestClient(create_app(atlas=atlas), headers=bearer(atlas)) as c:
         yield c
+
+
+@pytest.fixture
+def client(atlas):
+    yield from _client(atlas)
+
+
+@pytest.fixture
+def sqlite_client(sqlite_atlas):
+    """The same on SQLite only: for words that do not depend on the backend, each a calibration long."""
+    yield from _client(sqlite_atlas)
 
 
 def _finished(client, response) -> dict:
@@ -111,9 +124,9 @@ def test_a_request_the_simulator_cannot_run_is_refused_by_its_field_in_words(cli
         assert body["errors"][0]["field"] == field and words in body["errors"][0]["reason"], (change, body)
 
 
-def test_a_simulation_s_problems_name_the_request_s_fields(client):
+def test_a_simulation_s_problems_name_the_request_s_fields(sqlite_client):
     for path, change, field, words in REJECTED:
-        error = _failed(client, path, {**_good(path), **change})
+        error = _failed(sqlite_client, path, {**_good(path), **change})
         _in_words(error)
         assert error["title"] == "The input was rejected", (change, error)
         [problem] = error["errors"]
@@ -127,9 +140,9 @@ def test_a_hub_that_is_not_there_is_not_found_in_words(client):
     assert error["title"] == "Not found" and "Atlantis" in error["detail"], error
 
 
-def test_a_job_that_stops_unexpectedly_says_so_in_words_and_logs_why(client, demo_atlas, caplog):
+def test_a_job_that_stops_unexpectedly_says_so_in_words_and_logs_why(client, atlas, caplog):
     token = client.headers["Authorization"].removeprefix("Bearer ")
-    who = principal_of(demo_atlas, token=token)
+    who = principal_of(atlas, token=token)
 
     def broken(progress):  # a defect of the server's, as a job meets it: a key a table does not have
         progress("reading", 0, 1)

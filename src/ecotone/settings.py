@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import NonNegativeInt, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +34,10 @@ class Settings(BaseSettings):
     #: How many actors the map draws one by one before it opens on a summary of its hubs, when no hub is asked
     #: for (``ECOTONE_MAP_HUB_THRESHOLD``; 50,000: software WebGL on two cores stays usable up to there).
     map_hub_threshold: NonNegativeInt = 50_000
+    #: The cost of hashing a password (``ECOTONE_PASSWORD_HASH_COST``): ``standard`` is Argon2id with the
+    #: parameters pwdlib recommends; ``minimal`` is Argon2id at its smallest time and memory, for test suites
+    #: that create thousands of accounts, never for real accounts (a stolen table would be cheap to crack).
+    password_hash_cost: Literal["standard", "minimal"] = "standard"
 
 
 def database_url(value: str | None = None) -> str:

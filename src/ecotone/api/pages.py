@@ -261,7 +261,7 @@ def challenge_score_page(request: Request, challenge_id: int, atlas: Atlas = Dep
     return _page(request, "challenge_score.html", title="Scoring", challenge_id=challenge_id,
                  judges=judges if len(judges) > 1 or not mine else [],
                  judge_id=judges[0]["id"] if judges else None,
-                 account_note="Judges score from their own account: sign in first.")
+                 judge_names=", ".join(j["name"] for j in card["judges"]))
 
 
 @router.get("/challenges/{challenge_id}/results", response_class=HTMLResponse)

@@ -85,8 +85,11 @@ def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the
     """
     with _atlas(ctx) as atlas, progress_bar() as progress:
         report = build_demo(atlas, seed=seed, progress=progress)
-        _report(report, fmt)
-        if fmt is Format.table:
+        if report.changed or fmt is not Format.table:
+            _report(report, fmt)
+        else:  # run again (say with --users): the atlas is as it was, no need to list every record again
+            console.print(f"The demo atlas is already in {atlas.url}: nothing changed.")
+        if fmt is Format.table and report.changed:
             rows = [{k: h[k] for k in ("name", "country", "organizations", "ties_inside", "ties_across")}
                     for h in browse.hub_table(atlas)]
             emit(rows, fmt, title=f"Hubs in {atlas.url}")

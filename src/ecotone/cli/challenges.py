@@ -30,6 +30,8 @@ def challenges_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     Example: `ecotone challenges list`
     """
     rows = _run(ctx, lambda atlas, p: challenges.catalogue(atlas), fmt)
+    if fmt is Format.table:
+        rows = [{**r, "prize": _money(r.get("prize"), r.get("currency"))} for r in rows]
     emit(rows, fmt, title="Challenges, grants and competitions",
          table_columns=("id", "name", "kind", "sponsor", "prize", "closes_on", "submissions", "phase"))
 
@@ -51,13 +53,17 @@ _PARTS = {"needs": ("Needs answered", ("id", "statement", "clinical_area")),
           "judges": ("Judges", ("id", "name", "organization", "conflicts", "has_account", "declared_on"))}
 
 
+def _money(amount: float | None, currency: str | None) -> str | None:
+    return f"{currency or ''} {amount:,.0f}".strip() if amount is not None else None
+
+
 def _card(card: dict, fmt: Format) -> None:
     """A challenge in words: its head (prize with its currency, the timeline, how judging is scaled), then its
     needs, rubric, submissions and judges; JSON and CSV keep every field."""
     if fmt is Format.json:
         emit_record(card, fmt)
         return
-    prize = f"{card['currency'] or ''} {card['prize']:,.0f}".strip() if card["prize"] is not None else None
+    prize = _money(card["prize"], card["currency"])
     head = {"id": card["id"], "name": card["name"], "kind": card["kind"], "hub": card["hub"],
             "sponsor": card["sponsor"], "prize": prize, "eligibility": card["eligibility"], "phase": card["phase"],
             **{step["step"]: step["date"] for step in card["timeline"]},

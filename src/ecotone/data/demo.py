@@ -381,8 +381,11 @@ def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dic
                    amount=float(rng.choice([250, 500, 1200, 3000]) * 1000), currency=currency,
                    date=dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 15),
                    round_type=rng.choice(["pre_seed", "seed", "series_a"])))
-    b.add(ClinicalNeed(problem=f"shorten the wait for {rng.choice(_AREAS)} diagnosis", population=f"patients in {place}",
-                       outcome="start treatment sooner", hub_id=hub_id, raised_by_id=hospitals[0], source=ILLUSTRATIVE))
+    area = rng.choice(_AREAS)
+    b.add(ClinicalNeed(problem=f"shorten the wait for a {area} diagnosis",
+                       population=f"patients referred to {place}'s hospitals", outcome="start treatment sooner",
+                       clinical_area=area, severity="moderate", hub_id=hub_id, raised_by_id=hospitals[0],
+                       source=ILLUSTRATIVE))
 
 
 def _needs(stage: Stage) -> list[str]:

@@ -7,8 +7,10 @@ import time
 from typing import Any
 
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from ..domain.access import ROLE_RANK, Principal, Role
+from ..settings import Settings
 from ..store import Atlas
 from ..store.accounts import Accounts, now
 from ..store.atlas import AtlasError, Forbidden, NotFound, NotSignedIn
@@ -24,7 +26,15 @@ LOCK_AFTER = 5
 #: Every failed sign-in waits this long before answering, known e-mail or not (guessing is slow, and the answer's
 #: timing does not tell whether an account exists).
 _FAILURE_WAIT = 0.5
-_hasher = PasswordHash.recommended()  # Argon2id, with the library's current parameters
+def _password_hasher() -> PasswordHash:
+    """Argon2id with the library's current parameters, or at its smallest cost where the settings ask for it
+    (test suites only: see :class:`~ecotone.settings.Settings`)."""
+    if Settings().password_hash_cost == "minimal":
+        return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    return PasswordHash.recommended()
+
+
+_hasher = _password_hasher()
 # Verified when no account has the e-mail, so that an unknown e-mail takes as long as a wrong password.
 _DUMMY = _hasher.hash("not a password of anyone")
 

@@ -567,7 +567,8 @@ def benchmark(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "
     scores["weaknesses"] = scores["group"].map(lambda g: [_words(p) for p in index.weaknesses_.get(g, [])])
     levers = index.levers_.copy()
     lever_words = levers.groupby("group").apply(
-        lambda g: [f"{_words(r.indicator)} from {_num(r.now)} to {_num(r.to)}" for r in g.itertuples()],
+        lambda g: [f"{_words(r.indicator)} from {_amount(r.indicator, r.now)} to {_amount(r.indicator, r.to)}"
+                   for r in g.itertuples()],
         include_groups=False) if len(levers) else pd.Series(dtype=object)
     scores["levers"] = scores["group"].map(lambda g: lever_words.get(g, []))
     scores["reasons"] = scores["group"].map(lambda g: _reasons(index, g))
@@ -629,6 +630,23 @@ def _num(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _amount(indicator: str, value: Any) -> str:
+    """An indicator's value with its unit: shares as percentages, funding in euros, durations in months.
+
+    >>> _amount("cross_helix_tie_share", 0.384), _amount("grant_funding_per_actor", 412345.6), _amount("exits", 2.0)
+    ('38%', 'EUR 412,346', '2')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    if indicator.endswith("_share"):
+        return f"{value:.0%}"
+    if "funding" in indicator:
+        return f"EUR {value:,.0f}"
+    if indicator.startswith("months"):
+        return f"{_num(value)} months"
+    return _num(value)
 
 
 def _pick(name: str, groups: pd.Series, group_by: str) -> str:

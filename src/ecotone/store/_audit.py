@@ -85,8 +85,7 @@ class Trail:
                 for rid, before, after in pairs]
 
     def _write(self, entries: Sequence[dict[str, Any]]) -> None:
-        if entries:
-            self.atlas.execute(sa.insert(changes), list(entries))
+        self.atlas.append_rows(changes, list(entries))
 
     def created(self, entity: str, rows: Sequence[dict[str, Any]], note: str | None = None) -> None:
         """Records created: each with all its fields."""

@@ -510,10 +510,46 @@ class Atlas:
         params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
                   for row in rows]
         with self._connection() as conn:
+            if self.dialect == "postgresql":
+                self._copy_rows(conn, table.name, columns, params)
+                return
             try:
                 conn.exec_driver_sql(sql, params)
             except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
                 raise Refused(_refusal(exc)) from exc
+
+    def append_rows(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows (all with the same keys) to a table of the store's own, such as the audit trail: on
+        PostgreSQL with COPY, elsewhere as one executemany."""
+        if not rows:
+            return
+        if self.dialect != "postgresql":
+            self.execute(sa.insert(table), list(rows))
+            return
+        columns = list(rows[0])
+        encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
+        params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
+                  for row in rows]
+        with self._connection() as conn:
+            self._copy_rows(conn, table.name, columns, params)
+
+    @staticmethod
+    def _copy_rows(conn: sa.Connection, table: str, columns: list[str], params: list[tuple]) -> None:
+        """PostgreSQL's COPY: one statement for all the rows. Inserted one statement a row, each would fire the
+        version counter's statement trigger, and a hundred thousand updates of one counter row in a transaction
+        slow down quadratically (each walks the row's chain of versions): 126 s for the H2020 extract's rows,
+        against a few with COPY."""
+        import psycopg
+
+        raw = conn.connection.driver_connection
+        try:
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as exc:
+            wrapped = (sa.exc.IntegrityError if isinstance(exc, psycopg.errors.IntegrityError) else sa.exc.DataError)(
+                f"COPY {table}", None, exc)
+            raise Refused(_refusal(wrapped)) from exc
 
     def last_ids(self) -> dict[str, int]:
         """The highest id of each kind of record (0 when there is none): where bulk loads start numbering."""

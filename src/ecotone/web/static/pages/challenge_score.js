@@ -36,6 +36,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    if (!document.getElementById("score-form")) return;  // not a judge here: the page says why, in words
     load();
     const pick = document.getElementById("judge");
     if (pick) pick.addEventListener("change", load);

@@ -48,7 +48,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const stages = velo.time_in_stage.map((r) => ({ ...r, stage: Ecotone.label(r.stage) }));
     Ecotone.chart("velocity-chart", { data: { values: stages }, height: 240, layer: [
       { mark: "rule", encoding: { y: { field: "stage", type: "nominal", sort: null, title: null }, x: { field: "q1", type: "quantitative" }, x2: { field: "q3" } } },
-      { mark: { type: "point", filled: true, size: 90 }, encoding: { y: { field: "stage", type: "nominal", sort: null }, x: { field: "median", type: "quantitative", title: "Months (Kaplan–Meier median, quartiles)" },
+      { mark: { type: "point", filled: true, size: 90 }, encoding: { y: { field: "stage", type: "nominal", sort: null }, x: { field: "median", type: "quantitative", title: "Months in the stage" },
         tooltip: [{ field: "stage", title: "Stage" }, { field: "n", title: "Innovations" }, { field: "censored", title: "Still in it" },
                   { field: "median", title: "Median months" }, { field: "q1", title: "First quartile" }, { field: "q3", title: "Third quartile" }] } }] });
     document.getElementById("bottleneck").textContent = `Bottleneck: ${velo.summary.bottleneck ? Ecotone.label(velo.summary.bottleneck) : "–"} · ${velo.summary.innovations} innovations measured`;
@@ -56,6 +56,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     document.getElementById("velocity-chart").innerHTML = '<p class="empty">No stage histories recorded for this hub.</p>';
     document.getElementById("fig-launched").textContent = "–";
   }
+  openInnovation(hub);
   // the server answers with this hub's brokers only; the filter is a guard, not the selection
   if (brokers) Ecotone.table("brokers", brokers.brokers.filter((b) => b.group === undefined || b.group === hub.name).slice(0, 10),
     { columns: ["name", "coordinator", "gatekeeper", "representative", "liaison", "total"], links: { name: (r) => `/actors/${r.id}` },
@@ -67,3 +68,27 @@ document.addEventListener("DOMContentLoaded", async () => {
       tooltip: [{ field: "name", title: "Hub" }, { field: "organizations", title: "Organisations" }, { field: "ties_inside", title: "Ties inside" },
                 { field: "ties_across", title: "Ties to other hubs" }] } });
 });
+
+// The hub's clinical needs (gravest first, the gaps marked) and its challenges, each linked to its page.
+async function openInnovation(hub) {
+  const [needs, challenges] = await Promise.all([
+    Ecotone.api(`/api/v1/clinical-needs?hub=${hub.id}&limit=200`),
+    Ecotone.api("/api/v1/challenges")]);
+  const gravity = { critical: 0, high: 1, moderate: 2, low: 3 };
+  if (needs) {
+    const rows = needs.data.slice().sort((a, b) => (gravity[a.severity] ?? 4) - (gravity[b.severity] ?? 4) || a.id - b.id);
+    const gaps = rows.filter((n) => !(n.innovation_ids || []).length).length;
+    document.getElementById("needs-figures").textContent = rows.length
+      ? `${needs.count} need${needs.count === 1 ? "" : "s"} raised here; ${gaps} of ${rows.length} shown are gaps (no innovation addresses them).`
+      : "No clinical need is recorded for this hub yet.";
+    Ecotone.table("hub-needs", rows.slice(0, 8).map((n) => ({ id: n.id, need: `A way to ${n.problem}`,
+        area: n.clinical_area, severity: n.severity, status: n.status,
+        addressed: (n.innovation_ids || []).length ? "yes" : "a gap" })),
+      { columns: ["need", "area", "severity", "status", "addressed"], links: { need: (r) => `/records/clinical-needs/${r.id}` },
+        headers: { addressed: "Addressed" }, formats: { status: (v) => Ecotone.label(v || ""), severity: (v) => v || "" } });
+  }
+  const mine = ((challenges && challenges.data) || []).filter((c) => c.hub === hub.name);
+  Ecotone.table("hub-challenges", mine.map((c) => ({ ...c, prize: c.prize == null ? "" : Ecotone.money(c.prize, c.currency) })),
+    { columns: ["name", "sponsor", "prize", "phase", "submissions"], links: { name: (r) => `/challenges/${r.id}` },
+      caption: "Run by this hub" });
+}
