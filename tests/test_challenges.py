@@ -36,6 +36,15 @@ def _world(atlas, visibility="public"):
     return hub, other, orgs, program
 
 
+def _judging_over(atlas, program_id):
+    """Move the challenge's closing and judging into the past, as the calendar would once judging is over."""
+    from ecotone.domain import Program
+    from ecotone.services import registry
+
+    registry.update(atlas, Program, program_id, {"closes_on": TODAY - dt.timedelta(2),
+                                                 "judged_by": TODAY - dt.timedelta(1)})
+
+
 def _judged(atlas):
     hub, other, orgs, program = _world(atlas)
     ch.submit(atlas, program.id, organization="Cardia Labs", title="Remote monitoring", innovation="HeartWatch")
@@ -113,7 +122,10 @@ def test_results_rank_openly_and_award_follows_up(atlas):
     assert "Not awarded yet" in result.tables["notes"][0]["note"]
     with pytest.raises(InputRejected, match="cannot be awarded"):
         ch.award(atlas, program.id, on=JUDGED - dt.timedelta(1))
-    awarded = ch.award(atlas, program.id, on=JUDGED)
+    with pytest.raises(InputRejected, match="judging of Heart failure at home ends"):
+        ch.award(atlas, program.id)  # today, before judging ends
+    _judging_over(atlas, program.id)
+    awarded = ch.award(atlas, program.id)
     assert awarded.summary["winners"] == "Remote monitoring (Cardia Labs)"
     statuses = {s.title: s.status.value for s in atlas.find(Submission).items}
     assert statuses == {"Remote monitoring": "winner", "Breath sensor": "submitted"}
@@ -124,11 +136,11 @@ def test_results_rank_openly_and_award_follows_up(atlas):
 
     winner = atlas.organization_id("Cardia Labs")
     registry.create(atlas, Introduction, {"organization_id": winner, "partner_id": atlas.organization_id("Clínic"),
-                                          "introduced_on": JUDGED, "pilot_on": JUDGED + dt.timedelta(30),
+                                          "introduced_on": TODAY, "pilot_on": TODAY + dt.timedelta(30),
                                           "program_id": program.id})
     innovation = atlas.find(Innovation, search="HeartWatch").items[0]
     registry.create(atlas, StageEvent, {"innovation_id": innovation.id, "stage": "clinical_validation",
-                                        "date": JUDGED + dt.timedelta(60)})
+                                        "date": TODAY + dt.timedelta(60)})
     follow = ch.results(atlas, program.id)
     assert [(i["partner"], i["reached"], i["winner"]) for i in follow.tables["follow_up"]] == [("Clínic", "pilot", True)]
     assert [(s["stage"], s["days_after_award"]) for s in follow.tables["stages"]] == [("clinical_validation", 60)]
@@ -224,7 +236,8 @@ def test_the_api(atlas):
         assert client.get("/api/v1/submissions", headers=viewer).json()["count"] == 0
         assert client.get(f"/api/v1/challenges/{cid}").status_code == 404  # anonymous
         assert client.post(f"/api/v1/challenges/{cid}/award", headers=viewer).status_code in (403, 404)
-        awarded = client.post(f"/api/v1/challenges/{cid}/award", headers=admin, json={"on": str(JUDGED)})
+        _judging_over(atlas, cid)
+        awarded = client.post(f"/api/v1/challenges/{cid}/award", headers=admin, json={"on": str(TODAY)})
         assert awarded.status_code == 200, awarded.text
         assert any(r["winner"] for r in awarded.json()["ranking"])
         for page in (f"/challenges/{cid}", f"/challenges/{cid}/results", f"/challenges/{cid}/score", "/challenges"):
@@ -267,14 +280,16 @@ def test_the_command_line(cli, tmp_path):
     code, out, err = cli("challenges", "list", "--format", "json")
     assert [c["name"] for c in json.loads(out)] == ["Heart failure"]
     assert cli("challenges", "show", "Heart failure")[0] == 0
-    code, out, err = cli("challenges", "award", "Heart failure", "--on", str(JUDGED), "--format", "json")
-    assert code == 0, err
-    assert json.loads(out)["summary"]["winners"] == "Remote monitoring (Cardia Labs)"
     code, out, err = cli("challenges", "score", "Heart failure", "--judge", "Dr. Puig", "--submission",
                          "Breath sensor", "--value", "5")
     assert code == 1 and "has 2 criteria: say which one this score is for" in err and "impact, feasibility" in err
+    with Atlas.open(str(tmp_path / "ecotone.db")) as atlas:
+        _judging_over(atlas, json.loads(cli("challenges", "list", "--format", "json")[1])[0]["id"])
+    code, out, err = cli("challenges", "award", "Heart failure", "--on", str(TODAY), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["winners"] == "Remote monitoring (Cardia Labs)"
     code, out, err = cli("challenges", "follow-up", "Heart failure", "--partner", "Clínic", "--pilot-on",
-                         str(JUDGED + dt.timedelta(30)), "--format", "json")
+                         str(TODAY + dt.timedelta(30)), "--format", "json")
     assert code == 0, err
     assert [(i["partner"], i["reached"]) for i in json.loads(out)["follow_up"]] == [("Clínic", "pilot")]
     code, out, err = cli("challenges", "show", "Heart failure")
@@ -295,11 +310,12 @@ def test_a_judge_named_again_is_updated_and_a_winner_is_followed_into_a_pilot(at
     assert all(r["conflicted"] == 1 for r in ch.results(atlas, program.id).tables["ranking"])
     with pytest.raises(InputRejected, match="no winner yet"):
         ch.follow_up(atlas, program.id, partner="Clínic")
-    ch.award(atlas, program.id, on=JUDGED)
-    first = ch.follow_up(atlas, program.id, partner="Clínic", met_on=JUDGED + dt.timedelta(5))
-    later = ch.follow_up(atlas, program.id, partner="Clínic", pilot_on=JUDGED + dt.timedelta(40), note="12 wards")
-    assert later.id == first.id and later.reached == "pilot" and later.met_on == JUDGED + dt.timedelta(5)
-    assert later.introduced_on == JUDGED and later.program_id == program.id
+    _judging_over(atlas, program.id)
+    ch.award(atlas, program.id)
+    first = ch.follow_up(atlas, program.id, partner="Clínic", met_on=TODAY + dt.timedelta(5))
+    later = ch.follow_up(atlas, program.id, partner="Clínic", pilot_on=TODAY + dt.timedelta(40), note="12 wards")
+    assert later.id == first.id and later.reached == "pilot" and later.met_on == TODAY + dt.timedelta(5)
+    assert later.introduced_on == TODAY and later.program_id == program.id
     with pytest.raises(InputRejected, match="did not win"):
         ch.follow_up(atlas, program.id, partner="Clínic", organization="Pulmo AI")
     assert [i["reached"] for i in ch.results(atlas, program.id).tables["follow_up"]] == ["pilot"]

@@ -246,6 +246,9 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
     labels = _labels(atlas, snap, group_by)
     nodes = snap.nodes.assign(group=labels)
     actors = nodes["group"].dropna().value_counts()
+    ungrouped = int(nodes["group"].isna().sum())
+    if ungrouped:
+        notes.append(f"{ungrouped:,} actors have no {group_by} (nor has their hub) and are left out")
     min_actors = min_group_size(group_by, min_actors)
     small = int((actors < min_actors).sum())
     actors = actors[actors >= min_actors]

@@ -620,7 +620,12 @@ def award(atlas: Atlas, ref: str | int, *, on: dt.date | str | None = None) -> R
     ranking = {r["submission_id"]: r for r in found.tables["ranking"]}
     if not ranking or not any(r["judges"] for r in ranking.values()):
         raise InputRejected([Problem(column="CHALLENGE", reason=f"{program.name} has no scores to award on")])
-    day = dt.date.fromisoformat(str(on)) if on else (program.awarded_on or dt.date.today())
+    today = dt.date.today()
+    planned = program.awarded_on if program.awarded_on and program.awarded_on <= today else today
+    day = dt.date.fromisoformat(str(on)) if on else planned
+    if day > today:
+        raise InputRejected([Problem(column="--on", reason=f"{program.name} cannot be awarded on {day}, a day still "
+                                     "to come", hint="award it on that day, or give the day it was awarded")])
     if program.judged_by and day < program.judged_by:
         raise InputRejected([Problem(column="--on", reason=f"judging of {program.name} ends on {program.judged_by}: "
                                      f"it cannot be awarded on {day}", hint="award it then or later")])
