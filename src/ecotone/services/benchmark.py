@@ -591,7 +591,7 @@ def benchmark(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "
     imputed = index.imputed_ if label is None else index.imputed_[index.imputed_["group"] == label]
     summary = {"groups": int(len(index.scores_)), "group_by": group_by, "normalisation": normalisation,
                "aggregation": aggregation, "draws": draws, "year": year,
-               "weights": pillar_weights or dict.fromkeys(PILLARS, 1.0),
+               "weights": {**dict.fromkeys(PILLARS, 1.0), **(pillar_weights or {})},
                "leader": str(index.scores_.sort_values("rank")["group"].iloc[0]), **({"hub": label} if label else {})}
     tables = {"decomposition": records(decomposition)} if label else {}
     return Result(tables={**tables, "ranking": records(scores), "pillars": records(pillars),
@@ -604,8 +604,9 @@ def benchmark(atlas: Atlas, filters: Filters | None = None, *, group_by: str = "
                       f"{len(index.imputed_):,} of {values.size:,} indicator values are missing and filled with "
                       "the median of the other groups (never counted as zero); coverage is the share of indicators "
                       "a group has data for.",
-                      "Rank intervals are the 5th to 95th percentiles of the ranks over Monte Carlo draws of the "
-                      "weights, the normalisation and the aggregation (OECD/JRC Handbook on composite indicators)."]
+                      ("Rank intervals are the 5th to 95th percentiles of the ranks over Monte Carlo draws of the "
+                       "weights, the normalisation and the aggregation (OECD/JRC Handbook on composite indicators)."
+                       if draws else "No Monte Carlo draws: each rank interval is the rank itself.")]
                       + ([f"With a year, the state at the end of {year}: records dated later are left out, "
                           "undated ones kept."] if year else [])})
 

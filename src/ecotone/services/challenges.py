@@ -286,9 +286,13 @@ def submit(atlas: Atlas, ref: str | int, *, organization: str | int, title: str,
     why = _eligibility(program, org)
     if why:
         problems.append(Problem(column="organization", reason=f"not eligible: {why}"))
-    if any(s.organization_id == org.id and _value(s.status) != "withdrawn" for s in _submissions(atlas, program)):
-        problems.append(Problem(column="organization", reason=f"{org.name} has already entered {program.name}",
-                                hint="withdraw its submission first to enter another"))
+    entered = [s for s in _submissions(atlas, program) if s.organization_id == org.id
+               and _value(s.status) != "withdrawn"]
+    if entered:
+        problems.append(Problem(column="organization", reason=f"{org.name} has already entered {program.name} "
+                                f"({entered[0].title!r}, submission {entered[0].id})",
+                                hint="one entry an organisation: set that submission's status to withdrawn (on its "
+                                     f"Registry page, /records/submissions/{entered[0].id}) to enter another"))
     innovation_id = None
     if innovation is not None:
         innovation_id = _innovation(atlas, innovation, org, problems)
