@@ -141,6 +141,10 @@ def test_weights_naming_no_pillar_are_refused_in_words(demo_atlas):
     text = " ".join(str(p) for p in caught.value.problems)
     assert "'speed' is not a pillar" in text and "collaborative_infrastructure" in text
     assert "must be a number" in text
+    with pytest.raises(InputRejected) as typo:
+        benchmark(demo_atlas, hub="Barcelna", draws=0)
+    assert "did you mean 'Barcelona Health Hub'?" in typo.value.problems[0].hint
+    assert typo.value.problems[0].hint.endswith("… and 1 more")  # 13 hubs, 12 listed
 
 
 def test_the_command_line_ranks_in_json_and_names_a_bad_pillar(cli):

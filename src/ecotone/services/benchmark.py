@@ -662,7 +662,10 @@ def _pick(name: str, groups: pd.Series, group_by: str) -> str:
     hits = [g for g in known if name.lower() in g.lower()]
     if len(hits) == 1:
         return hits[0]
-    close = difflib.get_close_matches(name.lower(), [g.lower() for g in known], n=1, cutoff=0.6)
+    # a misspelt name or the misspelt start of one (Barcelna: Barcelona Health Hub)
+    likeness = {g: max(difflib.SequenceMatcher(None, name.lower(), g.lower()[:n]).ratio()
+                       for n in (len(name), len(g))) for g in known}
+    close = [max(likeness, key=likeness.get).lower()] if likeness and max(likeness.values()) >= 0.75 else []
     listed = sorted(hits or known)
     more = f" … and {len(listed) - 12} more" if len(listed) > 12 else ""
     raise InputRejected([Problem(column="hub", reason=f"no {group_by} {name!r} is ranked here"
