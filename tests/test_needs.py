@@ -119,8 +119,9 @@ def test_needs_and_challenges_are_written_through_the_registry_with_audit_entrie
     score = registry.create(atlas, Score, {"submission_id": entry.id, "judge_id": judge.id,
                                            "criterion": "Clinical Impact", "value": 8})
     assert atlas.get(Score, score.id).criterion == "clinical impact"  # as the rubric spells it
-    registry.update(atlas, ClinicalNeed, need.id, {"status": "being_addressed"})
-    assert atlas.get(ClinicalNeed, need.id).status.value == "being_addressed"
+    assert atlas.get(ClinicalNeed, need.id).status.value == "being_addressed"  # an innovation named, no status
+    registry.update(atlas, ClinicalNeed, need.id, {"severity": "high"})
+    assert atlas.get(ClinicalNeed, need.id).severity.value == "high"
     registry.update(atlas, Program, challenge.id, {"prize": 25_000})
     intro = atlas.add(Introduction(organization_id=w["startup"].id, partner_id=w["clinic"].id,
                                    introduced_on="2026-06-01", program_id=challenge.id))

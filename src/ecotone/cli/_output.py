@@ -44,6 +44,8 @@ def _shown(value: Any) -> str:
         return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v is not None)
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return "; ".join(" ".join(_shown(x) for x in v.values() if x not in (None, "")) for v in value)
+    if isinstance(value, list):  # a list in words; CSV keeps the | a spreadsheet splits on
+        return ", ".join(_shown(v) for v in value)
     return str(_plain(value))
 
 

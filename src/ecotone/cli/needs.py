@@ -50,8 +50,13 @@ def needs_list(
     if fmt is Format.table:
         rows = [{**r, "status": str(r["status"] or "").replace("_", " ")} for r in rows]
     emit(rows, fmt, title="Clinical needs", table_columns=_TABLE if fmt is Format.table else None,
-         footer=f"{result.summary['needs']} needs, {result.summary['gaps']} of them gaps (no innovation "
-                "addresses them)")
+         footer=_counted(result.summary["needs"], result.summary["gaps"]))
+
+
+def _counted(needs: int, gaps: int) -> str:
+    """``3 needs, 1 of them a gap (…)`` in the right number."""
+    return (f"{needs} need{'' if needs == 1 else 's'}, {gaps} of them {'a gap' if gaps == 1 else 'gaps'} "
+            "(no innovation addresses them)")
 
 
 @needs_app.command("show")

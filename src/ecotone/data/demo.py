@@ -382,7 +382,8 @@ def _illustrate(b: Batch, rng: random.Random, h: _HubFact, hub_id: int, org: dic
                    date=dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 15),
                    round_type=rng.choice(["pre_seed", "seed", "series_a"])))
     area = rng.choice(_AREAS)
-    b.add(ClinicalNeed(problem=f"shorten the wait for a {area} diagnosis",
+    article = "an" if area[0] in "aeiou" else "a"
+    b.add(ClinicalNeed(problem=f"shorten the wait for {article} {area} diagnosis",
                        population=f"patients referred to {place}'s hospitals", outcome="start treatment sooner",
                        clinical_area=area, severity="moderate", hub_id=hub_id, raised_by_id=hospitals[0],
                        source=ILLUSTRATIVE))
