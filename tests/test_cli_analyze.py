@@ -45,8 +45,8 @@ def test_every_analysis_prints_table_json_and_csv(run, command):
 
 def test_stakeholders_show_the_parts_of_power_and_the_weights(run):
     code, out, _ = run("analyze", "stakeholders", "--show", "grid")
-    header = next(line for line in out.splitlines() if "power_authority" in line)
-    assert code == 0 and {"power_resources", "power_position", "interest", "quadrant"} <= set(header.replace("┃", " ").split())
+    header = next(line for line in out.splitlines() if "power authority" in line)  # headers in words
+    assert code == 0 and all(f"┃ {c}" in header for c in ("power resources", "power position", "interest", "quadrant"))
     assert "power = 0.5 × authority + 0.25 × resources + 0.25 × position" in out
     code, out, _ = run("analyze", "stakeholders", "--format", "json")
     result = json.loads(out)
@@ -69,7 +69,7 @@ def test_brokerage_of_one_group_and_rising_actors(run):
     code, _, err = run("analyze", "brokerage", "--groups", "country", "--group", "Narnia")
     assert code == 1 and "no country 'Narnia'" in err
     code, out, _ = run("analyze", "emerging", "--show", "risers")
-    assert code == 0 and "growth" in out and "new_ties" in out and "relative growth" in out.lower()
+    assert code == 0 and "growth" in out and "new ties" in out and "relative growth" in out.lower()
 
 
 def test_metrics_sorted_filtered_and_in_csv(run):

@@ -319,7 +319,9 @@ class EcosystemIndex:
 
         low, high, median, widened = self._monte_carlo(pillar_scores, rank, progress)
         coverage = observed.sum(axis=1) / len(self.indicators)
-        scores = pd.DataFrame({"group": groups, "score": score, "rank": rank, "rank_low": low, "rank_high": high,
+        # the score as reported: float rounding may leave the best a hair above 100 or the worst below 0
+        reported = np.clip(score, 0.0, 100.0)
+        scores = pd.DataFrame({"group": groups, "score": reported, "rank": rank, "rank_low": low, "rank_high": high,
                                "median_rank": median, "coverage": coverage, "widened": widened})
         order = np.lexsort((np.arange(len(groups)), rank))
         self.scores_ = scores.iloc[order].reset_index(drop=True)
