@@ -502,13 +502,10 @@ class Atlas:
         if not rows:
             return
         table = TABLES[entity]
-        columns = list(rows[0])
-        encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
+        columns, params = self._encoded(table, rows)
         marker = "?" if self.dialect == "sqlite" else "%s"
         sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                f"VALUES ({', '.join([marker] * len(columns))})")
-        params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
-                  for row in rows]
         with self._connection() as conn:
             if self.dialect == "postgresql":
                 self._copy_rows(conn, table.name, columns, params)
@@ -526,12 +523,16 @@ class Atlas:
         if self.dialect != "postgresql":
             self.execute(sa.insert(table), list(rows))
             return
-        columns = list(rows[0])
-        encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
-        params = [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
-                  for row in rows]
+        columns, params = self._encoded(table, rows)
         with self._connection() as conn:
             self._copy_rows(conn, table.name, columns, params)
+
+    def _encoded(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple]]:
+        """The rows' columns and values as the driver takes them (JSON encoded; on SQLite, dates in ISO form)."""
+        columns = list(rows[0])
+        encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
+        return columns, [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
+                         for row in rows]
 
     @staticmethod
     def _copy_rows(conn: sa.Connection, table: str, columns: list[str], params: list[tuple]) -> None:
