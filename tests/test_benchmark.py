@@ -131,7 +131,7 @@ def test_a_city_name_two_countries_share_is_told_apart_by_country(atlas):
                    for i in range(2)])
     values, _, _ = indicator_table(atlas, group_by="city", min_actors=1)
     assert sorted(values.index) == ["Cambridge (UK)", "Cambridge (US)", "Paris"]
-    with pytest.raises(InputRejected, match="with 5 actors or more"):  # the default minimum by city
+    with pytest.raises(InputRejected, match="no city here has 5 actors or more: the largest, Paris, has 4"):  # the default minimum by city
         indicator_table(atlas, group_by="city")
 
 

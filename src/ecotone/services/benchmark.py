@@ -251,6 +251,10 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
         notes.append(f"{ungrouped:,} actors have no {group_by} (nor has their hub) and are left out")
     min_actors = min_group_size(group_by, min_actors)
     small = int((actors < min_actors).sum())
+    if len(actors) and actors.max() < min_actors:
+        raise InputRejected([Problem(column="min_actors", reason=f"no {group_by} here has {min_actors} actors or "
+                                     f"more: the largest, {actors.idxmax()}, has {int(actors.max())}",
+                                     hint="lower the smallest group size")])
     actors = actors[actors >= min_actors]
     if small:
         notes.append(f"{small} {_GROUP_WORDS[group_by]} with fewer than {min_actors} actors left out "

@@ -120,7 +120,13 @@
     status.textContent = "Ranking…";
     window.ecotoneBenchmark = { ready: false };
     const data = await Ecotone.api(`/api/v1/benchmark?${params}`);
-    if (!data) { status.textContent = "Not ranked: see the problem above."; return; }
+    if (!data) {  // nothing of an earlier ranking is left on the page as if it answered this one
+      for (const id of ["ranks-chart", "contributions-chart", "ranking", "published", "over-time-chart", "indicators"]) {
+        document.getElementById(id).innerHTML = "";
+      }
+      status.textContent = "Not ranked: see the problem above.";
+      return;
+    }
     const rows = data.ranking || [];
     const order = rows.map((r) => r.group);
     await ranks(rows);
