@@ -46,7 +46,6 @@ def challenges_show(ctx: typer.Context, challenge: Challenge, fmt: FormatOpt = F
     _card(card, fmt)
 
 
-_SCALES = {"z": "z-scores per judge", "robust": "robust (each judge's median and spread)", "raw": "raw scores"}
 _PARTS = {"needs": ("Needs answered", ("id", "statement", "clinical_area")),
           "rubric": ("Rubric", ("criterion", "weight", "share", "description")),
           "submissions": ("Submissions", ("id", "title", "organization", "innovation", "submitted_on", "status")),
@@ -68,7 +67,7 @@ def _card(card: dict, fmt: Format) -> None:
             "sponsor": card["sponsor"], "prize": prize, "eligibility": card["eligibility"], "phase": card["phase"],
             **{step["step"]: step["date"] for step in card["timeline"]},
             "shortlisted": card["shortlist"] or "no shortlist", "winners": card["winners"],
-            "scores": _SCALES.get(card["normalisation"], card["normalisation"])}
+            "scores": challenges.SCALES.get(card["normalisation"], card["normalisation"])}
     emit_record(head if fmt is Format.table else card, fmt, title=card["name"])
     for part, (title, columns) in _PARTS.items():
         if card[part]:

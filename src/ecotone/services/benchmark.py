@@ -160,7 +160,7 @@ def _city_labeller(atlas: Atlas) -> Callable[[object, object], str | None]:
     return label
 
 
-def _labels(atlas: Atlas, snap: Snapshot, group_by: str) -> np.ndarray:
+def _labels(atlas: Atlas, snap: Snapshot, group_by: str, label: Callable | None = None) -> np.ndarray:
     """Each actor's group (``None`` when it has none): its hub, city, country or world region."""
     nodes = snap.nodes
     if group_by == "hub":
@@ -170,7 +170,7 @@ def _labels(atlas: Atlas, snap: Snapshot, group_by: str) -> np.ndarray:
     country = nodes["country"].astype(object).where(nodes["country"].notna(), hub_ids.map(hubs["country"]))
     country = country.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
     if group_by == "city":
-        label = _city_labeller(atlas)
+        label = label or _city_labeller(atlas)
         own = atlas.frame("organization", ["city"]).set_index("id")["city"]
         city = nodes["id"].map(own).astype(object)
         city = city.where(city.map(city_name).notna(), hub_ids.map(hubs["city"]))
@@ -182,13 +182,14 @@ def _labels(atlas: Atlas, snap: Snapshot, group_by: str) -> np.ndarray:
     return region.where(region.notna(), by_country).to_numpy()
 
 
-def _record_labels(atlas: Atlas, group_by: str, label_of_org: pd.Series) -> pd.Series:
+def _record_labels(atlas: Atlas, group_by: str, label_of_org: pd.Series,
+                   label: Callable | None = None) -> pd.Series:
     """Each hub's group (its own name, or its city, country or region), for records placed by a hub."""
     hubs = atlas.frame("hub", ["name", "city", "region", "country"]).set_index("id")
     if group_by == "hub":
         return hubs["name"]
     if group_by == "city":
-        label = _city_labeller(atlas)
+        label = label or _city_labeller(atlas)
         return pd.Series([label(c, k) for c, k in zip(hubs["city"], hubs["country"])], index=hubs.index)
     if group_by == "country":
         return hubs["country"]
@@ -243,7 +244,8 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
     end = _year_end(year)
     notes: list[str] = []
     snap = _snapshot(atlas, filters, end, progress)
-    labels = _labels(atlas, snap, group_by)
+    city_label = _city_labeller(atlas) if group_by == "city" else None  # read once, for actors and hubs alike
+    labels = _labels(atlas, snap, group_by, city_label)
     nodes = snap.nodes.assign(group=labels)
     actors = nodes["group"].dropna().value_counts()
     ungrouped = int(nodes["group"].isna().sum())
@@ -267,7 +269,7 @@ def _indicators(atlas: Atlas, filters: Filters, group_by: str, year: int | None,
     actors = actors.reindex(groups).astype(float)
     nodes["group"] = nodes["group"].where(nodes["group"].isin(groups), None)
     label_of_org = nodes.set_index("id")["group"]
-    hub_label = _record_labels(atlas, group_by, label_of_org)
+    hub_label = _record_labels(atlas, group_by, label_of_org, city_label)
     values = pd.DataFrame(index=groups)
     per = 100.0 / actors
 

@@ -32,7 +32,7 @@ from ..store.atlas import Forbidden, NotFound, NotSignedIn
 from . import registry
 from .analysis import Result, records
 
-__all__ = ["KINDS", "find_challenge", "catalogue", "describe", "add", "submit", "add_judge", "score",
+__all__ = ["KINDS", "SCALES", "find_challenge", "catalogue", "describe", "add", "submit", "add_judge", "score",
            "read_scores", "results", "award", "follow_up", "scoring_sheet"]
 
 #: The kinds of programme that are challenges (a sponsor, submissions, judges, a rubric, winners).
@@ -579,7 +579,8 @@ def results(atlas: Atlas, ref: str | int) -> Result:
                  "leading": None if awarded else named, "awarded_on": program.awarded_on})
 
 
-_SCALES = {"z": "z-scores per judge", "robust": "each judge's median and spread", "raw": "raw scores"}
+#: Each normalisation in words.
+SCALES = {"z": "z-scores per judge", "robust": "each judge's median and spread", "raw": "raw scores"}
 
 
 def _reordered(ranking: pd.DataFrame, normalisation: str) -> list[str]:
@@ -588,7 +589,7 @@ def _reordered(ranking: pd.DataFrame, normalisation: str) -> list[str]:
         return []
     rows = ranking.sort_values("rank").to_dict("records")
     return [f"{a['title']!r} ranks above {b['title']!r} although its raw average is lower ({a['raw']:.2f} against "
-            f"{b['raw']:.2f}): each judge's scores are first put on one scale ({_SCALES[normalisation]}), so a "
+            f"{b['raw']:.2f}): each judge's scores are first put on one scale ({SCALES[normalisation]}), so a "
             "judge who scores everyone high weighs no more than one who scores low, and a submission is not "
             "helped by which judges happened to score it"
             for a, b in zip(rows, rows[1:]) if pd.notna(a["raw"]) and pd.notna(b["raw"]) and a["raw"] < b["raw"]]
