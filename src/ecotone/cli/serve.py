@@ -16,8 +16,10 @@ __all__ = ["serve", "start_server"]
 LOCAL = {"127.0.0.1", "localhost", "::1"}
 
 
-def start_server(ctx: typer.Context, host: str, port: int) -> None:
-    """Serve the atlas of this command line until Ctrl+C."""
+def start_server(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
+    """Serve the atlas of this command line until Ctrl+C, from ``workers`` processes."""
+    import os
+
     import uvicorn
 
     from ..api import create_app
@@ -33,9 +35,17 @@ def start_server(ctx: typer.Context, host: str, port: int) -> None:
                       f"It answers to the host names {Settings().trusted_hosts} only: add the names people type "
                       "to ECOTONE_TRUSTED_HOSTS.")
     shown = "127.0.0.1" if host in LOCAL or host in ("0.0.0.0", "::") else host  # 0.0.0.0 is no address to open
-    console.print(f"Ecotone serves {atlas.url} at [bold]http://{shown}:{port}[/bold]"
+    processes = f" from {workers} worker processes" if workers > 1 else ""
+    console.print(f"Ecotone serves {atlas.url} at [bold]http://{shown}:{port}[/bold]{processes}"
                   f" (API docs at /docs). Stop it with Ctrl+C.")
-    uvicorn.run(create_app(atlas=atlas), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(atlas=atlas), host=host, port=port, log_level="warning")
+        return
+    # Each worker process opens the atlas itself (migrated above, once), named by the environment it inherits.
+    os.environ["ECOTONE_DATABASE_URL"] = atlas.engine.url.render_as_string(hide_password=False)
+    atlas.close()
+    uvicorn.run("ecotone.api.asgi:application", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 @app.command()
@@ -44,6 +54,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on; 127.0.0.1 keeps it to this machine.")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Web worker processes answering requests (on PostgreSQL, about "
+                                              "one per core; background jobs run in `ecotone worker`).",
+                                         min=1, max=64)] = 1,
 ) -> None:
     """Open the atlas in the browser: the ecosystem map, hub dashboards, stakeholder map, actor pages,
     partnerships, brokerage events, scenarios and the import wizard, on the REST API (/api/v1, documented at
@@ -51,6 +64,10 @@ def serve(
     share and to change what their role allows. Binds to 127.0.0.1 unless told otherwise; to serve a hub, listen
     on its interface (--host 0.0.0.0) and list the names it is reached by in ECOTONE_TRUSTED_HOSTS.
 
-    Example: `ecotone serve` then open http://127.0.0.1:8000
+    Several processes (--workers) share one response cache's rules: each keeps its own answers, valid while the
+    atlas's change token in the database is unchanged, so an edit through any of them shows in all.
+
+    Example: `ecotone serve` then open http://127.0.0.1:8000; for a hub network on PostgreSQL,
+    `ecotone --db postgresql+psycopg://ecotone@127.0.0.1/ecotone serve --workers 4` (docs/deploy.md).
     """
-    start_server(ctx, host, port)
+    start_server(ctx, host, port, workers)
