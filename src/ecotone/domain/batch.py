@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+import typing
+from collections.abc import Callable
 from collections import defaultdict
 from pathlib import PurePath
 from dataclasses import dataclass, field
 from typing import Any
 
+import annotated_types
 from pydantic import ValidationError
 
 from .entities import Record
+from .kinds import ENTITIES, REFERENCES
 from .problems import Problem, describe_validation_error
 
-__all__ = ["Origin", "Batch"]
+__all__ = ["Origin", "Batch", "Rows"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,165 @@ class Origin:
 
 
 @dataclass
+class Rows:
+    """Records of one kind given as columns, as a reader builds them in bulk (no model object per record).
+
+    ``columns`` maps each field to its values (all of one length; ``id`` holds the batch-local ids; enumerations
+    as their values, dates as dates); fields not given take the model's defaults. They are checked all at once
+    (:meth:`problems`): a row that breaks a rule is validated by the model itself, so it gets the very reason a
+    record would. Bulk rows carry no owner and no external ids (they are matched by their natural key), and refer
+    to other records by single ids only: ties and participations, say.
+
+    Examples
+    --------
+    >>> rows = Rows("tie", {"id": [1, 2], "source_id": [1, 3], "target_id": [2, 3], "kind": ["partnership"] * 2})
+    >>> len(rows), rows.columns["directed"], sorted(rows.given)[:3]
+    (2, [True, True], ['id', 'kind', 'source_id'])
+    >>> [(p.row, p.column, p.reason) for p in rows.problems()]
+    [(None, 'record', 'a tie joins two different organisations')]
+    """
+
+    entity: str
+    columns: dict[str, list]
+    #: Where the records come from (what a matched record's provenance names; as a record's own origin).
+    origin: Origin = field(default_factory=lambda: Origin())
+    #: The file named by a problem with a row.
+    file: str | None = None
+    given: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.entity in ("organization", "person"):  # a derived helix, a consent rule: records one by one
+            raise ValueError(f"{self.entity} records are given one by one")
+        cls = ENTITIES[self.entity]
+        unknown = set(self.columns) - set(cls.model_fields)
+        if unknown:
+            raise ValueError(f"{self.entity} has no field {', '.join(sorted(unknown))}")
+        lists = [c for c, target in REFERENCES[self.entity].items() if c in self.columns and c.endswith("_ids")]
+        if lists or any(v for c in ("owner_kind", "owner_id", "external_ids") for v in self.columns.get(c, ())):
+            raise ValueError("bulk rows carry no owner, no external ids and no lists of references")
+        n = len(self.columns["id"])
+        if any(len(v) != n for v in self.columns.values()):
+            raise ValueError("every column of bulk rows has one value per row")
+        self.given = frozenset(self.columns)
+        for name, info in cls.model_fields.items():
+            if name not in self.columns and not info.is_required():
+                value = info.get_default(call_default_factory=True)
+                value = value.value if isinstance(value, enum.Enum) else value
+                self.columns[name] = [value] * n if not isinstance(value, list | dict) else \
+                    [type(value)() for _ in range(n)]
+
+    def __len__(self) -> int:
+        return len(self.columns["id"])
+
+    def records(self) -> list[tuple[Record, Origin]]:
+        """The rows as records, each validated by its model (what the bulk path saves; for comparisons)."""
+        cls, names = ENTITIES[self.entity], list(self.columns)
+        return [(cls.model_validate({k: v for k, v in zip(names, values) if k in self.given}), self.origin)
+                for values in zip(*self.columns.values())]
+
+    def problems(self) -> list[Problem]:
+        """What is wrong with the rows, all checked at once; each bad row is then validated by the model, for
+        the same reasons, fields and wording a record gets (the column is the field's name)."""
+        bad = sorted(self._suspects())
+        cls, names, out = ENTITIES[self.entity], list(self.columns), []
+        for i in bad:
+            data = {k: self.columns[k][i] for k in names if k in self.given}
+            try:
+                record = cls.model_validate(data)
+            except ValidationError as exc:
+                origin = Origin(self.file)
+                out += [origin.problem(reason, column=fieldname) for fieldname, reason in
+                        describe_validation_error(exc)]
+            else:  # valid once the model normalised it (stripped text, a vocabulary's word as written): keep that
+                for k in names:
+                    value = getattr(record, k)
+                    self.columns[k][i] = value.value if isinstance(value, enum.Enum) else value
+        return out
+
+    def _suspects(self) -> set[int]:
+        """Rows that may break a rule of the model: a type, a vocabulary, a bound, a length, a required value,
+        a rule of the whole record. Cheap checks over whole columns (each distinct value looked at once); the
+        model has the last word."""
+        import numpy as np
+
+        cls, bad = ENTITIES[self.entity], set()
+        for name, info in cls.model_fields.items():
+            values = self.columns[name]
+            kind = _plain_type(info.annotation)
+            if info.is_required() or not _optional(info.annotation):
+                bad |= _rows_with(values, lambda v: v is not None)
+            if isinstance(kind, type) and issubclass(kind, enum.Enum):
+                allowed = {m.value for m in kind}
+                bad |= _rows_with(values, lambda v: v is None or (type(v) is str and v in allowed))
+            elif kind in (int, float):
+                exact = (lambda v: v is None or type(v) is int) if kind is int else \
+                    (lambda v: v is None or type(v) in (int, float))
+                bad |= _rows_with(values, exact)
+                numbers = np.array(values, dtype=float)
+                broken = np.isinf(numbers)
+                for m in info.metadata:
+                    for attr, fails in (("ge", np.less), ("gt", np.less_equal), ("le", np.greater),
+                                        ("lt", np.greater_equal)):
+                        if getattr(m, attr, None) is not None:
+                            broken |= fails(numbers, getattr(m, attr))
+                bad.update(np.flatnonzero(broken).tolist())
+            elif kind is str:
+                longest = next((m.max_length for m in info.metadata if isinstance(m, annotated_types.MaxLen)), None)
+                shortest = next((m.min_length for m in info.metadata if isinstance(m, annotated_types.MinLen)), 0)
+                bad |= _rows_with(values, lambda v: v is None or (
+                    type(v) is str and v == v.strip() and len(v) >= shortest
+                    and (longest is None or len(v) <= longest)))
+            elif kind is dt.date:
+                bad |= _rows_with(values, lambda v: v is None or type(v) is dt.date)
+            elif kind is bool:
+                bad |= _rows_with(values, lambda v: v is None or type(v) is bool)
+            elif typing.get_origin(kind) is list:
+                bad |= _rows_with(values, lambda v: type(v) is list and all(type(x) is str for x in v))
+            elif typing.get_origin(kind) is dict:
+                bad |= _rows_with(values, lambda v: type(v) is dict and not v)
+        cols = self.columns
+        if self.entity == "tie":  # the tie's own rules: two ends, a window that does not run backwards
+            bad.update(np.flatnonzero(np.asarray(cols["source_id"], dtype=object)
+                                      == np.asarray(cols["target_id"], dtype=object)).tolist())
+        if "start_date" in cols and "end_date" in cols:
+            bad.update(i for i, (a, b) in enumerate(zip(cols["start_date"], cols["end_date"])) if a and b and b < a)
+        return bad
+
+
+def _rows_with(values: list, ok: Callable[[Any], bool]) -> set[int]:
+    """The rows whose value is not ``ok``: each distinct value is judged once, unless the column mixes numbers of
+    several types (1, 1.0 and True are one value in a set), lists or dicts."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1 and kinds <= {list, dict} and not any(values):  # all empty: judged once
+        return set() if ok(values[0]) else set(range(len(values)))
+    if len(kinds - {type(None)}) <= 1:
+        try:
+            distinct = set(values)
+        except TypeError:
+            pass
+        else:
+            wrong = {v for v in distinct if not ok(v)}
+            if not wrong:
+                return set()
+            return {i for i, v in enumerate(values) if v in wrong}
+    return {i for i, v in enumerate(values) if not ok(v)}
+
+
+def _plain_type(annotation: Any) -> Any:
+    """``int | None`` → int; ``Annotated[str, ...]`` → str; anything else as it is."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
+        return _plain_type(args[0])
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _plain_type(args[0])
+    return annotation
+
+
+def _optional(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+@dataclass
 class Batch:
     """Records read from one input, ready to be merged into an atlas.
 
@@ -58,6 +223,8 @@ class Batch:
     """
 
     records: dict[str, list[tuple[Record, Origin]]] = field(default_factory=lambda: defaultdict(list))
+    #: Records a reader built in bulk, as columns (see :class:`Rows`), by kind.
+    rows: dict[str, Rows] = field(default_factory=dict)
     lookups: dict[tuple[str, int], tuple[str, Origin]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -117,4 +284,14 @@ class Batch:
 
     def size(self) -> int:
         """How many records the batch holds."""
-        return sum(len(v) for v in self.records.values())
+        return sum(len(v) for v in self.records.values()) + sum(len(r) for r in self.rows.values())
+
+    def add_rows(self, rows: Rows) -> None:
+        """Add records given as columns (their ids local, as :meth:`new_id` gives them), checked all at once:
+        what is wrong with them is added to the problems."""
+        if rows.entity in self.rows or self.records.get(rows.entity):
+            raise ValueError(f"{rows.entity} records are given either one by one or as one set of rows")
+        if len(rows):
+            self._next[rows.entity] = max(self._next[rows.entity], max(rows.columns["id"]))
+        self.problems.extend(rows.problems())
+        self.rows[rows.entity] = rows

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from ..domain import Organization, Participation, Program, StakeholderType, Tie, TieKind, TieStatus, Visibility
-from ..domain.batch import Batch, Origin
+from ..domain import Organization, Program, StakeholderType, TieKind, TieStatus, Visibility
+from ..domain.batch import Batch, Origin, Rows
 from ..domain.problems import InputRejected, Problem
 from ._tabular import Table, read_csv
 
@@ -150,11 +150,27 @@ def known_group(name: str) -> str | None:
     >>> known_group("ATOS SPAIN SA"), known_group("ATOS MEDICAL AB"), known_group("SOMA ANALYTICS UG")
     ('Atos', 'Coloplast', None)
     """
-    padded = f" {' '.join(_words(name))} "
-    for group, patterns, exceptions in _known_groups():
+    words = _words(name)
+    padded = f" {' '.join(words)} "
+    groups, by_word = _known_groups(), _groups_by_word()
+    # Only the groups one of whose patterns starts with a word of the name can match it: in the list's order.
+    for at in sorted({at for w in words for at in by_word.get(w, ())}):
+        group, patterns, exceptions = groups[at]
         if any(_matches(padded, p) for p in patterns) and not any(_matches(padded, p) for p in exceptions):
             return group
     return None
+
+
+@functools.cache
+def _groups_by_word() -> dict[str, tuple[int, ...]]:
+    """First word of a pattern → the positions of the known groups with a pattern starting with it."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for at, (_, patterns, _) in enumerate(_known_groups()):
+        for p in patterns:
+            first = p.lstrip("^").split(" ")[0]
+            if at not in out[first]:
+                out[first].append(at)
+    return {w: tuple(ats) for w, ats in out.items()}
 
 
 def groups_by_stem(names: Mapping[str, str], others: Iterable[str] = ()) -> dict[str, str]:
@@ -352,8 +368,9 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     ...     print(o.name, o.type.value, o.tags)
     HOSPITAL CLINIC hospital ['cordis:REC']
     KARDIO SP Z OO corporate ['cordis:PRC', 'cordis:size-unknown']
-    >>> [(t.weight, str(t.start_date), t.directed) for t, _ in batch.records["tie"]]
-    [(1.0, '2020-01-01', False)]
+    >>> ties = batch.rows["tie"].columns  # built in bulk, as columns
+    >>> ties["weight"], [str(d) for d in ties["start_date"]], ties["directed"]
+    ([1.0], ['2020-01-01'], [False])
     """
     batch = Batch()
     ptable = read_csv(projects_csv)
@@ -362,7 +379,8 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     participants = _read_participations(batch, otable, projects, framework, Path(ptable.file).name)
     local_of = _add_organizations(batch, otable, participants, *_company_evidence(participants, projects))
     if not batch.problems:
-        _add_collaborations(batch, projects, local_of, f"CORDIS {Path(otable.file).name}", today or dt.date.today())
+        _add_collaborations(batch, projects, local_of, f"CORDIS {Path(otable.file).name}", today or dt.date.today(),
+                            otable.file)
     return batch
 
 
@@ -537,24 +555,67 @@ def _add_organizations(batch: Batch, table: Table, participants: dict[str, dict]
 
 
 def _add_collaborations(batch: Batch, projects: dict[str, _Project], local_of: dict[str, int], source: str,
-                        today: dt.date) -> None:
-    """Participations, and one co-participation tie per pair of organisations that share projects."""
-    pairs: dict[tuple[int, int], list] = defaultdict(lambda: [0, None, None, []])
-    for pid, project in projects.items():
+                        today: dt.date, file: str | None = None) -> None:
+    """Participations, and one co-participation tie per pair of organisations that share projects: built as
+    columns (:class:`~ecotone.domain.batch.Rows`), the pairs counted with numpy — the full H2020 extract has
+    nearly 800,000 of them."""
+    import numpy as np
+
+    part: dict[str, list] = {"program_id": [], "organization_id": [], "role": [], "contribution": []}
+    firsts, seconds, which = [], [], []
+    starts, ends, pids = [], [], []
+    for n, (pid, project) in enumerate(projects.items()):
         for pic, (role, contribution) in project.members.items():
-            batch.add(Participation(id=batch.new_id("participation"), program_id=project.local,
-                                    organization_id=local_of[pic], role=role, contribution=contribution,
-                                    visibility=Visibility.public, source=source))
-        for a, b in itertools.combinations(sorted(local_of[p] for p in project.members), 2):
-            agg = pairs[(a, b)]
-            agg[0] += 1
-            agg[1] = project.start if agg[1] is None or (project.start and project.start < agg[1]) else agg[1]
-            agg[2] = project.end if agg[2] is None or (project.end and project.end > agg[2]) else agg[2]
-            agg[3].append(pid)
-    for (a, b), (weight, start, end, pids) in pairs.items():
-        shown = ", ".join(pids[:8]) + (f" and {len(pids) - 8} more" if len(pids) > 8 else "")
-        batch.add(Tie(
-            id=batch.new_id("tie"), source_id=a, target_id=b, kind=TieKind.co_participation, directed=False,
-            weight=float(weight), start_date=start, end_date=end,
-            status=TieStatus.ended if end and end < today else TieStatus.active,
-            evidence=f"CORDIS projects {shown}", visibility=Visibility.public, source=source))
+            part["program_id"].append(project.local)
+            part["organization_id"].append(local_of[pic])
+            part["role"].append(role)
+            part["contribution"].append(contribution)
+        members = np.sort(np.fromiter((local_of[p] for p in project.members), dtype=np.int64))
+        a, b = np.triu_indices(len(members), 1)
+        firsts.append(members[a])
+        seconds.append(members[b])
+        which.append(np.full(len(a), n, dtype=np.int64))
+        starts.append(project.start.toordinal() if project.start else -1)
+        ends.append(project.end.toordinal() if project.end else -1)
+        pids.append(pid)
+    count = len(part["program_id"])
+    batch.add_rows(Rows("participation", {
+        "id": [batch.new_id("participation") for _ in range(count)], **part,
+        "visibility": [Visibility.public.value] * count, "source": [source] * count}, file=file))
+
+    first = np.concatenate(firsts) if firsts else np.zeros(0, np.int64)
+    second = np.concatenate(seconds) if seconds else np.zeros(0, np.int64)
+    project_of = np.concatenate(which) if which else np.zeros(0, np.int64)
+    # Pairs in the order they first appear (projects in file order, each project's pairs by local id); within
+    # a pair its projects keep their order, as the evidence lists them.
+    order = np.lexsort((np.arange(len(first)), second, first))
+    sorted_first, sorted_second = first[order], second[order]
+    head = np.ones(len(order), dtype=bool)
+    head[1:] = (sorted_first[1:] != sorted_first[:-1]) | (sorted_second[1:] != sorted_second[:-1])
+    bounds = np.flatnonzero(head)
+    weight = np.diff(np.append(bounds, len(order)))
+    in_pair = project_of[order]
+    start_of, end_of = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    big = np.iinfo(np.int64).max
+    # The first start and the last end among a pair's projects that have one (none when none has).
+    start = np.minimum.reduceat(np.where(start_of[in_pair] < 0, big, start_of[in_pair]), bounds) if len(order) else \
+        np.zeros(0, np.int64)
+    end = np.maximum.reduceat(end_of[in_pair], bounds) if len(order) else np.zeros(0, np.int64)
+    appear = np.argsort(order[bounds], kind="stable")
+    bounds, weight, start, end = bounds[appear], weight[appear], start[appear], end[appear]
+    pid_at = [pids[i] for i in in_pair.tolist()]
+    evidence = [f"CORDIS projects {pid_at[at]}" if w == 1 else
+                "CORDIS projects " + ", ".join(pid_at[at:at + min(w, 8)]) + (f" and {w - 8} more" if w > 8 else "")
+                for at, w in zip(bounds.tolist(), weight.tolist())]
+    day = dt.date.fromordinal
+    start_dates = [None if s == big else day(s) for s in start.tolist()]
+    end_dates = [None if e < 0 else day(e) for e in end.tolist()]
+    today_n = today.toordinal()
+    status = np.where((end >= 0) & (end < today_n), TieStatus.ended.value, TieStatus.active.value).tolist()
+    ties = len(bounds)
+    batch.add_rows(Rows("tie", {
+        "id": [batch.new_id("tie") for _ in range(ties)], "source_id": sorted_first[bounds].tolist(),
+        "target_id": sorted_second[bounds].tolist(), "kind": [TieKind.co_participation.value] * ties,
+        "directed": [False] * ties, "weight": weight.astype(float).tolist(), "start_date": start_dates,
+        "end_date": end_dates, "status": status, "evidence": evidence,
+        "visibility": [Visibility.public.value] * ties, "source": [source] * ties}, file=file))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +12,9 @@ import sqlalchemy as sa
 
 from ..domain import REFERENCES, helix_of
 from ..domain.problems import InputRejected, Problem
-from ..domain.batch import Batch
+from ..domain.batch import Batch, Rows
+from ._audit import CONTACT_FIELDS
+from ._bulk import insert_columns
 from .atlas import Atlas, Forbidden, Refused, record_to_row
 from .tables import TABLES
 
@@ -44,6 +47,23 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "judge": ("program_id", "name"),
     "score": ("submission_id", "judge_id", "criterion"),
 }
+
+
+def _folded(values: list) -> list:
+    return [v.casefold() if isinstance(v, str) else v for v in values]
+
+
+def _flipped(entity: str, keys: list[tuple], columns: dict[str, list]) -> dict[int, tuple]:
+    """Row → the key of an undirected tie read the other way round (only undirected rows)."""
+    order = NATURAL_KEYS[entity]
+    s, t = order.index("source_id"), order.index("target_id")
+    out = {}
+    for i, (key, directed) in enumerate(zip(keys, columns["directed"])):
+        if not directed:
+            flipped = list(key)
+            flipped[s], flipped[t] = key[t], key[s]
+            out[i] = tuple(flipped)
+    return out
 
 
 def _key(entity: str, row: dict[str, Any]) -> tuple:
@@ -149,6 +169,11 @@ class _Merger:
         for entity, table in TABLES.items():
             items = self.batch.records.get(entity, [])
             has_lookups = any(e == entity for e, _ in self.batch.lookups)
+            bulk = self.batch.rows.get(entity)
+            if bulk is not None and not has_lookups:
+                self._merge_rows(entity, table, bulk)
+                self.done.add(entity)
+                continue
             if not items and not has_lookups:
                 continue
             # Matched against every record, seen or not, so that nobody's import duplicates a hidden one.
@@ -173,7 +198,59 @@ class _Merger:
             self.atlas.trail.changed(entity, record_id, before, {**before, "owner_kind": owner_kind,
                                                                  "owner_id": owner}, note=self.note)
 
-    def _merge_entity(self, entity: str, table: sa.Table, items, existing: dict[int, dict[str, Any]]) -> None:
+    def _merge_rows(self, entity: str, table: sa.Table, rows: Rows) -> None:
+        """Merge records given as columns: those that match no atlas record by their natural key are inserted in
+        bulk (:func:`~ecotone.store._bulk.insert_columns`); the rest go the way of records given one by one."""
+        columns = dict(rows.columns)
+        locals_ = columns.pop("id")
+        n = len(locals_)
+        for column, target in REFERENCES[entity].items():
+            if column not in columns:
+                continue
+            mapping, values = self.maps[target], columns[column]
+            mapped = [mapping.get(v) for v in values]
+            for i in (i for i, (v, m) in enumerate(zip(values, mapped)) if m is None and v is not None):
+                self.problems.append(rows.origin.problem(
+                    f"refers to {target.replace('_', ' ')} {values[i]}, which is not in the input", column=column,
+                    hint="add it, or fix the reference"))
+            columns[column] = mapped
+        if self.problems:
+            return
+        names = NATURAL_KEYS[entity]
+        undirected = entity == "tie"
+        keys = list(zip(*(_folded(columns[c]) for c in names)))
+        flipped = _flipped(entity, keys, columns) if undirected else {}
+        # Matched against every record, seen or not (as records one by one are), by natural key only: bulk rows
+        # have no external ids.
+        existing_keys: dict[tuple, int] = {}
+        for row in self.atlas.rows(entity, columns=[*names, *(["directed"] if undirected else [])], everyone=True):
+            existing_keys.setdefault(_key(entity, row), row["id"])
+            if undirected and not row["directed"]:
+                existing_keys.setdefault(_reversed_key(row), row["id"])
+        matched = [i for i, k in enumerate(keys) if k in existing_keys or flipped.get(i) in existing_keys]
+        twice = len(set(keys) | set(flipped.values())) < n + len(flipped)
+        if twice or not self.atlas.principal.is_admin:
+            matched = list(range(n))  # the input repeats a record, or owners are to be given: one by one
+        if matched:
+            chosen = set(matched)
+            fields = list(columns)
+            given = rows.given | {"external_ids"}
+            one_by_one = [(locals_[i], dict(zip(fields, (columns[f][i] for f in fields))), given, rows.origin)
+                          for i in matched]
+            existing = {r["id"]: r for r in self.atlas.rows(entity, everyone=True)}
+            self._merge_entity(entity, table, [], existing, one_by_one)
+            if self.problems or len(chosen) == n:
+                return
+            columns = {f: [v for i, v in enumerate(values) if i not in chosen] for f, values in columns.items()}
+        created = len(columns["source_id" if entity == "tie" else next(iter(columns))])
+        insert_columns(self.atlas, entity, columns, note=self.note)
+        if created:
+            self.report.created[entity] += created
+        if self.progress:
+            self.progress(entity, n, n)
+
+    def _merge_entity(self, entity: str, table: sa.Table, items, existing: dict[int, dict[str, Any]],
+                      given_rows=()) -> None:
         by_ext: dict[tuple[str, str], int] = {}
         by_key: dict[tuple, int] = {}
         for atlas_id, row in existing.items():
@@ -188,14 +265,17 @@ class _Merger:
         pending_ext: dict[tuple[str, str], int] = {}
         changed: dict[int, dict[str, Any]] = {}
         matched: set[int] = set()
-        for n, (record, origin) in enumerate(items, 1):
+        # Records one by one, or rows of a bulk input whose references are already the atlas's.
+        entries = itertools.chain(((record_to_row(r), r.model_fields_set | {"external_ids"}, o, True)
+                                   for r, o in items),
+                                  (({**row, "id": local}, given, o, False) for local, row, given, o in given_rows))
+        total = len(items) + len(given_rows)
+        for n, (row, provided, origin, refers_locally) in enumerate(entries, 1):
             if self.progress and n % 5000 == 0:
-                self.progress(entity, n, len(items))
-            row = record_to_row(record)
+                self.progress(entity, n, total)
             local = row.pop("id")
-            if not self._remap(entity, local, row, origin):
+            if refers_locally and not self._remap(entity, local, row, origin):
                 continue
-            provided = record.model_fields_set | {"external_ids"}
             match = next((by_ext[p] for p in row["external_ids"].items() if p in by_ext), None)
             key = _key(entity, row)
             if match is None:
@@ -241,7 +321,7 @@ class _Merger:
         self.existing_rows = existing
         self._write(entity, table, inserts, insert_locals, changed)
         if self.progress:
-            self.progress(entity, len(items), len(items))
+            self.progress(entity, total, total)
 
     def _authorize(self, entity: str, inserts: list[dict[str, Any]], changed: dict[int, dict[str, Any]],
                    existing: dict[int, dict[str, Any]], items) -> None:
@@ -271,7 +351,15 @@ class _Merger:
 
     def _write(self, entity: str, table: sa.Table, inserts, insert_locals, changed) -> None:
         trail = self.atlas.trail
-        if inserts:
+        if inserts and self.atlas.dialect == "sqlite" and entity not in CONTACT_FIELDS \
+                and all(row.keys() == inserts[0].keys() for row in inserts):
+            # Straight through the driver, the audit entries made by the database (see _bulk)
+            ids = insert_columns(self.atlas, entity, {k: [r[k] for r in inserts] for k in inserts[0]},
+                                 note=self.note)
+            for locals_, atlas_id in zip(insert_locals, ids, strict=True):
+                for local in locals_:
+                    self.maps[entity][local] = atlas_id
+        elif inserts:
             inserts = self.atlas.with_fresh_ids(entity, inserts)
             if entity == "tie":  # nothing refers to ties: no ids needed back, the driver's fast path will do
                 start = self.atlas.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
