@@ -38,6 +38,22 @@ class Settings(BaseSettings):
     #: parameters pwdlib recommends; ``minimal`` is Argon2id at its smallest time and memory, for test suites
     #: that create thousands of accounts, never for real accounts (a stolen table would be cheap to crack).
     password_hash_cost: Literal["standard", "minimal"] = "standard"
+    #: Where background jobs run (``ECOTONE_JOBS``): ``auto`` queues them for ``ecotone worker`` on PostgreSQL and
+    #: runs them in the web process on SQLite; ``in-process`` runs them in the web process on either; ``queue``
+    #: always queues them (PostgreSQL only).
+    jobs: Literal["auto", "in-process", "queue"] = "auto"
+    #: Threads of a web process running jobs when they run in process (``ECOTONE_JOB_THREADS``).
+    job_threads: PositiveInt = 2
+    #: The most jobs one account may have queued or running at once (``ECOTONE_JOB_LIMIT``).
+    job_limit: PositiveInt = 4
+    #: The most simulated run-years one account may have queued or running at once (``ECOTONE_JOB_RUN_YEARS``):
+    #: one simulation takes at most 1,000,000 (about a gigabyte while it runs).
+    job_run_years: PositiveInt = 2_000_000
+    #: How long finished jobs, their results and files are kept, in hours (``ECOTONE_JOB_KEEP_HOURS``).
+    job_keep_hours: PositiveInt = 168
+    #: Seconds without a sign of life after which a running job's worker is taken for dead and the job is run
+    #: again by another (``ECOTONE_JOB_STALLED_AFTER``).
+    job_stalled_after: PositiveInt = 30
 
 
 def database_url(value: str | None = None) -> str:

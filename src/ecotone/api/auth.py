@@ -48,7 +48,7 @@ def _problem(status: int, title: str, detail: str, headers: dict[str, str] | Non
 
 class PrincipalMiddleware:
     """Resolves ``Authorization: Bearer TOKEN`` (``via`` api) or the session cookie (``via`` web) to a principal
-    kept in the request's state. Resolutions are remembered while the atlas's change token stays the same, so a
+    kept in the request's state. Resolutions are remembered while the atlas's accounts counter stays the same, so a
     revoked token or a removed account stops working at the next request, in every server process. A bearer
     token that is not live is a 401; a stale session cookie just means anonymous."""
 
@@ -59,7 +59,7 @@ class PrincipalMiddleware:
         self.lock = threading.Lock()
 
     def _resolve(self, kind: str, secret: str) -> Principal | None:
-        token = self.atlas.change_token()
+        token = self.atlas.change_token(("accounts",))  # who a principal is: accounts alone say
         key = f"{kind}:{digest(secret)}"
         with self.lock:
             hit = self.known.get(key)

@@ -1,16 +1,21 @@
-"""Answers repeated API reads from memory while the atlas has not changed (its change token says so), with an
-ETag the browser revalidates."""
+"""Answers repeated API reads from memory while what they depend on in the atlas has not changed (the version
+counters of the records they show say so), computing each missing answer once, with an ETag the browser
+revalidates."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ..domain.access import ANONYMOUS
+from ..store._changes import EVERYTHING, change_token
 
-__all__ = ["ResponseCache", "entity_tag", "matches"]
+__all__ = ["ResponseCache", "dependencies", "entity_tag", "matches"]
 
 #: What the answers the cache tags tell browsers: keep it for this user only, and ask again (If-None-Match)
 #: before using it, so that an edit shows at once while an unchanged map costs a 304.
@@ -48,11 +53,86 @@ def _header(headers, name: bytes) -> bytes | None:
     return next((v for k, v in headers if k.lower() == name), None)
 
 
+# What a hub's answers depend on beyond the hub's own counter: who may see its records changes when an
+# organisation anywhere changes hub, visibility or owner, or goes ('reach'), when sharing changes (a principal's
+# scope), and when who a principal is changes.
+_ACROSS_HUBS = ("reach", "k:hub_shares", "accounts")
+#: The kinds of record the map reads (its actors, ties and hub names), and the organisations' list.
+_MAP = ("k:organizations", "k:ties", "k:hubs", "k:hub_shares", "accounts")
+_ORGANIZATIONS = ("k:organizations", "k:hub_shares", "accounts")
+
+
+def _hubs_asked(query: bytes) -> list[str] | None:
+    hubs = [v.strip() for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k == "hub"]
+    return [h for h in hubs if h] or None
+
+
+def _hub_counters(hubs: Iterable[str]) -> tuple[str, ...] | None:
+    """A hub's counter for each hub asked for by id, and what crosses hubs; None when a hub is named (which hub
+    a name means may change with any hub's name or visibility: such an answer depends on the kinds it reads)."""
+    if not all(hub.isascii() and hub.isdigit() for hub in hubs):
+        return None
+    return tuple(sorted({*(f"h:{int(hub)}" for hub in hubs), *_ACROSS_HUBS}))
+
+
+def dependencies(path: str, query: bytes, atlas: Any) -> tuple[str, ...]:
+    """The version counters (see :func:`ecotone.store._changes.counters`) the answer to ``GET path?query``
+    depends on: :data:`EVERYTHING` unless the route's reading is known here.
+
+    Known are the map and the list of organisations — of given hubs: those hubs' counters, which move with every
+    write to their organisations, to the ties touching them, to their innovations and deals and to the hubs
+    themselves, plus what crosses hubs (an organisation anywhere changing hub, visibility or owner, sharing,
+    accounts); of the whole atlas (or of a hub named rather than given by id): the kinds of record they
+    read — and an organisation, its card: its hub's counter and what crosses hubs (a tie to another hub's actor
+    moves both hubs' counters; that actor hidden or gone moves 'reach'). Every other route depends on
+    everything: a write anywhere recomputes it.
+
+    >>> dependencies("/api/v1/map", b"hub=3&type=startup", None)
+    ('accounts', 'h:3', 'k:hub_shares', 'reach')
+    >>> dependencies("/api/v1/organizations", b"hub=Barcelona", None)
+    ('k:organizations', 'k:hub_shares', 'accounts')
+    >>> dependencies("/api/v1/map", b"", None)
+    ('k:organizations', 'k:ties', 'k:hubs', 'k:hub_shares', 'accounts')
+    >>> dependencies("/api/v1/analysis/gaps", b"hub=3", None)
+    ('accounts', 'content')
+    """
+    if path in ("/api/v1/map", "/api/v1/organizations"):
+        hubs = _hubs_asked(query)
+        local = _hub_counters(hubs) if hubs is not None else None
+        if local is not None:
+            return local
+        return _MAP if path == "/api/v1/map" else _ORGANIZATIONS
+    parts = path.split("/")  # '', 'api', 'v1', 'organizations', id[, 'card']
+    if len(parts) in (5, 6) and parts[3] == "organizations" and parts[4].isascii() and parts[4].isdigit() \
+            and (len(parts) == 5 or parts[5] == "card"):
+        hub = atlas.organization_hub(int(parts[4]))
+        if hub is not None:  # an organisation in no hub moves no hub's counter
+            return tuple(sorted({f"h:{hub}", *_ACROSS_HUBS}))
+    return EVERYTHING
+
+
+class _Flight:
+    """An answer being computed: who else asks for it meanwhile waits for it (on the same event loop)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.done = asyncio.Event()
+        self.waiting = 0
+
+
 class ResponseCache:
     """A plain ASGI middleware caching successful ``GET /api/v1/…`` answers by the caller's visibility scope, path
-    and query, each kept with the atlas's change token read before it was computed: a write anywhere (this server,
-    the command line, another process) changes the token, and the next read computes afresh. Jobs and downloads
+    and query. Each answer is kept with the values of the version counters it depends on (:func:`dependencies`),
+    read before it was computed: a write (through this server, the command line, another process or another web
+    worker — the counters live in the database, moved by its triggers) that moves one of them makes the next read
+    compute afresh, while answers about other hubs, or reading other kinds of record, stay. Jobs and downloads
     are never cached.
+
+    Requests that miss the same key at the same time compute it once: the first computes, the others wait for it
+    and are answered from what it kept (single flight). This holds within one process; each web worker process
+    keeps its own answers, so after a write each worker computes a missed answer once (at most one computation
+    per worker and key). An answer that is not kept (not a 200, or larger than ``largest``) is computed by each
+    waiter afterwards.
 
     Every answer it keeps carries an ETag (:func:`entity_tag`, unless the route gave its own, such as a record's
     version) and ``Cache-Control: private, no-cache``; a request whose If-None-Match names the tag of the answer
@@ -80,8 +160,13 @@ class ResponseCache:
         self.budget = budget
         self.size = 0
         self.gzip_minimum = gzip_minimum
-        self.kept: OrderedDict[tuple[str, str, bytes], tuple[str, list, bytes]] = OrderedDict()
+        # key → (counters it depends on, their token when it was computed, headers, body)
+        self.kept: OrderedDict[tuple[str, str, bytes], tuple[tuple[str, ...], str, list, bytes]] = OrderedDict()
+        self.flights: dict[tuple[str, str, bytes], _Flight] = {}
         self.lock = threading.Lock()
+        #: How many answers were computed (misses) and answered from memory (hits), for benchmarks and tests.
+        self.computed = 0
+        self.served = 0
 
     def _tag(self, headers: list, token: str, key: tuple, size: int | None, gzip: bool) -> tuple[bytes, bool]:
         """The answer's ETag and whether it is the cache's own (not the route's)."""
@@ -90,36 +175,70 @@ class ResponseCache:
             return own, False
         return entity_tag(token, key, gzip=gzip and (size is None or size >= self.gzip_minimum)), True
 
+    def _valid(self, key: tuple, values: dict[str, int]) -> tuple | None:
+        with self.lock:
+            hit = self.kept.get(key)
+            if hit is not None and change_token(None, hit[0], values=values) == hit[1]:
+                self.kept.move_to_end(key)
+                return hit
+        return None
+
+    async def _send_kept(self, hit: tuple, key: tuple, request_headers, gzip: bool, send) -> None:
+        self.served += 1
+        _, token, kept_headers, body = hit
+        tag, ours = self._tag(kept_headers, token, key, len(body), gzip)
+        headers = [(k, v) for k, v in kept_headers if k.lower() not in (b"etag", b"cache-control")]
+        headers += [(b"etag", tag), (b"cache-control", CACHE_CONTROL if ours else
+                                     _header(kept_headers, b"cache-control") or CACHE_CONTROL)]
+        if matches(_header(request_headers, b"if-none-match"), tag):
+            kept = [(k, v) for k, v in headers if k.lower() in (b"etag", b"cache-control", b"vary")]
+            if ours and _header(kept, b"vary") is None:  # the tag depends on the encoding, as the 200 does
+                kept.append((b"vary", b"Accept-Encoding"))
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
     async def __call__(self, scope, receive, send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/v1/") \
                 or path.startswith(self.SKIP):
             return await self.app(scope, receive, send)
-        token = scope["app"].state.atlas.change_token()
+        atlas = scope["app"].state.atlas
+        values = atlas.counters()  # read before anything is computed: a write meanwhile makes the answer stale
+        if values is None:  # an in-memory database: nothing is kept
+            return await self.app(scope, receive, send)
         # Keyed on what the caller may see: principals of one scope share answers, no answer crosses scopes.
         who = scope.get("state", {}).get("principal", ANONYMOUS)
-        key = (who.scope_key(), path, scope.get("query_string", b""))
+        query = scope.get("query_string", b"")
+        key = (who.scope_key(), path, query)
         request_headers = scope.get("headers", ())
         gzip = b"gzip" in (_header(request_headers, b"accept-encoding") or b"")
-        with self.lock:
-            hit = self.kept.get(key)
-            if hit is not None and hit[0] == token:
-                self.kept.move_to_end(key)
-        if hit is not None and hit[0] == token:
-            tag, ours = self._tag(hit[1], token, key, len(hit[2]), gzip)
-            headers = [(k, v) for k, v in hit[1] if k.lower() not in (b"etag", b"cache-control")]
-            headers += [(b"etag", tag), (b"cache-control", CACHE_CONTROL if ours else
-                                         _header(hit[1], b"cache-control") or CACHE_CONTROL)]
-            if matches(_header(request_headers, b"if-none-match"), tag):
-                kept = [(k, v) for k, v in headers if k.lower() in (b"etag", b"cache-control", b"vary")]
-                if ours and _header(kept, b"vary") is None:  # the tag depends on the encoding, as the 200 does
-                    kept.append((b"vary", b"Accept-Encoding"))
-                await send({"type": "http.response.start", "status": 304, "headers": kept})
-                await send({"type": "http.response.body", "body": b""})
-                return
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": hit[2]})
-            return
+        hit = self._valid(key, values)
+        if hit is None:
+            flight = self.flights.get(key)
+            if flight is not None and flight.loop is asyncio.get_running_loop():
+                flight.waiting += 1
+                await flight.done.wait()  # the one computing it keeps it; the counters may have moved since
+                values = atlas.counters()
+                hit = self._valid(key, values)
+        if hit is not None:
+            return await self._send_kept(hit, key, request_headers, gzip, send)
+        flight = None
+        if key not in self.flights:
+            flight = self.flights[key] = _Flight()
+        try:
+            await self._compute(scope, receive, send, atlas, values, key, path, query, gzip)
+        finally:
+            if flight is not None:
+                del self.flights[key]
+                flight.done.set()
+
+    async def _compute(self, scope, receive, send, atlas, values, key, path, query, gzip) -> None:
+        self.computed += 1
+        names = dependencies(path, query, atlas)
+        token = change_token(None, names, values=values)
         start: dict[str, Any] = {}
         parts: list[bytes] = []
 
@@ -141,10 +260,10 @@ class ResponseCache:
                     if len(body) <= self.largest:
                         with self.lock:  # the route's own headers: the tag is made again for each request
                             old = self.kept.pop(key, None)
-                            self.size += len(body) - (len(old[2]) if old else 0)
-                            self.kept[key] = (token, list(start.get("headers", [])), body)
+                            self.size += len(body) - (len(old[3]) if old else 0)
+                            self.kept[key] = (names, token, list(start.get("headers", [])), body)
                             while len(self.kept) > self.entries or self.size > self.budget:
-                                self.size -= len(self.kept.popitem(last=False)[1][2])
+                                self.size -= len(self.kept.popitem(last=False)[1][3])
             await send(message)
 
         await self.app(scope, receive, keep)

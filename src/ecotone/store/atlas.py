@@ -23,12 +23,12 @@ from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
 from ..settings import database_url
 from ._audit import Trail, chunks
-from ._changes import change_token
+from ._changes import change_token, counters
 from ._filters import conditions
 from ._references import missing_references, referring
 from ._rules import refusals
 from ._visibility import HOME, PARENTS, Scope
-from .tables import TABLES, changes, hubs, organizations, ties
+from .tables import TABLES, changes, hubs, metadata, organizations, ties
 
 __all__ = ["Atlas", "AtlasError", "NotFound", "Refused", "Forbidden", "NotSignedIn", "Conflict", "Page"]
 
@@ -152,6 +152,12 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and 1 <= value <= 2**31 - 1
 
 
+def ours(name: str | None, type_: str, parent_names: Any = None) -> bool:
+    """Whether a table (or another schema object) is Ecotone's: the job queue engine keeps tables of its own
+    (``procrastinate_jobs``…) in the same database, made by its own schema, not compared with ours."""
+    return not (name or "").startswith("procrastinate")
+
+
 def _migrations_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("ecotone.store") / "migrations"))
@@ -263,13 +269,30 @@ class Atlas:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def revision(self) -> tuple[str | None, str]:
+        """The schema's revision and the newest one this release knows (equal once :meth:`migrate` ran)."""
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current, ScriptDirectory.from_config(_migrations_config()).get_current_head()
+
+    def schema_differences(self) -> list:
+        """How the database's schema differs from the tables this release defines (Alembic's comparison; empty
+        when the migrations built exactly those). The job queue's own tables (``procrastinate_…``) are its
+        engine's, not ours."""
+        from alembic.autogenerate import compare_metadata
+
+        with self.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"include_name": ours})
+            return compare_metadata(context, metadata)
+
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
 
-    def change_token(self) -> str:
+    def change_token(self, names: Iterable[str] | None = None) -> str:
         """A token that changes whenever anything is committed to the atlas, by this process or another; equal
-        tokens mean nothing changed in between (for caches).
+        tokens mean nothing changed in between (for caches). With ``names`` (of :meth:`counters`), only when one
+        of those counters moves (``("accounts",)``: who a principal is).
 
         Examples
         --------
@@ -282,7 +305,32 @@ class Atlas:
         ...     same, atlas.change_token() == before
         (True, False)
         """
-        return change_token(self.engine)
+        return change_token(self.engine) if names is None else change_token(self.engine, names)
+
+    def counters(self) -> dict[str, int] | None:
+        """The atlas's version counters by name, as committed now (see :func:`ecotone.store._changes.counters`):
+        what caches of answers about one hub or one kind of record are keyed on; None for an in-memory atlas.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> from ecotone.domain import Hub, Organization
+        >>> with Atlas.open(str(pathlib.Path(tempfile.mkdtemp()) / "a.db")) as atlas:
+        ...     a, b = atlas.add_all([Hub(name="Stockholm"), Hub(name="Oslo")])
+        ...     before = atlas.counters()
+        ...     _ = atlas.add(Organization(name="Karolinska", type="hospital", hub_id=a.id))
+        ...     after = atlas.counters()
+        >>> sorted(k for k in after if after[k] != before.get(k, 0))
+        ['content', 'h:1', 'k:organizations']
+        """
+        return counters(self.engine)
+
+    def organization_hub(self, id: int) -> int | None:
+        """The hub of the organisation with that id, whoever asks (for a cache's dependencies; never shown)."""
+        if not _is_id(id):
+            return None
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(organizations.c.hub_id).where(organizations.c.id == id)).scalar()
 
     def __enter__(self) -> Atlas:
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = ["metadata", "TABLES", "users", "memberships", "api_tokens", "sessions", "hub_shares", "changes",
-           "site_settings", "atlas_versions", "map_views"]
+           "site_settings", "atlas_versions", "map_views", "jobs", "job_files"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -423,4 +423,40 @@ map_views = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sqlite_autoincrement=True,
+)
+
+# Background jobs: what was asked (the kind and its parameters), by whom, how far it got, its result or why it
+# failed, and the files it read and wrote. The queue engine (Procrastinate on PostgreSQL, a thread pool in the web
+# process on SQLite) only carries a job's id to a worker: the job itself lives here, so any web worker can show it.
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    # who asked: "owner" (the command line's local owner) or "user:<id>"; only they see the job
+    sa.Column("owner", sa.String(40), nullable=False, index=True),
+    sa.Column("status", sa.String(12), nullable=False, index=True),  # queued, running, done, failed, cancelled
+    sa.Column("params", sa.JSON, nullable=False),
+    # what the job weighs against its owner's quota (run-years of a simulation; 0 for light work)
+    sa.Column("cost", sa.Float, nullable=False, server_default="0"),
+    sa.Column("task", sa.String(200), nullable=False, server_default=""),
+    sa.Column("done", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("total", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.JSON),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("worker", sa.String(200)),  # host and process running it
+    sa.Column("queue_id", sa.BigInteger),  # the queue engine's own id of the job (Procrastinate's)
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True), index=True),
+)
+
+job_files = sa.Table(
+    "job_files", metadata,
+    sa.Column("job_id", sa.String(32), _fk("jobs", "CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(10), primary_key=True),  # input (an upload) or output (what the job wrote)
+    sa.Column("name", sa.String(500), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
 )

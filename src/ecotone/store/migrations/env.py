@@ -3,13 +3,15 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from ecotone.store.atlas import ours
 from ecotone.store.tables import metadata
 
 config = context.config
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      include_name=ours)
     with context.begin_transaction():
         context.run_migrations()
 
