@@ -5,6 +5,8 @@ import json
 import re
 import select
 import socket
+import sqlite3
+import threading
 import tomllib
 from html.parser import HTMLParser
 
@@ -331,3 +333,132 @@ def test_a_real_server_stops_reading_a_streamed_body_at_the_limit(server):
     answer, sent = _send_chunked(server, "/api/v1/imports/kumu", total, content_type, head)
     assert answer.startswith(b"HTTP/1.1 413") and b"ECOTONE_MAX_UPLOAD_BYTES" in answer, answer[:200]
     assert sent < total
+
+
+# -- an atlas busy with another writer: a 503 with Retry-After at worst, never a 500 -----------------------------
+
+class _WriteLock:
+    """Another connection holding SQLite's write lock (a real ``BEGIN IMMEDIATE``, as an import's transaction
+    does) from a thread of its own until :meth:`release`; it writes a row meanwhile and commits it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.held, self.done = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE hubs SET description = 'written by the lock holder'")
+        self.held.set()
+        self.done.wait(60)
+        conn.execute("COMMIT")
+        conn.close()
+
+    def __enter__(self) -> "_WriteLock":
+        self.thread.start()
+        assert self.held.wait(10)
+        return self
+
+    def release(self) -> None:
+        self.done.set()
+        self.thread.join(10)
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+@pytest.fixture
+def busy_app(tmp_path, monkeypatch):
+    """A fresh SQLite atlas with one organisation, served with the busy timeout of ``ECOTONE_SQLITE_BUSY_TIMEOUT``
+    as the test sets it before calling; yields (app, path, admin header, organisation id)."""
+    from ecotone.domain import Hub, Organization
+    from conftest import sqlite_path
+
+    made = []
+
+    def make(timeout: str):
+        monkeypatch.setenv("ECOTONE_SQLITE_BUSY_TIMEOUT", timeout)
+        path = sqlite_path(tmp_path / "busy.db")
+        app = create_app(path)
+        atlas = app.state.atlas
+        hub = atlas.add(Hub(name="Barcelona Health Hub"))
+        org = atlas.add(Organization(name="Medlumics", type="startup", hub_id=hub.id))
+        made.append(app)
+        return app, path, bearer(atlas), org.id
+
+    yield make
+    for app in made:
+        app.state.atlas.close()
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_503_with_retry_after(busy_app):
+    app, path, admin, org = busy_app("0.2")
+    with TestClient(app, headers=admin, raise_server_exceptions=False) as client:
+        with _WriteLock(path):
+            answer = client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == PROBLEM and answer.headers["retry-after"].isdigit()
+        body = answer.json()
+        assert body["status"] == 503 and "try again" in body["title"] and "nothing" in body["detail"]
+        _assert_hardened(answer)
+        assert client.get(f"/api/v1/organizations/{org}").json()["name"] == "Medlumics"  # nothing written
+        again = client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})  # as told, later
+        assert again.status_code == 200 and again.json()["name"] == "Medlumics SL"
+        assert client.get("/api/v1/hubs").json()["data"][0]["description"] == "written by the lock holder"
+
+
+def test_a_write_lock_released_within_the_busy_timeout_is_waited_out(busy_app):
+    app, path, admin, org = busy_app("60")
+    answers = []
+    with TestClient(app, headers=admin, raise_server_exceptions=False) as client:
+        with _WriteLock(path) as lock:
+            patching = threading.Thread(target=lambda: answers.append(
+                client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})))
+            patching.start()
+            patching.join(0.5)
+            assert patching.is_alive() and not answers  # it waits for the lock rather than failing
+            lock.release()
+            patching.join(30)
+        assert answers[0].status_code == 200, answers[0].text
+        assert client.get(f"/api/v1/organizations/{org}").json()["name"] == "Medlumics SL"
+
+
+def test_the_busy_timeout_comes_from_its_setting(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    from ecotone.store import Atlas
+
+    monkeypatch.setenv("ECOTONE_SQLITE_BUSY_TIMEOUT", "1.5")
+    with Atlas.open(str(tmp_path / "a.db")) as atlas, atlas.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 1500
+    assert Settings().sqlite_busy_timeout == 1.5
+    monkeypatch.delenv("ECOTONE_SQLITE_BUSY_TIMEOUT")
+    assert Settings().sqlite_busy_timeout == 10
+
+
+@pytest.mark.postgresql
+def test_a_row_locked_past_postgresql_lock_timeout_is_a_503(tmp_path):
+    """On PostgreSQL a writer waits for a row lock as long as ``lock_timeout`` allows (set small here, in the
+    URL's options): past it the request is told to try again, not given a 500."""
+    import sqlalchemy as sa
+
+    from conftest import postgres_schema
+    from ecotone.domain import Hub, Organization
+    from ecotone.store import Atlas
+
+    with postgres_schema() as url:
+        with Atlas.open(url + "%20-clock_timeout%3D200") as atlas:
+            hub = atlas.add(Hub(name="Barcelona Health Hub"))
+            org = atlas.add(Organization(name="Medlumics", type="startup", hub_id=hub.id)).id
+            app = create_app(atlas=atlas)
+            holder = sa.create_engine(url)
+            with TestClient(app, headers=bearer(atlas), raise_server_exceptions=False) as client:
+                with holder.begin() as conn:
+                    conn.execute(sa.text("SELECT id FROM organizations WHERE id = :id FOR UPDATE"), {"id": org})
+                    answer = client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})
+                assert answer.status_code == 503 and answer.headers["retry-after"].isdigit(), answer.text
+                assert answer.headers["content-type"] == PROBLEM
+                assert client.get(f"/api/v1/organizations/{org}").json()["name"] == "Medlumics"
+                assert client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"}).status_code == 200
+            holder.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import NonNegativeInt, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "database_url"]
@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: Seconds without a sign of life after which a running job's worker is taken for dead and the job is run
     #: again by another (``ECOTONE_JOB_STALLED_AFTER``).
     job_stalled_after: PositiveInt = 30
+    #: Seconds a write to an SQLite atlas waits for another writer (an import, another web worker) to finish
+    #: before it gives up (``ECOTONE_SQLITE_BUSY_TIMEOUT``): SQLite retries the lock with a growing pause meanwhile;
+    #: an API request that still finds the atlas busy is answered 503 with ``Retry-After``, nothing written.
+    sqlite_busy_timeout: PositiveFloat = 10.0
 
 
 def database_url(value: str | None = None) -> str:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,10 +20,10 @@ from ..domain.problems import InputRejected, plain_reason
 from ..simulate.spec import ModelError
 from ..services.accounts import SignInRefused
 from ..services.dedupe import LikelyDuplicate
-from ..store.atlas import AtlasError, Conflict, Forbidden, NotFound, NotSignedIn, Refused
+from ..store.atlas import AtlasError, Conflict, Forbidden, NotFound, NotSignedIn, Refused, busy
 from .schemas import ProblemDetail
 
-__all__ = ["install", "problem", "said_as", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
+__all__ = ["install", "problem", "said_as", "AtlasBusy", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
 
 MEDIA_TYPE = "application/problem+json"
 #: How deeply a JSON request body may nest: a record needs three levels (a partnership's weights in a list of
@@ -32,7 +33,11 @@ MAX_JSON_DEPTH = 32
 PROBLEM_STATUSES = {400: "The request cannot be read or served", 401: "Not signed in",
                     403: "Not allowed for this account", 404: "Not found",
                     409: "The atlas refused the change (a duplicate, or a reference to a record that does not exist)",
-                    413: "The request body is too large", 422: "The request or its input is not valid"}
+                    413: "The request body is too large", 422: "The request or its input is not valid",
+                    503: "The atlas is busy with another change; nothing was written: try again after Retry-After "
+                         "seconds"}
+#: Seconds a client is told to wait (``Retry-After``) when the atlas was busy with another writer.
+RETRY_AFTER = 2
 
 
 def problem(status: int, title: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None,
@@ -195,6 +200,44 @@ def _may_be_json(scope: Scope) -> bool:
     return True
 
 
+def busy_problem() -> JSONResponse:
+    """The answer to a request that met another writer holding the atlas (:func:`ecotone.store.atlas.busy`):
+    its transaction was rolled back, so the same request again in a moment is safe."""
+    response = problem(503, "The atlas is busy; try again in a moment",
+                       "another change (an import, another user's edit) was being written and did not finish in "
+                       f"time, so nothing of this request was written; send it again in {RETRY_AFTER} seconds")
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+class AtlasBusy:
+    """ASGI middleware answering 503 with ``Retry-After`` (:func:`busy_problem`) when the atlas is busy with
+    another writer while a request is served, even outside a route (the principal's session, a middleware's
+    read), instead of the plain 500 an unhandled error gets; any other error goes on as it was. An answer already
+    started is left as it is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except sa.exc.DBAPIError as exc:
+            if started or not busy(exc):
+                raise
+            await busy_problem()(scope, receive, send)
+
+
 def _document(app: FastAPI) -> None:
     """Declare on every API operation the problems it may answer with, as ``application/problem+json``."""
     build = app.openapi
@@ -223,10 +266,18 @@ def _document(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Turn the errors the services raise into problem details, refuse JSON nested too deeply, and document the
-    problems on every operation of the OpenAPI document."""
+    """Turn the errors the services raise into problem details (an atlas busy with another writer into a 503 with
+    ``Retry-After``), refuse JSON nested too deeply, and document the problems on every operation of the OpenAPI
+    document."""
     app.add_middleware(JsonDepth)
+    app.add_middleware(AtlasBusy)
     _document(app)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def database_error(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+        if busy(exc):  # another writer held the atlas: this request's transaction was rolled back
+            return busy_problem()
+        raise exc
 
     @app.exception_handler(InputRejected)
     async def rejected(request: Request, exc: InputRejected) -> JSONResponse:

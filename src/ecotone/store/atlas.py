@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import random
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..domain import ENTITIES, Organization, OwnerKind, Record
 from ..domain.access import OWNER, Principal
-from ..settings import database_url
+from ..settings import Settings, database_url
 from ._audit import Trail, chunks
 from ._changes import change_token, counters
 from ._filters import conditions
@@ -165,11 +167,49 @@ def _migrations_config() -> Config:
 
 
 def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    """Each new SQLite connection: foreign keys enforced, write-ahead log (readers never wait for a writer), and a
+    write that finds another writer's lock waits up to ``ECOTONE_SQLITE_BUSY_TIMEOUT`` for it, SQLite retrying
+    with a growing pause, before failing with "database is locked" (see :func:`busy`).
+
+    No ``BEGIN IMMEDIATE`` is needed: the driver (pysqlite's own transaction control) begins a transaction at its
+    first write statement, so no transaction reads under a snapshot and then asks to write — the case in which
+    SQLite fails at once instead of waiting (SQLITE_BUSY_SNAPSHOT) — while a transaction that only reads takes no
+    lock at all."""
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {round(Settings().sqlite_busy_timeout * 1000)}")  # before WAL: it may wait
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+#: PostgreSQL's answers to a transaction that met another one: a serialization failure, a deadlock, a lock not
+#: had within ``lock_timeout``. The transaction was rolled back; the same one again may succeed.
+_PG_CONTENDED = frozenset({"40001", "40P01", "55P03"})
+#: How often a statement that is a whole transaction by itself is tried again after such an answer, and the first
+#: pause in seconds (doubled each time, with jitter so that two writers do not meet again).
+RETRIES, RETRY_PAUSE = 3, 0.05
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether a database error says another writer held what this one needed, so that nothing was written and
+    the same again in a moment may succeed: SQLite's lock held past the busy timeout ("database is locked"), or
+    PostgreSQL's serialization failure, deadlock or lock timeout.
+
+    >>> import sqlite3
+    >>> busy(sa.exc.OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked")))
+    True
+    >>> busy(sa.exc.OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table: hubs")))
+    False
+    """
+    orig = getattr(exc, "orig", None)
+    if not isinstance(exc, sa.exc.DBAPIError) or orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in _PG_CONTENDED:
+        return True
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or str(orig).startswith(
+        ("database is locked", "database is busy", "database table is locked"))
 
 
 class Atlas:
@@ -386,7 +426,20 @@ class Atlas:
                 yield conn
 
     def execute(self, statement: sa.Executable, params: Any = None) -> sa.CursorResult:
-        """Run a SQLAlchemy statement in the current transaction (for the store's own modules)."""
+        """Run a SQLAlchemy statement in the current transaction (for the store's own modules). Outside one, the
+        statement is a whole transaction: one that PostgreSQL rolled back for meeting another (:func:`busy`) is
+        run again, after a growing pause (SQLite's busy timeout already waited for its lock)."""
+        attempt = 0
+        while True:
+            try:
+                return self._execute(statement, params)
+            except sa.exc.OperationalError as exc:
+                if self._conn is not None or self.dialect != "postgresql" or attempt == RETRIES or not busy(exc):
+                    raise
+                time.sleep(RETRY_PAUSE * 2 ** attempt * (0.5 + random.random()))
+                attempt += 1
+
+    def _execute(self, statement: sa.Executable, params: Any) -> sa.CursorResult:
         with self._connection() as conn:
             try:
                 result = conn.execute(statement, params) if params is not None else conn.execute(statement)
