@@ -23,6 +23,8 @@ os.environ.setdefault("ECOTONE_TRUSTED_HOSTS", "127.0.0.1,localhost,[::1],testse
 # The suite creates thousands of accounts: their passwords are hashed at Argon2id's smallest cost (a setting for
 # test suites only; tests/test_accounts.py checks the standard cost separately).
 os.environ.setdefault("ECOTONE_PASSWORD_HASH_COST", "minimal")
+# Jobs run in the web process of each test (on PostgreSQL too): tests/test_deploy.py starts real job workers
+os.environ.setdefault("ECOTONE_JOBS", "in-process")
 
 
 def _postgres_or_skip() -> sa.Engine:

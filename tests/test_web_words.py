@@ -14,6 +14,7 @@ from conftest import bearer
 from ecotone.api import create_app
 from ecotone.domain import Hub
 from ecotone.services.accounts import principal_of
+from ecotone.services.jobs import kind
 
 AS_OF = "2026-11-24"
 POLISH = "Medical Innovation Institute"
@@ -144,25 +145,26 @@ def test_a_job_that_stops_unexpectedly_says_so_in_words_and_logs_why(client, atl
     token = client.headers["Authorization"].removeprefix("Bearer ")
     who = principal_of(atlas, token=token)
 
-    def broken(progress):  # a defect of the server's, as a job meets it: a key a table does not have
+    @kind("test: broken")
+    def broken(atlas, params, progress, folder):  # a defect of the server's, as a job meets it: a missing key
         progress("reading", 0, 1)
         return {}["hub_id"]
 
-    with caplog.at_level(logging.ERROR, logger="ecotone.api.jobs"):
-        job = client.app.state.jobs.submit("analysis", broken, owner=who)
-        seen = client.get(f"/api/v1/jobs/{job.id}").json()
+    with caplog.at_level(logging.ERROR, logger="ecotone.services.jobs"):
+        job = client.app.state.jobs.submit("test: broken", {}, owner=who)
+        seen = client.get(f"/api/v1/jobs/{job['id']}").json()
         for _ in range(100):
             if seen["status"] == "failed":
                 break
             time.sleep(0.05)
-            seen = client.get(f"/api/v1/jobs/{job.id}").json()
+            seen = client.get(f"/api/v1/jobs/{job['id']}").json()
     error = seen["error"]
     assert seen["status"] == "failed" and error["title"] == "The job stopped on an unexpected error", seen
     _in_words(error)
-    assert "hub_id" not in json.dumps(error) and job.id in error["detail"]
+    assert "hub_id" not in json.dumps(error) and job["id"] in error["detail"]
     assert "administrator" in error["detail"]
-    logged = [r for r in caplog.records if r.name == "ecotone.api.jobs"]
-    assert logged and job.id in logged[0].getMessage() and logged[0].exc_info[0] is KeyError  # why, for the server
+    logged = [r for r in caplog.records if r.name == "ecotone.services.jobs"]
+    assert logged and job["id"] in logged[0].getMessage() and logged[0].exc_info[0] is KeyError  # why, for the server
 
 
 def test_the_command_line_keeps_its_options(demo_atlas, cli):

@@ -1,12 +1,13 @@
 """The network's figures: counts, an actor's card, analyses (also as jobs), velocity."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..services import analysis, browse
+from ..services.jobs import kind
 from ..services.velocity import velocity
 from ..store import Atlas
 from .auth import principal
@@ -71,14 +72,25 @@ def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas
     return _analysis(name, atlas, f, o)
 
 
+def _run_later(name: str):
+    def run(atlas: Atlas, params: dict[str, Any], progress, folder) -> dict[str, Any]:
+        return _analysis(name, atlas, analysis.Filters(**{k: tuple(v) if isinstance(v, list) else v
+                                                          for k, v in params["filters"].items()}),
+                         Options(**params["options"]), progress)
+    return run
+
+
+for _name in ANALYSES:
+    kind(_name)(_run_later(_name))
+
+
 @router.post("/analysis/{name}/jobs", tags=["analysis"], status_code=202, response_model=JobPublic,
              summary="A network analysis of a large atlas, as a background job")
 def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
                   o: Options = Depends(options)) -> dict[str, Any]:
-    who = principal(request)
-    engine = request.app.state.atlas.engine
-    return request.app.state.jobs.submit(name, lambda progress: _analysis(name, Atlas(engine, who), f, o, progress),
-                                         owner=who).public()
+    params = {"filters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(f).items()},
+              "options": asdict(o)}
+    return request.app.state.jobs.submit(name, params, owner=principal(request))
 
 
 @router.get("/velocity", tags=["velocity"], response_model=ResultPublic, summary="Innovation velocity")

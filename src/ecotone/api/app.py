@@ -9,9 +9,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..services.jobs import Jobs
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, check, files, history, map, map_exports, partnering, pathways, problems, simulations, views
+from . import accounts, analysis, check, files, health, history, map, map_exports, partnering, pathways, problems, simulations, views
 from .auth import CSRF, PrincipalMiddleware
 from .benchmark import router as benchmark_router
 from .cache import ResponseCache
@@ -20,8 +21,7 @@ from .dedupe import router as dedupe_router
 from .explorer import router as explorer_router
 from .forms import router as forms_router
 from .hardening import install_hardening
-from .jobs import Jobs
-from .jobs import router as jobs_router
+from . import jobs
 from .pages import router as pages_router
 from .records import router as records_router
 
@@ -51,7 +51,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app = FastAPI(title="Ecotone", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None,
                   openapi_url="/api/v1/openapi.json")
     app.state.atlas = atlas or Atlas.open(database_url)
-    app.state.jobs = Jobs()
+    app.state.jobs = Jobs(app.state.atlas.engine)
     # Outermost last: CSRF checks a change before anyone is resolved; the principal is known before the cache.
     if cache:
         app.add_middleware(ResponseCache)
@@ -61,6 +61,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.add_middleware(CSRF, secret=csrf_secret(app.state.atlas))
     install_hardening(app, trusted_hosts=trusted_hosts)
     problems.install(app)
+    jobs.install(app)
     app.include_router(accounts.router)
     app.include_router(records_router)
     app.include_router(forms_router)
@@ -69,7 +70,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(challenges_router)
     app.include_router(benchmark_router)
     app.include_router(dedupe_router)
-    app.include_router(jobs_router)
+    app.include_router(jobs.router)
+    app.include_router(health.router)
     app.include_router(pages_router)
     app.include_router(explorer_router)
     static = resources.files("ecotone.web") / "static"

@@ -28,7 +28,7 @@ from .deps import atlas_of, scope
 from .problems import problem
 from .schemas import ProblemDetail
 
-__all__ = ["router", "uploads", "saved", "safe_name", "named_as_uploaded"]
+__all__ = ["relabelled", "shown", "router", "uploads", "saved", "safe_name", "named_as_uploaded"]
 
 router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 EXPORTS = {"bundle": ("atlas.json", "application/json"),
@@ -72,7 +72,7 @@ def safe_name(name: str | None, taken: set[str] = frozenset()) -> str:
     return out
 
 
-def _shown(name: str | None, path: Path) -> str:
+def shown(name: str | None, path: Path) -> str:
     """How problems name an upload: as the user named it, unless that name cannot be shown as it is."""
     if name and name.isprintable() and len(name) <= 255:
         return name
@@ -81,7 +81,7 @@ def _shown(name: str | None, path: Path) -> str:
 
 def _labels(files: list[UploadFile], paths: list[Path], folder: Path) -> dict[str, str]:
     """Where the server kept each upload → how the user knows it (longest first, for replacing in text)."""
-    labels = {str(path): _shown(f.filename, path) for f, path in zip(files, paths)}
+    labels = {str(path): shown(f.filename, path) for f, path in zip(files, paths)}
     labels[str(folder)] = "the uploaded files"
     return dict(sorted(labels.items(), key=lambda kv: -len(kv[0])))
 
@@ -97,12 +97,17 @@ def _relabelled(text: str | None, labels: dict[str, str]) -> str | None:
 @contextmanager
 def named_as_uploaded(files: list[UploadFile], paths: list[Path], folder: Path) -> Iterator[dict[str, str]]:
     """Inside, problems raised about the saved ``paths`` (or their ``folder``) name the files as the user knows
-    them, never where the server kept them; yields the labels (saved path → shown name) for other messages.
+    them, never where the server kept them; yields the labels (saved path → shown name) for other messages."""
+    with relabelled(_labels(files, paths, folder)) as labels:
+        yield labels
 
-    For work that outlives the request too (a brokerage event's job): ``with named_as_uploaded([file], [path],
-    folder): ...`` around it.
-    """
-    labels = _labels(files, paths, folder)
+
+@contextmanager
+def relabelled(labels: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Inside, problems naming a place of ``labels`` (where the server keeps a file → how the user knows it) name
+    it as the user knows it: for work that outlives the request (a brokerage event's job, run by a job worker
+    from its own copy of the upload)."""
+    labels = dict(sorted(labels.items(), key=lambda kv: -len(kv[0])))
     try:
         yield labels
     except InputRejected as exc:
@@ -138,7 +143,7 @@ def saved(files: list[UploadFile], folder: Path) -> list[Path]:
         with path.open("wb") as sink:
             shutil.copyfileobj(f.file, sink)
         if path.suffix.lower() in _WORKBOOKS:
-            check_workbook(path, _shown(f.filename, path))
+            check_workbook(path, shown(f.filename, path))
         out.append(path)
     return out
 

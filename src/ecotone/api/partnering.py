@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
 from ..services import partnering
+from ..services.jobs import kind
 from ..services.recommend import recommend
 from ..domain.access import Principal
 from ..domain.problems import InputRejected, Problem
@@ -16,7 +17,7 @@ from ..store import Atlas
 from ..store.atlas import AtlasError, NotFound
 from .auth import principal, writer
 from .deps import atlas_of
-from .files import named_as_uploaded, saved, uploads
+from .files import relabelled, saved, shown, uploads
 from .problems import said_as
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
@@ -73,21 +74,26 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
     if Path(file.filename or "").suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputRejected([Problem(file.filename or "the upload", reason="is not an .xlsx workbook",
                                      hint=_WORKBOOK)])
-    folder = Path(tempfile.mkdtemp(prefix="ecotone-event-"))
-    [path] = saved([file], folder)
-    out = folder / "agendas"
+    with tempfile.TemporaryDirectory(prefix="ecotone-event-") as name:
+        [path] = saved([file], Path(name))
+        workbook = {path.name: path.read_bytes()}
+    params = {"workbook": path.name, "shown": shown(file.filename, path), "tables": tables, "method": method,
+              "time_limit": time_limit}
+    return request.app.state.jobs.submit("event", params, owner=who, inputs=workbook)
 
-    def work(progress):
-        progress("scheduling", 0, 1)
-        # the job's problems name the workbook as the user did, and the command line's options as the form's fields
-        with said_as(_EVENT_FIELDS), named_as_uploaded([file], [path], folder):
-            result = partnering.schedule(path, out, tables=tables, method=method, time_limit=time_limit).as_dict()
-        progress("scheduling", 1, 1)
-        result["summary"].pop("output", None)  # where the server keeps the files is none of the reader's business
-        result["files"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-        return result
 
-    return request.app.state.jobs.submit("event", work, folder=folder, owner=who).public()
+@kind("event")
+def _event(atlas: Atlas, params: dict[str, Any], progress, folder: Path) -> dict[str, Any]:
+    path, out = folder / "in" / params["workbook"], folder / "out"
+    progress("scheduling", 0, 1)
+    # the job's problems name the workbook as the user did, and the command line's options as the form's fields
+    with said_as(_EVENT_FIELDS), relabelled({str(path): params["shown"], str(folder): "the uploaded files"}):
+        result = partnering.schedule(path, out, tables=params["tables"], method=params["method"],
+                                     time_limit=params["time_limit"]).as_dict()
+    progress("scheduling", 1, 1)
+    result["summary"].pop("output", None)  # where the worker kept the files is none of the reader's business
+    result["files"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    return result
 
 
 @router.get("/jobs/{job_id}/agendas.zip", tags=["partnering"], response_class=Response,
@@ -98,13 +104,22 @@ def events(request: Request, file: UploadFile = File(..., description="The organ
             responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
                              "description": "The zip"}})
 def event_agendas(request: Request, job_id: str) -> Response:
-    job = request.app.state.jobs.get(job_id, principal(request))
-    if job is None or job.kind != "event" or job.folder is None:
-        raise NotFound(f"no event {job_id!r} was scheduled by you (finished schedules are kept an hour)")
-    if job.status != "done":
-        state = "still being scheduled" if job.status in ("queued", "running") else "not scheduled: it failed"
+    jobs = request.app.state.jobs
+    job = jobs.get(job_id, principal(request))
+    if job is None or job["kind"] != "event":
+        raise NotFound(f"no event {job_id!r} was scheduled by you (finished schedules are kept "
+                       f"{jobs.settings.job_keep_hours} hours)")
+    if job["status"] != "done":
+        state = {"queued": "waiting for a job worker", "running": "still being scheduled",
+                 "cancelled": "not scheduled: it was cancelled"}.get(job["status"], "not scheduled: it failed")
         raise AtlasError(f"the event is {state}; its agendas come when it is scheduled")
     # an HTTP header is Latin-1: the file's name keeps the event's name in ASCII letters and digits
-    name = re.sub(r"[^A-Za-z0-9.-]+", "-", str(job.result["summary"].get("event") or "event")).strip("-") or "event"
-    return Response(partnering.agenda_zip(job.folder / "agendas"), media_type="application/zip",
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", str(job["result"]["summary"].get("event") or "event")).strip("-") or "event"
+    with tempfile.TemporaryDirectory(prefix="ecotone-agendas-") as folder:
+        for file, content in jobs.book.files(job_id).items():
+            target = Path(folder) / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        body = partnering.agenda_zip(Path(folder))
+    return Response(body, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}-agendas.zip"'})

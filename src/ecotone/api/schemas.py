@@ -163,7 +163,7 @@ class ResultPublic(BaseModel):
 
 
 class JobPublic(BaseModel):
-    """A background job: its status (queued, running, done, failed), progress (0–1), result or error."""
+    """A background job: its status (queued, running, done, failed, cancelled), progress (0–1), result or error."""
 
     id: str
     kind: str
@@ -175,3 +175,6 @@ class JobPublic(BaseModel):
     seconds: float
     result: Optional[Any] = None
     error: Optional[dict[str, Any]] = None
+    attempts: int = 0  #: how many times a worker started it (more than one: its worker stopped, or it was retried)
+    created_at: Optional[str] = None
+    finished_at: Optional[str] = None

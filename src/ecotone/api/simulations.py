@@ -1,7 +1,6 @@
 """Simulations of a hub's scenarios, run as background jobs."""
 
 # No `from __future__ import annotations`: FastAPI reads the handlers' annotations.
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..domain.parsing import day
 from ..services import simulate
+from ..services.jobs import kind
 from ..store import Atlas
 from .auth import principal
 from .problems import said_as
@@ -68,23 +68,25 @@ class SimulationRequest(BaseModel):
         return self
 
 
+@kind("simulation")
+def _simulation(atlas: Atlas, params: dict[str, Any], progress, folder: Path) -> dict[str, Any]:
+    spec = SimulationRequest.model_validate(params)
+    bands = folder / "bands.csv"
+    with said_as(_FIELDS, _WORDS):
+        result = simulate.compare(atlas, spec.hub, spec.scenarios, years=spec.years, runs=spec.runs, seed=spec.seed,
+                                  as_of=spec.as_of, out=bands, progress=progress,
+                                  discount_rate=spec.discount_rate).as_dict()
+    result["bands"] = pd.read_csv(bands).to_dict("records")
+    return result
+
+
 @router.post("/simulations", tags=["simulation"], status_code=202, response_model=JobPublic,
-             summary="Run scenarios of a hub (a background job)")
+             summary="Run scenarios of a hub (a background job)",
+             description="Queued for a job worker; `GET /api/v1/jobs/{id}` follows it. Each account may have a few "
+                         "jobs and a bounded number of simulated run-years queued or running at once (429 beyond).")
 def simulations(request: Request, spec: SimulationRequest) -> dict[str, Any]:
-    who = principal(request)
-    engine = request.app.state.atlas.engine
-
-    def work(progress):
-        with tempfile.TemporaryDirectory(prefix="ecotone-sim-") as folder:
-            bands = Path(folder) / "bands.csv"
-            with said_as(_FIELDS, _WORDS):
-                result = simulate.compare(Atlas(engine, who), spec.hub, spec.scenarios, years=spec.years,
-                                          runs=spec.runs, seed=spec.seed, as_of=spec.as_of, out=bands,
-                                          progress=progress, discount_rate=spec.discount_rate).as_dict()
-            result["bands"] = pd.read_csv(bands).to_dict("records")
-        return result
-
-    return request.app.state.jobs.submit("simulation", work, owner=who).public()
+    return request.app.state.jobs.submit("simulation", spec.model_dump(), owner=principal(request),
+                                         cost=spec.runs * spec.years * (len(spec.scenarios) + 1))
 
 
 class BudgetRequest(BaseModel):
@@ -107,17 +109,18 @@ class BudgetRequest(BaseModel):
     _as_of = field_validator("as_of")(_history_day)
 
 
+@kind("simulation budget")
+def _budget(atlas: Atlas, params: dict[str, Any], progress, folder: Path) -> dict[str, Any]:
+    spec = BudgetRequest.model_validate(params)
+    with said_as(_FIELDS, _WORDS):
+        return simulate.budget(atlas, spec.hub, spec.options, budget=spec.budget, years=spec.years, runs=spec.runs,
+                               seed=spec.seed, as_of=spec.as_of, discount_rate=spec.discount_rate,
+                               outcome=spec.outcome, progress=progress).as_dict()
+
+
 @router.post("/simulations/budget", tags=["simulation"], status_code=202, response_model=JobPublic,
              summary="Rank the affordable combinations of options for a budget (a background job)")
 def simulation_budget(request: Request, spec: BudgetRequest) -> dict[str, Any]:
-    who = principal(request)
-    engine = request.app.state.atlas.engine
-
-    def work(progress):
-        with said_as(_FIELDS, _WORDS):
-            return simulate.budget(Atlas(engine, who), spec.hub, spec.options, budget=spec.budget, years=spec.years,
-                                   runs=spec.runs, seed=spec.seed, as_of=spec.as_of,
-                                   discount_rate=spec.discount_rate, outcome=spec.outcome,
-                                   progress=progress).as_dict()
-
-    return request.app.state.jobs.submit("simulation budget", work, owner=who).public()
+    # every affordable combination (at most 2^options - 1) runs with the baseline, within 2,000,000 run-years
+    return request.app.state.jobs.submit("simulation budget", spec.model_dump(), owner=principal(request),
+                                         cost=min(spec.runs * spec.years * 2 ** len(spec.options), 2 * MAX_RUN_YEARS))

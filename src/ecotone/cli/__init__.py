@@ -13,6 +13,8 @@ from . import pathways as _pathways  # noqa: F401  (registers `ecotone pathways 
 from . import challenges as _challenges  # noqa: F401  (registers `ecotone challenges`)
 from . import benchmark as _benchmark  # noqa: F401  (registers `ecotone benchmark`)
 from . import needs as _needs  # noqa: F401  (registers `ecotone needs list|show|add|import`)
+from . import jobs as _jobs  # noqa: F401  (registers `ecotone jobs list|show|cancel|retry`)
+from . import worker as _worker  # noqa: F401  (registers `ecotone worker`)
 
 __all__ = ["app", "main", "run"]
 

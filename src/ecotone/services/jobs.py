@@ -36,7 +36,7 @@ from ..store.accounts import Accounts
 from ..store.atlas import Forbidden, NotSignedIn
 from ..store.jobs import FINISHED, IN_FLIGHT, JobBook
 
-__all__ = ["Jobs", "JobRefused", "Progress", "kind", "run_job", "owner_key", "public"]
+__all__ = ["Jobs", "JobRefused", "JobState", "Progress", "kind", "run_job", "owner_key", "public"]
 
 _log = logging.getLogger(__name__)
 
@@ -70,6 +70,10 @@ class Cancelled(Exception):
 
 class JobRefused(AtlasError):
     """A job not taken: its owner's quota is full."""
+
+
+class JobState(AtlasError):
+    """A job not in a state for what was asked (cancelling a finished job, retrying a running one)."""
 
 
 def owner_key(who: Principal) -> str:
@@ -127,7 +131,7 @@ def run_job(engine: sa.Engine, job_id: str) -> str | None:
             outputs = {p.relative_to(folder / "out").as_posix(): p.read_bytes()
                        for p in sorted((folder / "out").rglob("*")) if p.is_file()}
         status = "done"
-        book.finish(job_id, status, result=result, outputs=outputs)
+        book.finish(job_id, status, result=_jsonable(result), outputs=outputs)
     except Cancelled:
         status = "cancelled"
         book.finish(job_id, status, error={"title": "Cancelled", "detail": "cancelled by its owner"})
@@ -137,6 +141,21 @@ def run_job(engine: sa.Engine, job_id: str) -> str | None:
     finally:
         stop.set()
     return status
+
+
+def _jsonable(result: Any) -> Any:
+    """The result as the atlas keeps it (JSON): dates as ISO text, NumPy numbers as numbers, as the API says them."""
+    import numpy as np
+    from pydantic_core import to_jsonable_python
+
+    def fallback(value: Any) -> Any:
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        raise TypeError(f"a job's result cannot hold {type(value).__name__}")
+
+    return to_jsonable_python(result, fallback=fallback)
 
 
 def _beat(book: JobBook, job_id: str, stop: threading.Event) -> None:
@@ -290,32 +309,39 @@ class Jobs:
         return public(self.book.get(job_id))
 
     def get(self, job_id: str, who: Principal) -> dict[str, Any] | None:
-        """The job, if ``who`` submitted it (to anyone else it does not exist)."""
+        """The job, if ``who`` submitted it (to anyone else it does not exist; the command line's owner, who runs
+        the machine, sees every job)."""
         job = self.book.get(job_id)
-        return job if job is not None and job["owner"] == owner_key(who) else None
+        return job if job is not None and (who.kind == "owner" or job["owner"] == owner_key(who)) else None
 
-    def mine(self, who: Principal, *, statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-        return self.book.list(owner=owner_key(who), statuses=statuses)
+    def mine(self, who: Principal, *, statuses: tuple[str, ...] | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """``who``'s jobs, newest first (every job for the command line's owner)."""
+        return self.book.list(owner=None if who.kind == "owner" else owner_key(who), statuses=statuses, limit=limit)
 
     def cancel(self, job_id: str, who: Principal) -> dict[str, Any]:
-        job = self._own(job_id, who)
+        job = self.own(job_id, who)
         if job["status"] in FINISHED:
-            raise AtlasError(f"job {job_id} is already {job['status']}: there is nothing to cancel")
+            raise JobState(f"job {job_id} is already {job['status']}: there is nothing to cancel")
         self.book.cancel(job_id)
         return public(self.book.get(job_id))
 
-    def retry(self, job_id: str, who: Principal) -> dict[str, Any]:
-        job = self._own(job_id, who)
+    def retry(self, job_id: str, who: Principal, *, carry: bool = True) -> dict[str, Any]:
+        """Queue a finished job again, as it was asked (``carry=False``: put it back in the queue only, for the
+        caller to run it)."""
+        job = self.own(job_id, who)
         if job["status"] in IN_FLIGHT:
-            raise AtlasError(f"job {job_id} is {job['status']}: it can be retried once it has finished")
+            raise JobState(f"job {job_id} is {job['status']}: it can be retried once it has finished")
         count, weight = self.book.in_flight(owner_key(who))
         if count >= self.settings.job_limit or (job["cost"] and weight + job["cost"] > self.settings.job_run_years):
             raise JobRefused("your quota of jobs queued or running is full: wait for one to finish, or cancel one")
         self.book.requeue(job_id)
-        self._carry(job_id)
+        if carry:
+            self._carry(job_id)
         return public(self.book.get(job_id))
 
-    def _own(self, job_id: str, who: Principal) -> dict[str, Any]:
+    def own(self, job_id: str, who: Principal) -> dict[str, Any]:
+        """The job if ``who`` submitted it; NotFound otherwise (to anyone else it does not exist)."""
         job = self.get(job_id, who)
         if job is None:
             raise NotFound(f"no job {job_id!r} of yours (finished jobs are kept {self.settings.job_keep_hours} "

@@ -304,6 +304,8 @@ class Atlas:
         cfg = _migrations_config()
         head = ScriptDirectory.from_config(cfg).get_current_head()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # processes starting together (web and job workers) migrate once
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return
             cfg.attributes["connection"] = conn
