@@ -1,0 +1,137 @@
+"""A hub network's deployment on one PostgreSQL database: two web worker processes (`ecotone serve --workers 2`) and
+two job workers (`ecotone worker`). A job worker killed in the middle of a simulation loses nothing: the other
+runs the job again and it finishes."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from conftest import bearer, postgres_schema
+from ecotone.services.demo import build_demo
+from ecotone.store import Atlas
+from ecotone.store.tables import jobs
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
+
+ECOTONE = [str(Path(sys.executable).parent / "ecotone")]  # the console script the package installs
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _wait(what, check, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    with postgres_schema() as url:
+        with Atlas.open(url) as atlas:
+            build_demo(atlas)
+            headers = bearer(atlas)
+        env = {**os.environ, "ECOTONE_DATABASE_URL": url, "ECOTONE_JOBS": "auto", "ECOTONE_JOB_STALLED_AFTER": "3",
+               "ECOTONE_TRUSTED_HOSTS": "127.0.0.1"}
+        port = _port()
+        logs = {name: (tmp_path / f"{name}.log").open("w") for name in ("web", "worker-1", "worker-2")}
+        processes = {"web": subprocess.Popen([*ECOTONE, "serve", "--workers", "2", "--port", str(port)], env=env,
+                                             stdout=logs["web"], stderr=subprocess.STDOUT)}
+        for name in ("worker-1", "worker-2"):
+            processes[name] = subprocess.Popen([*ECOTONE, "worker", "--concurrency", "1"], env=env,
+                                               stdout=logs[name], stderr=subprocess.STDOUT)
+        engine = sa.create_engine(url)
+        try:
+            yield {"base": f"http://127.0.0.1:{port}", "headers": headers, "engine": engine, "processes": processes,
+                   "logs": tmp_path}
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in processes.values():
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            for log in logs.values():
+                log.close()
+            engine.dispose()
+
+
+def test_a_job_outlives_the_job_worker_killed_in_its_middle(deployment):
+    base, headers, engine = deployment["base"], deployment["headers"], deployment["engine"]
+    client = httpx.Client(base_url=base, headers=headers, timeout=30)
+
+    def healthy():
+        try:
+            body = client.get("/health").json()
+        except httpx.HTTPError:
+            return None
+        return body if body.get("workers") == 2 else None
+
+    health = _wait("two job workers heard of", healthy)
+    assert health["status"] == "ok" and health["jobs_run"] == "queue" and health["database"] == "postgresql"
+    web = deployment["processes"]["web"]
+    assert len(_children(web.pid)) >= 2  # two web worker processes under the server
+    # an edit through one web worker shows through every one of them at once
+    org = client.get("/api/v1/organizations", params={"limit": 1}).json()["data"][0]
+    for _ in range(6):
+        client.get(f"/api/v1/organizations/{org['id']}")
+    changed = client.patch(f"/api/v1/organizations/{org['id']}", json={"tags": ["deployed"]})
+    assert changed.status_code == 200, changed.text
+    assert all(client.get(f"/api/v1/organizations/{org['id']}").json()["tags"] == ["deployed"] for _ in range(6))
+
+    spec = {"hub": "Medical Innovation Institute", "scenarios": ["fast-track"], "runs": 20_000, "years": 25,
+            "as_of": "2026-11-24"}
+    made = client.post("/api/v1/simulations", json=spec)
+    assert made.status_code == 202, made.text
+    job_id = made.json()["id"]
+
+    def runner():
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(jobs.c.status, jobs.c.worker).where(jobs.c.id == job_id)).one()
+        return row.worker if row.status == "running" else None
+
+    first = _wait("the simulation started", runner)
+    pid = int(first.rsplit(":", 1)[1])
+    killed = next(name for name, p in deployment["processes"].items() if p.pid == pid)
+    time.sleep(1)
+    assert client.get(f"/api/v1/jobs/{job_id}").json()["status"] == "running"
+    os.kill(pid, signal.SIGKILL)  # the worker dies in the middle of the job: no goodbye, no cleanup
+    deployment["processes"][killed].wait(timeout=10)
+
+    def finished():
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        return job if job["status"] in ("done", "failed", "cancelled") else None
+
+    job = _wait("the job finished on the other worker", finished, seconds=240)
+    assert job["status"] == "done", job
+    assert job["attempts"] == 2 and {r["scenario"] for r in job["result"]["outcomes"]} == {"baseline", "fast-track"}
+    with engine.connect() as conn:
+        second = conn.execute(sa.select(jobs.c.worker).where(jobs.c.id == job_id)).scalar_one()
+    assert second != first
+    other = next(p for name, p in deployment["processes"].items() if name.startswith("worker") and name != killed)
+    assert second.endswith(f":{other.pid}")
+    assert client.get("/api/v1/jobs").json()[0]["id"] == job_id
