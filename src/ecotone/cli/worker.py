@@ -58,6 +58,7 @@ def worker(
         _limit_memory(memory_limit)
     settings = Settings()
     cap = f", at most {memory_limit:,} MB" if memory_limit else ""
-    console.print(f"Ecotone job worker on {atlas.url}: {concurrency} job{"s" if concurrency > 1 else ""} at once{cap}. Stop it with Ctrl+C.")
+    jobs = "1 job" if concurrency == 1 else f"{concurrency} jobs"
+    console.print(f"Ecotone job worker on {atlas.url}: {jobs} at once{cap}. Stop it with Ctrl+C.")
     run_workers(atlas.engine, concurrency=concurrency, stalled_after=settings.job_stalled_after)
     console.print("The job worker stopped.")
