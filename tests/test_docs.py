@@ -48,3 +48,38 @@ def test_every_spreadsheet_column_is_documented():
     formats = (DOCS / "formats.md").read_text(encoding="utf-8")
     for column in (*ELEMENT_COLUMNS, *CONNECTION_COLUMNS, *HUB_COLUMNS):
         assert f"`{column.header}`" in formats, column.header
+
+
+def _known(words: list[str]):
+    """The command ``words`` begin with, and the options it takes; None when ``ecotone`` has no such command."""
+    command = typer.main.get_command(app)
+    for word in words:
+        subs = getattr(command, "commands", None)
+        if not subs:
+            break
+        if word not in subs:
+            return None
+        command = subs[word]
+    if getattr(command, "commands", None):
+        return None
+    return command, {o for p in command.params for o in p.opts}
+
+
+def test_the_deployment_guide_runs_commands_that_exist():
+    guide = (DOCS / "deploy.md").read_text(encoding="utf-8")
+    root = {o for p in typer.main.get_command(app).params for o in p.opts}
+    seen = 0
+    for line in guide.splitlines():
+        for call in re.findall(r"(?:^|/|\s|`)ecotone((?: [\w@'./:%+=-]+| '[^']*')+)", line):
+            words = [w for w in re.findall(r"'[^']*'|\S+", call)]
+            while words and words[0] in root | {"--db"}:
+                words = words[2:] if words[0] == "--db" else words[1:]
+            if not words or not re.fullmatch(r"[a-z]+", words[0]) or words[0] in ("api",):
+                continue
+            found = _known(words)
+            assert found is not None, f"docs/deploy.md runs `ecotone{call}`, which is no command"
+            _, options = found
+            for option in (w.split("=")[0] for w in words if w.startswith("--")):
+                assert option in options, f"docs/deploy.md gives `ecotone{call}` the option {option}, which it lacks"
+            seen += 1
+    assert seen >= 8
