@@ -70,7 +70,7 @@ def test_the_deployment_guide_runs_commands_that_exist():
     root = {o for p in typer.main.get_command(app).params for o in p.opts}
     seen = 0
     for line in guide.splitlines():
-        for call in re.findall(r"(?:^|/|\s|`)ecotone((?: [\w@'./:%+=-]+| '[^']*')+)", line):
+        for call in re.findall(r"(?:^|bin/|`)ecotone((?: [\w@'./:%+=-]+| '[^']*')+)", line):
             words = [w for w in re.findall(r"'[^']*'|\S+", call)]
             while words and words[0] in root | {"--db"}:
                 words = words[2:] if words[0] == "--db" else words[1:]
