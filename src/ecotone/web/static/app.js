@@ -218,7 +218,11 @@ window.Ecotone = (function () {
       if (!job) return null;
       if (onProgress) onProgress(job);
       if (job.status === "done") return job.result;
-      if (job.status === "failed") { showProblems({ title: job.error?.title || "The job failed", detail: job.error?.detail, errors: job.error?.errors || [] }); return null; }
+      if (job.status === "failed" || job.status === "cancelled") {
+        showProblems({ title: job.error?.title || (job.status === "cancelled" ? "The job was cancelled" : "The job failed"),
+                       detail: job.error?.detail, errors: job.error?.errors || [] });
+        return null;
+      }
       await new Promise((r) => setTimeout(r, 400));
     }
   }

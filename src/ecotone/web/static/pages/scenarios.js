@@ -190,7 +190,9 @@
       for (;;) {
         const job = await jobState(body.id);
         if (job.status === "done") { onDone(job.result); return; }
-        if (job.status === "failed") { placeJobErrors(job); return; }
+        if (job.status === "failed" || job.status === "cancelled") { placeJobErrors(job); return; }
+        // queued: every job worker is busy (or none runs); the page says so rather than sit at 0%
+        document.getElementById("sim-status").textContent = job.status === "queued" ? `${what} (${job.task})` : what;
         Ecotone.progress("sim-progress", job);
         await new Promise((r) => setTimeout(r, 500));
       }
