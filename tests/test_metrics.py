@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ecotone.analysis import Snapshot
-from ecotone.analysis.metrics import NetworkMetrics
+from ecotone.analysis.metrics import NetworkMetrics, sample_size
 
 EXACT = 1e-9
 
@@ -110,25 +110,89 @@ def test_assortativity_and_cross_shares_match_networkx_and_a_count():
     assert m.graph_.cross_sector_share == pytest.approx(crossing)  # hospitals are government, startups industry
 
 
-def test_sampled_betweenness_states_an_honest_error():
+def _covered(metrics: NetworkMetrics, exact: np.ndarray) -> np.ndarray:
+    low, high = metrics.nodes_["betweenness_low"].to_numpy(), metrics.nodes_["betweenness_high"].to_numpy()
+    return (low - EXACT <= exact) & (exact <= high + EXACT)
+
+
+@pytest.fixture(scope="module")
+def scale_free():
+    """A 1,500-actor scale-free network and its exact betweenness from networkx."""
     g = nx.barabasi_albert_graph(1500, 3, seed=2)
     snap = from_networkx(g)
-    exact = NetworkMetrics().run(snap).nodes_
-    sampled = NetworkMetrics(exact_limit=100, pivots=200, seed=5).run(snap)
-    assert sampled.graph_.sampled and sampled.graph_.pivots == 200
-    top = np.argsort(-exact["betweenness"].to_numpy())[:100]
-    error = sampled.nodes_["betweenness"].to_numpy()[top] - exact["betweenness"].to_numpy()[top]
-    z = np.abs(error) / sampled.nodes_["betweenness_se"].to_numpy()[top]
-    # For a normal estimate the median |z| is 0.67: the stated errors are neither far too small nor too large.
-    assert 0.3 < np.median(z) < 1.5
-    assert np.median(np.abs(error) / exact["betweenness"].to_numpy()[top]) < 2 * sampled.graph_.betweenness_relative_error
-    rank = pd.Series(sampled.nodes_["betweenness"].to_numpy()).corr(pd.Series(exact["betweenness"].to_numpy()),
-                                                                     method="spearman")
+    return g, snap, by_position(snap, nx.betweenness_centrality(snap.to_networkx()))
+
+
+@pytest.mark.slow
+def test_sampled_betweenness_keeps_its_guarantee(scale_free):
+    """Every interval covers networkx's exact value (the guarantee: all of them, with probability ≥ 1 - δ), the
+    sample is the size Riondato & Kornaropoulos give for the stated ε, δ and vertex diameter, and the ranking of
+    the top actors is nearly exact."""
+    g, snap, exact = scale_free
+    sampled = NetworkMetrics(exact_limit=100, epsilon=0.01, delta=0.1, seed=5).run(snap)
+    stated = sampled.graph_
+    assert stated.sampled and (stated.epsilon, stated.delta) == (0.01, 0.1)
+    diameter = nx.diameter(g)
+    assert diameter + 1 <= stated.vertex_diameter <= 2 * diameter + 1  # an upper bound, at most twice the truth
+    assert stated.samples == sample_size(0.01 * 1498 / 1500, 0.1, stated.vertex_diameter)  # ε in its own pairs
+    estimate = sampled.nodes_["betweenness"].to_numpy()
+    assert _covered(sampled, exact).all()
+    half = sampled.nodes_["betweenness_high"].to_numpy() - estimate
+    assert half.max() <= 0.01 + EXACT
+    top = np.argsort(-exact)[:100]
+    assert np.median(np.abs(estimate[top] - exact[top]) / exact[top]) < 0.1
+    assert stated.betweenness_relative_error == pytest.approx(np.median(half[top] / estimate[top]), rel=0.2)
+    rank = pd.Series(estimate).corr(pd.Series(exact), method="spearman")
     assert rank > 0.9
-    closeness_error = np.abs(sampled.nodes_["closeness"] - exact["closeness"]) / exact["closeness"]
+    exact_all = NetworkMetrics().run(snap).nodes_
+    closeness_error = np.abs(sampled.nodes_["closeness"] - exact_all["closeness"]) / exact_all["closeness"]
     assert closeness_error.median() < 0.02
-    assert sampled.graph_.average_path_length == pytest.approx(exact.pipe(lambda _: nx.average_shortest_path_length(g)),
-                                                               rel=0.02)
+    assert stated.average_path_length == pytest.approx(nx.average_shortest_path_length(g), rel=0.02)
+
+
+@pytest.mark.slow
+def test_intervals_cover_at_their_nominal_rate_over_many_runs(scale_free):
+    """With δ = 0.2, at least 80% of runs (seeds 0–19) must have every actor's interval covering the exact value;
+    a sampler drawing shortest paths unevenly, or a wrong normalisation, misses far more often."""
+    _, snap, exact = scale_free
+    runs = [NetworkMetrics(exact_limit=100, epsilon=0.05, delta=0.2, seed=seed).run(snap) for seed in range(20)]
+    all_covered = [_covered(run, exact).all() for run in runs]
+    assert np.mean(all_covered) >= 0.8
+    assert np.mean([_covered(run, exact).mean() for run in runs]) >= 0.8
+    # the binomial standard errors are honest where an actor is on many sampled paths
+    errors = np.concatenate([np.abs(run.nodes_["betweenness"].to_numpy() - exact)[np.argsort(-exact)[:50]]
+                             / run.nodes_["betweenness_se"].to_numpy()[np.argsort(-exact)[:50]] for run in runs])
+    assert 0.85 <= np.mean(errors <= 1.96) <= 0.99
+
+
+@pytest.mark.slow
+def test_sampled_components_share_delta_and_the_whole_graphs_normalisation():
+    """Two large components: each is sampled inside itself, the estimates are normalised by the pairs of the whole
+    graph, and the intervals still cover networkx's values."""
+    g = nx.disjoint_union(nx.barabasi_albert_graph(700, 2, seed=1), nx.powerlaw_cluster_graph(500, 3, 0.3, seed=3))
+    snap = from_networkx(g)
+    m = NetworkMetrics(exact_limit=100, epsilon=0.01, delta=0.1, seed=0).run(snap)
+    exact = by_position(snap, nx.betweenness_centrality(snap.to_networkx()))
+    assert m.graph_.components == 2 and m.graph_.sampled
+    assert _covered(m, exact).all()
+    assert np.abs(m.nodes_["betweenness"].to_numpy() - exact).max() < 0.01
+    # the smaller component's ε, counted in the whole graph's pairs, is tighter than the stated one
+    half = m.nodes_["betweenness_high"] - m.nodes_["betweenness"]
+    assert half.max() <= 0.01 + EXACT and half.min() < 0.005
+
+
+@pytest.mark.slow
+def test_cordis_betweenness_intervals_cover_the_exact_values(cordis):
+    """The whole H2020 health network sampled (exact_limit=1) against its exact betweenness (igraph's, which the
+    tests above hold equal to networkx's): every interval covers, and the leaders come out in order."""
+    exact = NetworkMetrics().run(cordis).nodes_["betweenness"].to_numpy()
+    sampled = NetworkMetrics(exact_limit=1, epsilon=0.01, delta=0.1, seed=3).run(cordis)
+    assert sampled.graph_.sampled and sampled.graph_.samples > 10_000
+    assert _covered(sampled, exact).all()
+    estimate = sampled.nodes_["betweenness"].to_numpy()
+    top = np.argsort(-exact)[:10]
+    assert np.abs(estimate[top] - exact[top]).max() < 0.01
+    assert pd.Series(estimate[top]).corr(pd.Series(exact[top]), method="spearman") > 0.8
 
 
 def test_empty_and_tiny_snapshots():
@@ -140,6 +204,8 @@ def test_empty_and_tiny_snapshots():
     assert m.nodes_["degree"].tolist() == [0, 0] and math.isnan(m.nodes_["effective_size"][0])
     with pytest.raises(ValueError, match="pivots"):
         NetworkMetrics(pivots=1)
+    with pytest.raises(ValueError, match="epsilon and delta"):
+        NetworkMetrics(epsilon=0)
 
 
 # -- the real network ----------------------------------------------------------------------------------------------

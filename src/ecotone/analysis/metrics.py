@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -11,20 +12,44 @@ from scipy.sparse.linalg import eigsh
 
 from .snapshot import Snapshot
 
-__all__ = ["NetworkMetrics", "GraphMetrics", "EXACT_LIMIT", "PIVOTS", "METRICS"]
+__all__ = ["NetworkMetrics", "GraphMetrics", "EXACT_LIMIT", "PIVOTS", "EPSILON", "DELTA", "METRICS",
+           "sample_size"]
 
 #: The per-actor metrics, in the order tables show them.
 METRICS = ("degree", "in_degree", "out_degree", "strength", "betweenness", "closeness", "harmonic", "eigenvector",
            "pagerank", "core", "clustering", "constraint", "effective_size")
 
 #: Components up to this many actors get exact shortest-path metrics (igraph does 5,000 actors with 50,000 ties
-#: in a few seconds); larger ones are estimated from random pivots.
+#: in a few seconds); larger ones are estimated: betweenness from random shortest paths, with a guarantee,
+#: closeness and harmonic centrality from random pivots.
 EXACT_LIMIT = 5_000
-#: Pivots (random source actors) for the estimates in large components (Brandes & Pich 2007).
+#: Pivots (random source actors) for closeness, harmonic centrality and path length in large components
+#: (Eppstein & Wang 2004; Brandes & Pich 2007).
 PIVOTS = 256
-#: The sampling error is stated for the actors that matter: the top 100 by betweenness.
+#: The betweenness guarantee in large components: with probability at least 1 - DELTA, every actor's estimate is
+#: within EPSILON of its exact value (networkx's normalisation), all actors at once (Riondato & Kornaropoulos 2016).
+EPSILON = 0.01
+DELTA = 0.1
+#: The universal constant of the ε-approximation bound (Löffler & Phillips 2009 estimate it at about 0.5; the value
+#: Riondato & Kornaropoulos use).
+RK_CONSTANT = 0.5
+#: The relative error is stated for the actors that matter: the top 100 by betweenness.
 TOP_ERROR = 100
-_BATCHES = 32
+
+
+def sample_size(epsilon: float, delta: float, vertex_diameter: int, c: float = RK_CONSTANT) -> int:
+    """The number of random shortest paths after which every betweenness estimate is within ``epsilon`` of the
+    exact value with probability at least ``1 - delta`` (Riondato & Kornaropoulos 2016, Theorem 1): the range
+    space of shortest paths has VC dimension at most ⌊log2(VD − 2)⌋ + 1 for a vertex diameter VD (the most
+    actors on a shortest path), so r = (c/ε²)(⌊log2(VD − 2)⌋ + 1 + ln(1/δ)).
+
+    >>> sample_size(0.01, 0.1, 13), sample_size(0.05, 0.1, 13), sample_size(0.01, 0.1, 2)
+    (31513, 1261, 16513)
+    """
+    if not (0 < epsilon < 1 and 0 < delta < 1):
+        raise ValueError(f"epsilon and delta must be between 0 and 1, not {epsilon!r} and {delta!r}")
+    vc = math.floor(math.log2(vertex_diameter - 2)) + 1 if vertex_diameter > 2 else 1
+    return math.ceil(c / epsilon ** 2 * (vc + math.log(1 / delta)))
 
 
 @dataclass(frozen=True)
@@ -45,9 +70,14 @@ class GraphMetrics:
     assortativity_hub: float
     cross_sector_share: float  #: ties joining two helix sectors ("cross-sector integration")
     cross_hub_share: float  #: ties joining two hubs, among ties whose ends both belong to a hub
-    sampled: bool  #: whether shortest-path metrics were estimated from pivots
-    pivots: int
-    betweenness_relative_error: float  #: median standard error / estimate among the top 100 (0 when exact)
+    sampled: bool  #: whether shortest-path metrics were estimated (in components over ``exact_limit`` actors)
+    pivots: int  #: random sources closeness, harmonic centrality and path length were estimated from
+    #: median of epsilon / estimate among the top 100 by betweenness: the guaranteed relative error (0 when exact)
+    betweenness_relative_error: float
+    epsilon: float = 0.0  #: every estimated betweenness is within epsilon of the exact value (0 when exact)…
+    delta: float = 0.0  #: …with probability at least 1 - delta, all actors at once
+    samples: int = 0  #: random shortest paths the betweenness was estimated from
+    vertex_diameter: int = 0  #: the upper bound on actors per shortest path the sample size was computed from
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,8 +94,11 @@ class NetworkMetrics:
     graphs; eigenvector of the unweighted adjacency with unit length; weighted PageRank (damping 0.85);
     weighted constraint; effective size after Borgatti (unweighted).
 
-    Components larger than ``exact_limit`` get betweenness, closeness and harmonic centrality estimated from
-    ``pivots`` random sources; ``betweenness_se`` then holds each estimate's standard error.
+    Components larger than ``exact_limit`` get betweenness estimated from random shortest paths between random
+    pairs of actors (Riondato & Kornaropoulos 2016): as many as make every estimate within ``epsilon`` of the exact
+    value with probability at least ``1 - delta``, all actors at once. ``betweenness_low`` and
+    ``betweenness_high`` hold that interval (equal to the value when exact) and ``betweenness_se`` the estimate's
+    binomial standard error. Closeness and harmonic centrality are estimated from ``pivots`` random sources.
 
     Examples
     --------
@@ -79,12 +112,16 @@ class NetworkMetrics:
     (1, 1.6666666666666667)
     """
 
-    def __init__(self, *, exact_limit: int = EXACT_LIMIT, pivots: int = PIVOTS, seed: int = 0) -> None:
+    def __init__(self, *, exact_limit: int = EXACT_LIMIT, pivots: int = PIVOTS, seed: int = 0,
+                 epsilon: float = EPSILON, delta: float = DELTA) -> None:
         if exact_limit < 1 or pivots < 2:
             raise ValueError("exact_limit must be ≥ 1 and pivots ≥ 2")
+        if not (0 < epsilon < 1 and 0 < delta < 1):
+            raise ValueError(f"epsilon and delta must be between 0 and 1, not {epsilon!r} and {delta!r}")
         self.exact_limit = exact_limit
         self.pivots = pivots
         self.seed = seed
+        self.epsilon, self.delta = epsilon, delta
 
     def run(self, snapshot: Snapshot, progress=None) -> NetworkMetrics:
         g, dg = snapshot.graph, snapshot.digraph
@@ -99,9 +136,12 @@ class NetworkMetrics:
         comps = g.connected_components()
         membership = np.asarray(comps.membership)
         sizes = np.bincount(membership, minlength=1) if n else np.zeros(0, int)
-        paths = _ShortestPaths(g, membership, sizes, self.exact_limit, self.pivots, self.seed).run()
+        paths = _ShortestPaths(g, membership, sizes, self.exact_limit, self.pivots, self.seed,
+                               self.epsilon, self.delta).run()
         nodes["betweenness"] = paths.betweenness
         nodes["betweenness_se"] = paths.betweenness_se
+        nodes["betweenness_low"] = paths.betweenness_low
+        nodes["betweenness_high"] = paths.betweenness_high
         nodes["closeness"] = paths.closeness
         nodes["harmonic"] = paths.harmonic
         step()
@@ -129,7 +169,9 @@ class NetworkMetrics:
             assortativity_type=_nan0(g.assortativity_nominal(snapshot.groups("type").tolist(), directed=False)),
             assortativity_hub=_nan0(g.assortativity_nominal(snapshot.groups("hub").tolist(), directed=False)),
             cross_sector_share=_cross_share(snapshot, "helix"), cross_hub_share=_cross_share(snapshot, "hub"),
-            sampled=paths.sampled, pivots=paths.pivots_used, betweenness_relative_error=paths.relative_error)
+            sampled=paths.sampled, pivots=paths.pivots_used, betweenness_relative_error=paths.relative_error,
+            epsilon=paths.epsilon, delta=paths.delta, samples=paths.samples,
+            vertex_diameter=paths.vertex_diameter)
         step()
         return self
 
@@ -181,22 +223,27 @@ def _eigenvector(adjacency: sp.csr_matrix) -> np.ndarray:
 
 
 class _ShortestPaths:
-    """Betweenness, closeness, harmonic centrality and average path length: exact in small components, from
-    pivots in large ones."""
+    """Betweenness, closeness, harmonic centrality and average path length: exact in small components; in large
+    ones betweenness from random shortest paths (with its guarantee), the others from pivots."""
 
-    def __init__(self, g, membership, sizes, exact_limit, pivots, seed) -> None:
+    def __init__(self, g, membership, sizes, exact_limit, pivots, seed, epsilon=EPSILON, delta=DELTA) -> None:
         self.g, self.membership, self.sizes = g, membership, sizes
         self.exact_limit, self.pivots, self.seed = exact_limit, pivots, seed
+        self.requested = (epsilon, delta)
         n = g.vcount()
         self.n = n
         self.betweenness = np.zeros(n)
         self.betweenness_se = np.zeros(n)
+        self.halfwidth = np.zeros(n)
+        self.betweenness_low = self.betweenness_high = np.zeros(n)
         self.closeness = np.zeros(n)
         self.harmonic = np.zeros(n)
         self.sampled = False
         self.pivots_used = 0
         self.relative_error = 0.0
         self.average_path_length = 0.0
+        self.epsilon = self.delta = 0.0
+        self.samples = self.vertex_diameter = 0
 
     def run(self) -> _ShortestPaths:
         n = self.n
@@ -207,16 +254,25 @@ class _ShortestPaths:
             self._exact(small)
         largest = int(np.argmax(self.sizes))
         rng = np.random.default_rng(self.seed)
-        for comp in np.flatnonzero(self.sizes > self.exact_limit):
-            self._sampled(np.flatnonzero(self.membership == comp), rng, comp == largest)
+        large = np.flatnonzero(self.sizes > self.exact_limit)
+        sampler = _PathSampler(self.g) if len(large) else None
+        for comp in large:
+            vertices = np.flatnonzero(self.membership == comp)
+            eccentricity = self._pivots(vertices, rng, comp == largest)
+            # δ is shared among the large components (a union bound): all their estimates hold together
+            self._betweenness(vertices, eccentricity, rng, sampler, self.requested[1] / len(large))
         # networkx normalises betweenness by the pairs of the whole graph, undirected: 2 / ((n-1)(n-2))
         scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
         self.betweenness *= scale
         self.betweenness_se *= scale
+        self.halfwidth *= scale
+        self.betweenness_low = np.maximum(self.betweenness - self.halfwidth, 0.0)
+        self.betweenness_high = self.betweenness + self.halfwidth
         if self.sampled:
+            self.epsilon, self.delta = self.requested
             top = np.argsort(-self.betweenness)[:TOP_ERROR]
             top = top[self.betweenness[top] > 0]
-            rel = self.betweenness_se[top] / self.betweenness[top]
+            rel = self.halfwidth[top] / self.betweenness[top]
             self.relative_error = float(np.median(rel)) if len(rel) else 0.0
         return self
 
@@ -233,24 +289,48 @@ class _ShortestPaths:
             comp = self.g.induced_subgraph(inside.tolist())
             self.average_path_length = _nan0(comp.average_path_length(directed=False)) if len(inside) > 1 else 0.0
 
-    def _sampled(self, vertices: np.ndarray, rng: np.random.Generator, is_largest: bool) -> None:
+    def _betweenness(self, vertices: np.ndarray, eccentricity: int, rng: np.random.Generator,
+                     sampler: _PathSampler, delta: float) -> None:
+        """Riondato & Kornaropoulos (2016): the share of r random shortest paths (a uniform pair of actors, then
+        one of its shortest paths uniformly) that pass through an actor estimates its share of all shortest
+        paths. The vertex diameter is bounded by 2·eccentricity + 1 (any actor's eccentricity is at least half the
+        diameter), which only makes r larger than needed."""
+        size = len(vertices)
+        # ε is asked of networkx's normalisation over the whole graph; in the component's own (pairs inside it)
+        # the same ε is at least as strict, so the stated bound holds with room when the component is smaller.
+        pairs = size * (size - 1)
+        whole = (self.n - 1) * (self.n - 2)
+        epsilon = self.requested[0] * min(1.0, whole / pairs)
+        vertex_diameter = 2 * eccentricity + 1
+        r = sample_size(epsilon, delta, vertex_diameter)
+        first = rng.integers(size, size=r)
+        second = rng.integers(size - 1, size=r)
+        second += second >= first  # a uniform pair of two different actors
+        interior = [sampler.path(int(u), int(w), rng) for u, w in zip(vertices[first], vertices[second])]
+        through = np.bincount(np.concatenate([np.zeros(0, np.int64), *interior]), minlength=self.n)[vertices]
+        share = through / r
+        raw = pairs / 2  # unordered pairs in the component: the raw betweenness of an actor on every path
+        self.betweenness[vertices] = share * raw
+        self.betweenness_se[vertices] = np.sqrt(share * (1 - share) / r) * raw
+        self.halfwidth[vertices] = epsilon * raw
+        self.sampled = True
+        self.samples += r
+        self.vertex_diameter = max(self.vertex_diameter, vertex_diameter)
+
+    def _pivots(self, vertices: np.ndarray, rng: np.random.Generator, is_largest: bool) -> int:
+        """Closeness, harmonic centrality and (largest component) average path length from random pivots
+        (Eppstein & Wang 2004); returns the smallest eccentricity seen, for the betweenness sample size."""
         r = len(vertices)
         k = min(self.pivots, r)
-        chosen = rng.choice(vertices, size=k, replace=False)  # random order: every batch a random sample
-        # Pivots go to igraph in batches (one call each: a call costs as much as a few sources); the spread of the
-        # batch estimates gives each estimate's standard error.
-        batches = np.array_split(chosen, min(_BATCHES, k))
-        estimates = np.vstack([np.asarray(self.g.betweenness(directed=False, sources=b.tolist()))[vertices]
-                               * r / len(b) for b in batches])
-        sizes = np.array([len(b) for b in batches], dtype=float)
-        self.betweenness[vertices] = sizes @ estimates / k
-        self.betweenness_se[vertices] = estimates.std(axis=0, ddof=1) / np.sqrt(len(batches))
-
+        chosen = rng.choice(vertices, size=k, replace=False)
         total = np.zeros(self.n)
         inverse = np.zeros(self.n)
         path_sum, path_count = 0.0, 0
+        hub = vertices[np.argmax(np.asarray(self.g.degree(vertices.tolist())))]
+        eccentricity = int(np.max(np.asarray(self.g.distances(source=[int(hub)]), dtype=float)[0, vertices]))
         for chunk in np.array_split(chosen, max(1, k // 32)):
             d = np.asarray(self.g.distances(source=chunk.tolist()), dtype=float)[:, vertices]
+            eccentricity = min(eccentricity, int(d.max(axis=1).min()))
             total[vertices] += d.sum(axis=0)
             with np.errstate(divide="ignore"):
                 inverse[vertices] += np.where(d > 0, 1.0 / d, 0.0).sum(axis=0)
@@ -266,5 +346,76 @@ class _ShortestPaths:
         self.harmonic[vertices] = est_inverse
         if is_largest:
             self.average_path_length = float(path_sum / max(path_count, 1))
-        self.sampled = True
         self.pivots_used += k
+        return eccentricity
+
+
+class _PathSampler:
+    """One uniformly random shortest path between two actors, by a balanced bidirectional breadth-first search
+    that counts shortest paths (as KADABRA does, Borassi & Natale 2016): each side expands the frontier with
+    fewer ties until the two meet, a meeting actor z is drawn with weight σ(u, z)·σ(z, w), and the path walks back
+    to each end choosing each predecessor with weight its path count. Each level is one NumPy step; the arrays
+    are kept between paths and only the actors touched are reset."""
+
+    def __init__(self, g) -> None:
+        n = g.vcount()
+        edges = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        a = sp.csr_matrix((np.ones(len(edges), np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        a = (a + a.T).tocsr()
+        self.indptr, self.indices = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+        self.degree = np.diff(self.indptr)
+        self.dist = (np.full(n, -1, np.int64), np.full(n, -1, np.int64))
+        self.sigma = (np.zeros(n), np.zeros(n))
+
+    def _neighbours(self, frontier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        starts = self.indptr[frontier]
+        lengths = self.indptr[frontier + 1] - starts
+        ends = np.cumsum(lengths)
+        offsets = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - lengths, lengths)
+        return self.indices[np.repeat(starts, lengths) + offsets], np.repeat(frontier, lengths)
+
+    def path(self, u: int, w: int, rng: np.random.Generator) -> np.ndarray:
+        """The actors strictly inside a uniformly random shortest path from u to w (u ≠ w, connected)."""
+        dist, sigma = self.dist, self.sigma
+        frontier = [np.array([u]), np.array([w])]
+        touched = [[frontier[0]], [frontier[1]]]
+        level = [0, 0]
+        for side, root in ((0, u), (1, w)):
+            dist[side][root], sigma[side][root] = 0, 1.0
+        try:
+            while True:
+                s = 0 if self.degree[frontier[0]].sum() <= self.degree[frontier[1]].sum() else 1
+                found, parent = self._neighbours(frontier[s])
+                fresh = dist[s][found] < 0
+                found, parent = found[fresh], parent[fresh]
+                if not len(found):
+                    raise ValueError(f"actors {u} and {w} are not connected")
+                new, which = np.unique(found, return_inverse=True)
+                level[s] += 1
+                dist[s][new] = level[s]
+                sigma[s][new] = np.bincount(which, weights=sigma[s][parent], minlength=len(new))
+                touched[s].append(new)
+                frontier[s] = new
+                meet = new[dist[1 - s][new] >= 0]
+                if len(meet):
+                    break
+            z = int(meet[_draw(sigma[0][meet] * sigma[1][meet], rng)])
+            inside = [z] if dist[0][z] > 0 and dist[1][z] > 0 else []
+            for side in (0, 1):
+                x = z
+                while dist[side][x] > 1:
+                    before = self.indices[self.indptr[x]:self.indptr[x + 1]]
+                    before = before[dist[side][before] == dist[side][x] - 1]
+                    x = int(before[_draw(sigma[side][before], rng)])
+                    inside.append(x)
+            return np.array(inside, dtype=np.int64)
+        finally:
+            for side in (0, 1):
+                seen = np.concatenate(touched[side])
+                dist[side][seen], sigma[side][seen] = -1, 0.0
+
+
+def _draw(weights: np.ndarray, rng: np.random.Generator) -> int:
+    """A position drawn with probability proportional to its weight."""
+    cumulative = np.cumsum(weights)
+    return min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(weights) - 1)
