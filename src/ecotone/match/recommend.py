@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,111 @@ _STAGE_WORDS = {Stage.idea: "mentorship clinical insight", Stage.prototype: "cli
                 Stage.market_launch: "distribution funding market access",
                 Stage.scale: "funding investors international markets",
                 Stage.cross_border: "foreign clinical sites market access"}
+
+
+#: Seeker × candidate pairs scored at once: the few arrays of a block (8 MB each) are allocated once per stage and
+#: reused — fresh arrays of hundreds of MB for every block cost more in page faults than the arithmetic.
+_BLOCK_PAIRS = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """A stage's candidates (ascending candidate indices) and what scoring reads of them, sliced once per stage:
+    the candidates' columns of the TF-IDF and area matrices (words × candidates), of the ties (organisations ×
+    candidates: tied to the candidate's organisation), of ownership (1 at the candidate's organisation), and the
+    parts that depend on the candidate alone."""
+
+    idx: np.ndarray
+    about: sp.csr_matrix
+    areas: sp.csr_matrix
+    offers: sp.csr_matrix
+    needs: sp.csr_matrix
+    neighbours: sp.csr_matrix
+    own: sp.csr_matrix
+    type_fit_part: np.ndarray  # 0.4 × type fit
+    open_part: np.ndarray  # 0.5 × openness
+    impact_part: np.ndarray  # the impact weight × track record
+    track: np.ndarray
+    language: np.ndarray
+    region: np.ndarray
+    hub: np.ndarray
+
+    @classmethod
+    def of(cls, p: Profiles, idx: np.ndarray, type_fit: np.ndarray, weights: np.ndarray) -> _Pool:
+        own = sp.csr_matrix((np.ones(len(idx)), (p.org[idx], np.arange(len(idx)))),
+                            shape=(p.adjacency.shape[0], len(idx)))
+        return cls(idx=idx, about=p.about_x[idx].T.tocsr(), areas=p.areas_x[idx].T.tocsr(),
+                   offers=p.offers_x[idx].T.tocsr(), needs=p.needs_x[idx].T.tocsr(),
+                   neighbours=(p.adjacency @ own).tocsr(), own=own, type_fit_part=0.4 * type_fit,
+                   open_part=0.5 * p.openness[idx], impact_part=weights[3] * p.track[idx], track=p.track[idx],
+                   language=p.language[idx], region=p.region[idx], hub=p.hub[idx])
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block of seekers scored against a pool: scores and the parts the table shows (views of reused arrays),
+    the cultural fit per (language, region) row with each seeker's row, shared partners, the excluded pairs."""
+
+    score: np.ndarray
+    alignment: np.ndarray
+    complementarity: np.ndarray
+    proximity: np.ndarray
+    cultural: np.ndarray
+    combo: np.ndarray
+    shared: sp.csr_matrix
+    excluded: tuple[np.ndarray, np.ndarray]
+
+
+def _buffers(seekers: int, candidates: int) -> list[np.ndarray]:
+    """The working arrays of a block: alignment, complementarity, proximity, score and a scratch one."""
+    return [np.empty((seekers, candidates)) for _ in range(5)]
+
+
+def _best(score: np.ndarray, k: int, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` best columns of each row of ``score`` as (rows, columns, ranks from 0), each row best first and
+    equal scores in column order; excluded pairs (−∞) are left out. ``scratch`` is overwritten.
+
+    >>> score = np.array([[0.2, 0.5, 0.5, -np.inf], [0.1, -np.inf, 0.3, 0.3]])
+    >>> [a.tolist() for a in _best(score, 2, np.empty_like(score))]
+    [[0, 0, 1, 1], [1, 2, 2, 3], [0, 1, 0, 1]]
+    """
+    n = score.shape[1]
+    if k < n:  # the k-th largest of each row; every column reaching it is in, ties sorted out below
+        np.copyto(scratch, score)
+        scratch.partition(n - k, axis=1)
+        r, j = np.nonzero(score >= scratch[:, n - k][:, None])
+    else:
+        r, j = np.nonzero(np.ones(score.shape, dtype=bool))
+    s = score[r, j]
+    order = np.lexsort((j, -s, r))
+    r, j, s = r[order], j[order], s[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, r)
+    keep = (rank < k) & np.isfinite(s)
+    return r[keep], j[keep], rank[keep]
+
+
+@lru_cache(maxsize=4096)
+def _normalise(text: str) -> str:
+    return normalise(text)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(text: str) -> str | None:
+    return canonical(text)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(tokens(text))
+
+
+def _stage_tokens(stage: Stage) -> frozenset[str]:
+    return _tokens(_STAGE_WORDS[stage])
+
+
+def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
+    """The column indices of row ``i`` of a CSR matrix, without building a one-row matrix."""
+    return m.indices[m.indptr[i]:m.indptr[i + 1]]
 
 
 def partners_for(stage: Stage | str) -> tuple[str, ...]:
@@ -121,7 +227,21 @@ class Recommender:
         self._need_row = {n: i for i, n in enumerate(stated)}
         self._offer_col = {k: j for j, k in enumerate(self.matcher.keys_)}
         self._need_scores, self._need_status = self.matcher.grid(stated)
+        self._met: dict[tuple[str, tuple[str, ...]], str | None] = {}
         return self
+
+    def _offer_cols(self, c: int) -> list[int]:
+        """The matcher's columns of candidate ``c``'s offers."""
+        return [self._offer_col[k] for k in (_normalise(str(o)) for o in self.p.offers[c]) if k in self._offer_col]
+
+    def _met_in_words(self, need: str, c: int) -> str | None:
+        """How candidate ``c`` meets a stated need, in words (``None`` when it does not): the same for every
+        candidate offering the same, so said once per need and offers."""
+        key = (str(need), tuple(str(o) for o in self.p.offers[c]))
+        if key not in self._met:
+            status, score, offer = self.meets(need, c)
+            self._met[key] = None if status == "none" else in_words(status, score, offer)
+        return self._met[key]
 
     def meets(self, need: str, c: int) -> tuple[str, float, str | None]:
         """How candidate ``c``'s offers meet a stated need: (status, score, the offer), its best offer first.
@@ -134,10 +254,10 @@ class Recommender:
         (('matched', 1.0, 'Funding'), 'none')
         """
         row = self._need_row.get(str(need))
-        cols = [self._offer_col[k] for k in (normalise(o) for o in self.p.offers[c]) if k in self._offer_col]
+        cols = self._offer_cols(c)
         if row is None or not cols:
             return "none", 0.0, None
-        own = canonical(need)  # among equals, an offer of the need's own term ("clinical validation", not "pilots")
+        own = _canonical(str(need))  # among equals, an offer of the need's own term ("clinical validation", not "pilots")
         best = min(cols, key=lambda j: (self._need_status[row, j], -self._need_scores[row, j],
                                         own is None or self.matcher.terms_[j] != own, j))
         status = STATUSES[int(self._need_status[row, best])]
@@ -162,46 +282,91 @@ class Recommender:
 
     def parts(self, seekers: Sequence[Seeker], idx: np.ndarray, type_fit: np.ndarray,
               rows: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The five parts (seekers × candidates × 5) and which pairs are excluded (already tied, or oneself)."""
-        rows = rows or self._seeker_rows(seekers)
-        pos = np.array([s.position for s in seekers], dtype=np.int64)
-        org = self.p.org[idx]
-        cos_about = (rows["about"] @ self.p.about_x[idx].T).toarray()
-        shared_areas = (rows["areas"] @ self.p.areas_x[idx].T).toarray()
-        area_share = shared_areas / np.maximum(rows["n_areas"], 1)[:, None]
-        alignment = 0.5 * cos_about + 0.5 * area_share
-        cos_need = (rows["needs"] @ self.p.offers_x[idx].T).toarray()
-        cos_back = (rows["offers"] @ self.p.needs_x[idx].T).toarray()
-        complementarity = 0.4 * type_fit[None, :] + 0.4 * cos_need + 0.2 * cos_back
-        lang_s, region_s = self.p.language[pos], self.p.region[pos]
-        same_lang = (lang_s[:, None] == self.p.language[idx][None, :]) & (lang_s[:, None] >= 0)
-        same_region = (region_s[:, None] == self.p.region[idx][None, :]) & (region_s[:, None] >= 0)
-        cultural = 0.5 * self.p.openness[idx][None, :] + 0.25 * same_lang + 0.25 * same_region
-        impact = np.broadcast_to(self.p.track[idx][None, :], cos_about.shape)
-        a_s = self.p.adjacency[pos]
-        shared = (a_s @ self.p.adjacency[:, org]).toarray()
-        proximity = 0.6 * (1 - np.power(0.5, shared)) + 0.4 * self.p.hub_link[self.p.hub[pos]][:, self.p.hub[idx]]
-        excluded = (a_s[:, org].toarray() > 0) | (org[None, :] == pos[:, None])
-        return np.stack([alignment, complementarity, cultural, impact, proximity], axis=-1), excluded
+        """The five parts (seekers × candidates × 5) and which pairs are excluded (already tied, or oneself) —
+        the numbers :meth:`recommend` ranks by, stacked for inspection (it never stacks them)."""
+        pool = _Pool.of(self.p, idx, type_fit, self.weights)
+        block = self._score(seekers, rows or self._seeker_rows(seekers), pool, _buffers(len(seekers), len(idx)))
+        cultural = block.cultural[block.combo]
+        impact = np.broadcast_to(pool.track, cultural.shape)
+        excluded = np.zeros(cultural.shape, dtype=bool)
+        excluded[block.excluded] = True
+        return np.stack([block.alignment, block.complementarity, cultural, impact, block.proximity], axis=-1), excluded
 
-    def _factor(self, seeker_hub: np.ndarray, cand_hub: np.ndarray) -> np.ndarray:
-        other = seeker_hub[:, None] != cand_hub[None, :]
-        return 1 + (self.cross_border - 0.5) * 0.5 * np.where(other, 1.0, -1.0)
+    def _score(self, seekers: Sequence[Seeker], rows: dict, pool: _Pool, buffers: list[np.ndarray]) -> _Block:
+        """Score a block of seekers against a stage's candidates, in place in reused arrays.
+
+        Every number is the one the plain definition gives (:meth:`parts`, then the weighted sum of the parts in
+        their order, times the cross-border factor): the same operations in the same order, so the same floats.
+        What only a few pairs have (shared areas, shared partners, ties) is added where it is; what depends on the
+        candidate alone, or on the seeker's language, region and hub, is computed once per block and gathered."""
+        p, w = self.p, self.weights
+        alignment, complementarity, proximity, score, tmp = (b[:len(seekers)] for b in buffers)
+        pos = np.array([s.position for s in seekers], dtype=np.int64)
+        # alignment: 0.5 × cosine of what both are about + 0.5 × share of the seeker's areas
+        (rows["about"] @ pool.about).toarray(out=alignment)
+        alignment *= 0.5
+        (rows["areas"] @ pool.areas).toarray(out=tmp)
+        tmp /= np.maximum(rows["n_areas"], 1)[:, None]
+        tmp *= 0.5
+        alignment += tmp
+        # complementarity: 0.4 × type fit + 0.4 × needs against offers + 0.2 × offers against needs
+        (rows["needs"] @ pool.offers).toarray(out=complementarity)
+        complementarity *= 0.4
+        complementarity += pool.type_fit_part
+        back = rows["offers"] @ pool.needs
+        if back.nnz:  # adding 0.2 × 0 changes nothing
+            back.toarray(out=tmp)
+            tmp *= 0.2
+            complementarity += tmp
+        # cultural fit: one row per (language, region) of the block's seekers
+        combos, combo = np.unique(np.stack([p.language[pos], p.region[pos]], axis=1), axis=0, return_inverse=True)
+        cultural = np.empty((len(combos), len(pool.idx)))
+        for g, (lang, region) in enumerate(combos):
+            cultural[g] = (pool.open_part + 0.25 * ((pool.language == lang) & (lang >= 0))
+                           + 0.25 * ((pool.region == region) & (region >= 0)))
+        # proximity: 0.4 × hub link (one row per seeker hub) + 0.6 × (1 − 2^(−s)) where s partners are shared
+        hubs, hub_row = np.unique(p.hub[pos], return_inverse=True)
+        np.take(0.4 * p.hub_link[hubs][:, pool.hub], hub_row, axis=0, out=proximity)
+        tied = p.adjacency[pos]
+        shared = (tied @ pool.neighbours).tocoo()
+        proximity[shared.row, shared.col] = 0.6 * (1 - np.power(0.5, shared.data)) + proximity[shared.row, shared.col]
+        # the weighted sum, part after part, times the cross-border factor
+        np.multiply(alignment, w[0], out=score)
+        np.multiply(complementarity, w[1], out=tmp)
+        score += tmp
+        np.take(cultural * w[2], combo.ravel(), axis=0, out=tmp)
+        score += tmp
+        score += pool.impact_part
+        np.multiply(proximity, w[4], out=tmp)
+        score += tmp
+        half = (self.cross_border - 0.5) * 0.5
+        factor = np.where(hubs[:, None] != pool.hub[None, :], 1 + half * 1.0, 1 + half * -1.0)
+        np.take(factor, hub_row, axis=0, out=tmp)
+        score *= tmp
+        # excluded: the organisations it is tied to (and their clinicians), and itself
+        mine = sp.csr_matrix((np.ones(len(pos)), (np.arange(len(pos)), pos)), shape=tied.shape)
+        excluded = ((tied + mine) @ pool.own).tocoo()
+        score[excluded.row, excluded.col] = -np.inf
+        return _Block(score, alignment, complementarity, proximity, cultural, combo.ravel(),
+                      sp.csr_matrix(shared), (excluded.row, excluded.col))
 
     def recommend(self, seekers: Sequence[Seeker], progress: Callable[[str, int, int], None] | None = None
                   ) -> pd.DataFrame:
-        """The ``top`` partners of each seeker, best first, with the parts of their score and an explanation."""
+        """The ``top`` partners of each seeker, best first (equal scores in candidate order), with the parts of
+        their score and an explanation."""
         out: list[pd.DataFrame] = []
         done = 0
         by_stage: dict[Stage, list[Seeker]] = {}
         for s in seekers:
             by_stage.setdefault(Stage(s.stage), []).append(s)
         for stage, group in by_stage.items():
-            idx, type_fit = self.candidates(stage)
-            for start in range(0, len(group), self.chunk):
-                block = group[start:start + self.chunk]
-                if len(idx):
-                    out.append(self._rank(block, idx, type_fit))
+            pool = _Pool.of(self.p, *self.candidates(stage), self.weights)
+            size = max(1, min(self.chunk, _BLOCK_PAIRS // max(len(pool.idx), 1)))
+            buffers = _buffers(min(size, len(group)), len(pool.idx)) if len(pool.idx) else []
+            for start in range(0, len(group), size):
+                block = group[start:start + size]
+                if len(pool.idx):
+                    out.append(self._rank(block, pool, buffers))
                 done += len(block)
                 if progress:
                     progress("recommendations", done, len(seekers))
@@ -211,32 +376,30 @@ class Recommender:
             return pd.DataFrame(columns=columns)
         return pd.concat(out, ignore_index=True)[columns]
 
-    def _rank(self, block: Sequence[Seeker], idx: np.ndarray, type_fit: np.ndarray) -> pd.DataFrame:
+    def _rank(self, block: Sequence[Seeker], pool: _Pool, buffers: list[np.ndarray]) -> pd.DataFrame:
         rows = self._seeker_rows(block)
-        parts, excluded = self.parts(block, idx, type_fit, rows)
-        pos = np.array([s.position for s in block], dtype=np.int64)
-        factor = self._factor(self.p.hub[pos], self.p.hub[idx])
-        score = (parts @ self.weights) * factor
-        score[excluded] = -np.inf
-        k = min(self.top, len(idx))
-        best = np.argpartition(-score, k - 1, axis=1)[:, :k] if k < len(idx) else np.tile(np.arange(len(idx)), (len(block), 1))
-        order = np.take_along_axis(best, np.argsort(-np.take_along_axis(score, best, 1), axis=1, kind="stable"), 1)
-        records = []
-        for r, seeker in enumerate(block):
-            rank = 0
-            for j in order[r]:
-                if not np.isfinite(score[r, j]):
-                    continue
-                rank += 1
-                c = idx[j]
-                record = {"seeker": seeker.label, "rank": rank, "partner": self.p.names[c],
-                          "partner_kind": self.p.kind[c], "partner_id": int(self.p.ids[c]), "type": self.p.types[c],
-                          "hub": self.p.hub_name(self.p.hub[c]), "country": self.p.country[c] or None,
-                          "score": float(score[r, j]), **dict(zip(PARTS, parts[r, j].tolist()))}
-                record["explanation"] = (self.explanation(seeker, c, parts[r, j], rows["area_lists"][r])
-                                         if self.explain else None)
-                records.append(record)
-        return pd.DataFrame.from_records(records)
+        scored = self._score(block, rows, pool, buffers)
+        r, j, rank = _best(scored.score, min(self.top, len(pool.idx)), buffers[-1][:len(block)])
+        c = pool.idx[j]
+        p = self.p
+        parts = {"alignment": scored.alignment[r, j], "complementarity": scored.complementarity[r, j],
+                 "cultural_fit": scored.cultural[scored.combo[r], j], "impact": pool.track[j],
+                 "proximity": scored.proximity[r, j]}
+        hub_labels = np.array([*p.hub_names, None], dtype=object)
+        frame = pd.DataFrame({
+            "seeker": np.array([s.label for s in block], dtype=object)[r], "rank": rank + 1, "partner": p.names[c],
+            "partner_kind": p.kind[c], "partner_id": p.ids[c], "type": p.types[c], "hub": hub_labels[p.hub[c]],
+            "country": np.where(p.country[c] == "", None, p.country[c]).astype(object), "score": scored.score[r, j],
+            **parts})
+        if self.explain:
+            stacked = np.stack([parts[k] for k in PARTS], axis=1)
+            shared = np.asarray(scored.shared[r, j]).ravel().astype(np.int64) if len(r) else np.zeros(0, np.int64)
+            frame["explanation"] = [self.explanation(block[a], int(b), stacked[i], rows["area_lists"][a],
+                                                     shared=int(shared[i]))
+                                    for i, (a, b) in enumerate(zip(r.tolist(), c.tolist()))]
+        else:
+            frame["explanation"] = None
+        return frame
 
     # -- one pair at a time ---------------------------------------------------------------------------------------
     def pair_score(self, seeker: Seeker, c: int) -> tuple[float, dict[str, float]] | None:
@@ -271,8 +434,10 @@ class Recommender:
         return float(sum(w * parts[p] for p, w in zip(PARTS, self.weights))) * factor, parts
 
     # -- explanation ----------------------------------------------------------------------------------------------
-    def explanation(self, seeker: Seeker, c: int, parts: np.ndarray, seeker_areas: list[str]) -> str:
-        """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first."""
+    def explanation(self, seeker: Seeker, c: int, parts: np.ndarray, seeker_areas: list[str], *,
+                    shared: int | None = None) -> str:
+        """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first (``shared``: the
+        partners they share, when the caller has counted them)."""
         me = self.p.org[seeker.position]
         hub_s, hub_c = self.p.hub[seeker.position], self.p.hub[c]
         where = self.p.hub_name(hub_c) or self.p.country[c] or "no hub"
@@ -281,17 +446,14 @@ class Recommender:
         shared_areas = sorted(set(seeker_areas) & set(self.p.areas[c]))
         if shared_areas:
             reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
-        met = []
-        for need in self.p.needs[seeker.position]:
-            status, score, offer = self.meets(need, c)
-            if status != "none":
-                met.append(f"{need} ({in_words(status, score, offer)})")
+        met = [f"{need} ({words})" for need in self.p.needs[seeker.position]
+               if (words := self._met_in_words(need, c)) is not None]
         stage = Stage(seeker.stage).value.replace("_", " ")
         if met:  # the seeker's stated needs, as NeedMatcher meets them with this candidate's offers
             offering = f", meeting your {', '.join(met[:3])}"
         else:  # no stated need met: the words of the stage's needs
-            stage_words = set(tokens(_STAGE_WORDS[Stage(seeker.stage)]))
-            matched = [o for o in self.p.offers[c] if stage_words & set(tokens(o))]
+            stage_words = _stage_tokens(Stage(seeker.stage))
+            matched = [o for o in self.p.offers[c] if stage_words & _tokens(o)]
             offering = f", offering {', '.join(matched[:3])}" if matched else ""
         reasons["complementarity"] = f"a {label} your {stage} stage needs" + offering
         if self.p.track_count[c]:
@@ -306,8 +468,8 @@ class Recommender:
             culture.append(f"in your region ({REGION[self.p.country[c]]})")
         if culture:
             reasons["cultural_fit"] = " and ".join(culture)
-        neighbours_me = set(self.p.adjacency[me].indices)
-        shared = len(neighbours_me & set(self.p.adjacency[self.p.org[c]].indices))
+        if shared is None:
+            shared = len(set(_row(self.p.adjacency, me).tolist()) & set(_row(self.p.adjacency, self.p.org[c]).tolist()))
         proximity = []
         if shared:
             proximity.append(f"{shared} shared {'partner' if shared == 1 else 'partners'}")

@@ -28,7 +28,9 @@ def profiles(atlas: Atlas, progress=None) -> Profiles:
     nodes = snap.nodes
     orgs = atlas.frame("organization", ["description"]).set_index("id")["description"]
     inn = atlas.frame("innovation", ["organization_id", "category", "clinical_area", "description"])
-    words = (inn[["category", "clinical_area", "description"]].fillna("").agg(" ".join, axis=1)
+    text = inn[["category", "clinical_area", "description"]].fillna("").astype(str)
+    # column by column, not .agg(axis=1): that gives a frame, not texts, for an atlas without innovations (CORDIS)
+    words = ((text["category"] + " " + text["clinical_area"] + " " + text["description"])
              .groupby(inn["organization_id"]).agg(" ".join))
     clinical = inn.dropna(subset=["clinical_area"]).groupby("organization_id")["clinical_area"].agg(list)
     ids = nodes["id"]
