@@ -12,6 +12,15 @@ memory.
     .venv/bin/python benchmarks/bench_web.py --quick         # fewer requests and runs, a 5k/50k map
     .venv/bin/python benchmarks/bench_web.py --no-map        # the API only
     .venv/bin/python benchmarks/bench_web.py --map-only --atlases /tmp/atlases   # the map, atlases kept
+    .venv/bin/python benchmarks/bench_web.py --mixed          # reads with 1% and 10% writes, 1/2/4 workers, PostgreSQL
+    .venv/bin/python benchmarks/bench_web.py --mixed --scale 1   # the same on the H2020 health extract alone
+
+The mixed load (``--mixed``) imports the H2020 extract ``--scale`` times (default 9: 35,955 organisations and
+763,713 ties, the full CORDIS H2020 network's size) into a schema of the loopback PostgreSQL server
+(``ECOTONE_TEST_POSTGRESQL``), serves it with ``ecotone serve --workers N`` (1, 2, 4), and sends 50 clients'
+requests, 1% or 10% of them PATCHes of an organisation (each invalidating what depends on it), the rest GETs of
+the list, the whole map and a card: p95 of each, the same with the response cache off (uncached, 2 workers), and
+the bare FastAPI peer serving the same JSON from memory from 2 workers.
 """
 
 
@@ -656,6 +665,246 @@ def _dig(row: dict, keys: tuple):
     return row
 
 
+MIXED_WORKERS = (1, 2, 4)
+MIXED_WRITES = (0.01, 0.10)
+PG_SERVER = os.environ.get("ECOTONE_TEST_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def uncached_application():
+    """The application over ``ECOTONE_DATABASE_URL`` with the response cache off (a factory for uvicorn)."""
+    from ecotone.api import create_app
+
+    return create_app(os.environ["ECOTONE_DATABASE_URL"], cache=False)
+
+
+def bare_application():
+    """A bare FastAPI application answering the JSON kept in ``BENCH_WEB_BODIES`` (a factory for uvicorn)."""
+    from fastapi import FastAPI, Request, Response
+
+    bodies = {k: bytes.fromhex(v) for k, v in json.loads(Path(os.environ["BENCH_WEB_BODIES"]).read_text()).items()}
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "PATCH"])
+    async def same_json(path: str, request: Request) -> Response:
+        if request.method == "PATCH":
+            await request.body()
+            return Response(b'{"ok":true}', media_type="application/json")
+        key = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Response(bodies.get(key, bodies["card"]), media_type="application/json")
+
+    return app
+
+
+def _pg_atlas(scale: int) -> tuple[str, str, dict]:
+    """A fresh schema on the PostgreSQL server holding the H2020 extract imported ``scale`` times; its URL, the
+    schema, and what is in it (organisations' ids, an admin's API token)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_import import CORDIS, scaled_cordis
+    from ecotone.services.accounts import add_user, create_token
+    from ecotone.services.imports import import_files
+    from ecotone.store import Atlas
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_SERVER)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    url = f"{PG_SERVER}{'&' if '?' in PG_SERVER else '?'}options=-csearch_path%3D{schema}"
+    folder = CORDIS if scale == 1 else scaled_cordis(Path(tempfile.mkdtemp(prefix="ecotone-bench-cordis-")), scale)
+    t = time.perf_counter()
+    with Atlas.open(url) as atlas:
+        import_files(atlas, "cordis", [folder])
+        ids = atlas.frame("organization", ["name"])["id"].tolist()
+        ties = atlas.count(__import__("ecotone.domain", fromlist=["Tie"]).Tie)
+        add_user(atlas, "bench@bench.example", name="Bench", role="admin", password=PASSWORD)
+        token = create_token(atlas, "bench@bench.example")
+    return url, schema, {"ids": ids, "ties": ties, "token": token, "import_s": time.perf_counter() - t}
+
+
+def _drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_SERVER)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def _serve_workers(url: str, workers: int, app: str | None = None, extra: dict | None = None) -> subprocess.Popen:
+    """``ecotone serve --workers N`` over ``url`` (or uvicorn with the factory ``app`` of this file), started."""
+    port = _port()
+    env = {**os.environ, "ECOTONE_DATABASE_URL": url, **(extra or {})}
+    if app is None:
+        cmd = [str(Path(sys.executable).parent / "ecotone"), "serve", "--port", str(port), "--workers", str(workers)]
+    else:
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", f"bench_web:{app}", "--app-dir", str(Path(__file__).parent),
+               "--port", str(port), "--workers", str(workers), "--log-level", "error"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc.port = port  # type: ignore[attr-defined]
+    for _ in range(1800):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{' '.join(cmd[:3])} stopped as it started (exit code {proc.returncode})")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                time.sleep(1.0 + workers)  # every worker up, not only the first
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def _tree_peak_mb(proc: subprocess.Popen) -> float:
+    """The peak resident memory (VmHWM) of a server's processes added up (its workers and their parent), MB."""
+    total, todo = 0.0, [proc.pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
+            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, 15)
+    proc.wait(60)
+
+
+async def _mixed_load(port: int, token: str, ids: list[int], clients: int, per_client: int, writes: float,
+                      seed: int, seconds: float) -> dict[str, list[float]]:
+    """``clients`` keep-alive connections, each sending ``per_client`` requests one after the other: a PATCH of
+    a random organisation with probability ``writes``, else a GET of the list, the map or a card in turn. No
+    client starts a request after ``seconds`` (the run stays bounded when the map is recomputed after writes)."""
+    import random
+
+    rng = random.Random(seed)
+    by: dict[str, list[float]] = {"list": [], "map": [], "card": [], "write": []}
+    auth = f"Authorization: Bearer {token}\r\n"
+
+    deadline = time.perf_counter() + seconds
+
+    async def client(k: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for i in range(per_client):
+                if time.perf_counter() > deadline:
+                    break
+                if rng.random() < writes:
+                    kind, org = "write", rng.choice(ids)
+                    body = json.dumps({"city": f"Bench {rng.randrange(10**6)}"}).encode()
+                    head = (f"PATCH /api/v1/organizations/{org} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}"
+                            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+                else:
+                    kind = ("list", "map", "card")[(k + i) % 3]
+                    path = {"list": f"/api/v1/organizations?limit=50&offset={50 * rng.randrange(3)}",
+                            "map": "/api/v1/map",
+                            "card": f"/api/v1/organizations/{rng.choice(ids[:200])}/card"}[kind]
+                    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n{auth}\r\n".encode()
+                t = time.perf_counter()
+                writer.write(head)
+                await writer.drain()
+                answer = await reader.readuntil(b"\r\n\r\n")
+                status = int(answer.split(b" ", 2)[1])
+                length = next(int(line.split(b":", 1)[1]) for line in answer.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                await reader.readexactly(length)
+                by[kind].append(time.perf_counter() - t)
+                assert status == 200, (kind, status)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    return by
+
+
+def mixed_part(args) -> None:
+    """Reads with 1% and 10% writes against ``ecotone serve --workers N`` on PostgreSQL, printed as a table."""
+    import httpx
+
+    clients, per_client = args.clients, (12 if args.quick else 30)
+    rounds = args.rounds or (1 if args.quick else 3)
+    before = os.getloadavg()[0]
+    url, schema, found = _pg_atlas(args.scale)
+    ids, token = found["ids"], found["token"]
+    rows: list[dict] = []
+    memory: dict[str, float] = {}
+    bodies_file = Path(tempfile.mkdtemp(prefix="ecotone-bench-bare-")) / "bodies.json"
+    try:
+        servers = [(f"Ecotone, {n} worker{'s' if n > 1 else ''}", n, None) for n in MIXED_WORKERS]
+        servers += [("Ecotone, cache off (uncached), 2 workers", 2, "uncached_application"),
+                    (f"{BARE}, 2 workers", 2, "bare_application")]
+        for name, workers, app in servers:
+            extra = None
+            if app == "bare_application":
+                with httpx.Client(base_url=f"http://127.0.0.1:{first.port}",
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=600) as http:
+                    bodies = {p: http.get(p).content.hex() for p in
+                              ["/api/v1/map"] + [f"/api/v1/organizations?limit=50&offset={o}" for o in (0, 50, 100)]}
+                    bodies["card"] = http.get(f"/api/v1/organizations/{ids[0]}/card").content.hex()
+                bodies_file.write_text(json.dumps(bodies))
+                extra = {"BENCH_WEB_BODIES": str(bodies_file)}
+            proc = _serve_workers(url, workers, app, extra)
+            if app is None and workers == MIXED_WORKERS[0]:
+                first = proc
+            try:
+                with httpx.Client(base_url=f"http://127.0.0.1:{proc.port}",
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=600) as http:
+                    for _ in range(2 * workers):  # warm: every worker's cache (new connections spread over them)
+                        http.get("/api/v1/map", headers={"Connection": "close"})
+                for writes in MIXED_WRITES:
+                    runs = [asyncio.run(_mixed_load(proc.port, token, ids, clients, per_client, writes, seed,
+                                                     args.run_seconds))
+                            for seed in range(rounds)]
+                    row = {"server": name, "writes": writes}
+                    for kind in ("list", "map", "card", "write"):
+                        figures = [_stats(r[kind]) for r in runs if r[kind]]
+                        row[kind] = _median([f["p95"] for f in figures]) if figures else float("nan")
+                        row[kind + "_n"] = sum(f["requests"] for f in figures)
+                    rows.append(row)
+                memory[name] = _tree_peak_mb(proc)
+            finally:
+                if proc is not first:
+                    _stop(proc)
+        _stop(first)
+    finally:
+        _drop_schema(schema)
+    after = os.getloadavg()[0]
+    print(f"## Mixed reads and writes, PostgreSQL on loopback, CORDIS H2020 health ×{args.scale} "
+          f"({len(ids):,} organisations, {found['ties']:,} ties; imported in {found['import_s']:.0f} s)")
+    print()
+    print(f"{clients} concurrent keep-alive clients, {per_client} requests each per run, median of {rounds} "
+          f"run{'s' if rounds > 1 else ''}; a write is a PATCH of a random organisation's city (an admin's token); "
+          "reads: list (/api/v1/organizations?limit=50), map (/api/v1/map, the whole atlas: any write recomputes it) "
+          f"and card (/api/v1/organizations/ID/card); no request starts after {args.run_seconds:.0f} s of a run.")
+    print()
+    print("| server | writes | list p95 ms | map p95 ms | card p95 ms | write p95 ms | reads (writes) | map p95 vs bare |")
+    print("|---|---|---|---|---|---|---|---|")
+    bare = {r["writes"]: r for r in rows if r["server"].startswith(BARE)}
+    for r in rows:
+        ratio = r["map"] / bare[r["writes"]]["map"] if r["writes"] in bare else float("nan")
+        reads = r["list_n"] + r["map_n"] + r["card_n"]
+        print(f"| {r['server']} | {r['writes']:.0%} | {r['list']:.1f} | {r['map']:.1f} | {r['card']:.1f} | "
+              f"{r['write']:.1f} | {reads:,} ({r['write_n']:,}) | {ratio:.1f}× |")
+    print()
+    two = next(r for r in rows if r["server"] == "Ecotone, 2 workers" and r["writes"] == 0.01)
+    worst = max(two["list"], two["map"], two["card"])
+    print(f"target p95 under 50 ms at 1% writes with 2 workers: {'met' if worst < 50 else 'missed'} "
+          f"(worst p95 {worst:.1f} ms" + ("" if worst < 50 else f", {worst / 50:.1f}× the target") + ")")
+    cold = [r for r in rows if "uncached" in r["server"]]
+    worst_cold = max(max(r["list"], r["map"], r["card"]) for r in cold)
+    print(f"target uncached p95 under 100 ms: {'met' if worst_cold < 100 else 'missed'} "
+          f"(worst p95 {worst_cold:.1f} ms" + ("" if worst_cold < 100 else f", {worst_cold / 100:.1f}× the target") + ")")
+    print()
+    print("peak memory of each server, its processes added up: " + "; ".join(f"{k} {v:,.0f} MB" for k, v in memory.items()))
+    print(f"load average of the machine (1 min) before {before:.1f}, after {after:.1f} ({os.cpu_count()} CPUs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -670,7 +919,16 @@ def main() -> None:
     parser.add_argument("--sizes", help="the map part's atlases as ACTORSxTIESxHUBS,… (default 20000x200000x20,"
                         "100000x1000000x50; with --quick 5000x50000x10, opening in the hub summary above 2,000)")
     parser.add_argument("--atlases", type=Path, help="keep the generated atlases in this folder between runs")
+    parser.add_argument("--mixed", action="store_true", help="only the mixed read/write load on PostgreSQL with "
+                        "1, 2 and 4 web workers")
+    parser.add_argument("--scale", type=int, default=9, help="copies of the H2020 extract in the mixed load's atlas "
+                        "(default 9: the full CORDIS H2020 network's size)")
+    parser.add_argument("--run-seconds", type=float, default=15.0, help="the mixed load's runs start no request "
+                        "after this many seconds each")
     args = parser.parse_args()
+    if args.mixed:
+        mixed_part(args)
+        return
     if not args.map_only:
         api_part(args)
     if args.no_map:
