@@ -10,14 +10,15 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from ..domain import ENTITIES, REFERENCES, Record
-from ..services.forms import labels
 from ..domain.problems import InputRejected, Problem
-from ..store import Atlas, AtlasError
+
+if TYPE_CHECKING:
+    from ..store import Atlas
 
 __all__ = ["FieldOption", "field_options", "field_values", "flags_of", "parameters", "reference_label", "with_names",
            "make_command"]
@@ -214,6 +215,8 @@ def field_values(options: Iterable[FieldOption], given: dict[str, Any],
                  resolve: Callable[[str, str], int]) -> dict[str, Any]:
     """The fields the options given set, as the record holds them: ``''`` clears a field, lists are split on commas,
     references resolved by ``resolve(entity, text)``; a reference that names nothing is refused by its option."""
+    from ..store import AtlasError
+
     out: dict[str, Any] = {}
     problems = []
     for o in options:
@@ -251,6 +254,8 @@ def field_values(options: Iterable[FieldOption], given: dict[str, Any],
 def with_names(atlas: Atlas, cls: type[Record], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of records with, after each reference, the name of what it refers to (``organization`` beside
     ``organization_id``; ``investors`` beside ``investor_ids``, joined with ``|``)."""
+    from ..services.forms import labels
+
     refs = {f: e for f, e in REFERENCES.get(cls.entity, {}).items() if f in cls.model_fields}
     names: dict[str, dict[int, str]] = {}
     for field, entity in refs.items():

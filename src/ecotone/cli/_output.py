@@ -8,15 +8,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from ..domain.problems import Problem
-from ..io._cells import CsvWriter
+if TYPE_CHECKING:
+    from ..domain.problems import Problem
 
 __all__ = ["Format", "console", "errors", "emit", "emit_record", "progress_bar", "show_problems"]
 
@@ -71,12 +69,16 @@ def emit(rows: Sequence[dict[str, Any]], fmt: Format, *, title: str | None = Non
     if fmt is Format.json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is Format.csv:
+        from ..io._cells import CsvWriter
+
         out = CsvWriter(sys.stdout)  # text a spreadsheet would run as a formula is marked with a 
         if rows:
             out.writerow(list(rows[0]))
             for row in rows:
                 out.writerow(["" if v is None else _plain(v) for v in row.values()])
     else:
+        from rich.table import Table
+
         table = Table(title=title, header_style="bold", show_lines=False)
         columns = list(table_columns or (rows[0] if rows else []))
         for col in columns:
@@ -118,6 +120,8 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
     if not enabled or not errors.is_terminal:
         yield lambda task, done, total: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=errors, transient=True) as bar:
         tasks: dict[str, Any] = {}
@@ -144,6 +148,8 @@ def show_problems(problems: Sequence[Problem], fmt: Format, *, limit: int = 50) 
             errors.print("nothing was written")
         return
     if fmt is Format.table:
+        from rich.table import Table
+
         table = Table(title=f"{len(problems)} problem(s); nothing was written", title_style="bold red",
                       header_style="bold")
         for col in ("file", "sheet", "row", "column", "reason", "hint"):

@@ -1,23 +1,26 @@
-"""The ``ecotone`` commands. Each is a thin wrapper over a function of :mod:`ecotone.services`."""
+"""The ``ecotone`` command line's root: the app, its command groups, the options and helpers every command shares,
+and ``main``. The commands themselves are in the topic modules (demo, browse, exchange, network, analysis…).
+
+Only light modules are imported here and by the modules that register top-level commands: a command imports the
+services it calls when it runs, and each group's commands are made when the group is used (``_groups.py``), so
+``ecotone --help`` and ``ecotone --version`` answer without loading pandas, igraph or SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from .. import __version__
-from ..domain.problems import InputRejected
-from ..services import analysis, browse, exports, imports
-from ..services.analysis import Filters, Result
-from ..services.report import write_report
-from ..services.demo import build_demo, demo_users
-from ..services.generate import Generator
-from ..store import Atlas, AtlasError
-from ..store.merge import MergeReport
+from ._groups import command_group
 from ._output import Format, console, emit, emit_record, errors, progress_bar, show_problems
+
+if TYPE_CHECKING:
+    from ..services.analysis import Filters, Result
+    from ..store import Atlas
+    from ..store.merge import MergeReport
 
 __all__ = ["app", "main"]
 
@@ -27,21 +30,92 @@ app = typer.Typer(
          "Start with `ecotone demo`, then `ecotone hubs` and `ecotone stats`. "
          "The atlas is the SQLite file ecotone.db in this folder unless --db or ECOTONE_DATABASE_URL says otherwise.",
     rich_markup_mode="markdown", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-import_app = typer.Typer(help="Import a Kumu spreadsheet, a JSON bundle or a CORDIS extract: all or nothing, "
-                              "idempotent, previewable with --dry-run.", no_args_is_help=True)
-export_app = typer.Typer(help="Export the atlas as a JSON bundle, a Kumu spreadsheet or CSV tables, or its network "
-                                "as GEXF (Gephi), Pajek or GraphML.",
-                         no_args_is_help=True)
-analyze_app = typer.Typer(
+
+# -- the command groups, in the order `ecotone --help` lists them, each with the modules that fill it ------------
+analyze_app = command_group(
+    "network", "analysis",
     help="Analyse the network: stakeholder map, centralities, brokers between hubs, communities, emerging "
          "collaborations, gaps, knowledge flow, and an HTML report. Every command takes the same filters "
          "(--hub, --type, --kind, --since, --until, --min-weight).", no_args_is_help=True)
-app.add_typer(analyze_app, name="analyze")
-app.add_typer(import_app, name="import")
-app.add_typer(export_app, name="export")
+import_app = command_group("exchange", help="Import a Kumu spreadsheet, a JSON bundle or a CORDIS extract: all or "
+                                            "nothing, idempotent, previewable with --dry-run.", no_args_is_help=True)
+export_app = command_group("exchange", help="Export the atlas as a JSON bundle, a Kumu spreadsheet or CSV tables, or "
+                                            "its network as GEXF (Gephi), Pajek or GraphML.",
+                           no_args_is_help=True)
+match_app = command_group(
+    "match",
+    help="Connect ecosystems: recommend partners for what an innovation's stage needs, evaluate partnerships with "
+         "a scorecard, match startups to sites, schedule a brokerage event, and follow introductions.",
+    no_args_is_help=True)
+simulate_app = command_group(
+    "simulate",
+    help="System dynamics: the built-in ecosystem model calibrated to a hub's history, Monte Carlo scenarios of "
+         "interventions, sensitivity, and XMILE models in and out (Stella, Vensim, PySD).",
+    no_args_is_help=True)
+users_app = command_group("accounts", help="Accounts of the people who use the atlas through the browser or the API: "
+                                           "their role (admin, manager, editor, viewer), hubs and organisation.",
+                          no_args_is_help=True)
+tokens_app = command_group("accounts", help="API tokens (`Authorization: Bearer TOKEN`): create one for an account, "
+                                            "list and revoke them.", no_args_is_help=True)
+people_app = command_group("accounts", "records",
+                           help="People in the organisations (clinicians, mentors, programme managers): list, show, "
+                                "add, update and delete them; their own data on request: export it (GDPR art. 15) or "
+                                "erase it (art. 17).", no_args_is_help=True)
+orgs_app = command_group("records", help="List, show, add, update and delete organisations (the actors of the "
+                                         "ecosystems).", no_args_is_help=True)
+ties_app = command_group("records", help="List, show, add, update and delete ties between organisations.",
+                         no_args_is_help=True)
+#: The other kinds of record the registry's commands keep (cli/records.py), each a group of its own.
+RECORD_GROUPS: dict[str, typer.Typer] = {group: command_group(
+    "records", help=f"{words} List, show, add, update and delete them.", no_args_is_help=True) for group, words in {
+    "innovations": "Innovations (the solutions organisations bring towards patients) and their current stage.",
+    "stages": "Stage events: an innovation entering a stage on a day (velocity is computed from them).",
+    "deals": "Funding deals: who received how much from whom, when.",
+    "programs": "Programmes: incubator and accelerator cohorts, challenges, grants, competitions, mentorship.",
+    "intros": "Introductions a facilitator made, and how far each went: meeting, pilot, partnership.",
+    "kpis": "The KPIs partnerships declare (targets, baselines, due days).",
+}.items()}
+pathways_app = command_group(
+    "pathways",
+    help="The regulatory pathways (CE under the MDR, FDA 510(k), De Novo, PMA, DiGA…) and the months each takes "
+         "from filing to a decision — the simulation's prior for approval. The figures are published ones, each "
+         "with its source; a hub replaces them with its own by importing a CSV, kept beside the atlas file "
+         "(hub.db → hub.pathways.csv, with an audit log hub.pathways.csv.log).", no_args_is_help=True)
+challenges_app = command_group(
+    "challenges",
+    help="Open innovation: challenges, grants and competitions answering clinical needs — a sponsor, a prize, a "
+         "timeline, eligibility, a weighted rubric; submissions, judges with declared conflicts, their scores, an "
+         "open ranking, the winners and their follow-up.",
+    no_args_is_help=True)
+needs_app = command_group(
+    "needs",
+    help="The registry of unmet clinical needs, each stated in Biodesign's form (a way to PROBLEM in POPULATION "
+         "in order to OUTCOME): list them (the gaps no innovation addresses too), show one with its endorsements "
+         "and the innovations addressing it, add one, or import a register from CSV or .xlsx.",
+    no_args_is_help=True)
+jobs_app = command_group(
+    "jobs",
+    help="The background jobs of the atlas — simulations, brokerage events, large analyses — queued from the "
+         "web application or the API: list them, show one, cancel or retry it. Run by `ecotone worker` on "
+         "PostgreSQL, by `ecotone serve` itself on SQLite.", no_args_is_help=True)
+for _name, _group in {"analyze": analyze_app, "import": import_app, "export": export_app, "match": match_app,
+                      "simulate": simulate_app, "users": users_app, "tokens": tokens_app, "people": people_app,
+                      "orgs": orgs_app, "ties": ties_app, **RECORD_GROUPS, "pathways": pathways_app,
+                      "challenges": challenges_app, "needs": needs_app, "jobs": jobs_app}.items():
+    app.add_typer(_group, name=_name)
 
+# -- options many commands take ----------------------------------------------------------------------------------
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output: table, json or csv.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would be created, updated or rejected; write nothing.")]
+HubsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--hub", help="Keep this hub's members (name, part of it, or id). Repeatable.")]
+TypesOpt = Annotated[Optional[list[str]], typer.Option("--type", help="Keep this stakeholder type. Repeatable.")]
+KindsOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Keep ties of this kind. Repeatable.")]
+SinceOpt = Annotated[Optional[str], typer.Option(help="Keep ties active on or after this date (2020-01-01).")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Keep ties started on or before this date.")]
+MinWeightOpt = Annotated[Optional[float], typer.Option("--min-weight", help="Keep ties at least this strong.")]
+ShowOpt = Annotated[Optional[str], typer.Option(
+    help="Print only this part of the result (e.g. bridges); CSV prints the first part unless told.")]
 
 
 def _version(value: bool) -> None:
@@ -64,68 +138,12 @@ def _root(
 
 
 def _atlas(ctx: typer.Context) -> Atlas:
+    from ..store import Atlas
+
     return Atlas.open(ctx.find_root().obj["db"])
 
 
-# -- demo and generate -------------------------------------------------------------------------------------------
-@app.command()
-def demo(ctx: typer.Context, seed: Annotated[int, typer.Option(help="Seed of the illustrative members.")] = 7,
-         serve: Annotated[bool, typer.Option("--serve", help="Then open it in the browser at "
-                                              "http://127.0.0.1:8000 (see ecotone serve).")] = False,
-         users: Annotated[bool, typer.Option("--users", help="Also create the demo's accounts (an admin, "
-                                              "Barcelona's manager, the Polish facilitator, a Texas viewer) "
-                                              "and print their passwords, once.")] = False,
-         fmt: FormatOpt = Format.table) -> None:
-    """Build the demo atlas: the hubs, organisations, programmes and deals the seed articles name (each with its
-    source), plus illustrative members so every hub is alive. Most of it is public; the bridge partnership is
-    shared only between its two hubs, its KPIs and ratings are for their hub, clinicians' contacts for their
-    hospital. Running it again changes nothing.
-
-    Example: `ecotone demo && ecotone hubs`; `ecotone demo --users --serve`
-    """
-    with _atlas(ctx) as atlas, progress_bar() as progress:
-        report = build_demo(atlas, seed=seed, progress=progress)
-        if report.changed or fmt is not Format.table:
-            _report(report, fmt)
-        else:  # run again (say with --users): the atlas is as it was, no need to list every record again
-            console.print(f"The demo atlas is already in {atlas.url}: nothing changed.")
-        if fmt is Format.table and report.changed:
-            rows = [{k: h[k] for k in ("name", "country", "organizations", "ties_inside", "ties_across")}
-                    for h in browse.hub_table(atlas)]
-            emit(rows, fmt, title=f"Hubs in {atlas.url}")
-            console.print("Next: [bold]ecotone stats[/bold] (who is where), [bold]ecotone orgs list --hub "
-                          "'Barcelona Health Hub'[/bold], [bold]ecotone export kumu atlas.xlsx[/bold], "
-                          "[bold]ecotone serve[/bold] (the map in the browser)")
-        if users:
-            emit(demo_users(atlas), fmt, title="Demo accounts (passwords shown only now; sign in at /login)")
-    if serve:
-        from .serve import start_server
-
-        start_server(ctx, "127.0.0.1", 8000)
-
-
-@app.command()
-def generate(
-    ctx: typer.Context,
-    orgs: Annotated[int, typer.Option(help="How many organisations.", min=1)] = 1000,
-    hubs: Annotated[int, typer.Option(help="How many hubs.", min=1)] = 10,
-    ties: Annotated[Optional[int], typer.Option(help="How many ties (default: ten per organisation).", min=0)] = None,
-    seed: Annotated[int, typer.Option(help="Same seed, same atlas.")] = 0,
-    cross_hub: Annotated[float, typer.Option(help="Share of ties that bridge two hubs.", min=0, max=1)] = 0.05,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Add a synthetic ecosystem for scale tests: power-law hub sizes, heavy-tailed degrees, dense hubs with few
-    bridges, dated ties, innovations with stage histories and deals.
-
-    Example: `ecotone --db big.db generate --orgs 100000 --hubs 50 --seed 1`
-    """
-    with _atlas(ctx) as atlas, progress_bar() as progress:
-        gen = Generator(orgs=orgs, hubs=hubs, ties=ties, seed=seed, cross_hub=cross_hub).run(atlas, progress)
-    emit([{"hubs": gen.hubs_, "organizations": gen.orgs_, "ties": gen.ties_, "innovations": gen.innovations_,
-           "deals": gen.deals_}], fmt, title="Generated")
-
-
-# -- import and export -------------------------------------------------------------------------------------------
+# -- what commands share: an import's report, the analyses' filters, a result's parts --------------------------
 def _report(report: MergeReport, fmt: Format) -> None:
     title = "Dry run: nothing was written" if report.dry_run else "Imported"
     types = ", ".join(f"{kind} {n:,}" for kind, n in sorted(report.types.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -139,135 +157,9 @@ def _report(report: MergeReport, fmt: Format) -> None:
             f"Undo this import with: ecotone changes --undo-import {report.change_set}")
 
 
-def _import(ctx: typer.Context, fmt_name: str, paths: list[Path], dry_run: bool, fmt: Format,
-            type_map: list[str] | None = None, kind_map: list[str] | None = None) -> None:
-    types = imports.parse_mapping(type_map or [], "--map-type")
-    kinds = imports.parse_mapping(kind_map or [], "--map-kind")
-    with _atlas(ctx) as atlas, progress_bar() as progress:
-        try:
-            report = imports.import_files(atlas, fmt_name, paths, dry_run=dry_run, type_map=types,
-                                          kind_map=kinds, progress=progress)
-        except InputRejected as exc:
-            show_problems(exc.problems, fmt)
-            raise typer.Exit(1) from None
-    _report(report, fmt)
-
-
-Files = Annotated[list[Path], typer.Argument(help="The file(s) to read.", show_default=False)]
-
-
-@import_app.command("kumu")
-def import_kumu(
-    ctx: typer.Context, paths: Files, dry_run: DryRun = False, fmt: FormatOpt = Format.table,
-    map_type: Annotated[Optional[list[str]], typer.Option(
-        "--map-type", help="Map your element type to a stakeholder type, e.g. 'University Hospital=hospital'. "
-                           "Repeatable.")] = None,
-    map_kind: Annotated[Optional[list[str]], typer.Option(
-        "--map-kind", help="Map your connection type to a tie kind, e.g. 'Funds=investment'. Repeatable.")] = None,
-) -> None:
-    """Import a Kumu spreadsheet: an .xlsx with Elements and Connections sheets (and optionally Hubs), or
-    elements.csv / connections.csv / hubs.csv. `|` separates several values in a cell; sheets named '(ignore)'
-    are skipped.
-
-    Example: `ecotone import kumu map.xlsx --dry-run --map-type 'Spin-off=startup'`
-    """
-    _import(ctx, "kumu", paths, dry_run, fmt, map_type, map_kind)
-
-
-@import_app.command("bundle")
-def import_bundle(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The .json bundle.")],
-                  dry_run: DryRun = False, fmt: FormatOpt = Format.table) -> None:
-    """Import a JSON bundle written by 'ecotone export bundle' (lossless; records matched by external id or name).
-
-    Example: `ecotone import bundle atlas.json`
-    """
-    _import(ctx, "bundle", [path], dry_run, fmt)
-
-
-@import_app.command("cordis")
-def import_cordis(ctx: typer.Context, paths: Annotated[list[Path], typer.Argument(
-                      help="A folder with organization.csv and project.csv, or the two files.")],
-                  dry_run: DryRun = False, fmt: FormatOpt = Format.table) -> None:
-    """Import a CORDIS extract (EU research projects): organisations by PIC, projects as programmes with their
-    participations, and co-participation ties weighted by the projects two organisations share.
-
-    Example: `ecotone import cordis data/cordis/h2020-health`
-    """
-    _import(ctx, "cordis", paths, dry_run, fmt)
-
-
-Out = Annotated[Path, typer.Argument(help="Where to write.")]
-
-
-def _export(ctx: typer.Context, write, out: Path) -> None:
-    with _atlas(ctx) as atlas:
-        written = write(atlas, out)
-    for path in written:
-        console.print(f"wrote {path}")
-
-
-@export_app.command("bundle")
-def export_bundle(ctx: typer.Context, out: Out) -> None:
-    """Write the whole atlas as a JSON bundle (lossless: import it back with 'ecotone import bundle').
-
-    Example: `ecotone export bundle atlas.json`
-    """
-    _export(ctx, exports.export_bundle, out)
-
-
-@export_app.command("kumu")
-def export_kumu(ctx: typer.Context, out: Out) -> None:
-    """Write hubs, organisations and ties as a Kumu spreadsheet: OUT.xlsx, or CSV files in the folder OUT.
-
-    Example: `ecotone export kumu atlas.xlsx` then import it at kumu.io.
-    """
-    _export(ctx, exports.export_kumu, out)
-
-
-@export_app.command("csv")
-def export_csv(ctx: typer.Context, out: Out) -> None:
-    """Write one CSV table per kind of record (organizations.csv, ties.csv, deals.csv...) in the folder OUT.
-
-    Example: `ecotone export csv tables/`
-    """
-    _export(ctx, exports.export_tables, out)
-
-
-# -- browse ------------------------------------------------------------------------------------------------------
-@app.command()
-def hubs(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """List the hubs with their organisations and the ties inside them and across to other hubs."""
-    with _atlas(ctx) as atlas:
-        emit(browse.hub_table(atlas), fmt, title="Hubs",
-             table_columns=("id", "name", "kind", "country", "organizations", "ties_inside", "ties_across"))
-
-
-@app.command()
-def stats(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """Count organisations per hub and stakeholder type: who is where, and which core roles a hub lacks.
-
-    The table lists each hub's types and missing roles; `--format csv` or `json` gives the full hub × type matrix.
-    """
-    with _atlas(ctx) as atlas:
-        rows = browse.coverage_table(atlas)
-    if fmt is Format.table:
-        rows = browse.coverage_summary(rows)
-    emit(rows, fmt, title="Organisations per hub and stakeholder type")
-
-
-# -- analyze (stakeholders, brokerage and emerging are in cli/analysis.py) ------------------------------------------
-HubsOpt = Annotated[Optional[list[str]], typer.Option(
-    "--hub", help="Keep this hub's members (name, part of it, or id). Repeatable.")]
-TypesOpt = Annotated[Optional[list[str]], typer.Option("--type", help="Keep this stakeholder type. Repeatable.")]
-KindsOpt = Annotated[Optional[list[str]], typer.Option("--kind", help="Keep ties of this kind. Repeatable.")]
-SinceOpt = Annotated[Optional[str], typer.Option(help="Keep ties active on or after this date (2020-01-01).")]
-UntilOpt = Annotated[Optional[str], typer.Option(help="Keep ties started on or before this date.")]
-MinWeightOpt = Annotated[Optional[float], typer.Option("--min-weight", help="Keep ties at least this strong.")]
-ShowOpt = Annotated[Optional[str], typer.Option(
-    help="Print only this part of the result (e.g. bridges); CSV prints the first part unless told.")]
-
-
 def _filters(hub, type, kind, since, until, min_weight) -> Filters:
+    from ..services.analysis import Filters
+
     return Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
                    until=until, min_weight=min_weight)
 
@@ -302,180 +194,14 @@ def _figure(value) -> str:
 
 
 def _run(ctx: typer.Context, work, fmt: Format = Format.table):
+    from ..domain.problems import InputRejected
+
     with _atlas(ctx) as atlas, progress_bar() as progress:
         try:
             return work(atlas, progress)
         except InputRejected as exc:
             show_problems(exc.problems, fmt)
             raise typer.Exit(1) from None
-
-
-@analyze_app.command("metrics")
-def analyze_metrics(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    sort: Annotated[str, typer.Option(help="Rank actors by this metric.")] = "pagerank",
-    top: Annotated[int, typer.Option(help="How many actors to list (0: all).", min=0)] = 20,
-    exact_limit: Annotated[int, typer.Option(help="Exact shortest-path metrics in components up to this size; "
-                                                  "estimated from pivots beyond.", min=1)] = analysis.EXACT_LIMIT,
-    pivots: Annotated[int, typer.Option(help="Pivots for the estimates.", min=2)] = analysis.PIVOTS,
-    seed: Annotated[int, typer.Option(help="Seed of the pivots.")] = 0,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """Centralities of every actor (degree, betweenness, closeness, harmonic, eigenvector, PageRank, k-core,
-    clustering, Burt's constraint and effective size) and the network's figures (density, components,
-    reciprocity, path length, assortativity, cross-sector and cross-hub shares).
-
-    Example: `ecotone analyze metrics --sort betweenness --top 10 --format csv`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.metrics(
-        atlas, _filters(hub, type, kind, since, until, min_weight), sort=sort, top=top or None,
-        exact_limit=exact_limit, pivots=pivots, seed=seed, progress=p), fmt)
-    _show(result, fmt, show, {"actors": ("name", "hub", "type", "degree", "betweenness", "closeness", "eigenvector",
-                                         "pagerank", "core", "constraint")}, {"actors": f"Actors by {sort}"})
-
-
-@analyze_app.command("communities")
-def analyze_communities(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    resolution: Annotated[float, typer.Option(help="Higher: more, smaller communities.", min=0.0001)] = 1.0,
-    seed: Annotated[int, typer.Option(help="Same seed, same communities.")] = 0,
-    min_size: Annotated[int, typer.Option(help="List communities of at least this many actors.", min=1)] = 3,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """Leiden communities, each with its dominant hubs and types and its leading members.
-
-    Example: `ecotone analyze communities --resolution 2 --show members --format csv`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.communities(
-        atlas, _filters(hub, type, kind, since, until, min_weight), resolution=resolution, seed=seed,
-        min_size=min_size, progress=p), fmt)
-    if show is None and fmt is Format.table:
-        show = "communities"
-    _show(result, fmt, show, {}, {"communities": "Communities"})
-
-
-@analyze_app.command("gaps")
-def analyze_gaps(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    reach: Annotated[int, typer.Option(help="A need is met if a provider is within this many steps.", min=1)] = 2,
-    thin: Annotated[int, typer.Option(help="Hub pairs with at most this many ties are gaps.", min=0)] = 2,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """The gap finder: actors whose needs nobody within reach can meet (by their stage and their stated needs),
-    every stated need and how it is met, the register's clinical needs no innovation addresses yet, each hub's
-    missing roles, and hubs with no or thin ties — each with the evidence and who could bridge it.
-
-    Example: `ecotone analyze gaps --hub 'Medical Innovation Institute' --show unreached`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.gaps(
-        atlas, _filters(hub, type, kind, since, until, min_weight), reach_steps=reach, thin=thin, progress=p), fmt)
-    _show(result, fmt, show, {"unreached": ("name", "hub", "need", "match", "nearest", "bridge", "provider"),
-                              "needs": ("need", "actors", "match", "providers", "unreached"),
-                              "clinical_needs": ("id", "statement", "severity", "status", "hub", "endorsements"),
-                              "hub_pairs": ("hub_a", "hub_b", "ties", "bridge", "partner")},
-          {"unreached": "Needs nobody within reach can meet", "needs": "Stated needs and how they are met",
-           "clinical_needs": "Clinical needs no innovation addresses yet",
-           "missing_roles": "Missing roles",
-           "hub_pairs": "Hubs with no or thin ties"})
-
-
-@analyze_app.command("diffusion")
-def analyze_diffusion(
-    ctx: typer.Context, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    seed_org: Annotated[Optional[list[str]], typer.Option(
-        "--seed-org", help="An actor the idea starts from (name or id). Repeatable.")] = None,
-    steps: Annotated[int, typer.Option(help="Count who is reached within this many steps.", min=1)] = 3,
-    probability: Annotated[float, typer.Option(help="Chance a tie of weight 1 passes the idea.", min=0.0001,
-                                               max=1.0)] = 0.1,
-    runs: Annotated[int, typer.Option(help="Monte Carlo runs.", min=1)] = 200,
-    seed: Annotated[int, typer.Option(help="Same seed, same runs.")] = 0,
-    best: Annotated[int, typer.Option(help="Also find the K actors that together spread furthest.", min=0)] = 0,
-    top: Annotated[int, typer.Option(help="Actors to list.", min=1)] = 20,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """Knowledge flow: who the seed actors reach within k steps, an independent-cascade simulation of how far and
-    how fast an idea spreads (Monte Carlo, seeded), and the seed set of size K that spreads furthest.
-
-    Example: `ecotone analyze diffusion --seed-org 'Medical Innovation Institute' --best 5`
-    """
-    result = _run(ctx, lambda atlas, p: analysis.diffusion(
-        atlas, _filters(hub, type, kind, since, until, min_weight), seeds=seed_org or [], steps=steps,
-        probability=probability, runs=runs, seed=seed, best=best, top=top, progress=p), fmt)
-    _show(result, fmt, show, {"reached": ("name", "hub", "type", "probability", "mean_step")},
-          {"reached": "Who the idea reaches", "curve": "Actors informed by each step (mean, 5–95%)",
-           "reach": f"Reach within {steps} steps", "best_seeds": f"The {best} seeds that spread furthest"})
-
-
-@analyze_app.command("report")
-def analyze_report(
-    ctx: typer.Context, out: Annotated[Path, typer.Argument(help="The HTML file to write.")] = Path("report.html"),
-    hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None, since: SinceOpt = None,
-    until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    focus: Annotated[Optional[str], typer.Option(help="Focus the report on this hub.")] = None,
-) -> None:
-    """Write one HTML page with the analysis: coverage heatmap and missing roles, power–interest grids and
-    priority list, central players, top brokers and bridges between hubs, communities and gaps. It needs no
-    network and no script: open it in any browser.
-
-    Example: `ecotone analyze report report.html --focus 'Barcelona Health Hub'`
-    """
-    path = _run(ctx, lambda atlas, p: write_report(
-        atlas, out, _filters(hub, type, kind, since, until, min_weight), hub=focus, progress=p))
-    console.print(f"wrote {path}")
-
-
-# -- network exports ---------------------------------------------------------------------------------------------
-def _export_graph(ctx: typer.Context, fmt_name: str, out: Path, filters: Filters, **options) -> None:
-    written = _run(ctx, lambda atlas, p: exports.export_graph(atlas, fmt_name, out, filters, progress=p, **options))
-    for path in written:
-        console.print(f"wrote {path}")
-
-
-@export_app.command("gexf")
-def export_gexf(
-    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
-    color_by: Annotated[str, typer.Option(help="Colour actors by type, helix, hub or community.")] = "type",
-    size_by: Annotated[str, typer.Option(help="Size actors by a metric (pagerank, betweenness, degree…).")]
-    = "pagerank",
-) -> None:
-    """Write the network as GEXF 1.3 for Gephi: actors with their attributes and metrics, coloured and sized;
-    ties with weight and kind, their start and end dates as intervals (Gephi's timeline).
-
-    Example: `ecotone export gexf atlas.gexf --size-by betweenness`
-    """
-    _export_graph(ctx, "gexf", out, _filters(hub, type, kind, since, until, min_weight), color_by=color_by,
-                  size_by=size_by)
-
-
-@export_app.command("pajek")
-def export_pajek(
-    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
-) -> None:
-    """Write the network for Pajek: OUT.net (arcs and edges with weights), partitions OUT_hub.clu, OUT_type.clu,
-    OUT_community.clu (legend in OUT_partitions.csv) and vectors OUT_<metric>.vec.
-
-    Example: `ecotone export pajek atlas.net --hub Barcelona --hub 'Medical Innovation'`
-    """
-    _export_graph(ctx, "pajek", out, _filters(hub, type, kind, since, until, min_weight))
-
-
-@export_app.command("graphml")
-def export_graphml(
-    ctx: typer.Context, out: Out, hub: HubsOpt = None, type: TypesOpt = None, kind: KindsOpt = None,
-    since: SinceOpt = None, until: UntilOpt = None, min_weight: MinWeightOpt = None,
-) -> None:
-    """Write the network as GraphML (networkx, igraph, Cytoscape, yEd): actors and ties with typed attributes
-    and metrics.
-
-    Example: `ecotone export graphml atlas.graphml --kind clinical_pilot --kind clinical_validation`
-    """
-    _export_graph(ctx, "graphml", out, _filters(hub, type, kind, since, until, min_weight))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -485,20 +211,29 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="ecotone", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except InputRejected as exc:
-        show_problems(exc.problems, Format.table)
-        return 1
-    except (AtlasError, ValueError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        return 1
-    except OSError as exc:
-        errors.print(f"[red]error:[/red] {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-        return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+        return _failed(exc)
+    return 0
+
+
+def _failed(exc: Exception) -> int:
+    """Say why a command failed, in words; 1 is its exit code.
+
+    The kinds of error are looked up only now: an atlas error can only come from an atlas module already loaded.
+    """
+    from ..domain.problems import InputRejected
+
+    store = sys.modules.get("ecotone.store.atlas")
+    if isinstance(exc, InputRejected):
+        show_problems(exc.problems, Format.table)
+    elif isinstance(exc, ValueError) or (store is not None and isinstance(exc, store.AtlasError)):
+        errors.print(f"[red]error:[/red] {exc}")
+    elif isinstance(exc, OSError):
+        errors.print(f"[red]error:[/red] {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    else:
         errors.print(f"[red]unexpected error:[/red] {exc.__class__.__name__}: {exc}\n"
                      "Please report it with the command you ran.")
-        return 1
-    return 0
+    return 1
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..services.benchmark import GROUPINGS, benchmark, over_time
 from ._output import Format, console, emit
 from .app import FormatOpt, ShowOpt, _run, _show, app
 
 __all__ = ["benchmark_command"]
+
+#: What ``--group-by`` compares: ``ecotone.services.benchmark.GROUPINGS``, named here so that the command line starts
+#: without pandas (tests/test_cli.py checks the two agree).
+GROUPINGS = ("hub", "city", "country", "region")
 
 _COLUMNS = {"ranking": ("rank", "group", "interval", "score", "coverage", "strengths", "weaknesses", "levers"),
             "decomposition": ("pillar", "score", "weight", "contribution", "indicators"),
@@ -74,6 +77,8 @@ def benchmark_command(
     Example: `ecotone benchmark --weights performance=2 --draws 2000`; `ecotone benchmark --hub Berlin`;
     `ecotone --db cordis.db benchmark --group-by city --min-actors 10 --format csv`
     """
+    from ..services.benchmark import benchmark, over_time
+
     if over_time_:
         result = _run(ctx, lambda atlas, p: over_time(
             atlas, group_by=group_by, weights=weights, normalisation=normalisation, aggregation=aggregation,

@@ -9,16 +9,10 @@ import typer
 
 from ..services import challenges
 from ._output import Format, console, emit, emit_record
-from .app import FormatOpt, _run, _show, app
+from .app import FormatOpt, _run, _show, challenges_app
 
 __all__ = ["challenges_app"]
 
-challenges_app = typer.Typer(
-    help="Open innovation: challenges, grants and competitions answering clinical needs — a sponsor, a prize, a "
-         "timeline, eligibility, a weighted rubric; submissions, judges with declared conflicts, their scores, an "
-         "open ranking, the winners and their follow-up.",
-    no_args_is_help=True)
-app.add_typer(challenges_app, name="challenges")
 
 Challenge = Annotated[str, typer.Argument(help="The challenge (id, name, or part of its name).")]
 

@@ -8,8 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..services.check import DEDUPE_HINT, KINDS, Finding, check_atlas
-from ..store import AtlasError
 from ._output import Format, console, emit, errors
 from .app import FormatOpt, _atlas, app
 
@@ -17,7 +15,10 @@ __all__ = ["check"]
 
 #: The exit codes, as linters (ruff, flake8, ESLint, ShellCheck) use them.
 CLEAN, FOUND, FAILED = 0, 1, 2
-_COLUMNS = list(Finding.__dataclass_fields__)
+#: The checks ``--kind`` names: the keys of ``ecotone.services.check.KINDS``, named here so that the command line
+#: starts without pandas (tests/test_cli.py checks the two agree).
+KINDS = ("no_hub", "no_type_evidence", "dangling_reference", "contact_without_consent", "orphaned_innovation",
+         "no_stage_history", "stage_mismatch")
 
 
 @app.command("check")
@@ -45,6 +46,9 @@ def check(
     Example: `ecotone check`; `ecotone check --kind dangling_reference --format json > dangling.json`;
     `ecotone check --format csv --exit-zero > registry-report.csv`
     """
+    from ..services.check import DEDUPE_HINT, Finding, check_atlas
+    from ..store import AtlasError
+
     try:
         with _atlas(ctx) as atlas:
             found = check_atlas(atlas, kinds=kind)
@@ -55,7 +59,7 @@ def check(
     if fmt is Format.table:
         _table(rows, limit)
     elif fmt is Format.csv and not rows:
-        sys.stdout.write(",".join(_COLUMNS) + "\n")  # the header still says what the columns are
+        sys.stdout.write(",".join(Finding.__dataclass_fields__) + "\n")  # the header still says what the columns are
     else:
         emit(rows, fmt)
     (console if fmt is Format.table else errors).print(f"[dim]{DEDUPE_HINT}[/dim]")
@@ -63,6 +67,8 @@ def check(
 
 
 def _table(rows: list[dict], limit: int) -> None:
+    from ..services.check import KINDS
+
     if not rows:
         console.print("[green]nothing to look at[/green]: every check passed")
         return

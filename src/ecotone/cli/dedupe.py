@@ -6,7 +6,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..services import dedupe
 from ._output import Format, console, emit, emit_record, errors
 from .app import FormatOpt, _atlas, app
 
@@ -34,6 +33,8 @@ def dedupe_command(
 
     Example: `ecotone dedupe --format csv > pairs.csv`; `ecotone dedupe --merge 6 227 --yes`
     """
+    from ..services import dedupe
+
     with _atlas(ctx) as atlas:
         if merge is None:
             pairs = dedupe.find_duplicates(atlas, min_score=min_score)

@@ -7,15 +7,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._output import Format, console, emit, emit_record, errors
-from .app import FormatOpt, _atlas, app
+from .app import FormatOpt, _atlas, jobs_app
 
 __all__ = ["jobs_app"]
 
-jobs_app = typer.Typer(
-    help="The background jobs of the atlas — simulations, brokerage events, large analyses — queued from the "
-         "web application or the API: list them, show one, cancel or retry it. Run by `ecotone worker` on "
-         "PostgreSQL, by `ecotone serve` itself on SQLite.", no_args_is_help=True)
-app.add_typer(jobs_app, name="jobs")
 
 _STATES = ("queued", "running", "done", "failed", "cancelled")
 

@@ -11,15 +11,9 @@ from ..domain.problems import InputRejected
 from ..services import partnering
 from ..services.recommend import recommend
 from ._output import Format, console, progress_bar, show_problems
-from .app import DryRun, FormatOpt, ShowOpt, _report, _run, _show, app
+from .app import DryRun, FormatOpt, ShowOpt, _report, _run, _show, match_app
 
 __all__ = ["match_app"]
-
-match_app = typer.Typer(
-    help="Connect ecosystems: recommend partners for what an innovation's stage needs, evaluate partnerships with "
-         "a scorecard, match startups to sites, schedule a brokerage event, and follow introductions.",
-    no_args_is_help=True)
-app.add_typer(match_app, name="match")
 
 
 def _weights(pairs: list[str] | None, flag: str) -> dict[str, float] | None:

@@ -9,16 +9,10 @@ import typer
 
 from ..services import needs
 from ._output import Format, console, emit, emit_record
-from .app import DryRun, FormatOpt, _report, _run, app
+from .app import DryRun, FormatOpt, _report, _run, needs_app
 
 __all__ = ["needs_app"]
 
-needs_app = typer.Typer(
-    help="The registry of unmet clinical needs, each stated in Biodesign's form (a way to PROBLEM in POPULATION "
-         "in order to OUTCOME): list them (the gaps no innovation addresses too), show one with its endorsements "
-         "and the innovations addressing it, add one, or import a register from CSV or .xlsx.",
-    no_args_is_help=True)
-app.add_typer(needs_app, name="needs")
 
 _TABLE = ("id", "statement", "clinical_area", "severity", "status", "hub", "raised_by", "innovations",
           "endorsements")

@@ -9,16 +9,10 @@ import typer
 
 from ..services import pathways
 from ._output import Format, console, emit
-from .app import DryRun, FormatOpt, _run, _show, app
+from .app import DryRun, FormatOpt, _run, _show, pathways_app
 
 __all__ = ["pathways_app"]
 
-pathways_app = typer.Typer(
-    help="The regulatory pathways (CE under the MDR, FDA 510(k), De Novo, PMA, DiGA…) and the months each takes "
-         "from filing to a decision — the simulation's prior for approval. The figures are published ones, each "
-         "with its source; a hub replaces them with its own by importing a CSV, kept beside the atlas file "
-         "(hub.db → hub.pathways.csv, with an audit log hub.pathways.csv.log).", no_args_is_help=True)
-app.add_typer(pathways_app, name="pathways")
 
 _LIST = ("pathway", "region", "low", "typical", "high", "overridden", "assumption", "source")
 

@@ -9,28 +9,21 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from ..domain import (ENTITIES, Deal, Innovation, Introduction, Kpi, Organization, Person, Program, ProgramKind,
                       Record, StageEvent, Tie)
-from ..services import browse, changes, registry
-from ..store import Atlas, AtlasError
 from ..store._filters import FILTERS
-from ..store.atlas import NotFound
 from ._fields import field_options, field_values, flags_of, make_command, parameters, reference_label, with_names
 from ._output import Format, console, emit, emit_record
-from .accounts import people_app
-from .app import FormatOpt, _atlas, app
+from .app import RECORD_GROUPS, FormatOpt, _atlas, orgs_app, people_app, ties_app
+
+if TYPE_CHECKING:
+    from ..store import Atlas
 
 __all__ = ["orgs_app", "ties_app", "KINDS", "record_id"]
-
-orgs_app = typer.Typer(help="List, show, add, update and delete organisations (the actors of the ecosystems).",
-                       no_args_is_help=True)
-ties_app = typer.Typer(help="List, show, add, update and delete ties between organisations.", no_args_is_help=True)
-app.add_typer(orgs_app, name="orgs")
-app.add_typer(ties_app, name="ties")
 
 
 @dataclass(frozen=True)
@@ -58,6 +51,9 @@ class Kind:
 def record_id(atlas: Atlas, entity: str, ref: str) -> int:
     """The id of a record given by id or, for kinds with a name, by its exact name (any case); organisations and hubs
     as the atlas finds them (an external id, a part of a hub's name)."""
+    from ..store import AtlasError
+    from ..store.atlas import NotFound
+
     ref = str(ref).strip()
     if entity == "organization":
         return atlas.organization_id(ref)
@@ -228,6 +224,8 @@ def add_add(kind: Kind, *, allow_duplicate: bool = False) -> None:
              ] if allow_duplicate else []
 
     def run(ctx: typer.Context, fmt: Format, allow_duplicate: bool = False, **given: Any) -> None:
+        from ..services import registry
+
         flags = flags_of(options) | {name: name.upper() for name in kind.arguments}
         with _atlas(ctx) as atlas:
             data = field_values(options, given, lambda entity, text: record_id(atlas, entity, text))
@@ -249,6 +247,9 @@ def add_update(kind: Kind) -> None:
     options = field_options(kind.cls, creating=False)
 
     def run(ctx: typer.Context, ref: str, if_version: int | None, fmt: Format, **given: Any) -> None:
+        from ..services import registry
+        from ..store import AtlasError
+
         with _atlas(ctx) as atlas:
             rid = record_id(atlas, kind.entity, ref)
             wanted = field_values(options, given, lambda entity, text: record_id(atlas, entity, text))
@@ -268,6 +269,8 @@ def add_update(kind: Kind) -> None:
 def add_delete(kind: Kind) -> None:
     """``KIND delete REF``: says what goes with it, asks, deletes."""
     def run(ctx: typer.Context, ref: str, yes: bool, if_version: int | None) -> None:
+        from ..services import changes, registry
+
         with _atlas(ctx) as atlas:
             rid = record_id(atlas, kind.entity, ref)
             if if_version is not None and atlas.version(kind.entity, rid) != if_version:
@@ -299,6 +302,12 @@ def _paging(total: int, shown: int, limit: int, offset: int) -> str:
 
 
 # -- the kinds ---------------------------------------------------------------------------------------------------
+def _organization_card(atlas: Atlas, rid: int) -> dict[str, Any]:
+    from ..services import browse
+
+    return browse.organization_card(atlas, str(rid))
+
+
 KINDS: dict[str, Kind] = {k.group: k for k in (
     Kind("orgs", Organization, "organisation", "organisations", ("id", "name", "type", "hub", "country", "source"), {
         "show": "ecotone orgs show Medlumics",
@@ -307,7 +316,7 @@ KINDS: dict[str, Kind] = {k.group: k for k in (
         "delete": "ecotone orgs delete 'Kardio Labs'",
         "add": "ecotone orgs add 'Kardio Labs' --type startup --hub 'Medical Innovation Institute' "
                "--needs 'clinical validation'"},
-         app=orgs_app, order_by="name", card=lambda atlas, rid: browse.organization_card(atlas, str(rid)),
+         app=orgs_app, order_by="name", card=lambda atlas, rid: _organization_card(atlas, rid),
          arguments=("name",)),
     Kind("ties", Tie, "tie", "ties", ("id", "from", "to", "kind", "weight", "start_date", "end_date", "status"), {
         "show": "ecotone ties show 7", "update": "ecotone ties update 7 --status ended --end 2026-06-30",
@@ -368,18 +377,7 @@ KINDS: dict[str, Kind] = {k.group: k for k in (
         "delete": "ecotone kpis delete 'patients reached'"}),
 )}
 
-GROUPS: dict[str, typer.Typer] = {}
-_HELP = {
-    "innovations": "Innovations (the solutions organisations bring towards patients) and their current stage.",
-    "stages": "Stage events: an innovation entering a stage on a day (velocity is computed from them).",
-    "deals": "Funding deals: who received how much from whom, when.",
-    "programs": "Programmes: incubator and accelerator cohorts, challenges, grants, competitions, mentorship.",
-    "intros": "Introductions a facilitator made, and how far each went: meeting, pilot, partnership.",
-    "kpis": "The KPIs partnerships declare (targets, baselines, due days).",
-}
-for _group, _words in _HELP.items():
-    GROUPS[_group] = typer.Typer(help=f"{_words} List, show, add, update and delete them.", no_args_is_help=True)
-    app.add_typer(GROUPS[_group], name=_group)
+GROUPS: dict[str, typer.Typer] = RECORD_GROUPS
 
 
 # -- orgs and ties: list and add as they were, the rest as every kind's ----------------------------------------
@@ -401,6 +399,8 @@ def orgs_list(
 
     Example: `ecotone orgs list --hub 'Barcelona Health Hub' --type startup`
     """
+    from ..services import browse
+
     with _atlas(ctx) as atlas:
         page = browse.organization_page(atlas, limit=limit, offset=offset, hub=hub, type=type, helix=helix,
                                         country=country, tag=tag, stage=stage, search=search)
@@ -424,6 +424,8 @@ def ties_list(
 
     Example: `ecotone ties list --org Medlumics`
     """
+    from ..services import browse
+
     with _atlas(ctx) as atlas:
         page = browse.tie_page(atlas, limit=limit, offset=offset, organization=org, hub=hub, kind=kind,
                                since=since, until=until)
@@ -449,6 +451,8 @@ def ties_add(
 
     Example: `ecotone ties add 'Medical Innovation Institute' 'Barcelona Health Hub' --kind membership`
     """
+    from ..services import browse
+
     with _atlas(ctx) as atlas:
         tie = browse.add_tie(atlas, source, target, kind=kind, directed=not undirected, weight=weight,
                              start_date=start.date() if start else None, end_date=end.date() if end else None,

@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ..services.accounts import has_accounts
-from ..settings import Settings
 from ._output import console, errors
 from .app import _atlas, app
 
@@ -23,6 +21,8 @@ def start_server(ctx: typer.Context, host: str, port: int, workers: int = 1) -> 
     import uvicorn
 
     from ..api import create_app
+    from ..services.accounts import has_accounts
+    from ..settings import Settings
 
     atlas = _atlas(ctx)
     if not has_accounts(atlas):

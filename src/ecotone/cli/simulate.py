@@ -1,4 +1,4 @@
-"""The ``ecotone velocity`` and ``ecotone simulate`` commands: pipeline speed, and the system-dynamics model."""
+"""The ``ecotone simulate`` commands: the system-dynamics model (``ecotone velocity`` is in cli/velocity.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,17 @@ import typer
 
 from ..domain.problems import InputRejected
 from ..services import network_simulation, simulate
-from ..services.velocity import GROUPS, velocity
 from ..simulate.scenarios import NO_GAIN
 from ._output import Format, console, show_problems
-from .app import FormatOpt, ShowOpt, _run, _show, app
+from .app import FormatOpt, ShowOpt, _run, _show, simulate_app
+from .velocity import AsOfOpt, ChartOpt
 
 __all__ = ["simulate_app"]
-
-simulate_app = typer.Typer(
-    help="System dynamics: the built-in ecosystem model calibrated to a hub's history, Monte Carlo scenarios of "
-         "interventions, sensitivity, and XMILE models in and out (Stella, Vensim, PySD).",
-    no_args_is_help=True)
-app.add_typer(simulate_app, name="simulate")
 
 HubArg = Annotated[str, typer.Option("--hub", help="The hub to simulate (name, part of it, or id).")]
 YearsOpt = Annotated[float, typer.Option(help="Years to simulate.")]
 RunsOpt = Annotated[int, typer.Option(help="Monte Carlo runs (parameter draws).")]
 SeedOpt = Annotated[int, typer.Option(help="Seed of the draws: the same seed gives the same results.")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Measure the history up to this day (YYYY-MM-DD; "
-                                                "default today).")]
-ChartOpt = Annotated[Optional[Path], typer.Option(help="Write a chart here (.png or .svg).")]
 InterventionsOpt = Annotated[Optional[Path], typer.Option(
     "--interventions", help="A file of interventions (.yaml, .json or .csv): one row per intervention, with "
                             "'intervention' (fast-track, seed-fund...), its options as columns, and optionally "
@@ -59,46 +50,6 @@ def _no_gain_in_words(result, fmt: Format):
 def _saved(path: Path | None, what: str, fmt: Format) -> None:
     if path is not None and fmt is Format.table:
         console.print(f"{what} written to {path}")
-
-
-@app.command("velocity")
-def velocity_command(
-    ctx: typer.Context,
-    hub: Annotated[Optional[str], typer.Option(help="Only this hub's innovations.")] = None,
-    by: Annotated[Optional[str], typer.Option(help=f"Break down by {', '.join(GROUPS)}.")] = None,
-    as_of: AsOfOpt = None,
-    cohort: Annotated[Optional[str], typer.Option(
-        help="Compare innovations of a programme's participants (its name, part of it, or a kind such as "
-             "accelerator) with all others.")] = None,
-    measure: Annotated[str, typer.Option(help="With --cohort: time_to_market, or a stage (months in it).")]
-    = "time_to_market",
-    chart: ChartOpt = None,
-    show: ShowOpt = None, fmt: FormatOpt = Format.table,
-) -> None:
-    """How fast innovations move from idea to patients, from their stage histories: months in each stage
-    (Kaplan–Meier median and quartiles, with innovations still in a stage counted as censored, and the median's
-    95% band), conversion and stop rates, time to market, fail-fast (time to a stop or pivot), bottleneck stages
-    and throughput per quarter. Tables show the main columns; JSON and CSV carry all (quartiles, the median's
-    band). Parts: time_in_stage, conversion, time_to_market, fail_fast, stops, bottlenecks, throughput (and
-    cohort).
-
-    Example: `ecotone velocity --by hub --chart velocity.png`;
-    `ecotone velocity --cohort TMCx` (accelerator participants against the others, with the log-rank p-value)
-    """
-    result = _run(ctx, lambda atlas, p: velocity(atlas, hub=hub, by=by, as_of=as_of, cohort=cohort, measure=measure,
-                                                 chart=chart), fmt)
-    group = (by,) if by else ()
-    _show(result, fmt, show, {"time_in_stage": ("stage", *group, "n", "censored", "median", "q1", "q3"),
-                              "conversion": ("stage", *group, "entered", "progressed", "stopped", "in_stage",
-                                             "conversion", "stop_rate"),
-                              "time_to_market": (by or "scope", "n", "left", "censored", "median", "q1",
-                                                 "median_low"),
-                              "fail_fast": ("measure", "n", "left", "censored", "median", "q1", "median_low")},
-          {"cohort": f"Cohort against the others ({measure})",
-                                  "time_in_stage": "Months in stage (Kaplan–Meier)", "conversion": "Conversion",
-                                  "time_to_market": "Months to market",
-                                  "fail_fast": "Fail fast: months to a stop or pivot", "stops": "Where stops happen",
-                                  "bottlenecks": "Bottlenecks", "throughput": "Stage entries per quarter"})
 
 
 @simulate_app.command("run")

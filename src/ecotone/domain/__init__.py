@@ -1,44 +1,28 @@
-"""The domain: entities, vocabularies and validation of an ecosystem atlas, free of any I/O."""
+"""The domain: entities, vocabularies and validation of an ecosystem atlas, free of any I/O.
 
-from .entities import (
-    ClinicalNeed,
-    Deal,
-    Hub,
-    Innovation,
-    Organization,
-    Participation,
-    Person,
-    Program,
-    Record,
-    StageEvent,
-    Tie,
-)
-from .enums import (
-    CORE_ROLES,
-    STAGE_NEEDS,
-    Criterion,
-    Helix,
-    HubKind,
-    KpiDirection,
-    NeedSeverity,
-    NeedStatus,
-    OwnerKind,
-    ProgramKind,
-    RoundType,
-    SizeClass,
-    Stage,
-    StakeholderType,
-    SubmissionStatus,
-    TieKind,
-    TieStatus,
-    Verdict,
-    Visibility,
-    helix_of,
-)
-from .innovation import NORMALISATIONS, Endorsement, Judge, RubricCriterion, Score, Submission
-from .kinds import ENTITIES, REFERENCES
-from .partnering import FUNNEL, QUESTIONS, Assessment, Introduction, Kpi, KpiActual, Partnership, Question, Rating
-from .problems import Problem, describe_validation_error
+Names are imported from their modules on first use (PEP 562), so that ``from ecotone.domain.problems import
+Problem`` or the vocabularies do not build every pydantic model first: the command line starts without them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives.
+_HOMES = {
+    **dict.fromkeys(("ClinicalNeed", "Deal", "Hub", "Innovation", "Organization", "Participation", "Person",
+                     "Program", "Record", "StageEvent", "Tie"), "entities"),
+    **dict.fromkeys(("CORE_ROLES", "STAGE_NEEDS", "Criterion", "Helix", "HubKind", "KpiDirection", "NeedSeverity",
+                     "NeedStatus", "OwnerKind", "ProgramKind", "RoundType", "SizeClass", "Stage", "StakeholderType",
+                     "SubmissionStatus", "TieKind", "TieStatus", "Verdict", "Visibility", "helix_of"), "enums"),
+    **dict.fromkeys(("NORMALISATIONS", "Endorsement", "Judge", "RubricCriterion", "Score", "Submission"),
+                    "innovation"),
+    **dict.fromkeys(("ENTITIES", "REFERENCES"), "kinds"),
+    **dict.fromkeys(("FUNNEL", "QUESTIONS", "Assessment", "Introduction", "Kpi", "KpiActual", "Partnership",
+                     "Question", "Rating"), "partnering"),
+    **dict.fromkeys(("Problem", "describe_validation_error"), "problems"),
+}
 
 __all__ = [
     "ENTITIES",
@@ -92,3 +76,35 @@ __all__ = [
     "Problem",
     "describe_validation_error",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name from its module, imported now; a submodule by its name (``ecotone.domain.entities``)."""
+    home = _HOMES.get(name)
+    if home is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from .entities import (ClinicalNeed, Deal, Hub, Innovation, Organization, Participation, Person, Program,
+                           Record, StageEvent, Tie)
+    from .enums import (CORE_ROLES, STAGE_NEEDS, Criterion, Helix, HubKind, KpiDirection, NeedSeverity, NeedStatus,
+                        OwnerKind, ProgramKind, RoundType, SizeClass, Stage, StakeholderType, SubmissionStatus,
+                        TieKind, TieStatus, Verdict, Visibility, helix_of)
+    from .innovation import NORMALISATIONS, Endorsement, Judge, RubricCriterion, Score, Submission
+    from .kinds import ENTITIES, REFERENCES
+    from .partnering import (FUNNEL, QUESTIONS, Assessment, Introduction, Kpi, KpiActual, Partnership, Question,
+                             Rating)
+    from .problems import Problem, describe_validation_error

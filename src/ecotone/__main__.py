@@ -1,0 +1,5 @@
+"""``python -m ecotone``: the command line, as the ``ecotone`` script runs it."""
+
+from .cli import run
+
+run()
