@@ -1,5 +1,6 @@
 """Start-up of the command line: ``ecotone --version``, ``ecotone --help`` and ``ecotone orgs --help``, each in a
-fresh process, against the interpreter starting (``python -c pass``) and Typer alone (``python -c "import typer"``),
+fresh process, against the interpreter starting (``python -c pass``), Typer alone (``python -c "import typer"``) and
+the ``--help`` of a one-command Typer app with the same Markdown help (the floor of Typer's and rich's help),
 measured in the same run.
 
 Every run is a cold start of a new process (its own imports; the files are in the page cache after the first run,
@@ -27,8 +28,15 @@ TARGET_S = 0.5
 #: The console script beside this interpreter (what users run), else the module.
 SCRIPT = Path(sys.executable).with_name("ecotone")
 ECOTONE = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "ecotone"]
+#: A Typer app of one command, its help in Markdown as Ecotone's: what Typer and rich take to print any help.
+ONE_COMMAND = ("import typer\n"
+               "app = typer.Typer(rich_markup_mode='markdown', add_completion=False)\n"
+               "@app.callback()\ndef root() -> None:\n    'An app of `one` command.'\n"
+               "@app.command()\ndef hello(name: str = 'world') -> None:\n    'Say **hello**.'\n"
+               "app(['--help'], prog_name='one')")
 PEERS = {"python -c pass": [sys.executable, "-c", "pass"],
-         'python -c "import typer"': [sys.executable, "-c", "import typer"]}
+         'python -c "import typer"': [sys.executable, "-c", "import typer"],
+         "typer app --help (1 cmd)": [sys.executable, "-c", ONE_COMMAND]}
 COMMANDS = {"ecotone --version": [*ECOTONE, "--version"], "ecotone --help": [*ECOTONE, "--help"],
             "ecotone orgs --help": [*ECOTONE, "orgs", "--help"]}
 TARGETED = ("ecotone --version", "ecotone --help")
@@ -76,11 +84,12 @@ def main() -> None:
     results = measure_all(args.runs)
     python_s = results["python -c pass"][0]
     typer_s = results['python -c "import typer"'][0]
+    floor_s = results["typer app --help (1 cmd)"][0]
     print(f"median of {args.runs} cold runs each, taken in turn; {' '.join(ECOTONE)}; load average "
           f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n")
-    print(f"{'command':<28}{'median s':>10}{'× python':>10}{'× typer':>10}{'over typer s':>14}{'peak MB':>10}")
+    print(f"{'command':<28}{'median s':>10}{'× python':>10}{'× typer':>10}{'× 1-cmd help':>14}{'peak MB':>10}")
     for name, (s, mb) in results.items():
-        print(f"{name:<28}{s:>10.3f}{s / python_s:>10.1f}{s / typer_s:>10.2f}{s - typer_s:>14.3f}{mb:>10.1f}")
+        print(f"{name:<28}{s:>10.3f}{s / python_s:>10.1f}{s / typer_s:>10.2f}{s / floor_s:>14.2f}{mb:>10.1f}")
     print(f"\ntarget: {' and '.join(TARGETED)} under {TARGET_S} s")
     for name in TARGETED:
         print(f"  {name}: {verdict(results[name][0])}")

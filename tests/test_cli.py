@@ -146,3 +146,49 @@ def test_cli_against_postgresql(postgres_atlas, cli):
     code, out, _ = cli("--db", url, "hubs", "-f", "json")
     assert len(json.loads(out)) == 13
 
+
+
+# -- start-up: what `ecotone --version` and `--help` import (issue 18) -----------------------------------------
+#: What the command line must not load before a command needs it (each takes a tenth of a second or more).
+HEAVY = ("pandas", "numpy", "scipy", "igraph", "networkx", "matplotlib", "ortools", "fastapi", "starlette",
+         "sqlalchemy", "alembic", "pydantic", "openpyxl", "uvicorn")
+
+
+def _imported(*args: str) -> tuple[set[str], str]:
+    """The top-level packages ``python -m ecotone ARGS`` imports (from ``-X importtime``), and what it printed."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "ecotone", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines()
+             if line.startswith("import time:") and line.count("|") == 2}
+    assert "typer" in names  # the parse found the imports
+    return names, done.stdout
+
+
+@pytest.mark.parametrize("args", [("--version",), ("--help",)])
+def test_version_and_help_start_without_the_heavy_libraries(args):
+    names, out = _imported(*args)
+    assert sorted(names & set(HEAVY)) == []
+    assert ("ecotone 0.1.0" in out) if args == ("--version",) else ("orgs" in out and "simulate" in out)
+
+
+def test_a_command_group_loads_its_modules_when_used():
+    code = ("import sys, contextlib, io; from ecotone.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+            "before = 'ecotone.cli.records' in sys.modules\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out: main(['orgs', '--help'])\n"
+            "print(before, 'ecotone.cli.records' in sys.modules, 'list' in out.getvalue())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "True", "True"], done.stderr[-2000:]
+
+
+def test_the_choices_named_in_the_cli_are_the_services():
+    """The few choices the command line names itself, so as to start without pandas, are the services' own."""
+    from ecotone.cli import benchmark, check, velocity
+    from ecotone.services import benchmark as benchmark_service
+    from ecotone.services import check as check_service
+    from ecotone.services import velocity as velocity_service
+
+    assert velocity.GROUPS == tuple(velocity_service.GROUPS)
+    assert benchmark.GROUPINGS == tuple(benchmark_service.GROUPINGS)
+    assert check.KINDS == tuple(check_service.KINDS)
