@@ -249,18 +249,18 @@ class _ShortestPaths:
         n = self.n
         if n == 0:
             return self
-        small = np.flatnonzero(self.sizes[self.membership] <= self.exact_limit)
-        if len(small):
-            self._exact(small)
-        largest = int(np.argmax(self.sizes))
         rng = np.random.default_rng(self.seed)
-        large = np.flatnonzero(self.sizes > self.exact_limit)
-        sampler = _PathSampler(self.g) if len(large) else None
-        for comp in large:
+        sampled = self._to_sample()
+        exact = np.flatnonzero(~np.isin(self.membership, [c for c, _ in sampled]))
+        if len(exact):
+            self._exact(exact)
+        largest = int(np.argmax(self.sizes))
+        sampler = _PathSampler(self.g) if sampled else None
+        for comp, eccentricity in sampled:
             vertices = np.flatnonzero(self.membership == comp)
-            eccentricity = self._pivots(vertices, rng, comp == largest)
-            # δ is shared among the large components (a union bound): all their estimates hold together
-            self._betweenness(vertices, eccentricity, rng, sampler, self.requested[1] / len(large))
+            eccentricity = min(eccentricity, self._pivots(vertices, rng, comp == largest))
+            # δ is shared among the sampled components (a union bound): all their estimates hold together
+            self._betweenness(vertices, eccentricity, rng, sampler, self.requested[1] / len(sampled))
         # networkx normalises betweenness by the pairs of the whole graph, undirected: 2 / ((n-1)(n-2))
         scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
         self.betweenness *= scale
@@ -276,6 +276,27 @@ class _ShortestPaths:
             self.relative_error = float(np.median(rel)) if len(rel) else 0.0
         return self
 
+    def _to_sample(self) -> list[tuple[int, int]]:
+        """The components over ``exact_limit`` worth sampling, each with an eccentricity (of its best-connected
+        actor): one with fewer ordered pairs of actors than its sample would draw is cheaper exact."""
+        large = np.flatnonzero(self.sizes > self.exact_limit)
+        candidates = []
+        for comp in large:
+            vertices = np.flatnonzero(self.membership == comp)
+            hub = vertices[np.argmax(np.asarray(self.g.degree(vertices.tolist())))]
+            reach = np.asarray(self.g.distances(source=[int(hub)]), dtype=float)[0, vertices]
+            candidates.append((int(comp), int(reach.max())))
+        for _ in range(2):  # fewer components sampled share δ among fewer: the sample sizes only shrink
+            share = self.requested[1] / max(len(candidates), 1)
+            candidates = [(c, e) for c, e in candidates
+                          if sample_size(self._epsilon(self.sizes[c]), share, 2 * e + 1) < self.sizes[c] * (self.sizes[c] - 1)]
+        return candidates
+
+    def _epsilon(self, size: int) -> float:
+        """ε in a component's own normalisation (its ordered pairs): ε asked of networkx's normalisation over the
+        whole graph is at least as strict there, so the stated bound holds, with room in smaller components."""
+        return self.requested[0] * min(1.0, (self.n - 1) * (self.n - 2) / (size * (size - 1)))
+
     def _exact(self, vertices: np.ndarray) -> None:
         sub = self.g.induced_subgraph(vertices.tolist(), implementation="create_from_scratch")
         self.betweenness[vertices] = sub.betweenness(directed=False)
@@ -284,7 +305,7 @@ class _ShortestPaths:
         self.closeness[vertices] = raw * (r - 1) / max(self.n - 1, 1)
         self.harmonic[vertices] = sub.harmonic_centrality(normalized=False)
         largest = int(np.argmax(self.sizes))
-        if self.sizes[largest] <= self.exact_limit:
+        if largest in set(self.membership[vertices].tolist()):
             inside = np.flatnonzero(self.membership == largest)
             comp = self.g.induced_subgraph(inside.tolist())
             self.average_path_length = _nan0(comp.average_path_length(directed=False)) if len(inside) > 1 else 0.0
@@ -296,11 +317,8 @@ class _ShortestPaths:
         paths. The vertex diameter is bounded by 2·eccentricity + 1 (any actor's eccentricity is at least half the
         diameter), which only makes r larger than needed."""
         size = len(vertices)
-        # ε is asked of networkx's normalisation over the whole graph; in the component's own (pairs inside it)
-        # the same ε is at least as strict, so the stated bound holds with room when the component is smaller.
         pairs = size * (size - 1)
-        whole = (self.n - 1) * (self.n - 2)
-        epsilon = self.requested[0] * min(1.0, whole / pairs)
+        epsilon = self._epsilon(size)
         vertex_diameter = 2 * eccentricity + 1
         r = sample_size(epsilon, delta, vertex_diameter)
         first = rng.integers(size, size=r)
@@ -326,8 +344,7 @@ class _ShortestPaths:
         total = np.zeros(self.n)
         inverse = np.zeros(self.n)
         path_sum, path_count = 0.0, 0
-        hub = vertices[np.argmax(np.asarray(self.g.degree(vertices.tolist())))]
-        eccentricity = int(np.max(np.asarray(self.g.distances(source=[int(hub)]), dtype=float)[0, vertices]))
+        eccentricity = r
         for chunk in np.array_split(chosen, max(1, k // 32)):
             d = np.asarray(self.g.distances(source=chunk.tolist()), dtype=float)[:, vertices]
             eccentricity = min(eccentricity, int(d.max(axis=1).min()))
@@ -366,13 +383,27 @@ class _PathSampler:
         self.degree = np.diff(self.indptr)
         self.dist = (np.full(n, -1, np.int64), np.full(n, -1, np.int64))
         self.sigma = (np.zeros(n), np.zeros(n))
+        self.slot = np.zeros(n, np.int64)  # scratch: read only where just written
 
     def _neighbours(self, frontier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(frontier) == 1:
+            x = int(frontier[0])
+            found = self.indices[self.indptr[x]:self.indptr[x + 1]]
+            return found, np.full(len(found), x)
         starts = self.indptr[frontier]
         lengths = self.indptr[frontier + 1] - starts
         ends = np.cumsum(lengths)
         offsets = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - lengths, lengths)
         return self.indices[np.repeat(starts, lengths) + offsets], np.repeat(frontier, lengths)
+
+    def _distinct(self, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct actors of ``found`` and each entry's position among them (np.unique's answer, without
+        sorting: two scatters into a scratch array)."""
+        slot = self.slot
+        slot[found] = np.arange(len(found))
+        new = found[slot[found] == np.arange(len(found))]
+        slot[new] = np.arange(len(new))
+        return new, slot[found]
 
     def path(self, u: int, w: int, rng: np.random.Generator) -> np.ndarray:
         """The actors strictly inside a uniformly random shortest path from u to w (u ≠ w, connected)."""
@@ -390,7 +421,7 @@ class _PathSampler:
                 found, parent = found[fresh], parent[fresh]
                 if not len(found):
                     raise ValueError(f"actors {u} and {w} are not connected")
-                new, which = np.unique(found, return_inverse=True)
+                new, which = self._distinct(found)
                 level[s] += 1
                 dist[s][new] = level[s]
                 sigma[s][new] = np.bincount(which, weights=sigma[s][parent], minlength=len(new))

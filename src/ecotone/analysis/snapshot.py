@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+import time
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import igraph as ig
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import sqlalchemy as sa
 
 from ..domain import StakeholderType, TieKind, helix_of
 from ..domain.parsing import day, terms
@@ -20,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..store import Atlas
 
-__all__ = ["Snapshot", "NODE_COLUMNS", "TIE_COLUMNS"]
+__all__ = ["Snapshot", "SnapshotCache", "NODE_COLUMNS", "TIE_COLUMNS", "CACHE_FORMAT"]
 
 #: The organisation fields a snapshot keeps for every actor, plus what it derives from deals and programmes
 #: (``funding_raised`` counts deals received and contributions from grants and research projects).
@@ -227,6 +235,12 @@ def _collapse(src: np.ndarray, tgt: np.ndarray, weight: np.ndarray, n: int) -> t
     return uniq, sums, counts
 
 
+def _pairs(source: np.ndarray, target: np.ndarray) -> list[tuple[int, int]]:
+    """Edges as igraph takes them fastest: a list of pairs of Python ints (a NumPy array is read element by
+    element, about four times slower)."""
+    return list(zip(source.tolist(), target.tolist()))
+
+
 def _views(n: int, ties: pd.DataFrame) -> tuple[ig.Graph, ig.Graph]:
     src = ties["source"].to_numpy(np.int64)
     tgt = ties["target"].to_numpy(np.int64)
@@ -237,7 +251,7 @@ def _views(n: int, ties: pd.DataFrame) -> tuple[ig.Graph, ig.Graph]:
 
     lo, hi = np.minimum(src, tgt), np.maximum(src, tgt)
     key, weight, count = _collapse(lo, hi, w, n)
-    graph = ig.Graph(n=n, edges=np.column_stack([key // max(n, 1), key % max(n, 1)]), directed=False)
+    graph = ig.Graph(n=n, edges=_pairs(key // max(n, 1), key % max(n, 1)), directed=False)
     graph.es["weight"] = weight
     graph.es["ties"] = count.tolist()
 
@@ -246,7 +260,7 @@ def _views(n: int, ties: pd.DataFrame) -> tuple[ig.Graph, ig.Graph]:
     a_tgt = np.concatenate([tgt, src[undirected]])
     a_w = np.concatenate([w, w[undirected]])
     key, weight, count = _collapse(a_src, a_tgt, a_w, n)
-    digraph = ig.Graph(n=n, edges=np.column_stack([key // max(n, 1), key % max(n, 1)]), directed=True)
+    digraph = ig.Graph(n=n, edges=_pairs(key // max(n, 1), key % max(n, 1)), directed=True)
     digraph.es["weight"] = weight
     digraph.es["ties"] = count.tolist()
     return graph, digraph
@@ -272,3 +286,244 @@ def _add_resources(atlas: Atlas, orgs: pd.DataFrame) -> None:
     orgs["funding_raised"] = orgs["id"].map(raised).fillna(0.0).astype(float)
     orgs["funding_invested"] = orgs["id"].map(invested).fillna(0.0).astype(float)
     orgs["programmes"] = orgs["id"].map(programmes).fillna(0).astype(int)
+
+
+# -- the snapshot cache ------------------------------------------------------------------------------------------
+#: Bumped whenever what a snapshot holds or how it is stored changes: files of another format are never read.
+CACHE_FORMAT = 1
+#: Snapshots kept per atlas and change token (different principals and filters), the least recently used going
+#: first; those of an older token go at once (the token never comes back).
+CACHE_KEEP = 16
+
+
+class SnapshotCache:
+    """Snapshots kept on disk, keyed on the atlas's change token, the principal's visibility scope and the
+    filters, so that a second analysis of an unchanged atlas reads one file instead of the database.
+
+    Where: next to an SQLite atlas, in ``<atlas file>.snapshots/``; for PostgreSQL, under the user's cache
+    directory (``$XDG_CACHE_HOME`` or ``~/.cache``) in ``ecotone/snapshots/<hash of the database URL>/``. Each file
+    is a NumPy ``.npz`` of plain arrays (read without pickle), readable only by its owner. Any write to the atlas
+    changes its token (:meth:`Atlas.change_token`), so the next snapshot is built afresh and the old files are
+    removed. A principal's snapshot holds only what it may see; the key holds its scope
+    (:meth:`Principal.scope_key`: admin, anonymous, or role, hubs and organisation), so two principals who may
+    see different records never share a file (the hubs that share with theirs are records, and move the token).
+    An in-memory atlas, or a folder that cannot be written, is simply not cached.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from ecotone.store import Atlas
+    >>> from ecotone.services.demo import build_demo
+    >>> atlas = Atlas.open(str(pathlib.Path(tempfile.mkdtemp()) / "a.db"))
+    >>> _ = build_demo(atlas)
+    >>> cache = SnapshotCache.of(atlas)
+    >>> first, again = cache.get(atlas), cache.get(atlas)
+    >>> cache.misses, cache.hits, first.nodes.equals(again.nodes), len(first) == len(again)
+    (1, 1, True, True)
+    >>> atlas.close()
+    """
+
+    def __init__(self, folder: Path, identity: str) -> None:
+        self.folder, self.identity = Path(folder), identity
+        self.hits = self.misses = 0
+
+    @classmethod
+    def of(cls, atlas: Atlas) -> SnapshotCache | None:
+        """The cache of an atlas: beside its SQLite file, or in the user's cache directory for PostgreSQL;
+        None for an in-memory atlas."""
+        if atlas.counters() is None:
+            return None
+        url = atlas.engine.url
+        if atlas.dialect == "sqlite":
+            path = Path(url.database).resolve()
+            stat = path.stat()  # a file made again at the same path (same counters, other records) is another atlas
+            return cls(path.with_name(path.name + ".snapshots"), f"sqlite:{stat.st_dev}:{stat.st_ino}")
+        with atlas.engine.connect() as conn:
+            oids = conn.execute(sa.text("SELECT d.oid::text || ':' || n.oid::text FROM pg_database d, pg_namespace n "
+                                        "WHERE d.datname = current_database() AND n.nspname = current_schema()")
+                                ).scalar()
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        place = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+        return cls(base / "ecotone" / "snapshots" / place, f"postgresql:{oids}")
+
+    def _names(self, atlas: Atlas, filters: dict[str, Any]) -> tuple[str, str]:
+        """The file name's prefix (format, atlas and change token) and the whole name (also scope and filters)."""
+        token = atlas.change_token()
+        prefix = hashlib.sha256(f"{CACHE_FORMAT}|{self.identity}|{token}".encode()).hexdigest()[:16]
+        what = json.dumps({"scope": atlas.principal.scope_key(), "filters": _plain_filters(filters)},
+                          sort_keys=True, default=str)
+        return prefix, f"{prefix}-{hashlib.sha256(what.encode()).hexdigest()[:32]}.npz"
+
+    def get(self, atlas: Atlas, progress=None, **filters: Any) -> Snapshot:
+        """The snapshot of ``atlas`` under ``filters`` (those of :meth:`Snapshot.from_atlas`), as its principal
+        may see it: read from the cache when the atlas has not changed since it was kept, built and kept
+        otherwise. The token is read before the atlas, so a write meanwhile leaves the file under the old one."""
+        prefix, name = self._names(atlas, filters)
+        snap = self._load(self.folder / name)
+        if snap is not None:
+            self.hits += 1
+            return snap
+        self.misses += 1
+        snap = Snapshot.from_atlas(atlas, progress=progress, **filters)
+        self._store(snap, prefix, name)
+        return snap
+
+    def _load(self, path: Path) -> Snapshot | None:
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                snap = _snapshot_from_arrays(dict(stored))
+            os.utime(path)  # recently used
+            return snap
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # damaged or half-removed: built again
+            path.unlink(missing_ok=True)
+            return None
+
+    def _store(self, snap: Snapshot, prefix: str, name: str) -> None:
+        arrays = _snapshot_arrays(snap)
+        if arrays is None:  # a column this format cannot keep exactly: not cached
+            return
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as fh:
+                np.savez(fh, **arrays)
+            os.replace(fh.name, self.folder / name)  # readers see the whole file or none
+            self._prune(prefix)
+        except OSError:
+            return
+
+    def _prune(self, prefix: str) -> None:
+        current = []
+        for path in self.folder.glob("*.npz"):
+            if path.name.startswith(prefix + "-"):
+                current.append(path)
+            else:
+                path.unlink(missing_ok=True)
+        for path in self.folder.glob("*.tmp"):
+            try:
+                if path.stat().st_mtime < time.time() - 3600:  # left by a process that died while writing
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass
+        current.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
+        for path in current[CACHE_KEEP:]:
+            path.unlink(missing_ok=True)
+
+
+def _plain_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        out[key] = sorted(map(str, value)) if isinstance(value, list | tuple | set | frozenset) else str(value)
+    return out
+
+
+def _encode_column(prefix: str, column: pd.Series, out: dict[str, np.ndarray]) -> str | None:
+    """Store one column as plain arrays under ``prefix``; its kind, or None when it cannot be kept exactly."""
+    values = column.to_numpy()
+    if isinstance(column.dtype, pd.Int64Dtype):
+        out[prefix] = column.to_numpy(np.int64, na_value=0)
+        out[prefix + ".missing"] = column.isna().to_numpy()
+        return "Int64"
+    if column.dtype != object:
+        out[prefix] = values
+        return "plain"
+    present = [v for v in values if v is not None]
+    kinds = {type(v) for v in present}
+    missing = np.array([v is None for v in values], dtype=bool)
+    if kinds <= {str}:
+        codes, labels = pd.factorize(pd.Series(values, dtype=object))
+        out[prefix], out[prefix + ".labels"] = codes.astype(np.int32), np.asarray(labels, dtype=str)
+        return "text"
+    if kinds == {list} and not missing.any() and all(type(x) is str for v in present for x in v):
+        flat = [x for v in present for x in v]
+        out[prefix] = np.asarray(flat, dtype=str) if flat else np.zeros(0, dtype="<U1")
+        out[prefix + ".lengths"] = np.array([len(v) for v in present], dtype=np.int64)
+        return "lists"
+    if kinds <= {int}:
+        out[prefix] = np.array([0 if v is None else v for v in values], dtype=np.int64)
+        out[prefix + ".missing"] = missing
+        return "ints"
+    if kinds <= {float}:
+        out[prefix] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        out[prefix + ".missing"] = missing
+        return "floats"
+    if kinds <= {dt.date}:
+        out[prefix] = np.array([np.datetime64("NaT") if v is None else np.datetime64(v, "D") for v in values],
+                               dtype="datetime64[D]")
+        return "dates"
+    return None
+
+
+def _decode_column(prefix: str, kind: str, stored: dict[str, np.ndarray]) -> Any:
+    values = stored[prefix]
+    if kind == "plain":
+        return values
+    if kind == "Int64":
+        return pd.arrays.IntegerArray(values.astype(np.int64), stored[prefix + ".missing"].astype(bool))
+    if kind == "text":
+        labels = stored[prefix + ".labels"].astype(object)
+        out = np.empty(len(values), dtype=object)
+        known = values >= 0
+        out[known] = labels[values[known]]
+        out[~known] = None
+        return out
+    if kind == "lists":
+        flat = values.tolist()
+        ends = np.cumsum(stored[prefix + ".lengths"]).tolist()
+        out = np.empty(len(ends), dtype=object)
+        out[:] = [flat[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+        return out
+    missing = stored.get(prefix + ".missing")
+    if kind in ("ints", "floats"):
+        out = np.array(values.tolist(), dtype=object)
+        out[missing] = None
+        return out
+    if kind == "dates":
+        return np.array([None if np.isnat(v) else v.astype(dt.date) for v in values], dtype=object)
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def _snapshot_arrays(snap: Snapshot) -> dict[str, np.ndarray] | None:
+    """A snapshot as plain arrays (its frames column by column, both graph views' ties and their weights, and a
+    JSON header with the column kinds and the filters); None if a column cannot be kept exactly."""
+    out: dict[str, np.ndarray] = {}
+    kinds: dict[str, dict[str, str]] = {"nodes": {}, "ties": {}}
+    for frame_name, frame in (("nodes", snap.nodes), ("ties", snap.ties)):
+        for column in frame.columns:
+            kind = _encode_column(f"{frame_name}/{column}", frame[column], out)
+            if kind is None:
+                return None
+            kinds[frame_name][column] = kind
+    for view_name, view in (("graph", snap.graph), ("digraph", snap.digraph)):
+        out[f"{view_name}/edges"] = np.array(view.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        out[f"{view_name}/weight"] = np.asarray(view.es["weight"], dtype=float)
+        out[f"{view_name}/ties"] = np.asarray(view.es["ties"], dtype=np.int64)
+    header = {"format": CACHE_FORMAT, "kinds": kinds, "order": {k: list(v) for k, v in kinds.items()},
+              "filters": {k: ({"date": v.isoformat()} if isinstance(v, dt.date) else v)
+                          for k, v in snap.filters.items()}}
+    out["header"] = np.array(json.dumps(header))
+    return out
+
+
+def _snapshot_from_arrays(stored: dict[str, np.ndarray]) -> Snapshot:
+    header = json.loads(str(stored["header"]))
+    if header["format"] != CACHE_FORMAT:
+        raise ValueError("another cache format")
+    frames = {}
+    for frame_name in ("nodes", "ties"):
+        frames[frame_name] = pd.DataFrame({column: _decode_column(f"{frame_name}/{column}", kind, stored)
+                                           for column, kind in header["kinds"][frame_name].items()})
+    n = len(frames["nodes"])
+    views = []
+    for view_name, directed in (("graph", False), ("digraph", True)):
+        edges = stored[f"{view_name}/edges"]
+        view = ig.Graph(n=n, edges=_pairs(edges[:, 0], edges[:, 1]), directed=directed)
+        view.es["weight"] = stored[f"{view_name}/weight"]
+        view.es["ties"] = stored[f"{view_name}/ties"].tolist()
+        views.append(view)
+    filters = {k: (dt.date.fromisoformat(v["date"]) if isinstance(v, dict) else v)
+               for k, v in header["filters"].items()}
+    return Snapshot(nodes=frames["nodes"], ties=frames["ties"], graph=views[0], digraph=views[1], filters=filters)

@@ -19,7 +19,7 @@ from ..analysis.diffusion import Diffusion, reach
 from ..analysis.emerging import PRIOR, Emerging
 from ..analysis.gaps import Gaps, missing_roles
 from ..analysis.metrics import EXACT_LIMIT, METRICS, PIVOTS, NetworkMetrics
-from ..analysis.snapshot import Snapshot
+from ..analysis.snapshot import Snapshot, SnapshotCache
 from ..analysis.stakeholders import AUTHORITY, StakeholderMap, coverage
 from ..domain.problems import InputRejected, Problem
 from ..store import Atlas
@@ -83,8 +83,13 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def snapshot(atlas: Atlas, filters: Filters | None = None, progress=None) -> Snapshot:
-    """The Snapshot of an atlas under ``filters``; refuses an empty selection with advice."""
-    snap = Snapshot.from_atlas(atlas, **(filters or Filters()).kwargs(), progress=progress)
+    """The Snapshot of an atlas under ``filters``, as the atlas's principal may see it; refuses an empty selection
+    with advice. Kept on disk per change token and visibility scope (:class:`SnapshotCache`): a second analysis
+    of an unchanged atlas reads it back instead of the database."""
+    kwargs = (filters or Filters()).kwargs()
+    cache = SnapshotCache.of(atlas)
+    snap = (cache.get(atlas, progress=progress, **kwargs) if cache is not None
+            else Snapshot.from_atlas(atlas, **kwargs, progress=progress))
     if len(snap) == 0:
         raise InputRejected([Problem(reason="no organisation matches these filters",
                                      hint="check --hub and --type, or import data first (ecotone demo)")])
