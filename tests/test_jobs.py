@@ -2,10 +2,12 @@
 process, visible to their owner only, with their files; /health; the `ecotone jobs` commands."""
 
 import datetime as dt
+import io
 import json
 import threading
 import time
 
+import networkx as nx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -141,7 +143,7 @@ def test_jobs_survive_a_restart_of_the_web_process(demo_atlas, users, monkeypatc
     book.start(left)
     with demo_atlas.engine.begin() as conn:
         conn.execute(sa.update(jobs_table).where(jobs_table.c.id == left).values(
-            heartbeat_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)))
+            heartbeat_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5), worker="stopped-server:4242"))
     with TestClient(create_app(atlas=demo_atlas), headers=users["admin"]) as restarted:
         kept = restarted.get(f"/api/v1/jobs/{done['id']}").json()
         assert kept["status"] == "done" and kept["result"] == done["result"]  # kept in the atlas, not in memory
@@ -194,3 +196,31 @@ def _owner(atlas):
     from ecotone.store.accounts import Accounts
 
     return f"user:{Accounts(atlas).user('admin@example.org')['id']}"
+
+
+def test_a_large_import_and_export_run_as_jobs(atlas, tmp_path):
+    from conftest import CORDIS_HE
+
+    headers = bearer(atlas)
+    with TestClient(create_app(atlas=atlas), headers=headers) as client:
+        files = [("files", (name, (CORDIS_HE / name).read_bytes())) for name in ("organization.csv", "project.csv")]
+        preview = _settled(client, client.post("/api/v1/imports/cordis/jobs", files=files,
+                                               data={"dry_run": "true"}).json()["id"])
+        assert preview["status"] == "done" and preview["result"]["dry_run"], preview
+        assert client.get("/api/v1/organizations").json()["count"] == 0  # a preview writes nothing
+        done = _settled(client, client.post("/api/v1/imports/cordis/jobs", files=files).json()["id"])
+        created = {r["record"]: r["created"] for r in done["result"]["rows"]}
+        assert done["status"] == "done" and created["organization"] > 0 and done["result"]["change_set"]
+        assert client.get("/api/v1/organizations").json()["count"] == created["organization"]
+        broken = [("files", ("our members.csv", b"Label,Type\n,startup\n"))]
+        refused = _settled(client, client.post("/api/v1/imports/kumu/jobs", files=broken).json()["id"])
+        said = json.dumps(refused["error"])
+        assert refused["status"] == "failed" and "our members.csv" in said and "/tmp" not in said, said
+        exported = _settled(client, client.post("/api/v1/exports/graphml/jobs").json()["id"])
+        assert exported["status"] == "done" and exported["result"]["file"] == "atlas.graphml"
+        graph = client.get(f"/api/v1/jobs/{exported['id']}/files/atlas.graphml")
+        assert graph.status_code == 200
+        job_graph, direct = (nx.read_graphml(io.BytesIO(content)) for content in
+                             (graph.content, client.get("/api/v1/exports/graphml").content))
+        assert job_graph.number_of_nodes() == created["organization"]  # read back by networkx, as exported at once
+        assert sorted(job_graph.nodes) == sorted(direct.nodes) and sorted(job_graph.edges) == sorted(direct.edges)

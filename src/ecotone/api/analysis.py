@@ -11,7 +11,7 @@ from ..services.jobs import kind
 from ..services.velocity import velocity
 from ..store import Atlas
 from .auth import principal
-from .deps import atlas_of, scope
+from .deps import atlas_of, filters_as_params, filters_of, scope
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router", "ANALYSES"]
@@ -74,9 +74,7 @@ def analyse(name: Literal[ANALYSES], f: analysis.Filters = Depends(scope), atlas
 
 def _run_later(name: str):
     def run(atlas: Atlas, params: dict[str, Any], progress, folder) -> dict[str, Any]:
-        return _analysis(name, atlas, analysis.Filters(**{k: tuple(v) if isinstance(v, list) else v
-                                                          for k, v in params["filters"].items()}),
-                         Options(**params["options"]), progress)
+        return _analysis(name, atlas, filters_of(params["filters"]), Options(**params["options"]), progress)
     return run
 
 
@@ -88,8 +86,7 @@ for _name in ANALYSES:
              summary="A network analysis of a large atlas, as a background job")
 def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
                   o: Options = Depends(options)) -> dict[str, Any]:
-    params = {"filters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(f).items()},
-              "options": asdict(o)}
+    params = {"filters": filters_as_params(f), "options": asdict(o)}
     return request.app.state.jobs.submit(name, params, owner=principal(request))
 
 

@@ -12,7 +12,7 @@ from .. import __version__
 from ..services.jobs import Jobs
 from ..services.accounts import csrf_secret
 from ..store import Atlas
-from . import accounts, analysis, check, files, health, history, map, map_exports, partnering, pathways, problems, simulations, views
+from . import accounts, analysis, check, files, health, history, map, map_exports, partnering, pathways, problems, simulations, transfers, views
 from .auth import CSRF, PrincipalMiddleware
 from .benchmark import router as benchmark_router
 from .cache import ResponseCache
@@ -65,7 +65,8 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     app.include_router(accounts.router)
     app.include_router(records_router)
     app.include_router(forms_router)
-    for module in (history, analysis, map, map_exports, views, check, partnering, files, simulations, pathways):
+    for module in (history, analysis, map, map_exports, views, check, partnering, transfers, files, simulations,
+                   pathways):
         app.include_router(module.router)
     app.include_router(challenges_router)
     app.include_router(benchmark_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from typing import Annotated, Any, Optional
 
 from fastapi import Query, Request, Response
@@ -48,3 +49,12 @@ async def scope(hub: Annotated[Optional[list[str]], Query(description="Hub ids o
     """The part of the network to look at (the Snapshot's filters)."""
     return analysis.Filters(hubs=tuple(hub or ()), types=tuple(type or ()), kinds=tuple(kind or ()), since=since,
                             until=until)
+
+
+def filters_as_params(f: analysis.Filters) -> dict:
+    """The filters as a job's parameters (JSON), for :func:`filters_of` to read back."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(f).items()}
+
+
+def filters_of(params: dict) -> analysis.Filters:
+    return analysis.Filters(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})

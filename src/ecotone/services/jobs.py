@@ -34,7 +34,7 @@ from ..settings import Settings
 from ..store import Atlas, AtlasError, NotFound
 from ..store.accounts import Accounts
 from ..store.atlas import Forbidden, NotSignedIn
-from ..store.jobs import FINISHED, IN_FLIGHT, JobBook
+from ..store.jobs import FINISHED, IN_FLIGHT, JobBook, worker_name
 
 __all__ = ["Jobs", "JobRefused", "JobState", "Progress", "kind", "run_job", "owner_key", "public"]
 
@@ -262,7 +262,8 @@ class Jobs:
         if self.mode != "in-process":
             return 0
         after = dt.timedelta(seconds=self.settings.job_stalled_after)
-        taken = [job_id for job_id in self.book.stalled(after) if self.book.adopt(job_id, after)]
+        taken = [job_id for job_id in self.book.stalled(after, besides=worker_name())
+                 if self.book.adopt(job_id, after)]
         for job_id in taken:
             self._carry(job_id)
         return len(taken)

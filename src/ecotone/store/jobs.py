@@ -123,17 +123,34 @@ class JobBook:
         return self.get(job_id)
 
     def progress(self, job_id: str, task: str, done: int, total: int) -> bool:
-        """Record how far the job got; whether it is still wanted (False once cancelled)."""
-        with self.engine.begin() as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == "running")
-                         .values(task=task[:200], done=int(done), total=int(total), heartbeat_at=_now()))
+        """Record how far the job got; whether it is still wanted (False once cancelled). Progress is news, not
+        a record: on SQLite, while the job's own write transaction holds the atlas (an import, all or nothing),
+        it is not written, and the job goes on."""
+        self._note(job_id, task=task[:200], done=int(done), total=int(total), heartbeat_at=_now())
+        with self.engine.connect() as conn:
             wanted = conn.execute(sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)).scalar()
         return not wanted
 
     def beat(self, job_id: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == "running")
-                         .values(heartbeat_at=_now()))
+        self._note(job_id, heartbeat_at=_now())
+
+    def _note(self, job_id: str, **values: Any) -> None:
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # a moment's wait at most, then the news is dropped (the next will do)
+                waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+                conn.commit()
+            try:
+                with conn.begin():
+                    conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == "running").values(**values))
+            except sa.exc.OperationalError:
+                if not sqlite:
+                    raise
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(waited)}")
+                    conn.commit()
 
     def finish(self, job_id: str, status: str, *, result: Any = None, error: dict[str, Any] | None = None,
                outputs: dict[str, bytes] | None = None) -> None:
@@ -161,14 +178,17 @@ class JobBook:
                                              result=None, error=None, finished_at=None, started_at=None,
                                              created_at=_now())).rowcount)
 
-    def stalled(self, older_than: dt.timedelta) -> list[str]:
-        """Jobs queued or running whose worker has not been heard of for ``older_than`` (its process died): the
-        in-process queue takes them again."""
+    def stalled(self, older_than: dt.timedelta, *, besides: str | None = None) -> list[str]:
+        """Jobs queued or running whose worker has not been heard of for ``older_than`` (its process died), but
+        those of the worker named ``besides`` (this process: alive, its job only busy): the in-process queue takes
+        them again."""
         cutoff = _now() - older_than
+        query = sa.select(jobs.c.id).where(jobs.c.status.in_(IN_FLIGHT),
+                                           sa.func.coalesce(jobs.c.heartbeat_at, jobs.c.created_at) < cutoff)
+        if besides is not None:
+            query = query.where(sa.or_(jobs.c.worker.is_(None), jobs.c.worker != besides))
         with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(jobs.c.id).where(
-                jobs.c.status.in_(IN_FLIGHT),
-                sa.func.coalesce(jobs.c.heartbeat_at, jobs.c.created_at) < cutoff)).scalars())
+            return list(conn.execute(query).scalars())
 
     def adopt(self, job_id: str, older_than: dt.timedelta) -> bool:
         """Take a stalled job for this process (only one process wins it)."""
