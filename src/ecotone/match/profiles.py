@@ -92,13 +92,22 @@ class Profiles:
         self.needs_x = self.tfidf.transform(self.needs_docs)
         self.area_index = {a: i for i, a in enumerate(sorted({a for row in self.areas for a in row}))}
         self.areas_x = self.indicator(self.areas)
+        #: Which candidates share a row of each matrix (equal texts, equal area sets): scoring multiplies the
+        #: distinct rows only and gathers (offers and needs come from a short vocabulary).
+        self.same = {"about": pd.factorize(pd.Series(self.about_docs, dtype=object))[0],
+                     "offers": pd.factorize(pd.Series(self.offers_docs, dtype=object))[0],
+                     "needs": pd.factorize(pd.Series(self.needs_docs, dtype=object))[0],
+                     "areas": pd.factorize(pd.Series(["\x1f".join(sorted(set(a))) for a in self.areas],
+                                                     dtype=object))[0]}
 
         self.adjacency = snapshot.adjacency()
         self.adjacency.data[:] = 1.0
         labels, member = snapshot.hub_membership()
         self.hub_names = list(labels)
-        hub_code = np.asarray(member.argmax(axis=1)).ravel() if member.shape[1] else np.zeros(n, np.int64)
-        hub_code[np.asarray(member.sum(axis=1)).ravel() == 0] = len(labels)  # no hub: its own code
+        hub_code = np.full(n, len(labels), dtype=np.int64)  # no hub: its own code
+        member = member.tocsr()
+        in_hub = np.diff(member.indptr) > 0
+        hub_code[in_hub] = member.indices[member.indptr[:-1][in_hub]]  # one hub per actor
         self.hub = hub_code[self.org]
         between = (member.T @ self.adjacency @ member).toarray() if len(labels) else np.zeros((0, 0))
         self.hub_ties = np.zeros((len(labels) + 1, len(labels) + 1))
@@ -153,8 +162,10 @@ class Profiles:
         n = len(snapshot.nodes)
         ties = snapshot.ties
         ends = np.concatenate([ties["source"].to_numpy(np.int64), ties["target"].to_numpy(np.int64)])
-        kinds = np.concatenate([ties["kind"].to_numpy(object)] * 2)
-        per_kind = {k: np.bincount(ends[kinds == k], minlength=n) for k in set(kinds)}
+        codes, kinds = pd.factorize(pd.Series(np.concatenate([ties["kind"].to_numpy(object)] * 2), dtype=object))
+        known = codes >= 0
+        counts = np.bincount(codes[known] * n + ends[known], minlength=len(kinds) * n).reshape(len(kinds), n)
+        per_kind = dict(zip(kinds, counts))
         count = np.zeros(len(self.types))
         for role, role_kinds in _TRACK_KINDS.items():
             mine = self.types == role

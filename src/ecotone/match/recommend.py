@@ -37,6 +37,38 @@ _BLOCK_PAIRS = 1 << 20
 
 
 @dataclass(frozen=True)
+class _Columns:
+    """The candidates' columns of a profile matrix (words × columns): all of them, or only their distinct rows with
+    which distinct row each candidate has (``which``), when many candidates share one (offers and needs do)."""
+
+    matrix: sp.csr_matrix
+    which: np.ndarray | None
+
+    @classmethod
+    def of(cls, x: sp.csr_matrix, idx: np.ndarray, same: np.ndarray) -> _Columns:
+        distinct, first, which = np.unique(same[idx], return_index=True, return_inverse=True)
+        if len(distinct) > len(idx) // 2:
+            return cls(x[idx].T.tocsr(), None)
+        return cls(x[idx[first]].T.tocsr(), which.ravel())
+
+    def product(self, rows: sp.csr_matrix, out: np.ndarray, *, per_row: np.ndarray | None = None,
+                times: float = 1.0) -> None:
+        """``rows`` times every candidate's column into ``out``, divided by ``per_row`` then times ``times``.
+
+        A distinct column's products are the floats the full product has in each of its copies (a row's products
+        add up in the order of that row's words), and dividing or multiplying before gathering is the same
+        operation on the same numbers: no score changes."""
+        full = self.which is None
+        product = (rows @ self.matrix).toarray(out=out if full else None)
+        if per_row is not None:
+            product /= per_row
+        if times != 1.0:
+            product *= times
+        if not full:
+            np.take(product, self.which, axis=1, out=out)
+
+
+@dataclass(frozen=True)
 class _Pool:
     """A stage's candidates (ascending candidate indices) and what scoring reads of them, sliced once per stage:
     the candidates' columns of the TF-IDF and area matrices (words × candidates), of the ties (organisations ×
@@ -44,10 +76,10 @@ class _Pool:
     parts that depend on the candidate alone."""
 
     idx: np.ndarray
-    about: sp.csr_matrix
-    areas: sp.csr_matrix
-    offers: sp.csr_matrix
-    needs: sp.csr_matrix
+    about: _Columns
+    areas: _Columns
+    offers: _Columns
+    needs: _Columns
     neighbours: sp.csr_matrix
     own: sp.csr_matrix
     type_fit_part: np.ndarray  # 0.4 × type fit
@@ -62,8 +94,10 @@ class _Pool:
     def of(cls, p: Profiles, idx: np.ndarray, type_fit: np.ndarray, weights: np.ndarray) -> _Pool:
         own = sp.csr_matrix((np.ones(len(idx)), (p.org[idx], np.arange(len(idx)))),
                             shape=(p.adjacency.shape[0], len(idx)))
-        return cls(idx=idx, about=p.about_x[idx].T.tocsr(), areas=p.areas_x[idx].T.tocsr(),
-                   offers=p.offers_x[idx].T.tocsr(), needs=p.needs_x[idx].T.tocsr(),
+        return cls(idx=idx, about=_Columns.of(p.about_x, idx, p.same["about"]),
+                   areas=_Columns.of(p.areas_x, idx, p.same["areas"]),
+                   offers=_Columns.of(p.offers_x, idx, p.same["offers"]),
+                   needs=_Columns.of(p.needs_x, idx, p.same["needs"]),
                    neighbours=(p.adjacency @ own).tocsr(), own=own, type_fit_part=0.4 * type_fit,
                    open_part=0.5 * p.openness[idx], impact_part=weights[3] * p.track[idx], track=p.track[idx],
                    language=p.language[idx], region=p.region[idx], hub=p.hub[idx])
@@ -129,6 +163,14 @@ def _tokens(text: str) -> frozenset[str]:
 
 def _stage_tokens(stage: Stage) -> frozenset[str]:
     return _tokens(_STAGE_WORDS[stage])
+
+
+@lru_cache(maxsize=None)
+def _stage_words(stage: Stage | str) -> str:
+    return Stage(stage).value.replace("_", " ")
+
+
+_PART_INDEX = {part: i for i, part in enumerate(PARTS)}
 
 
 def _row(m: sp.csr_matrix, i: int) -> np.ndarray:
@@ -223,12 +265,20 @@ class Recommender:
         every stated need to every offer (:class:`ecotone.match.needs.NeedMatcher`)."""
         self.p = profiles
         self.matcher = NeedMatcher().fit(o for offers in profiles.offers for o in offers)
-        stated = sorted({str(n) for needs in profiles.needs for n in needs if normalise(n)})
+        stated = sorted(n for n in {str(n) for needs in profiles.needs for n in needs} if normalise(n))
         self._need_row = {n: i for i, n in enumerate(stated)}
         self._offer_col = {k: j for j, k in enumerate(self.matcher.keys_)}
         self._need_scores, self._need_status = self.matcher.grid(stated)
         self._met: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._offer_keys: dict[int, tuple[str, ...]] = {}
+        self._said: dict[tuple, str] = {}
         return self
+
+    def _offers_key(self, c: int) -> tuple[str, ...]:
+        key = self._offer_keys.get(c)
+        if key is None:
+            key = self._offer_keys[c] = tuple(str(o) for o in self.p.offers[c])
+        return key
 
     def _offer_cols(self, c: int) -> list[int]:
         """The matcher's columns of candidate ``c``'s offers."""
@@ -237,7 +287,7 @@ class Recommender:
     def _met_in_words(self, need: str, c: int) -> str | None:
         """How candidate ``c`` meets a stated need, in words (``None`` when it does not): the same for every
         candidate offering the same, so said once per need and offers."""
-        key = (str(need), tuple(str(o) for o in self.p.offers[c]))
+        key = (str(need), self._offers_key(c))
         if key not in self._met:
             status, score, offer = self.meets(need, c)
             self._met[key] = None if status == "none" else in_words(status, score, offer)
@@ -303,20 +353,14 @@ class Recommender:
         alignment, complementarity, proximity, score, tmp = (b[:len(seekers)] for b in buffers)
         pos = np.array([s.position for s in seekers], dtype=np.int64)
         # alignment: 0.5 × cosine of what both are about + 0.5 × share of the seeker's areas
-        (rows["about"] @ pool.about).toarray(out=alignment)
-        alignment *= 0.5
-        (rows["areas"] @ pool.areas).toarray(out=tmp)
-        tmp /= np.maximum(rows["n_areas"], 1)[:, None]
-        tmp *= 0.5
+        pool.about.product(rows["about"], alignment, times=0.5)
+        pool.areas.product(rows["areas"], tmp, per_row=np.maximum(rows["n_areas"], 1)[:, None], times=0.5)
         alignment += tmp
         # complementarity: 0.4 × type fit + 0.4 × needs against offers + 0.2 × offers against needs
-        (rows["needs"] @ pool.offers).toarray(out=complementarity)
-        complementarity *= 0.4
+        pool.offers.product(rows["needs"], complementarity, times=0.4)
         complementarity += pool.type_fit_part
-        back = rows["offers"] @ pool.needs
-        if back.nnz:  # adding 0.2 × 0 changes nothing
-            back.toarray(out=tmp)
-            tmp *= 0.2
+        if rows["offers"].nnz:  # adding 0.2 × 0 changes nothing
+            pool.needs.product(rows["offers"], tmp, times=0.2)
             complementarity += tmp
         # cultural fit: one row per (language, region) of the block's seekers
         combos, combo = np.unique(np.stack([p.language[pos], p.region[pos]], axis=1), axis=0, return_inverse=True)
@@ -392,11 +436,10 @@ class Recommender:
             "country": np.where(p.country[c] == "", None, p.country[c]).astype(object), "score": scored.score[r, j],
             **parts})
         if self.explain:
-            stacked = np.stack([parts[k] for k in PARTS], axis=1)
             shared = np.asarray(scored.shared[r, j]).ravel().astype(np.int64) if len(r) else np.zeros(0, np.int64)
-            frame["explanation"] = [self.explanation(block[a], int(b), stacked[i], rows["area_lists"][a],
-                                                     shared=int(shared[i]))
-                                    for i, (a, b) in enumerate(zip(r.tolist(), c.tolist()))]
+            frame["explanation"] = self._explanations([block[a] for a in r.tolist()], c,
+                                                      np.stack([parts[k] for k in PARTS], axis=1),
+                                                      [rows["area_lists"][a] for a in r.tolist()], shared.tolist())
         else:
             frame["explanation"] = None
         return frame
@@ -438,46 +481,68 @@ class Recommender:
                     shared: int | None = None) -> str:
         """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first (``shared``: the
         partners they share, when the caller has counted them)."""
-        me = self.p.org[seeker.position]
-        hub_s, hub_c = self.p.hub[seeker.position], self.p.hub[c]
-        where = self.p.hub_name(hub_c) or self.p.country[c] or "no hub"
-        label = self.p.types[c].replace("_", " ")
-        reasons: dict[str, str] = {}
-        shared_areas = sorted(set(seeker_areas) & set(self.p.areas[c]))
-        if shared_areas:
-            reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
-        met = [f"{need} ({words})" for need in self.p.needs[seeker.position]
-               if (words := self._met_in_words(need, c)) is not None]
-        stage = Stage(seeker.stage).value.replace("_", " ")
-        if met:  # the seeker's stated needs, as NeedMatcher meets them with this candidate's offers
-            offering = f", meeting your {', '.join(met[:3])}"
-        else:  # no stated need met: the words of the stage's needs
-            stage_words = _stage_tokens(Stage(seeker.stage))
-            matched = [o for o in self.p.offers[c] if stage_words & _tokens(o)]
-            offering = f", offering {', '.join(matched[:3])}" if matched else ""
-        reasons["complementarity"] = f"a {label} your {stage} stage needs" + offering
-        if self.p.track_count[c]:
-            k = int(self.p.track_count[c])
-            reasons["impact"] = f"{k} {'tie' if k == 1 else 'ties'} of its role on record"
-        culture = []
-        if self.p.openness[c] >= 0.3:
-            culture.append("open to collaboration across hubs")
-        if self.p.language[c] >= 0 and self.p.language[c] == self.p.language[seeker.position]:
-            culture.append("shares your language")
-        elif self.p.region[c] >= 0 and self.p.region[c] == self.p.region[seeker.position]:
-            culture.append(f"in your region ({REGION[self.p.country[c]]})")
-        if culture:
-            reasons["cultural_fit"] = " and ".join(culture)
         if shared is None:
-            shared = len(set(_row(self.p.adjacency, me).tolist()) & set(_row(self.p.adjacency, self.p.org[c]).tolist()))
-        proximity = []
-        if shared:
-            proximity.append(f"{shared} shared {'partner' if shared == 1 else 'partners'}")
-        if hub_s != hub_c and self.p.hub_ties[hub_s, hub_c] > 0:
-            ties = int(self.p.hub_ties[hub_s, hub_c])
-            proximity.append(f"your hubs are joined by {ties} {'tie' if ties == 1 else 'ties'}")
-        if proximity:
-            reasons["proximity"] = ", ".join(proximity)
-        ranked = sorted(reasons, key=lambda p: -parts[PARTS.index(p)] * self.weights[PARTS.index(p)])
-        border = "across borders" if hub_s != hub_c else "in your hub"
-        return f"{self.p.names[c]} ({label}, {where}, {border}): " + "; ".join(reasons[p] for p in ranked) + "."
+            mine, theirs = _row(self.p.adjacency, self.p.org[seeker.position]), _row(self.p.adjacency, self.p.org[c])
+            shared = len(set(mine.tolist()) & set(theirs.tolist()))
+        return self._explanations([seeker], np.array([c]), np.asarray(parts)[None, :], [seeker_areas], [shared])[0]
+
+    def _explanations(self, seekers: Sequence[Seeker], cands: np.ndarray, parts: np.ndarray,
+                      seeker_areas: Sequence[list[str]], shared: Sequence[int]) -> list[str]:
+        """:meth:`explanation` of many pairs (seeker ``i`` with candidate ``cands[i]``): what the sentences say
+        of the numbers is read from the arrays at once, then each sentence is put together."""
+        p = self.p
+        pos = np.array([s.position for s in seekers], dtype=np.int64)
+        hub_s, hub_c = p.hub[pos], p.hub[cands]
+        facts = zip(seekers, cands.tolist(), (-parts * self.weights).tolist(), seeker_areas, shared,
+                    (hub_s != hub_c).tolist(), p.hub_ties[hub_s, hub_c].tolist(), p.track_count[cands].tolist(),
+                    (p.openness[cands] >= 0.3).tolist(),
+                    ((p.language[cands] >= 0) & (p.language[cands] == p.language[pos])).tolist(),
+                    ((p.region[cands] >= 0) & (p.region[cands] == p.region[pos])).tolist())
+        hub_names = [*p.hub_names, None]
+        out = []
+        for seeker, c, keys, areas, n_shared, abroad, hub_ties, track, open_, language, region in facts:
+            label = p.types[c].replace("_", " ")
+            reasons: dict[str, str] = {}
+            shared_areas = sorted(set(areas) & set(p.areas[c]))
+            if shared_areas:
+                reasons["alignment"] = f"works in {', '.join(shared_areas[:3])} as you do"
+            reasons["complementarity"] = f"a {label} your {_stage_words(seeker.stage)} stage needs" + \
+                self._offering(seeker, c)
+            if track:
+                k = int(track)
+                reasons["impact"] = f"{k} {'tie' if k == 1 else 'ties'} of its role on record"
+            culture = ["open to collaboration across hubs"] if open_ else []
+            if language:
+                culture.append("shares your language")
+            elif region:
+                culture.append(f"in your region ({REGION[p.country[c]]})")
+            if culture:
+                reasons["cultural_fit"] = " and ".join(culture)
+            proximity = [f"{n_shared} shared {'partner' if n_shared == 1 else 'partners'}"] if n_shared else []
+            if abroad and hub_ties > 0:
+                ties = int(hub_ties)
+                proximity.append(f"your hubs are joined by {ties} {'tie' if ties == 1 else 'ties'}")
+            if proximity:
+                reasons["proximity"] = ", ".join(proximity)
+            ranked = sorted(reasons, key=lambda part: keys[_PART_INDEX[part]])
+            where = hub_names[p.hub[c]] or p.country[c] or "no hub"
+            border = "across borders" if abroad else "in your hub"
+            out.append(f"{p.names[c]} ({label}, {where}, {border}): " + "; ".join(reasons[q] for q in ranked) + ".")
+        return out
+
+    def _offering(self, seeker: Seeker, c: int) -> str:
+        """What the candidate brings to the seeker's needs: the stated needs NeedMatcher finds its offers meet,
+        else its offers in the words of the stage's needs (said once per needs, stage and offers)."""
+        needs = self.p.needs[seeker.position]
+        key = (tuple(map(str, needs)), Stage(seeker.stage), self._offers_key(c))
+        said = self._said.get(key)
+        if said is None:
+            met = [f"{need} ({words})" for need in needs if (words := self._met_in_words(need, c)) is not None]
+            if met:
+                said = f", meeting your {', '.join(met[:3])}"
+            else:
+                stage_words = _stage_tokens(Stage(seeker.stage))
+                matched = [o for o in self.p.offers[c] if stage_words & _tokens(o)]
+                said = f", offering {', '.join(matched[:3])}" if matched else ""
+            self._said[key] = said
+        return said

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["STOP_WORDS", "Tfidf", "tokens"]
@@ -46,19 +47,29 @@ class Tfidf:
         vocabulary: dict[str, int] = {}
         df: list[int] = []
         n = 0
+        copies: dict[str, int] = {}  # each distinct text read once (profiles repeat offers, needs, areas)
         for doc in documents:
             n += 1
-            for word in set(tokens(doc)):
+            copies[doc] = copies.get(doc, 0) + 1
+        for doc, count in copies.items():
+            for word in dict.fromkeys(tokens(doc)):  # first-seen order: the vocabulary's order is the same
                 at = vocabulary.setdefault(word, len(vocabulary))
                 if at == len(df):
                     df.append(0)
-                df[at] += 1
+                df[at] += count
         self.vocabulary_ = vocabulary
         self.idf_ = np.log((1 + n) / (1 + np.asarray(df, dtype=float))) + 1.0
         return self
 
     def transform(self, documents: Sequence[str]) -> sp.csr_matrix:
-        """Unit-length TF-IDF rows of the documents (words unseen at fit time are ignored)."""
+        """Unit-length TF-IDF rows of the documents (words unseen at fit time are ignored); each distinct text is
+        weighted once and its row repeated."""
+        which, distinct = pd.factorize(pd.Series(list(documents), dtype=object))
+        if len(distinct) < len(documents) and (which >= 0).all():
+            return self._transform(list(distinct))[which]
+        return self._transform(documents)
+
+    def _transform(self, documents: Sequence[str]) -> sp.csr_matrix:
         indptr = [0]
         indices: list[int] = []
         counts: list[float] = []
