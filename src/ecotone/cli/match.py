@@ -7,9 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..domain.problems import InputRejected
-from ..services import partnering
-from ..services.recommend import recommend
 from ._output import Format, console, progress_bar, show_problems
 from .app import DryRun, FormatOpt, ShowOpt, _report, _run, _show, match_app
 
@@ -49,6 +46,8 @@ def match_recommend(
 
     Example: `ecotone match recommend --org 'Medical Innovation Institute Pulmolabs' --cross-border 0.7`
     """
+    from ..services.recommend import recommend
+
     result = _run(ctx, lambda atlas, p: recommend(
         atlas, organizations=org or [], innovations=innovation or [], hub=hub, stage=stage, top=top,
         cross_border=cross_border, weights=_weights(weight, "--weight"), progress=p), fmt)
@@ -83,6 +82,8 @@ def match_evaluate(
 
     Example: `ecotone match evaluate 'Polish–Spanish' --ratings ratings.csv`
     """
+    from ..services import partnering
+
     def work(atlas, progress):
         if partner:
             partnering.open_partnership(atlas, partnership, partner, purpose)
@@ -114,6 +115,9 @@ def match_assign(
 
     Example: `ecotone match assign prefs.csv --capacities sites.csv`
     """
+    from ..domain.problems import InputRejected
+    from ..services import partnering
+
     try:
         result = partnering.assign(preferences, capacities, method=method, min_score=min_score)
     except InputRejected as exc:
@@ -144,6 +148,9 @@ def match_schedule(
 
     Example: `ecotone match schedule event.xlsx --tables 40 --out agendas`
     """
+    from ..domain.problems import InputRejected
+    from ..services import partnering
+
     try:
         with progress_bar() as progress:
             progress("scheduling", 0, 1)
@@ -170,5 +177,7 @@ def match_intros(
 
     Example: `ecotone match intros --by hub_pair`
     """
+    from ..services import partnering
+
     result = _run(ctx, lambda atlas, p: partnering.introductions(atlas, by=by), fmt)
     _show(result, fmt, None, {}, {"funnel": "Introductions funnel"})

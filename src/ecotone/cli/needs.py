@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..services import needs
 from ._output import Format, console, emit, emit_record
 from .app import DryRun, FormatOpt, _report, _run, needs_app
 
@@ -35,6 +34,8 @@ def needs_list(
 
     Example: `ecotone needs list --hub 'Barcelona Health Hub' --unaddressed`
     """
+    from ..services import needs
+
     result = _run(ctx, lambda atlas, p: needs.list_needs(atlas, hub=hub, status=status, area=area,
                                                          severity=severity, unaddressed=unaddressed), fmt)
     rows = result.tables["needs"]
@@ -63,6 +64,8 @@ def needs_show(
 
     Example: `ecotone needs show 3`
     """
+    from ..services import needs
+
     shown = _run(ctx, lambda atlas, p: needs.show_need(atlas, need), fmt)
     if fmt is Format.json:
         emit_record(shown, fmt)
@@ -106,6 +109,8 @@ def needs_add(
     Example: `ecotone needs add --problem 'detect sepsis early' --population 'adults in the emergency room'
     --outcome 'reduce deaths' --severity critical --hub 'Barcelona Health Hub' --raised-by 'Hospital Clínic'`
     """
+    from ..services import needs
+
     flags = {"problem": "--problem", "population": "--population", "outcome": "--outcome",
              "clinical_area": "--area", "severity": "--severity", "prevalence": "--prevalence",
              "evidence": "--evidence", "status": "--status", "hub": "--hub", "raised_by": "--raised-by",
@@ -134,5 +139,7 @@ def needs_import(
 
     Example: `ecotone needs import needs.xlsx --dry-run`
     """
+    from ..services import needs
+
     report = _run(ctx, lambda atlas, p: needs.import_needs(atlas, path, dry_run=dry_run), fmt)
     _report(report, fmt)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..services import pathways
 from ._output import Format, console, emit
 from .app import DryRun, FormatOpt, _run, _show, pathways_app
 
@@ -26,6 +25,8 @@ def pathways_list(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     and sources of the pathways you know better (an unedited row is no override; the other columns are ignored)
     and `ecotone pathways import pathways.csv --dry-run`
     """
+    from ..services import pathways
+
     result = _run(ctx, lambda atlas, p: pathways.list_pathways(atlas), fmt)
     _show(result, fmt, None, {"pathways": _LIST}, {"pathways": "Regulatory pathways (months to a decision)"})
 
@@ -51,6 +52,8 @@ def pathways_import(
         CE (MDR) class IIa,9,14,20,our notified body's last three certificates (2024)
         510k,4,6,12,https://example.org/our-510k-review-log
     """
+    from ..services import pathways
+
     result = _run(ctx, lambda atlas, p: pathways.import_pathways(atlas, file, dry_run=dry_run), fmt)
     if fmt is Format.table:
         emit(result.tables["overrides"], fmt,
@@ -67,6 +70,8 @@ def pathways_reset(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     Example: `ecotone pathways reset`
     """
+    from ..services import pathways
+
     result = _run(ctx, lambda atlas, p: pathways.reset_pathways(atlas), fmt)
     if fmt is Format.table:
         removed = result.summary["removed"]
