@@ -142,13 +142,14 @@ def stated_needs(model: Recommender, seekers: Sequence[Seeker], table: pd.DataFr
     """Each seeker's stated needs and how the atlas meets them (matched, weak with its score, or no provider
     anywhere), with how many of its recommended partners meet each (matched or weak)."""
     rows = []
+    index = {(k, int(i)): c for c, (k, i) in enumerate(zip(model.p.kind, model.p.ids))}  # once, not per seeker
+    by_seeker = {label: group for label, group in table.groupby("seeker", sort=False)} if len(table) else {}
     for s in seekers:
         needs = [str(n) for n in model.p.needs[s.position] if str(n).strip()]
         if not needs:
             continue
         found = model.matcher.match(needs)
-        mine = table[table["seeker"] == s.label]
-        index = {(k, int(i)): c for c, (k, i) in enumerate(zip(model.p.kind, model.p.ids))}
+        mine = by_seeker.get(s.label, table.iloc[:0])
         partners = [index[(k, int(i))] for k, i in zip(mine["partner_kind"], mine["partner_id"])]
         for need, row in zip(needs, found.to_dict("records")):
             rows.append({"seeker": s.label, "need": need, "term": row["term"], "status": row["status"],
