@@ -111,6 +111,14 @@ def dependencies(path: str, query: bytes, atlas: Any) -> tuple[str, ...]:
     return EVERYTHING
 
 
+async def _off_loop(atlas: Any, work, *args):
+    """``work(*args)`` where it does not hold up the event loop: on PostgreSQL a round trip to the server (in a
+    worker thread, as the routes run); on SQLite a read of a page in memory, done at once."""
+    if atlas.dialect == "sqlite":
+        return work(*args)
+    return await asyncio.to_thread(work, *args)
+
+
 class _Flight:
     """An answer being computed: who else asks for it meanwhile waits for it (on the same event loop)."""
 
@@ -206,7 +214,8 @@ class ResponseCache:
                 or path.startswith(self.SKIP):
             return await self.app(scope, receive, send)
         atlas = scope["app"].state.atlas
-        values = atlas.counters()  # read before anything is computed: a write meanwhile makes the answer stale
+        # read before anything is computed: a write meanwhile makes the answer stale
+        values = await _off_loop(atlas, atlas.counters)
         if values is None:  # an in-memory database: nothing is kept
             return await self.app(scope, receive, send)
         # Keyed on what the caller may see: principals of one scope share answers, no answer crosses scopes.
@@ -221,7 +230,7 @@ class ResponseCache:
             if flight is not None and flight.loop is asyncio.get_running_loop():
                 flight.waiting += 1
                 await flight.done.wait()  # the one computing it keeps it; the counters may have moved since
-                values = atlas.counters()
+                values = await _off_loop(atlas, atlas.counters)
                 hit = self._valid(key, values)
         if hit is not None:
             return await self._send_kept(hit, key, request_headers, gzip, send)
@@ -237,7 +246,7 @@ class ResponseCache:
 
     async def _compute(self, scope, receive, send, atlas, values, key, path, query, gzip) -> None:
         self.computed += 1
-        names = dependencies(path, query, atlas)
+        names = await _off_loop(atlas, dependencies, path, query, atlas)
         token = change_token(None, names, values=values)
         start: dict[str, Any] = {}
         parts: list[bytes] = []
