@@ -239,3 +239,19 @@ def test_the_maps_reading_selects_what_a_snapshot_selects(demo_atlas, filters):
     assert ours.ties[["source", "target", "kind", "weight"]].equals(theirs.ties[["source", "target", "kind", "weight"]])
     assert sorted(ours.graph.get_edgelist()) == sorted(theirs.graph.get_edgelist())
     assert ours.graph.es["weight"] == theirs.graph.es["weight"]
+
+
+def test_an_edit_that_keeps_the_networks_shape_keeps_its_layout(demo_atlas):
+    from ecotone.domain import Tie
+    from ecotone.services.layout import _CACHE, structure
+    from ecotone.services.mapdata import map_snapshot
+
+    before, shape = positions(demo_atlas), structure(map_snapshot(demo_atlas))
+    org = demo_atlas.find(Organization, limit=1).items[0]
+    demo_atlas.update(org.model_copy(update={"tags": [*org.tags, "renamed-for-the-test"], "name": org.name + " SL"}))
+    assert structure(map_snapshot(demo_atlas)) == shape  # names and tags are not the network's shape
+    assert ("layout", shape) in _CACHE
+    pd.testing.assert_frame_equal(positions(demo_atlas), before)
+    others = [o for o in demo_atlas.find(Organization, limit=50).items if o.id != org.id]
+    demo_atlas.add(Tie(source_id=org.id, target_id=others[-1].id, kind="partnership", directed=False))
+    assert structure(map_snapshot(demo_atlas)) != shape  # a tie is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ FORCE_BUDGET = 15_000_000
 #: Room between two regions, as a share of the smaller one's radius.
 GAP = 0.25
 
-_CACHE: OrderedDict[tuple, tuple[pd.DataFrame, str]] = OrderedDict()
+_CACHE: OrderedDict[tuple, object] = OrderedDict()
 _CACHED = 32
 _LOCK = threading.Lock()
 _COMPUTING = threading.Lock()
@@ -276,20 +277,63 @@ def positions(atlas: Atlas, filters: Filters | None = None, *, snap: Snapshot | 
     filters = filters or Filters()
     token = atlas.change_token()
     key = (token, atlas.principal.scope_key(), filters)
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            _CACHE.move_to_end(key)
+    hit = _kept(key)
     if hit is None:
         if snap is None:
             from .mapdata import map_snapshot  # the map's own reading (mapdata imports this module)
 
             snap = map_snapshot(atlas, filters)
-        with _COMPUTING:  # one layout at a time: igraph's random generator is one for the process
-            done = lay_out(snap, communities=communities)
-        hit = (pd.DataFrame({"id": snap.nodes["id"].to_numpy(), "x": done.x, "y": done.y}), done.algorithm)
-        with _LOCK:
-            _CACHE[key] = hit
-            while len(_CACHE) > _CACHED:
-                _CACHE.popitem(last=False)
+        # an edit that leaves the network's shape as it was (a name, tags, a stage) keeps its layout
+        shape = ("layout", structure(snap))
+        hit = _kept(shape)
+        if hit is None:
+            with _COMPUTING:  # one layout at a time: igraph's random generator is one for the process
+                done = lay_out(snap, communities=communities)
+            hit = (pd.DataFrame({"id": snap.nodes["id"].to_numpy(), "x": done.x, "y": done.y}), done.algorithm)
+            _keep(shape, hit)
+        _keep(key, hit)
     return (hit[0].copy(), hit[1]) if with_algorithm else hit[0].copy()
+
+
+def structure(snap: Snapshot) -> str:
+    """A digest of what a layout and the communities depend on: the actors (their ids, hubs and countries) and
+    the ties between them with their weights — not names, tags or stages."""
+    digest = hashlib.blake2b(digest_size=16)
+    nodes = snap.nodes
+    digest.update(nodes["id"].to_numpy(np.int64).tobytes())
+    digest.update(nodes["hub_id"].astype("Int64").fillna(-1).to_numpy(np.int64).tobytes())
+    digest.update("\x1f".join(nodes["country"].astype(object).where(nodes["country"].notna(), "").astype(str))
+                  .encode())
+    graph = snap.graph
+    digest.update(np.asarray(graph.get_edgelist(), dtype=np.int64).tobytes())
+    if "weight" in graph.es.attributes():
+        digest.update(np.asarray(graph.es["weight"], dtype=float).tobytes())
+    return digest.hexdigest()
+
+
+def communities_of(snap: Snapshot) -> np.ndarray:
+    """The snapshot's Leiden communities (seed 0), kept per network shape (:func:`structure`) like layouts."""
+    if not snap.graph.ecount():
+        return np.zeros(len(snap.nodes), dtype=np.int64)
+    shape = ("communities", structure(snap))
+    hit = _kept(shape)
+    if hit is None:
+        with _COMPUTING:
+            hit = np.asarray(Communities(seed=0).run(snap).membership_)
+        _keep(shape, hit)
+    return hit.copy()
+
+
+def _kept(key: tuple):
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+        return hit
+
+
+def _keep(key: tuple, value) -> None:
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHED:
+            _CACHE.popitem(last=False)

@@ -10,14 +10,13 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from ..analysis.communities import Communities
 from ..analysis.snapshot import Snapshot
 from ..domain import StakeholderType, TieKind
 from ..domain.parsing import day, terms
 from ..settings import Settings
 from ..store import Atlas
 from .analysis import Filters
-from .layout import EXTENT, positions, regions
+from .layout import EXTENT, communities_of, positions, regions
 
 __all__ = ["LEVELS", "map_data", "map_json", "map_frames", "map_snapshot", "hub_threshold", "DEFAULT_HUB_THRESHOLD"]
 
@@ -155,7 +154,7 @@ def _actors(atlas: Atlas, filters: Filters, snap: Snapshot, threshold: int) -> d
     nodes = snap.nodes
     n = len(nodes)
     weighted = "weight" if g.ecount() else None
-    community = Communities(seed=0).run(snap).membership_ if g.ecount() else np.zeros(n, dtype=np.int64)
+    community = communities_of(snap)
     pagerank = np.asarray(g.pagerank(weights=weighted)) * n
     where, algorithm = positions(atlas, filters, snap=snap, communities=community, with_algorithm=True)
     t = snap.ties
