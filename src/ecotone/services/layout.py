@@ -262,7 +262,7 @@ def positions(atlas: Atlas, filters: Filters | None = None, *, snap: Snapshot | 
               ) -> pd.DataFrame | tuple[pd.DataFrame, str]:
     """The map's position of every actor the atlas's principal sees under ``filters``: a DataFrame with columns
     ``id``, ``x``, ``y`` (see :func:`lay_out`), kept while the atlas is unchanged, per visibility scope and
-    filters. ``snap`` is the snapshot of those filters when the caller has it (it is not read again), and
+    filters, and per network shape (:func:`structure`) across edits that leave it as it was. ``snap`` is the snapshot of those filters when the caller has it (it is not read again), and
     ``communities`` its Leiden communities; ``with_algorithm`` also returns the algorithm in words.
 
     Examples
