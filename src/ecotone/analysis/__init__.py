@@ -5,28 +5,14 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy
 
 __all__ = ["Snapshot"]
 
 
-def __getattr__(name: str) -> Any:
-    """``Snapshot`` from ``ecotone.analysis.snapshot``, imported now; a submodule by its name."""
-    if name == "Snapshot":
-        value = importlib.import_module(f"{__name__}.snapshot").Snapshot
-        globals()[name] = value
-        return value
-    try:
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy(__name__, {"Snapshot": "snapshot"}, __all__)
 
 
 if TYPE_CHECKING:
