@@ -307,7 +307,8 @@ class Recommender:
         cols = self._offer_cols(c)
         if row is None or not cols:
             return "none", 0.0, None
-        own = _canonical(str(need))  # among equals, an offer of the need's own term ("clinical validation", not "pilots")
+        # among equals, an offer of the need's own term ("clinical validation", not "pilots")
+        own = _canonical(str(need))
         best = min(cols, key=lambda j: (self._need_status[row, j], -self._need_scores[row, j],
                                         own is None or self.matcher.terms_[j] != own, j))
         status = STATUSES[int(self._need_status[row, best])]
@@ -482,7 +483,8 @@ class Recommender:
         """One sentence saying why candidate ``c`` suits ``seeker``, strongest reasons first (``shared``: the
         partners they share, when the caller has counted them)."""
         if shared is None:
-            mine, theirs = _row(self.p.adjacency, self.p.org[seeker.position]), _row(self.p.adjacency, self.p.org[c])
+            adjacency = self.p.adjacency
+            mine, theirs = _row(adjacency, self.p.org[seeker.position]), _row(adjacency, self.p.org[c])
             shared = len(set(mine.tolist()) & set(theirs.tolist()))
         return self._explanations([seeker], np.array([c]), np.asarray(parts)[None, :], [seeker_areas], [shared])[0]
 
