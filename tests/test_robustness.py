@@ -52,7 +52,7 @@ def client(served):
 
 
 def _jobs(client):
-    return set(client.app.state.jobs.jobs)
+    return {job["id"] for job in client.app.state.jobs.book.list(limit=100_000)}
 
 
 def _problem(response, status):
@@ -651,7 +651,7 @@ def fuzzed_app(tmp_path_factory):
         build_demo(atlas)
     app = create_app(str(path))
     yield app
-    app.state.jobs.pool.shutdown(wait=True, cancel_futures=True)
+    app.state.jobs.close(wait=True)
     app.state.atlas.close()
 
 

@@ -268,9 +268,11 @@ class Jobs:
             self._carry(job_id)
         return len(taken)
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = False) -> None:
+        """Stop taking jobs here: the ones not started stay queued in the atlas (taken again later); ``wait`` for
+        the running ones to end."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
         if self._queue is not None:
             self._queue.close()
 
