@@ -474,7 +474,8 @@ def _decode_column(prefix: str, kind: str, stored: dict[str, np.ndarray]) -> Any
         flat = values.tolist()
         ends = np.cumsum(stored[prefix + ".lengths"]).tolist()
         out = np.empty(len(ends), dtype=object)
-        out[:] = [flat[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+        for i, (a, b) in enumerate(zip([0, *ends[:-1]], ends)):  # one by one: NumPy would read lists as a 2-D array
+            out[i] = flat[a:b]
         return out
     missing = stored.get(prefix + ".missing")
     if kind in ("ints", "floats"):
