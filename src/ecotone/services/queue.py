@@ -28,8 +28,18 @@ TASK = "ecotone.run_job"
 
 
 def conninfo(engine: sa.Engine) -> str:
-    """The libpq connection string of the atlas's database (its search path included, as the URL's options)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The libpq connection string of the atlas's database, its search path included (the URL's options), from
+    the URL's parts: a password with spaces or symbols reaches the server as it is.
+
+    >>> conninfo(sa.create_engine("postgresql+psycopg://eco:a%20long%20one@db/atlas?options=-csearch_path%3Dx"))
+    "dbname=atlas user=eco password='a long one' host=db options=-csearch_path=x"
+    """
+    from psycopg.conninfo import make_conninfo
+
+    url = engine.url
+    parts = {"dbname": url.database, "user": url.username, "password": url.password, "host": url.host,
+             "port": url.port, **{k: v for k, v in url.query.items() if isinstance(v, str)}}
+    return make_conninfo(**{k: v for k, v in parts.items() if v is not None})
 
 
 class Queue:
