@@ -12,6 +12,7 @@ from ..services.velocity import velocity
 from ..store import Atlas
 from .auth import principal
 from .deps import atlas_of, filters_as_params, filters_of, scope
+from .problems import TOO_MUCH_WORK
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router", "ANALYSES"]
@@ -83,7 +84,7 @@ for _name in ANALYSES:
 
 
 @router.post("/analysis/{name}/jobs", tags=["analysis"], status_code=202, response_model=JobPublic,
-             summary="A network analysis of a large atlas, as a background job")
+             responses=TOO_MUCH_WORK, summary="A network analysis of a large atlas, as a background job")
 def analyse_later(request: Request, name: Literal[ANALYSES], f: analysis.Filters = Depends(scope),
                   o: Options = Depends(options)) -> dict[str, Any]:
     params = {"filters": filters_as_params(f), "options": asdict(o)}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from ..services.jobs import JobRefused, JobState, public
 from ..store.atlas import NotFound
 from .auth import principal
-from .problems import problem
+from .problems import TOO_MUCH_WORK, problem
 from .schemas import JobPublic
 
 __all__ = ["router", "install"]
@@ -37,7 +37,7 @@ def cancel(request: Request, job_id: str) -> dict[str, Any]:
     return request.app.state.jobs.cancel(job_id, principal(request))
 
 
-@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobPublic,
+@router.post("/jobs/{job_id}/retry", status_code=202, response_model=JobPublic, responses=TOO_MUCH_WORK,
              summary="Run a finished, failed or cancelled job again, as it was asked")
 def retry(request: Request, job_id: str) -> dict[str, Any]:
     return request.app.state.jobs.retry(job_id, principal(request))

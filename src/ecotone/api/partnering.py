@@ -18,7 +18,7 @@ from ..store.atlas import AtlasError, NotFound
 from .auth import principal, writer
 from .deps import atlas_of
 from .files import relabelled, saved, shown, uploads
-from .problems import said_as
+from .problems import TOO_MUCH_WORK, said_as
 from .schemas import JobPublic, ProblemDetail, RecordId, ResultPublic
 
 __all__ = ["router"]
@@ -62,7 +62,7 @@ _EVENT_FIELDS = {"--tables": "tables", "--method": "method", "--time-limit": "ti
 _WORKBOOK = "the organiser's workbook is an .xlsx with sheets Participants, Slots and Requests (and optionally Event)"
 
 
-@router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic,
+@router.post("/events", tags=["partnering"], status_code=202, response_model=JobPublic, responses=TOO_MUCH_WORK,
              summary="Schedule a brokerage event from its workbook (a background job)",
              description="The job's result holds the agenda, the meetings left out and the files written; "
                          "`/api/v1/jobs/{id}/files/{name}` serves one file, `/api/v1/jobs/{id}/agendas.zip` all "

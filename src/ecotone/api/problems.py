@@ -23,7 +23,8 @@ from ..services.dedupe import LikelyDuplicate
 from ..store.atlas import AtlasError, Conflict, Forbidden, NotFound, NotSignedIn, Refused, busy
 from .schemas import ProblemDetail
 
-__all__ = ["install", "problem", "said_as", "AtlasBusy", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES"]
+__all__ = ["install", "problem", "said_as", "AtlasBusy", "JsonDepth", "MAX_JSON_DEPTH", "PROBLEM_STATUSES",
+           "TOO_MUCH_WORK"]
 
 MEDIA_TYPE = "application/problem+json"
 #: How deeply a JSON request body may nest: a record needs three levels (a partnership's weights in a list of
@@ -36,6 +37,9 @@ PROBLEM_STATUSES = {400: "The request cannot be read or served", 401: "Not signe
                     413: "The request body is too large", 422: "The request or its input is not valid",
                     503: "The atlas is busy with another change; nothing was written: try again after Retry-After "
                          "seconds"}
+#: The problem an operation that starts a background job may answer with besides (declared on those operations).
+TOO_MUCH_WORK = {429: {"description": "The account has as much background work queued or running as it may have at "
+                                      "once; nothing was queued: wait for a job to finish or cancel one"}}
 #: Seconds a client is told to wait (``Retry-After``) when the atlas was busy with another writer.
 RETRY_AFTER = 2
 

@@ -13,7 +13,7 @@ from ..services import simulate
 from ..services.jobs import kind
 from ..store import Atlas
 from .auth import principal
-from .problems import said_as
+from .problems import TOO_MUCH_WORK, said_as
 from .schemas import JobPublic, ProblemDetail
 
 __all__ = ["router", "BudgetRequest", "SimulationRequest", "MAX_RUN_YEARS"]
@@ -80,7 +80,7 @@ def _simulation(atlas: Atlas, params: dict[str, Any], progress, folder: Path) ->
     return result
 
 
-@router.post("/simulations", tags=["simulation"], status_code=202, response_model=JobPublic,
+@router.post("/simulations", tags=["simulation"], status_code=202, response_model=JobPublic, responses=TOO_MUCH_WORK,
              summary="Run scenarios of a hub (a background job)",
              description="Queued for a job worker; `GET /api/v1/jobs/{id}` follows it. Each account may have a few "
                          "jobs and a bounded number of simulated run-years queued or running at once (429 beyond).")
@@ -119,6 +119,7 @@ def _budget(atlas: Atlas, params: dict[str, Any], progress, folder: Path) -> dic
 
 
 @router.post("/simulations/budget", tags=["simulation"], status_code=202, response_model=JobPublic,
+             responses=TOO_MUCH_WORK,
              summary="Rank the affordable combinations of options for a budget (a background job)")
 def simulation_budget(request: Request, spec: BudgetRequest) -> dict[str, Any]:
     # every affordable combination (at most 2^options - 1) runs with the baseline, within 2,000,000 run-years

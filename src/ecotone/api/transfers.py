@@ -18,6 +18,7 @@ from ..store import Atlas
 from .auth import principal, writer
 from .deps import filters_as_params, filters_of, scope
 from .files import EXPORTS, relabelled, saved, shown
+from .problems import TOO_MUCH_WORK
 from .schemas import JobPublic, ProblemDetail
 
 __all__ = ["router"]
@@ -25,7 +26,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["atlas"], responses={422: {"model": ProblemDetail}})
 
 
-@router.post("/imports/{fmt}/jobs", status_code=202, response_model=JobPublic,
+@router.post("/imports/{fmt}/jobs", status_code=202, response_model=JobPublic, responses=TOO_MUCH_WORK,
              summary="Import large files (Kumu, bundle, CORDIS) as a background job",
              description="The form of `POST /api/v1/imports/{fmt}`; the job's result is that answer (what was "
                          "created, updated and left alone, and the change set to undo it), or, when the files "
@@ -62,7 +63,7 @@ def _import(atlas: Atlas, params: dict[str, Any], progress, folder: Path) -> dic
             "change_set": report.change_set if report.changed else None}
 
 
-@router.post("/exports/{fmt}/jobs", status_code=202, response_model=JobPublic,
+@router.post("/exports/{fmt}/jobs", status_code=202, response_model=JobPublic, responses=TOO_MUCH_WORK,
              summary="Export a large atlas (bundle, Kumu) or its network as a background job",
              description="The job writes the file `GET /api/v1/exports/{fmt}` would answer; its result names it, "
                          "and `GET /api/v1/jobs/{id}/files/{name}` downloads it. What the export holds is what "

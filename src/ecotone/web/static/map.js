@@ -700,12 +700,23 @@
     load(restore);
   }
 
+  const ZOOM_STEP = 1.5;
+
+  function zoomStep(factor) {
+    const camera = view.sigma && view.sigma.getCamera();
+    if (!camera) return;
+    // from where a running zoom is heading, so two quick clicks are two steps, not one and a bit
+    const from = camera.isAnimated() && view.zoomTo != null ? view.zoomTo : camera.ratio;
+    view.zoomTo = camera.getBoundedRatio(from * factor);
+    camera.animate({ ratio: view.zoomTo }, { duration: 300 });
+  }
+
   window.ecotoneMap = {
     ready: false, level: null, ms: null, graph: null, sigma: null, state, viewQuery, legend, select, apply,
     on(event, fn) { (listeners[event] || (listeners[event] = [])).push(fn); return this; },
     get table() { return view.table; },
-    zoomIn() { view.sigma && view.sigma.getCamera().animatedZoom({ duration: 300 }); },
-    zoomOut() { view.sigma && view.sigma.getCamera().animatedUnzoom({ duration: 300 }); },
+    zoomIn() { zoomStep(1 / ZOOM_STEP); },
+    zoomOut() { zoomStep(ZOOM_STEP); },
     fit() { view.sigma && view.sigma.getCamera().animatedReset({ duration: 300 }); },
   };
 
