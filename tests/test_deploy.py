@@ -135,3 +135,70 @@ def test_a_job_outlives_the_job_worker_killed_in_its_middle(deployment):
     other = next(p for name, p in deployment["processes"].items() if name.startswith("worker") and name != killed)
     assert second.endswith(f":{other.pid}")
     assert client.get("/api/v1/jobs").json()[0]["id"] == job_id
+
+
+def test_a_job_worker_asked_to_stop_finishes_its_job_once(deployment):
+    # SIGTERM (systemctl stop): the worker finishes the running job before it exits; the other worker, which hears
+    # no more of it from the queue meanwhile, must not run the job a second time
+    client = httpx.Client(base_url=deployment["base"], headers=deployment["headers"], timeout=30)
+    _wait("two job workers heard of", lambda: _health(client).get("workers") == 2)
+    made = client.post("/api/v1/simulations", json={"hub": "Medical Innovation Institute", "scenarios": ["fast-track"],
+                                                    "runs": 20_000, "years": 25, "as_of": "2026-11-24"})
+    job_id = made.json()["id"]
+    first = _wait("the simulation started", lambda: _runner(deployment["engine"], job_id))
+    stopping = next(p for p in deployment["processes"].values() if p.pid == int(first.rsplit(":", 1)[1]))
+    stopping.send_signal(signal.SIGTERM)
+    assert stopping.wait(timeout=240) == 0
+    job = client.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["status"] == "done" and job["attempts"] == 1, job
+    time.sleep(5)  # longer than ECOTONE_JOB_STALLED_AFTER: the other worker's sweep has looked at it since
+    again = client.get(f"/api/v1/jobs/{job_id}").json()
+    assert again["status"] == "done" and again["attempts"] == 1, again
+
+
+def _health(client):
+    try:
+        return client.get("/health").json()
+    except httpx.HTTPError:
+        return {}
+
+
+def _runner(engine, job_id):
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(jobs.c.status, jobs.c.worker).where(jobs.c.id == job_id)).one()
+    return row.worker if row.status == "running" else None
+
+
+def test_a_job_worker_s_memory_limit_fails_the_job_that_needs_more_and_goes_on(tmp_path):
+    import ecotone.api.simulations  # noqa: F401  (registers the simulation kind, as a web worker does)
+    from ecotone.services.jobs import Jobs
+    from ecotone.settings import Settings
+
+    with postgres_schema() as url:
+        env = {**os.environ, "ECOTONE_DATABASE_URL": url}
+        too_low = subprocess.run([*ECOTONE, "worker", "--memory-limit", "300"], env=env, capture_output=True,
+                                 text=True, timeout=120)
+        assert too_low.returncode == 2 and "leaves no room for a job" in too_low.stderr, too_low.stderr
+        assert "Give at least" in too_low.stderr and "Traceback" not in too_low.stderr
+        with Atlas.open(url) as atlas, (tmp_path / "worker.log").open("w") as log:
+            build_demo(atlas)
+            worker = subprocess.Popen([*ECOTONE, "worker", "--concurrency", "1", "--memory-limit", "900"], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT)
+            jobs_ = Jobs(atlas.engine, settings=Settings(jobs="queue"))
+            try:
+                spec = {"hub": "Medical Innovation Institute", "scenarios": ["fast-track"], "years": 25,
+                        "as_of": "2026-11-24"}
+                done = {}
+                for runs in (20_000, 100):  # about 1.5 GB, then a few megabytes
+                    job = jobs_.submit("simulation", {**spec, "runs": runs}, owner=atlas.principal, cost=runs * 50)
+                    done[runs] = _wait(f"the {runs}-run simulation ended", lambda: (
+                        lambda j: j if j["status"] in ("done", "failed") else None)(jobs_.book.get(job["id"])),
+                        seconds=240)
+                assert done[20_000]["status"] == "failed", done[20_000]
+                assert done[20_000]["error"]["title"] == "The job needed more memory than its worker may use"
+                assert "--memory-limit" in done[20_000]["error"]["detail"]
+                assert done[100]["status"] == "done" and worker.poll() is None  # the worker went on
+            finally:
+                jobs_.close()
+                worker.send_signal(signal.SIGINT)
+                worker.wait(timeout=30)

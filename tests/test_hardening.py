@@ -211,6 +211,13 @@ def test_loopback_names_are_trusted(client, host):
     assert client.get("/api/v1/hubs", headers={"host": host}).status_code == 200
 
 
+def test_health_answers_a_monitor_whatever_host_it_names(client):
+    # a monitor on the machine asks http://127.0.0.1:8000/health of a server named atlas.example.org only
+    assert client.get("/health", headers={"host": "attacker.example"}).status_code == 200
+    assert client.get("/health/", headers={"host": "attacker.example"}).status_code == 400  # the path alone
+    assert client.get("/api/v1/hubs", headers={"host": "attacker.example"}).status_code == 400
+
+
 def test_trusted_hosts_come_from_the_setting_or_the_call(tmp_path, monkeypatch):
     monkeypatch.setenv("ECOTONE_TRUSTED_HOSTS", "hub.example.org,*.hub.example.org")
     assert Settings().trusted_hosts == "hub.example.org,*.hub.example.org"

@@ -140,7 +140,7 @@ def test_jobs_survive_a_restart_of_the_web_process(demo_atlas, users, monkeypatc
     # a server that stopped in the middle of a job left it running, with no heartbeat since
     book = Jobs(demo_atlas.engine).book
     left = book.create("simulation", _owner(demo_atlas), SIMULATION, cost=400)
-    book.start(left)
+    book.start(left, dt.timedelta(seconds=1))
     with demo_atlas.engine.begin() as conn:
         conn.execute(sa.update(jobs_table).where(jobs_table.c.id == left).values(
             heartbeat_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5), worker="stopped-server:4242"))
@@ -150,6 +150,42 @@ def test_jobs_survive_a_restart_of_the_web_process(demo_atlas, users, monkeypatc
         assert restarted.app.state.jobs.recover() == 1
         taken = _settled(restarted, left)
         assert taken["status"] == "done" and taken["attempts"] == 2
+
+
+def test_a_job_running_in_a_live_worker_is_not_started_twice(demo_atlas):
+    # a worker finishing its job as it stops sends the queue no heartbeat, and the queue may hand the job to another
+    book, minute = Jobs(demo_atlas.engine).book, dt.timedelta(minutes=1)
+    running = book.create("simulation", "owner", SIMULATION, cost=400)
+    assert book.start(running, minute)["attempts"] == 1
+    assert book.heard_of(running, minute)
+    assert book.start(running, minute) is None  # its worker beats: it stays that worker's, still running
+    assert book.get(running)["status"] == "running" and book.get(running)["attempts"] == 1
+    with demo_atlas.engine.begin() as conn:  # its worker goes silent for two minutes
+        conn.execute(sa.update(jobs_table).where(jobs_table.c.id == running).values(
+            heartbeat_at=dt.datetime.now(dt.timezone.utc) - 2 * minute))
+    assert not book.heard_of(running, minute)
+    assert book.start(running, minute)["attempts"] == 2  # now taken for dead: run again here
+    book.cancel(running)
+    with demo_atlas.engine.begin() as conn:
+        conn.execute(sa.update(jobs_table).where(jobs_table.c.id == running).values(
+            heartbeat_at=dt.datetime.now(dt.timezone.utc) - 2 * minute))
+    assert book.start(running, minute) is None and book.get(running)["status"] == "cancelled"
+
+
+def test_a_queue_that_cannot_take_a_job_is_a_503_and_leaves_nothing_waiting(demo_atlas, users, monkeypatch):
+    if demo_atlas.dialect != "postgresql":
+        pytest.skip("the job queue is PostgreSQL's")
+    monkeypatch.setenv("ECOTONE_JOBS", "queue")
+    with demo_atlas.engine.begin() as conn:  # the queue's schema broken (an upgrade gone wrong, say)
+        conn.exec_driver_sql("ALTER FUNCTION procrastinate_defer_jobs_v1 RENAME TO procrastinate_moved_away")
+    with TestClient(create_app(atlas=demo_atlas), headers=users["admin"], raise_server_exceptions=False) as client:
+        refused = client.post("/api/v1/simulations", json=SIMULATION)
+        assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "nothing was queued" in refused.json()["detail"]
+        job = client.get("/api/v1/jobs").json()[0]
+        assert job["status"] == "failed" and job["error"]["title"] == "The job queue could not take the job"
+        assert client.app.state.jobs.book.in_flight(_owner(demo_atlas)) == (0, 0.0)  # the quota is not held
 
 
 def test_health_says_the_schema_and_the_jobs(demo_atlas):

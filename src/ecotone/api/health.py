@@ -29,7 +29,7 @@ def health(request: Request) -> JSONResponse:
         body["schema"] = {"revision": current, "expected": newest}
         body["jobs"] = jobs.book.depth()
         if jobs.mode == "queue":
-            body["workers"] = queue.live_workers(atlas.engine, within=3 * jobs.settings.job_stalled_after)
+            body["workers"] = queue.live_workers(atlas.engine, within=jobs.settings.job_stalled_after)
             body["queue"] = queue.depth(atlas.engine)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -8,7 +8,7 @@ from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ..services.jobs import JobRefused, JobState, public
+from ..services.jobs import JobRefused, JobState, QueueAway, public
 from ..store.atlas import NotFound
 from .auth import principal
 from .problems import TOO_MUCH_WORK, problem
@@ -57,12 +57,18 @@ def job_file(request: Request, job_id: str, name: str) -> Response:
 
 def install(app) -> None:
     """A full quota is a 429 (the same request succeeds once one of the owner's jobs has finished); cancelling a
-    finished job, or retrying a running one, a 409."""
+    finished job, or retrying a running one, a 409; a queue that cannot take the job, a 503."""
 
     @app.exception_handler(JobRefused)
     async def _refused(request: Request, exc: JobRefused):
         response = problem(429, "Too much background work at once", str(exc))
         response.headers["Retry-After"] = "60"
+        return response
+
+    @app.exception_handler(QueueAway)
+    async def _away(request: Request, exc: QueueAway):
+        response = problem(503, "The job queue cannot take work at the moment", str(exc))
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.exception_handler(JobState)

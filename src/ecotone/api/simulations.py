@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", responses={422: {"model": ProblemDetail}})
 
 
 #: The most work one simulation may ask for, in simulated run-years over every scenario and the baseline: about
-#: ten seconds and a gigabyte on a two-core server (20,000 runs over 25 years of one scenario against the baseline).
+#: ten seconds and 1.5 GB on a two-core server (20,000 runs over 25 years of one scenario against the baseline).
 MAX_RUN_YEARS = 1_000_000
 
 #: The simulator's command-line options, as the fields of these requests (the scenarios page's form sends them).

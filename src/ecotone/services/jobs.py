@@ -36,7 +36,7 @@ from ..store.accounts import Accounts
 from ..store.atlas import Forbidden, NotSignedIn
 from ..store.jobs import FINISHED, IN_FLIGHT, JobBook, worker_name
 
-__all__ = ["Jobs", "JobRefused", "JobState", "Progress", "kind", "run_job", "owner_key", "public"]
+__all__ = ["Jobs", "JobRefused", "JobState", "QueueAway", "Progress", "kind", "run_job", "owner_key", "public"]
 
 _log = logging.getLogger(__name__)
 
@@ -72,6 +72,10 @@ class JobRefused(AtlasError):
     """A job not taken: its owner's quota is full."""
 
 
+class QueueAway(AtlasError):
+    """The job queue (PostgreSQL) could not take the job: nothing was queued."""
+
+
 class JobState(AtlasError):
     """A job not in a state for what was asked (cancelling a finished job, retrying a running one)."""
 
@@ -95,11 +99,13 @@ def _principal(engine: sa.Engine, owner: str) -> Principal:
 BEAT = 2.0
 
 
-def run_job(engine: sa.Engine, job_id: str) -> str | None:
+def run_job(engine: sa.Engine, job_id: str, *, stalled_after: float | None = None) -> str | None:
     """Run the job ``job_id`` in this process (a new attempt) and record how it ended; its final status, or None
-    when it was no longer to run (finished, or cancelled before it started)."""
+    when it was not to run (finished, cancelled before it started, or still running in a live worker: a job's
+    worker is taken for dead once not heard of for ``stalled_after`` seconds, ECOTONE_JOB_STALLED_AFTER)."""
     book = JobBook(engine)
-    job = book.start(job_id)
+    after = Settings().job_stalled_after if stalled_after is None else stalled_after
+    job = book.start(job_id, dt.timedelta(seconds=after))
     if job is None:
         return None
     stop = threading.Event()
@@ -250,9 +256,23 @@ class Jobs:
                                                 thread_name_prefix="ecotone-job")
         self._pool.submit(self._run_here, job_id)
 
+    def _carry_or_fail(self, job_id: str) -> None:
+        """Carry the job, or record that it could not be (failed, so that it neither waits forever nor counts
+        against its owner's quota) and raise :class:`QueueAway`."""
+        try:
+            self._carry(job_id)
+        except Exception as exc:  # noqa: BLE001 - the queue's database unreachable, full, or refusing
+            _log.exception("job %s could not be queued", job_id)
+            self.book.finish(job_id, "failed", error={
+                "title": "The job queue could not take the job",
+                "detail": "Nothing ran. Try again in a moment; if it fails again, tell the administrator (the "
+                          "server's log says why)."})
+            raise QueueAway("the job queue cannot take work at the moment (the server's log says why); nothing "
+                            "was queued: try again in a moment") from exc
+
     def _run_here(self, job_id: str) -> None:
         try:
-            run_job(self.engine, job_id)
+            run_job(self.engine, job_id, stalled_after=self.settings.job_stalled_after)
         except Exception:  # noqa: BLE001 - the atlas unreachable while recording: logged, the job taken again later
             _log.exception("job %s could not be run or recorded", job_id)
 
@@ -308,7 +328,7 @@ class Jobs:
                              f"run-years, more than one account may have at once ({budget:,.0f}); wait for them "
                              "to finish, or ask for fewer runs or years")
         job_id = self.book.create(kind_name, key, params, cost=cost, inputs=inputs)
-        self._carry(job_id)
+        self._carry_or_fail(job_id)
         return public(self.book.get(job_id))
 
     def get(self, job_id: str, who: Principal) -> dict[str, Any] | None:
@@ -340,7 +360,7 @@ class Jobs:
             raise JobRefused("your quota of jobs queued or running is full: wait for one to finish, or cancel one")
         self.book.requeue(job_id)
         if carry:
-            self._carry(job_id)
+            self._carry_or_fail(job_id)
         return public(self.book.get(job_id))
 
     def own(self, job_id: str, who: Principal) -> dict[str, Any]:

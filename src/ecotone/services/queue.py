@@ -84,18 +84,23 @@ def run_workers(engine: sa.Engine, *, concurrency: int, stalled_after: float, on
 
     ``concurrency`` jobs run at once, each in a thread of its own (simulations are NumPy work that releases the
     GIL). Every ``stalled_after / 3`` seconds the worker also looks for jobs whose worker stopped sending
-    heartbeats for ``stalled_after`` seconds (killed, or its machine gone) and queues them again, so another
-    worker — this one — runs them: Procrastinate's own stalled-job recipe.
+    heartbeats for ``stalled_after`` seconds (killed, or its machine gone) and whose own beat (the job's row in
+    the atlas) stopped as long, and queues them again, so another worker — this one — runs them: Procrastinate's
+    own stalled-job recipe.
     """
     import procrastinate
 
+    import datetime as dt
+
+    from ..store.jobs import JobBook
     from .jobs import run_job
 
+    book, lost = JobBook(engine), dt.timedelta(seconds=stalled_after)
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(engine)))
 
     @app.task(name=TASK, queue=QUEUE)
     async def _run(job_id: str) -> None:
-        await asyncio.to_thread(run_job, engine, job_id)
+        await asyncio.to_thread(run_job, engine, job_id, stalled_after=stalled_after)
 
     heartbeat = max(stalled_after / 3, 0.5)
 
@@ -104,6 +109,10 @@ def run_workers(engine: sa.Engine, *, concurrency: int, stalled_after: float, on
             await asyncio.sleep(heartbeat)
             with contextlib.suppress(Exception):  # the database away for a moment: the next round tries again
                 for job in await app.job_manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=stalled_after):
+                    # a worker finishing its jobs as it stops sends Procrastinate no heartbeat, but the job's own
+                    # beat goes on: only a job no one has heard of is run again
+                    if await asyncio.to_thread(book.heard_of, job.task_kwargs.get("job_id", ""), lost):
+                        continue
                     _log.warning("job %s lost its worker: it runs again", job.task_kwargs.get("job_id"))
                     await app.job_manager.retry_job(job)
 

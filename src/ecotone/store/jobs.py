@@ -105,22 +105,32 @@ class JobBook:
         with self.engine.begin() as conn:
             conn.execute(jobs.update().where(jobs.c.id == job_id).values(queue_id=queue_id))
 
-    def start(self, job_id: str) -> dict[str, Any] | None:
-        """Claim the job for this process (a new attempt): the job, or None when it is no longer to run (finished,
-        or cancelled while it waited)."""
+    def start(self, job_id: str, stalled_after: dt.timedelta) -> dict[str, Any] | None:
+        """Claim the job for this process (a new attempt): the job, or None when it is not to run here — finished,
+        cancelled while it waited, or running in a worker heard of within ``stalled_after`` (a worker finishing it
+        as it stops, which a queue may take for a dead one)."""
         now = _now()
+        free = sa.or_(jobs.c.status == "queued",
+                      sa.func.coalesce(jobs.c.heartbeat_at, jobs.c.created_at) < now - stalled_after)
         with self.engine.begin() as conn:
-            claimed = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(IN_FLIGHT),
+            claimed = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(IN_FLIGHT), free,
                                                        jobs.c.cancel_requested == sa.false())
                                    .values(status="running", attempts=jobs.c.attempts + 1, worker=worker_name(),
                                            started_at=now, heartbeat_at=now, task="", done=0, total=0,
                                            result=None, error=None)).rowcount
             if not claimed:
-                conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(IN_FLIGHT))
+                conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status.in_(IN_FLIGHT), free,
+                                                 jobs.c.cancel_requested == sa.true())
                              .values(status="cancelled", finished_at=now))
                 return None
             conn.execute(job_files.delete().where(job_files.c.job_id == job_id, job_files.c.role == "output"))
         return self.get(job_id)
+
+    def heard_of(self, job_id: str, within: dt.timedelta) -> bool:
+        """Whether the job is running and its worker was heard of within ``within``."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).where(
+                jobs.c.id == job_id, jobs.c.status == "running", jobs.c.heartbeat_at >= _now() - within)).scalar() > 0
 
     def progress(self, job_id: str, task: str, done: int, total: int) -> bool:
         """Record how far the job got; whether it is still wanted (False once cancelled). Progress is news, not
