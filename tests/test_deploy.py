@@ -134,7 +134,7 @@ def test_a_job_outlives_the_job_worker_killed_in_its_middle(deployment):
     assert second != first
     other = next(p for name, p in deployment["processes"].items() if name.startswith("worker") and name != killed)
     assert second.endswith(f":{other.pid}")
-    assert client.get("/api/v1/jobs").json()[0]["id"] == job_id
+    assert client.get("/api/v1/jobs").json()["data"][0]["id"] == job_id
 
 
 def test_a_job_worker_asked_to_stop_finishes_its_job_once(deployment):

@@ -58,8 +58,9 @@ def test_a_job_is_listed_followed_and_its_files_served_to_its_owner_only(demo_at
         assert done["status"] == "done" and done["attempts"] == 1 and done["finished_at"]
         assert {r["scenario"] for r in done["result"]["outcomes"]} == {"baseline", "fast-track"}
         listed = client.get("/api/v1/jobs").json()
-        assert [j["id"] for j in listed] == [done["id"]] and listed[0]["kind"] == "simulation"
-        assert client.get("/api/v1/jobs", params={"status": "failed"}).json() == []
+        assert [j["id"] for j in listed["data"]] == [done["id"]] and listed["data"][0]["kind"] == "simulation"
+        assert listed["count"] == 1
+        assert client.get("/api/v1/jobs", params={"status": "failed"}).json() == {"data": [], "count": 0}
         path = tmp_path / "event.xlsx"
         _workbook(path, [("Ana Ruiz", "Marek Nowak", "must meet")])
         with path.open("rb") as f:
@@ -71,7 +72,7 @@ def test_a_job_is_listed_followed_and_its_files_served_to_its_owner_only(demo_at
         zipped = client.get(f"/api/v1/jobs/{event['id']}/agendas.zip")
         assert zipped.status_code == 200 and zipped.content[:2] == b"PK"
     with TestClient(create_app(atlas=demo_atlas), headers=users["viewer"]) as other:
-        assert other.get("/api/v1/jobs").json() == []  # another account sees none of them
+        assert other.get("/api/v1/jobs").json() == {"data": [], "count": 0}  # another account sees none of them
         for path in (f"/api/v1/jobs/{done['id']}", f"/api/v1/jobs/{event['id']}/files/agenda.csv",
                      f"/api/v1/jobs/{event['id']}/agendas.zip"):
             assert other.get(path).status_code == 404, path
@@ -183,7 +184,7 @@ def test_a_queue_that_cannot_take_a_job_is_a_503_and_leaves_nothing_waiting(demo
         assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
         assert refused.headers["content-type"] == "application/problem+json"
         assert "nothing was queued" in refused.json()["detail"]
-        job = client.get("/api/v1/jobs").json()[0]
+        job = client.get("/api/v1/jobs").json()["data"][0]
         assert job["status"] == "failed" and job["error"]["title"] == "The job queue could not take the job"
         assert client.app.state.jobs.book.in_flight(_owner(demo_atlas)) == (0, 0.0)  # the quota is not held
 

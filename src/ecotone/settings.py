@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "database_url"]
+__all__ = ["Settings", "SettingsError", "database_url"]
+
+
+class SettingsError(ValueError):
+    """A setting (an ``ECOTONE_`` environment variable) holds a value Ecotone cannot use."""
 
 
 class Settings(BaseSettings):
@@ -20,6 +24,24 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="ECOTONE_")
+
+    def __init__(self, **values) -> None:
+        """Read the settings; a value that cannot be used is refused in words, by its variable's name.
+
+        >>> import os; os.environ["ECOTONE_JOBS"] = "bogus"
+        >>> try:
+        ...     Settings()
+        ... except SettingsError as exc:
+        ...     print(exc)
+        ECOTONE_JOBS='bogus' cannot be used: Input should be 'auto', 'in-process' or 'queue' (the settings are listed in docs/cli.md)
+        >>> del os.environ["ECOTONE_JOBS"]
+        """
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            said = "; ".join(f"ECOTONE_{'_'.join(map(str, e['loc'])).upper()}={e['input']!r} cannot be used: {e['msg']}"
+                             for e in exc.errors())
+            raise SettingsError(f"{said} (the settings are listed in docs/cli.md)") from None
 
     #: SQLAlchemy URL of the atlas (``ECOTONE_DATABASE_URL``); a plain path means an SQLite file.
     database_url: str = "sqlite:///ecotone.db"

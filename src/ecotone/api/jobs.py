@@ -12,18 +12,21 @@ from ..services.jobs import JobRefused, JobState, QueueAway, public
 from ..store.atlas import NotFound
 from .auth import principal
 from .problems import TOO_MUCH_WORK, problem
-from .schemas import JobPublic
+from .schemas import JobPublic, JobsPublic
 
 __all__ = ["router", "install"]
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 
-@router.get("/jobs", response_model=list[JobPublic], summary="Your background jobs, newest first")
+@router.get("/jobs", response_model=JobsPublic, summary="Your background jobs, newest first")
 def jobs(request: Request, status: Optional[list[Literal["queued", "running", "done", "failed", "cancelled"]]]
-         = Query(None, description="Only jobs in these states.")) -> list[dict[str, Any]]:
-    mine = request.app.state.jobs.mine(principal(request), statuses=tuple(status) if status else None)
-    return [public(job) for job in mine]
+         = Query(None, description="Only jobs in these states."),
+         limit: int = Query(50, ge=1, le=500, description="Jobs per page."),
+         offset: int = Query(0, ge=0, le=2**31 - 1, description="Jobs to skip.")) -> dict[str, Any]:
+    mine, count = request.app.state.jobs.mine(principal(request), statuses=tuple(status) if status else None,
+                                              limit=limit, offset=offset)
+    return {"data": [public(job) for job in mine], "count": count}
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, summary="A background job's progress")

@@ -178,3 +178,10 @@ class JobPublic(BaseModel):
     attempts: int = 0  #: how many times a worker started it (more than one: its worker stopped, or it was retried)
     created_at: Optional[str] = None
     finished_at: Optional[str] = None
+
+
+class JobsPublic(BaseModel):
+    """A page of the account's jobs, newest first, and how many there are in all."""
+
+    data: list[JobPublic]
+    count: int

@@ -21,14 +21,17 @@ def _jobs(ctx: typer.Context):
     return Jobs(_atlas(ctx).engine)
 
 
-def _row(job: dict[str, Any]) -> dict[str, Any]:
+def _row(job: dict[str, Any], fmt: Format) -> dict[str, Any]:
+    """A job as a row: for people (a table) its progress in percent and when it was asked to the minute; for
+    programs (JSON, CSV) the share done (0–1) and the ISO time, as the API says them."""
     from ..services.jobs import public
 
-    shown = public(job)
+    shown, table = public(job), fmt is Format.table
     error = job["error"] or {}
     return {"id": job["id"], "kind": job["kind"], "owner": job["owner"], "status": job["status"],
-            "progress": f"{shown['progress']:.0%}", "task": shown["task"], "attempts": job["attempts"],
-            "worker": job["worker"] or "", "created": job["created_at"].strftime("%Y-%m-%d %H:%M"),
+            "progress": f"{shown['progress']:.0%}" if table else shown["progress"], "task": shown["task"],
+            "attempts": job["attempts"], "worker": job["worker"] or "",
+            "created": job["created_at"].strftime("%Y-%m-%d %H:%M") if table else shown["created_at"],
             "seconds": shown["seconds"], "error": error.get("detail") or error.get("title") or ""}
 
 
@@ -64,7 +67,7 @@ def jobs_list(
         errors.print(f"error: --status {', '.join(wrong)} is no state of a job; choose among {', '.join(_STATES)}")
         raise typer.Exit(2)
     jobs = _jobs(ctx)
-    rows = [_row(job) for job in jobs.mine(OWNER, statuses=statuses, limit=limit)]
+    rows = [_row(job, fmt) for job in jobs.mine(OWNER, statuses=statuses, limit=limit)[0]]
     depth = jobs.book.depth()
     emit(rows, fmt, title="Jobs", footer=f"{depth['queued']} queued, {depth['running']} running; jobs run "
          + ("in `ecotone worker`" if jobs.mode == "queue" else "inside `ecotone serve`"),
@@ -80,7 +83,7 @@ def jobs_show(ctx: typer.Context, job_id: Annotated[str, typer.Argument(help="Th
     """
     jobs = _jobs(ctx)
     job = _found(jobs, job_id)
-    record = {**_row(job), "parameters": job["params"], "files": jobs.book.file_names(job_id)}
+    record = {**_row(job, fmt), "parameters": job["params"], "files": jobs.book.file_names(job_id)}
     if fmt is Format.json:
         record["result"] = job["result"]
     emit_record(record, fmt, title=f"Job {job_id}")

@@ -22,9 +22,11 @@ def start_server(ctx: typer.Context, host: str, port: int, workers: int = 1) -> 
 
     from ..api import create_app
     from ..services.accounts import has_accounts
+    from ..services.jobs import Jobs
     from ..settings import Settings
 
     atlas = _atlas(ctx)
+    Jobs(atlas.engine)  # where jobs run (ECOTONE_JOBS) is checked before anything is said to be served
     if not has_accounts(atlas):
         where = "anyone who can reach this machine" if host not in LOCAL else "visitors"
         errors.print(f"[yellow]warning:[/yellow] the atlas has no accounts yet: {where} can read its public "

@@ -337,10 +337,12 @@ class Jobs:
         job = self.book.get(job_id)
         return job if job is not None and (who.kind == "owner" or job["owner"] == owner_key(who)) else None
 
-    def mine(self, who: Principal, *, statuses: tuple[str, ...] | None = None,
-             limit: int = 100) -> list[dict[str, Any]]:
-        """``who``'s jobs, newest first (every job for the command line's owner)."""
-        return self.book.list(owner=None if who.kind == "owner" else owner_key(who), statuses=statuses, limit=limit)
+    def mine(self, who: Principal, *, statuses: tuple[str, ...] | None = None, limit: int = 100,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``who``'s jobs, newest first (every job for the command line's owner), and how many there are."""
+        owner = None if who.kind == "owner" else owner_key(who)
+        return (self.book.list(owner=owner, statuses=statuses, limit=limit, offset=offset),
+                self.book.count(owner=owner, statuses=statuses))
 
     def cancel(self, job_id: str, who: Principal) -> dict[str, Any]:
         job = self.own(job_id, who)

@@ -58,16 +58,25 @@ class JobBook:
             row = conn.execute(jobs.select().where(jobs.c.id == job_id)).mappings().first()
         return _row(row)
 
-    def list(self, *, owner: str | None = None, statuses: Iterable[str] | None = None,
-             limit: int = 100) -> list[dict[str, Any]]:
+    def list(self, *, owner: str | None = None, statuses: Iterable[str] | None = None, limit: int = 100,
+             offset: int = 0) -> list[dict[str, Any]]:
         """Jobs, newest first: ``owner``'s only if given, of ``statuses`` only if given."""
-        query = jobs.select().order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit)
+        query = self._chosen(jobs.select(), owner, statuses).order_by(jobs.c.created_at.desc(), jobs.c.id)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query.limit(limit).offset(offset)).mappings()]
+
+    def count(self, *, owner: str | None = None, statuses: Iterable[str] | None = None) -> int:
+        """How many jobs :meth:`list` would give without its limit."""
+        with self.engine.connect() as conn:
+            return conn.execute(self._chosen(sa.select(sa.func.count()).select_from(jobs), owner, statuses)).scalar()
+
+    @staticmethod
+    def _chosen(query, owner: str | None, statuses: Iterable[str] | None):
         if owner is not None:
             query = query.where(jobs.c.owner == owner)
         if statuses is not None:
             query = query.where(jobs.c.status.in_(list(statuses)))
-        with self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(query).mappings()]
+        return query
 
     def in_flight(self, owner: str) -> tuple[int, float]:
         """How many of ``owner``'s jobs are queued or running, and what they cost together."""
