@@ -104,6 +104,31 @@ def test_the_whole_atlas_map_is_refreshed_by_any_organisation_write(served, two_
     assert computed and "Made in Madrid" in _labels(answer)
 
 
+def test_the_whole_atlas_map_is_kept_across_edits_of_what_it_does_not_show(served, two_hubs, atlas):
+    client, cache = served
+    org = f"/api/v1/organizations/{two_hubs['orgs'][0]}"
+    kept = _counting(cache, client, "/api/v1/map")[0].content
+    for edit in ({"city": "Barcelona"}, {"description": "Optical imaging"}, {"website": "https://medlumics.com"},
+                 {"tags": ["imaging"]}):
+        assert client.patch(org, json=edit).status_code == 200
+        answer, computed = _counting(cache, client, "/api/v1/map")
+        assert not computed and answer.content == kept, edit
+        assert _counting(cache, client, f"{org}/card")[0].json()  # the card shows the edit (its hub moved)
+    assert client.get("/api/v1/organizations?limit=50").json()["data"][0]["tags"] == ["imaging"]
+    assert client.patch(org, json={"stage": "scale"}).status_code == 200  # the map colours by stage
+    answer, computed = _counting(cache, client, "/api/v1/map")
+    nodes = answer.json()["nodes"]
+    assert computed and nodes["stage"][nodes["id"].index(two_hubs["orgs"][0])] == "scale"
+    # hidden from visitors: their map loses it, whoever wrote (here another connection, as the command line)
+    visitor = TestClient(client.app)
+    assert "Medlumics" in _labels(visitor.get("/api/v1/map"))
+    other = Atlas(atlas.engine)
+    record = other.get(Organization, two_hubs["orgs"][0])
+    record.visibility = "hub"
+    other.update(record)
+    assert "Medlumics" not in _labels(visitor.get("/api/v1/map"))
+
+
 def test_a_card_is_refreshed_by_a_write_to_its_hub_and_kept_by_one_to_another(served, two_hubs):
     client, cache = served
     card = f"/api/v1/organizations/{two_hubs['orgs'][0]}/card"

@@ -57,8 +57,9 @@ def _header(headers, name: bytes) -> bytes | None:
 # organisation anywhere changes hub, visibility or owner, or goes ('reach'), when sharing changes (a principal's
 # scope), and when who a principal is changes.
 _ACROSS_HUBS = ("reach", "k:hub_shares", "accounts")
-#: The kinds of record the map reads (its actors, ties and hub names), and the organisations' list.
-_MAP = ("k:organizations", "k:ties", "k:hubs", "k:hub_shares", "accounts")
+#: What the whole map reads: what it shows of organisations (not their cities or descriptions: 'm:organizations'),
+#: ties and hub names, and who may see them; and the organisations' list.
+_MAP = ("m:organizations", "k:ties", "k:hubs", "k:hub_shares", "accounts")
 _ORGANIZATIONS = ("k:organizations", "k:hub_shares", "accounts")
 
 
@@ -83,7 +84,8 @@ def dependencies(path: str, query: bytes, atlas: Any) -> tuple[str, ...]:
     write to their organisations, to the ties touching them, to their innovations and deals and to the hubs
     themselves, plus what crosses hubs (an organisation anywhere changing hub, visibility or owner, sharing,
     accounts); of the whole atlas (or of a hub named rather than given by id): the kinds of record they
-    read — and an organisation, its card: its hub's counter and what crosses hubs (a tie to another hub's actor
+    read (for the map, of organisations only the fields it draws or that decide who sees them: an edit of a city
+    or a description keeps the whole atlas's map) — and an organisation, its card: its hub's counter and what crosses hubs (a tie to another hub's actor
     moves both hubs' counters; that actor hidden or gone moves 'reach'). Every other route depends on
     everything: a write anywhere recomputes it.
 
@@ -92,7 +94,7 @@ def dependencies(path: str, query: bytes, atlas: Any) -> tuple[str, ...]:
     >>> dependencies("/api/v1/organizations", b"hub=Barcelona", None)
     ('k:organizations', 'k:hub_shares', 'accounts')
     >>> dependencies("/api/v1/map", b"", None)
-    ('k:organizations', 'k:ties', 'k:hubs', 'k:hub_shares', 'accounts')
+    ('m:organizations', 'k:ties', 'k:hubs', 'k:hub_shares', 'accounts')
     >>> dependencies("/api/v1/analysis/gaps", b"hub=3", None)
     ('accounts', 'content')
     """

@@ -54,7 +54,8 @@ _lock = threading.Lock()
 
 def counters(engine: sa.Engine) -> dict[str, int] | None:
     """Every version counter of the atlas by name, as committed now (don't change the dict: it may be shared):
-    'content' and 'accounts' (see :data:`EVERYTHING`), one per kind of record (``k:organizations``), one per hub
+    'content' and 'accounts' (see :data:`EVERYTHING`), one per kind of record (``k:organizations``;
+    ``m:organizations`` only for what the map shows of them), one per hub
     (``h:12``: its organisations, their ties, innovations and deals, the hub itself) and 'reach' (an organisation
     changed hub, visibility or owner, or went). A counter never written reads as absent (0). On SQLite the table
     is read again only when ``data_version`` (kept on a connection of its own) says another connection
