@@ -129,6 +129,43 @@ def test_the_whole_atlas_map_is_kept_across_edits_of_what_it_does_not_show(serve
     assert "Medlumics" not in _labels(visitor.get("/api/v1/map"))
 
 
+def test_a_worker_reads_the_counters_once_for_requests_asking_at_once_and_never_from_before_they_came(atlas):
+    from ecotone.api.counters import CountersReader
+
+    if atlas.dialect != "postgresql":
+        pytest.skip("on SQLite the counters are a page in memory, read at once")
+    reads = []
+
+    class Slow:  # the round trip's answer comes back a while after the server read it
+        dialect = atlas.dialect
+
+        def counters(self):
+            values = atlas.counters()
+            reads.append(values)
+            time.sleep(0.2)
+            return values
+
+    reader = CountersReader(Slow())
+
+    def add(name):
+        atlas.add(Organization(name=name, type="sme", visibility="public"))
+
+    async def main():
+        together = await asyncio.gather(*(reader.read() for _ in range(50)))
+        running = asyncio.ensure_future(reader.read())
+        await asyncio.sleep(0.05)  # that read is under way: what is written now, it does not see
+        await asyncio.to_thread(add, "Written meanwhile")
+        later = await asyncio.gather(*(reader.read() for _ in range(20)))
+        return together, await running, later
+
+    together, running, later = asyncio.run(main())
+    assert len(reads) == 3  # fifty requests, one round trip; then one under way, and one for all who came after
+    assert all(t == together[0] for t in together)
+    organizations = "k:organizations"
+    assert running.get(organizations, 0) == together[0].get(organizations, 0)
+    assert all(v.get(organizations, 0) == running.get(organizations, 0) + 1 for v in later)  # the write is seen
+
+
 def test_a_card_is_refreshed_by_a_write_to_its_hub_and_kept_by_one_to_another(served, two_hubs):
     client, cache = served
     card = f"/api/v1/organizations/{two_hubs['orgs'][0]}/card"

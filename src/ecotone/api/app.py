@@ -16,6 +16,7 @@ from . import accounts, analysis, check, files, health, history, map, map_export
 from .auth import CSRF, PrincipalMiddleware
 from .benchmark import router as benchmark_router
 from .cache import ResponseCache
+from .counters import CountersReader
 from .challenges import router as challenges_router
 from .dedupe import router as dedupe_router
 from .explorer import router as explorer_router
@@ -52,6 +53,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
                   openapi_url="/api/v1/openapi.json")
     app.state.atlas = atlas or Atlas.open(database_url)
     app.state.jobs = Jobs(app.state.atlas.engine)
+    app.state.counters = CountersReader(app.state.atlas)
     # Outermost last: CSRF checks a change before anyone is resolved; the principal is known before the cache.
     if cache:
         app.add_middleware(ResponseCache)

@@ -3,6 +3,7 @@ and out; CSRF protection of every cookie-authenticated change."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from typing import Any
@@ -15,7 +16,9 @@ from ..domain.access import ANONYMOUS, Principal
 from ..services.accounts import principal_of
 from ..store import Atlas
 from ..store.accounts import digest
+from ..store._changes import change_token
 from ..store.atlas import Forbidden, NotSignedIn
+from .counters import counters_of
 
 __all__ = ["PrincipalMiddleware", "CSRF", "SESSION_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "principal", "writer"]
 
@@ -58,14 +61,19 @@ class PrincipalMiddleware:
         self.known: dict[str, tuple[str, Principal | None]] = {}
         self.lock = threading.Lock()
 
-    def _resolve(self, kind: str, secret: str) -> Principal | None:
-        token = self.atlas.change_token(("accounts",))  # who a principal is: accounts alone say
+    async def _resolve(self, scope, kind: str, secret: str) -> Principal | None:
+        # who a principal is: accounts alone say (the counters read once for the request, the cache's too)
+        token = change_token(None, ("accounts",), values=await counters_of(scope))
         key = f"{kind}:{digest(secret)}"
         with self.lock:
             hit = self.known.get(key)
         if hit is not None and hit[0] == token:
             return hit[1]
-        found = principal_of(Atlas(self.atlas.engine), **{kind: secret})
+        atlas = Atlas(self.atlas.engine)
+        if atlas.dialect == "sqlite":
+            found = principal_of(atlas, **{kind: secret})
+        else:  # a round trip to the server, off the event loop
+            found = await asyncio.to_thread(principal_of, atlas, **{kind: secret})
         with self.lock:
             if len(self.known) > 10_000:
                 self.known.clear()
@@ -80,14 +88,15 @@ class PrincipalMiddleware:
         auth = request.headers.get("authorization", "")
         if auth:
             kind, _, secret = auth.partition(" ")
-            found = self._resolve("token", secret.strip()) if kind.lower() == "bearer" and secret.strip() else None
+            found = (await self._resolve(scope, "token", secret.strip())
+                     if kind.lower() == "bearer" and secret.strip() else None)
             if found is None:
                 response = _problem(401, "Not signed in", "the API token is not valid, or was revoked; create one "
                                     "with: ecotone tokens create EMAIL", {"WWW-Authenticate": "Bearer"})
                 return await response(scope, receive, send)
             who = found
         elif request.cookies.get(SESSION_COOKIE):
-            who = self._resolve("session", request.cookies[SESSION_COOKIE]) or ANONYMOUS
+            who = await self._resolve(scope, "session", request.cookies[SESSION_COOKIE]) or ANONYMOUS
         scope.setdefault("state", {})["principal"] = who
         await self.app(scope, receive, send)
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from ..domain.access import ANONYMOUS
 from ..store._changes import EVERYTHING, change_token
+from .counters import counters_of
 
 __all__ = ["ResponseCache", "dependencies", "entity_tag", "matches"]
 
@@ -216,8 +217,8 @@ class ResponseCache:
                 or path.startswith(self.SKIP):
             return await self.app(scope, receive, send)
         atlas = scope["app"].state.atlas
-        # read before anything is computed: a write meanwhile makes the answer stale
-        values = await _off_loop(atlas, atlas.counters)
+        # read before anything is computed (after the request came): a write meanwhile makes the answer stale
+        values = await counters_of(scope)
         if values is None:  # an in-memory database: nothing is kept
             return await self.app(scope, receive, send)
         # Keyed on what the caller may see: principals of one scope share answers, no answer crosses scopes.
@@ -232,7 +233,7 @@ class ResponseCache:
             if flight is not None and flight.loop is asyncio.get_running_loop():
                 flight.waiting += 1
                 await flight.done.wait()  # the one computing it keeps it; the counters may have moved since
-                values = await _off_loop(atlas, atlas.counters)
+                values = await scope["app"].state.counters.read()
                 hit = self._valid(key, values)
         if hit is not None:
             return await self._send_kept(hit, key, request_headers, gzip, send)

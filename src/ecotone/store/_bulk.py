@@ -73,20 +73,12 @@ def insert_columns(atlas: Atlas, entity: str, columns: dict[str, list], *,
         ids = range(start + 1, start + 1 + count)
         columns = {"id": ids, **columns}
     names = list(columns)
-    marker = "?" if dialect == "sqlite" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    from .atlas import Atlas as _Atlas, Refused, _refusal
+    from .atlas import Atlas as _Atlas
 
     with atlas._connection() as conn:
         for at in range(0, count, CHUNK):
             params = list(zip(*(_encode(table.c[n].type, dialect, list(columns[n][at:at + CHUNK])) for n in names)))
-            if dialect == "postgresql":
-                _Atlas._copy_rows(conn, table.name, names, params)
-                continue
-            try:
-                conn.exec_driver_sql(sql, params)
-            except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
-                raise Refused(_refusal(exc)) from exc
+            _Atlas._write_rows(conn, table.name, names, params)
             del params
     fields = [n for n in names if n != "id"] + ["id"]
     if dialect == "sqlite":

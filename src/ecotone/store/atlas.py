@@ -606,17 +606,8 @@ class Atlas:
             return
         table = TABLES[entity]
         columns, params = self._encoded(table, rows)
-        marker = "?" if self.dialect == "sqlite" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join([marker] * len(columns))})")
         with self._connection() as conn:
-            if self.dialect == "postgresql":
-                self._copy_rows(conn, table.name, columns, params)
-                return
-            try:
-                conn.exec_driver_sql(sql, params)
-            except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
-                raise Refused(_refusal(exc)) from exc
+            self._write_rows(conn, table.name, columns, params)
 
     def append_rows(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
         """Append rows (all with the same keys) to a table of the store's own, such as the audit trail: on
@@ -636,6 +627,20 @@ class Atlas:
         encoders = [_encoder(table.c[c].type, self.dialect) for c in columns]
         return columns, [tuple(v if enc is None or v is None else enc(v) for v, enc in zip(row.values(), encoders))
                          for row in rows]
+
+    @staticmethod
+    def _write_rows(conn: sa.Connection, table: str, columns: list[str], params: list[tuple]) -> None:
+        """Rows the driver takes as they are (see :meth:`_encoded`) written to ``table``: on PostgreSQL with COPY,
+        on SQLite as one executemany; a refusal of the database (a broken reference, a value too long) is
+        :class:`Refused`."""
+        if conn.dialect.name == "postgresql":
+            Atlas._copy_rows(conn, table, columns, params)
+            return
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+        try:
+            conn.exec_driver_sql(sql, params)
+        except (sa.exc.IntegrityError, sa.exc.DataError) as exc:
+            raise Refused(_refusal(exc)) from exc
 
     @staticmethod
     def _copy_rows(conn: sa.Connection, table: str, columns: list[str], params: list[tuple]) -> None:
