@@ -743,7 +743,9 @@ def _serve_workers(url: str, workers: int, app: str | None = None, extra: dict |
     else:
         cmd = [sys.executable, "-m", "uvicorn", "--factory", f"bench_web:{app}", "--app-dir", str(Path(__file__).parent),
                "--port", str(port), "--workers", str(workers), "--log-level", "error"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = tempfile.NamedTemporaryFile(prefix="ecotone-bench-server-", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log = log.name  # type: ignore[attr-defined]  (what the server said, should it stop)
     proc.port = port  # type: ignore[attr-defined]
     for _ in range(1800):
         if proc.poll() is not None:
@@ -777,7 +779,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 async def _mixed_load(port: int, token: str, ids: list[int], clients: int, per_client: int, writes: float,
-                      seed: int, seconds: float) -> dict[str, list[float]]:
+                      seed: int, seconds: float, reads: tuple[str, ...] = ("list", "map", "card")
+                      ) -> dict[str, list[float]]:
     """``clients`` keep-alive connections, each sending ``per_client`` requests one after the other: a PATCH of
     a random organisation with probability ``writes``, else a GET of the list, the map or a card in turn. No
     client starts a request after ``seconds`` (the run stays bounded when the map is recomputed after writes)."""
@@ -801,7 +804,7 @@ async def _mixed_load(port: int, token: str, ids: list[int], clients: int, per_c
                     head = (f"PATCH /api/v1/organizations/{org} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}"
                             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
                 else:
-                    kind = ("list", "map", "card")[(k + i) % 3]
+                    kind = reads[(k + i) % len(reads)]
                     path = {"list": f"/api/v1/organizations?limit=50&offset={50 * rng.randrange(3)}",
                             "map": "/api/v1/map",
                             "card": f"/api/v1/organizations/{rng.choice(ids[:200])}/card"}[kind]
@@ -859,7 +862,8 @@ def mixed_part(args) -> None:
                         http.get("/api/v1/map", headers={"Connection": "close"})
                 # a server that has been up a while: each worker has answered the list pages and the cards once (and
                 # loaded what they import), so the misses timed are the ones the writes cause
-                asyncio.run(_mixed_load(proc.port, token, ids, clients, 2 * per_client, 0.0, 99, args.run_seconds))
+                asyncio.run(_mixed_load(proc.port, token, ids, clients, 2 * per_client, 0.0, 99, args.run_seconds,
+                                        reads=("list", "card")))
                 for writes in MIXED_WRITES:
                     runs = [asyncio.run(_mixed_load(proc.port, token, ids, clients, per_client, writes, seed,
                                                      args.run_seconds))
@@ -871,6 +875,10 @@ def mixed_part(args) -> None:
                         row[kind + "_n"] = sum(f["requests"] for f in figures)
                     rows.append(row)
                 memory[name] = _tree_peak_mb(proc)
+            except Exception:
+                said = Path(proc.log).read_text(errors="replace").splitlines()[-20:]
+                print(f"{name} failed under the load; the server's last words:", *said, sep="\n", file=sys.stderr)
+                raise
             finally:
                 if proc is not first:
                     _stop(proc)
@@ -886,8 +894,8 @@ def mixed_part(args) -> None:
           "reads: list (/api/v1/organizations?limit=50), map (/api/v1/map, the whole atlas: recomputed when a write "
           "changes what it shows, which a city does not) and card (/api/v1/organizations/ID/card of 200 actors); no "
           f"request starts after {args.run_seconds:.0f} s of a run. Before the timed runs each server answered an "
-          "untimed run of reads (every worker has answered the map, the list pages and most cards once): the misses "
-          "timed are the ones the writes cause.")
+          "untimed run of list and card reads (every worker has answered the map, the list pages and most cards "
+          "once): the misses timed are the ones the writes cause.")
     print()
     print("| server | writes | list p95 ms | map p95 ms | card p95 ms | write p95 ms | reads (writes) | map p95 vs bare |")
     print("|---|---|---|---|---|---|---|---|")

@@ -199,6 +199,14 @@ def test_the_map_answers_gzip_with_an_etag_and_304_while_nothing_changed(client,
         gzip_tag = zipped.headers["etag"]
     assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 3
     assert gzip_tag != tag  # a strong tag names one representation
+    assert int(zipped.headers["content-length"]) == len(raw)
+    with client.stream("GET", "/api/v1/map", headers={"Accept-Encoding": "gzip"}) as again:
+        assert b"".join(again.iter_raw()) == raw  # compressed once and kept: the same bytes under the same tag
+        assert again.headers.get_list("content-encoding") == ["gzip"] and again.headers["etag"] == gzip_tag
+    from test_cache_coherence import _cache
+
+    kept = [entry for key, entry in _cache(client.app).kept.items() if key[1] == "/api/v1/map" and not key[2]]
+    assert [entry[4] for entry in kept] == [raw]  # kept beside the plain bytes, not made again for each request
 
     for asked, expected in ((tag, "identity"), (gzip_tag, "gzip")):
         again = client.get("/api/v1/map", headers={"If-None-Match": asked, "Accept-Encoding": expected})

@@ -15,7 +15,7 @@ from ..store import Atlas
 from . import accounts, analysis, check, files, health, history, map, map_exports, partnering, pathways, problems, simulations, transfers, views
 from .auth import CSRF, PrincipalMiddleware
 from .benchmark import router as benchmark_router
-from .cache import ResponseCache
+from .cache import GZIP_LEVEL, ResponseCache
 from .counters import CountersReader
 from .challenges import router as challenges_router
 from .dedupe import router as dedupe_router
@@ -58,7 +58,7 @@ def create_app(database_url: str | None = None, *, atlas: Atlas | None = None, c
     if cache:
         app.add_middleware(ResponseCache)
     # Compression outside the cache, which keeps plain bytes: the map of 20,000 actors goes from 9 MB to about 1 MB
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=GZIP_LEVEL)
     app.add_middleware(PrincipalMiddleware, atlas=app.state.atlas)
     app.add_middleware(CSRF, secret=csrf_secret(app.state.atlas))
     install_hardening(app, trusted_hosts=trusted_hosts)
