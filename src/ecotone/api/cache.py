@@ -90,9 +90,9 @@ def dependencies(path: str, query: bytes, atlas: Any) -> tuple[str, ...]:
     themselves, plus what crosses hubs (an organisation anywhere changing hub, visibility or owner, sharing,
     accounts); of the whole atlas (or of a hub named rather than given by id): the kinds of record they
     read (for the map, of organisations only the fields it draws or that decide who sees them: an edit of a city
-    or a description keeps the whole atlas's map) — and an organisation, its card: its hub's counter and what crosses hubs (a tie to another hub's actor
-    moves both hubs' counters; that actor hidden or gone moves 'reach'). Every other route depends on
-    everything: a write anywhere recomputes it.
+    or a description keeps the whole atlas's map) — and an organisation, its card: its hub's counter and what
+    crosses hubs (a tie to another hub's actor moves both hubs' counters; that actor hidden or gone moves
+    'reach'). Every other route depends on everything: a write anywhere recomputes it.
 
     >>> dependencies("/api/v1/map", b"hub=3&type=startup", None)
     ('accounts', 'h:3', 'k:hub_shares', 'reach')
@@ -156,9 +156,11 @@ class ResponseCache:
 
     Every answer it keeps carries an ETag (:func:`entity_tag`, unless the route gave its own, such as a record's
     version) and ``Cache-Control: private, no-cache``; a request whose If-None-Match names the tag of the answer
-    kept gets 304 with no body. It keeps the plain bytes: compression is the gzip middleware's, outside it, so
-    ``gzip_minimum`` is that middleware's ``minimum_size`` (which answers it compresses, so which get the gzip
-    representation's tag).
+    kept gets 304 with no body. It keeps the plain bytes, and beside them, once a client asking for gzip was sent
+    the answer, its gzip-compressed bytes (compressing a 10 MB map takes a fifth of a second: once per answer, not
+    once per request); the answer computed is compressed by the gzip middleware outside, so ``gzip_minimum`` is
+    that middleware's ``minimum_size`` (which answers are compressed, so which get the gzip representation's
+    tag).
 
     Parameters
     ----------

@@ -8,12 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from ..analysis.snapshot import Snapshot
 from ..domain import StakeholderType, TieKind
 from ..domain.parsing import day, terms
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from ..store import Atlas
 from .analysis import Filters
 from .layout import EXTENT, communities_of, positions, regions
@@ -39,7 +38,7 @@ def hub_threshold() -> int:
     """
     try:
         return Settings().map_hub_threshold
-    except ValidationError:
+    except SettingsError:
         return DEFAULT_HUB_THRESHOLD
 
 
