@@ -11,6 +11,7 @@ import tomllib
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -413,6 +414,30 @@ def test_a_write_lock_held_past_the_busy_timeout_is_a_503_with_retry_after(busy_
         again = client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})  # as told, later
         assert again.status_code == 200 and again.json()["name"] == "Medlumics SL"
         assert client.get("/api/v1/hubs").json()["data"][0]["description"] == "written by the lock holder"
+
+
+def test_every_connection_of_the_pool_in_use_is_a_503_with_retry_after(busy_app):
+    # more requests at once than the worker has connections (a whole map computed by each): the next waits for
+    # one the pool's timeout long, then is told to come back, not given a 500
+    app, path, admin, org = busy_app("1")
+    engine = app.state.atlas.engine
+    with TestClient(app, headers=admin, raise_server_exceptions=False) as client:
+        assert client.get(f"/api/v1/organizations/{org}/card").status_code == 200
+        engine.pool._timeout = 0.2  # the pool's own wait (30 s by default), short for the test
+        held = []
+        while True:  # every connection the pool has left (the cache's watcher keeps one of its own)
+            try:
+                held.append(engine.connect())
+            except sa.exc.TimeoutError:
+                break
+        try:
+            answer = client.patch(f"/api/v1/organizations/{org}", json={"name": "Medlumics SL"})
+        finally:
+            for conn in held:
+                conn.close()
+        assert answer.status_code == 503 and answer.headers["retry-after"].isdigit(), answer.text
+        assert answer.headers["content-type"] == PROBLEM and "try again" in answer.json()["title"]
+        assert client.get(f"/api/v1/organizations/{org}").json()["name"] == "Medlumics"  # nothing written
 
 
 def test_a_write_lock_released_within_the_busy_timeout_is_waited_out(busy_app):

@@ -236,7 +236,7 @@ class AtlasBusy:
 
         try:
             await self.app(scope, receive, watched)
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             if started or not busy(exc):
                 raise
             await busy_problem()(scope, receive, send)
@@ -278,8 +278,9 @@ def install(app: FastAPI) -> None:
     _document(app)
 
     @app.exception_handler(sa.exc.DBAPIError)
-    async def database_error(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
-        if busy(exc):  # another writer held the atlas: this request's transaction was rolled back
+    @app.exception_handler(sa.exc.TimeoutError)
+    async def database_error(request: Request, exc: sa.exc.SQLAlchemyError) -> JSONResponse:
+        if busy(exc):  # another writer held the atlas, or no connection was free: nothing was written
             return busy_problem()
         raise exc
 

@@ -192,16 +192,21 @@ RETRIES, RETRY_PAUSE = 3, 0.05
 
 
 def busy(exc: BaseException) -> bool:
-    """Whether a database error says another writer held what this one needed, so that nothing was written and
-    the same again in a moment may succeed: SQLite's lock held past the busy timeout ("database is locked"), or
-    PostgreSQL's serialization failure, deadlock or lock timeout.
+    """Whether a database error says the database was busy with other work, so that nothing was written and the
+    same again in a moment may succeed: SQLite's lock held past the busy timeout ("database is locked"),
+    PostgreSQL's serialization failure, deadlock or lock timeout, or every connection of the pool in use past its
+    timeout (a web worker with more requests at once than connections).
 
     >>> import sqlite3
     >>> busy(sa.exc.OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked")))
     True
     >>> busy(sa.exc.OperationalError("SELECT …", {}, sqlite3.OperationalError("no such table: hubs")))
     False
+    >>> busy(sa.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"))
+    True
     """
+    if isinstance(exc, sa.exc.TimeoutError):
+        return True
     orig = getattr(exc, "orig", None)
     if not isinstance(exc, sa.exc.DBAPIError) or orig is None:
         return False
