@@ -774,8 +774,13 @@ def _tree_peak_mb(proc: subprocess.Popen) -> float:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and its worker processes (all of them, even one busy computing: no server outlives a run)."""
     os.killpg(proc.pid, 15)
-    proc.wait(60)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait(10)
 
 
 async def _mixed_load(port: int, token: str, ids: list[int], clients: int, per_client: int, writes: float,
