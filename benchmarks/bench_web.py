@@ -858,6 +858,7 @@ def mixed_part(args) -> None:
     memory: dict[str, float] = {}
     solo: dict[str, float] = {}
     bodies_file = Path(tempfile.mkdtemp(prefix="ecotone-bench-bare-")) / "bodies.json"
+    first = None
     try:
         servers = [(f"Ecotone, {n} worker{'s' if n > 1 else ''}", n, None) for n in MIXED_WORKERS]
         servers += [("Ecotone, cache off (uncached), 2 workers", 2, "uncached_application"),
@@ -911,8 +912,9 @@ def mixed_part(args) -> None:
             finally:
                 if proc is not first:
                     _stop(proc)
-        _stop(first)
     finally:
+        if first is not None:
+            _stop(first)
         _drop_schema(schema)
     after = os.getloadavg()[0]
     print(f"## Mixed reads and writes, PostgreSQL on loopback, CORDIS H2020 health ×{args.scale} "
