@@ -368,7 +368,7 @@ class Atlas:
         ...     _ = atlas.add(Organization(name="Karolinska", type="hospital", hub_id=a.id))
         ...     after = atlas.counters()
         >>> sorted(k for k in after if after[k] != before.get(k, 0))
-        ['content', 'h:1', 'k:organizations']
+        ['content', 'h:1', 'k:organizations', 'm:organizations']
         """
         return counters(self.engine)
 
