@@ -382,6 +382,11 @@ def test_the_scenarios_form_says_what_is_wrong_next_to_the_field_and_sets_effect
         page.click("text=Run the scenarios")
         runs_error = page.locator("#runs-error")
         assert runs_error.is_visible() and "not a number" in runs_error.inner_text()
+        # the button is below the fold: the wrong field takes the focus and is scrolled into sight with its error
+        assert page.evaluate("document.activeElement.name") == "runs"
+        assert page.evaluate("""() => { const r = document.getElementById('runs-error').getBoundingClientRect();
+                                        return r.top >= 0 && r.bottom <= innerHeight; }""")
+        page.screenshot(path=str(shots / "scenarios-runs-error-in-sight.png"))
         assert not posted  # refused in the form, before anything was sent
         assert page.locator("#problems table").count() == 0  # no table of empty file/sheet/row/column columns
         page.screenshot(path=str(shots / "scenarios-form-errors.png"), full_page=True)

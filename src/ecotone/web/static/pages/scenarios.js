@@ -128,7 +128,20 @@
     }
     const rate = Number(f.get("discount"));
     if (!Number.isFinite(rate) || rate < 0 || rate >= 100) { fieldError("discount-error", "The discount rate is a percentage a year from 0 to 99."); ok = false; }
+    if (!ok) toFirstError(form);
     return ok ? { f, texts, rate: rate / 100, years, runs, seed } : null;
+  }
+
+  // The first field whose error is shown gets the focus, scrolled into sight with its error: the button may be a
+  // screen below the field that is wrong.
+  function toFirstError(form) {
+    const shown = [...form.querySelectorAll(".field-error")].filter((el) => !el.hidden).map((el) => el.id);
+    const field = [...form.querySelectorAll("input, select")].find((el) =>
+      (el.getAttribute("aria-describedby") || "").split(" ").some((id) => shown.includes(id)));
+    if (!field) return;
+    field.focus({ preventScroll: true });
+    document.getElementById(field.getAttribute("aria-describedby")).scrollIntoView({ block: "center" });
+    field.scrollIntoView({ block: "nearest" });
   }
 
   // The request's fields that the server's problems name (in words, as the form says them), to place each problem
@@ -211,6 +224,7 @@
       else rest.push(e);
     }
     if (rest.length || !(body.errors || []).length) showPlainProblem(body.title || "The request is not valid", rest, body.detail);
+    else toFirstError(document.getElementById("scenario-form"));
   }
 
   // A problem above the form: its title, its detail when it has no errors to list (a job that stopped), its errors.
