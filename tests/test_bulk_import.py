@@ -140,3 +140,35 @@ def test_rows_refuse_what_the_bulk_path_cannot_keep():
         Rows("tie", {"id": [1], "source_id": [1], "target_id": [2], "kind": ["partnership"],
                      "external_ids": [{"kumu": "x"}]})
     assert Origin().label is None
+
+
+@pytest.mark.parametrize("ends, ties", [
+    ([(1, 2, False), (2, 1, False)], 1),               # one undirected tie, written both ways round
+    ([(1, 2, True), (2, 1, True)], 2),                 # two directed ties, one each way
+    ([(1, 2, True), (2, 1, False), (1, 3, False)], 2),  # a directed tie, then said undirected: the last wins
+    ([(1, 2, False), (1, 2, False), (2, 3, True)], 2),  # the same tie twice
+    ([(1, 2, False), (2, 3, False), (3, 1, True)], 3),  # no repetition at all: all in bulk
+])
+def test_ties_a_bulk_input_repeats_are_merged_as_records_one_by_one_would_be(atlas, tmp_path, ends, ties):
+    def batch(one_by_one: bool) -> Batch:
+        out = Batch()
+        for name in ("Kardio", "Sant Pau", "BioCity"):
+            out.add(Organization(name=name, type="startup"))
+        rows = Rows("tie", {"id": [out.new_id("tie") for _ in ends], "source_id": [s for s, _, _ in ends],
+                            "target_id": [t for _, t, _ in ends], "directed": [d for _, _, d in ends],
+                            "kind": ["partnership"] * len(ends), "weight": [1.0] * len(ends)})
+        if one_by_one:
+            out.records["tie"] = rows.records()
+        else:
+            out.add_rows(rows)
+        return out
+
+    bulk = merge(atlas, batch(False))
+    (tmp_path / "other").mkdir()
+    with fresh_atlas("sqlite", tmp_path / "other") as other:
+        records = merge(other, batch(True))
+        assert bulk.created == records.created and bulk.created["tie"] == ties
+        assert _tables(atlas)["tie"] == _tables(other)["tie"]
+    if len({(min(s, t), max(s, t)) for s, t, _ in ends}) == len({(min(s, t), max(s, t), d) for s, t, d in ends}):
+        again = merge(atlas, batch(False))  # an input that agrees with itself, again: nothing changes
+        assert not again.changed and again.unchanged["tie"] == ties

@@ -91,8 +91,9 @@ class Rows:
             if name not in self.columns and not info.is_required():
                 value = info.get_default(call_default_factory=True)
                 value = value.value if isinstance(value, enum.Enum) else value
-                self.columns[name] = [value] * n if not isinstance(value, list | dict) else \
-                    [type(value)() for _ in range(n)]
+                # an empty list or dict (tags, external ids) is one object shared by the column's cells, read
+                # and never changed in place: 800,000 ties hold one, not 800,000
+                self.columns[name] = [value] * n
 
     def __len__(self) -> int:
         return len(self.columns["id"])

@@ -9,6 +9,7 @@ import zlib
 from xml.parsers import expat
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..domain.problems import InputRejected, Problem
@@ -34,7 +35,8 @@ class Table:
     file: str
     sheet: str | None
     header: list[str]
-    rows: list[tuple[int, dict[str, Any]]]
+    #: A list, or a one-pass iterator for a table read with ``stream`` (see :func:`read_csv`).
+    rows: Iterable[tuple[int, dict[str, Any]]]
     hidden_rows: frozenset[int] = frozenset()
 
     def column(self, *names: str) -> str | None:
@@ -65,11 +67,14 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_csv(path: Path) -> Table:
+def read_csv(path: Path, *, stream: bool = False) -> Table:
     r"""Read a CSV file whose delimiter is ``;`` or ``,`` (guessed from the header line).
 
     The ``'`` that a safe export puts before a formula start (``'=``, ``'+``, ``'-``, ``'@``, a quote before a tab or
     a carriage return) is taken off: :func:`~ecotone.io._cells.read_cell`.
+
+    With ``stream`` the rows are read as they are iterated, once: a large file read in one pass is never held
+    whole as rows (the problems of a row, a broken quote, too many cells, are raised when that row is reached).
 
     Examples
     --------
@@ -82,6 +87,9 @@ def read_csv(path: Path) -> Table:
     >>> _ = path.write_text('id,name\n1,"=1+1"\n2,"\'=1+1"\n3,"two\nlines"\n4,Bitgrit\n', encoding="utf-8")
     >>> [(n, r["name"]) for n, r in read_csv(path).rows]
     [(2, '=1+1'), (3, '=1+1'), (4, 'two\nlines'), (5, 'Bitgrit')]
+    >>> streamed = read_csv(path, stream=True)
+    >>> [n for n, _ in streamed.rows], list(streamed.rows)
+    ([2, 3, 4, 5], [])
     """
     name = str(path)
     try:
@@ -101,9 +109,21 @@ def read_csv(path: Path) -> Table:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    del text
     try:
         header = [read_cell(h).strip() for h in next(reader, [])]
-        rows = []
+    except csv.Error as exc:
+        raise InputRejected([Problem(name, row=1, reason=f"is not valid CSV: {exc}",
+                                     hint="check for an unclosed quote")]) from None
+    if not header or not any(header):
+        raise InputRejected([Problem(name, row=1, reason="has no header row", hint="the first row names the columns")])
+    rows = _csv_rows(name, reader, header, delimiter)
+    return Table(name, None, header, rows if stream else list(rows))
+
+
+def _csv_rows(name: str, reader, header: list[str], delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows after the header, each as (the row number a spreadsheet shows, the row by column name)."""
+    try:
         # Rows are counted as a spreadsheet shows them (the header is row 1, a blank line is a row), not as lines:
         # a cell holding a line break does not push the rows after it down.
         for number, record in enumerate(reader, start=2):
@@ -113,13 +133,10 @@ def read_csv(path: Path) -> Table:
             if len(record) > len(header):
                 raise InputRejected([Problem(name, row=number, reason=f"has {len(record)} cells but the header has "
                                              f"{len(header)}", hint=f"check the quotes and the {delimiter!r} separators")])
-            rows.append((number, dict(zip(header, record, strict=False))))
+            yield number, dict(zip(header, record, strict=False))
     except csv.Error as exc:
         raise InputRejected([Problem(name, row=reader.line_num, reason=f"is not valid CSV: {exc}",
                                      hint="check for an unclosed quote")]) from None
-    if not header or not any(header):
-        raise InputRejected([Problem(name, row=1, reason="has no header row", hint="the first row names the columns")])
-    return Table(name, None, header, rows)
 
 
 def check_workbook(path: Path, name: str | None = None, *, parse: bool = True) -> None:

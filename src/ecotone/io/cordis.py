@@ -375,7 +375,7 @@ def read_cordis(organizations_csv: Path, projects_csv: Path, *, today: dt.date |
     batch = Batch()
     ptable = read_csv(projects_csv)
     projects, framework = _read_projects(batch, ptable)
-    otable = read_csv(organizations_csv)
+    otable = read_csv(organizations_csv, stream=True)  # a row per participation: read in one pass, never held whole
     participants = _read_participations(batch, otable, projects, framework, Path(ptable.file).name)
     local_of = _add_organizations(batch, otable, participants, *_company_evidence(participants, projects))
     if not batch.problems:
