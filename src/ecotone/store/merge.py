@@ -314,10 +314,10 @@ class _Merger:
             reverse = _reversed_key(row) if entity == "tie" and not row["directed"] else None
             if match is None and reverse is not None:
                 match = by_key.get(reverse)
-            if match is not None and _turned(row, existing[match]):
-                provided = provided - {"source_id", "target_id"}
             if match is not None and _conflict(existing[match]["external_ids"], row["external_ids"]):
                 match = None  # same name, but another identity in a scheme both use: a different record
+            if match is not None and _turned(row, existing[match]):
+                provided = provided - {"source_id", "target_id"}
             if match is not None:
                 current = changed.get(match, existing[match])
                 merged = _sourced(existing[match], current, _overlay(entity, current, row, provided),
@@ -336,10 +336,10 @@ class _Merger:
                 slot = pending.get(key)
                 if slot is None and reverse is not None:
                     slot = pending.get(reverse)
-                if slot is not None and _turned(row, inserts[slot]):
-                    provided = provided - {"source_id", "target_id"}
                 if slot is not None and _conflict(inserts[slot]["external_ids"], row["external_ids"]):
                     slot = None
+            if slot is not None and _turned(row, inserts[slot]):
+                provided = provided - {"source_id", "target_id"}
             if slot is not None:
                 inserts[slot] = _overlay(entity, inserts[slot], row, provided)
                 insert_locals[slot].append(local)
@@ -457,7 +457,8 @@ def merge(atlas: Atlas, batch: Batch, *, dry_run: bool = False,
     """Merge ``batch`` into ``atlas`` in one transaction and report what changed.
 
     A record matches an atlas record that shares one of its external ids, else its natural key (a hub's name,
-    an organisation's name and type, a tie's ends and kind...) unless the two hold different ids in the same
+    an organisation's name and type, a tie's ends and kind — an undirected tie's either way round, its ends then
+    kept as they are...) unless the two hold different ids in the same
     scheme (two organisations of one name with different CORDIS PICs stay two). Matched records take the values the input
     gives; values it leaves empty never erase. Any problem — in the batch or found while merging — rejects the
     whole batch with :class:`~ecotone.domain.problems.InputRejected` and nothing is written. With
