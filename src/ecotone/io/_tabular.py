@@ -6,10 +6,10 @@ import csv
 import io
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from xml.parsers import expat
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..domain.problems import InputRejected, Problem

@@ -139,8 +139,9 @@
     const field = [...form.querySelectorAll("input, select")].find((el) =>
       (el.getAttribute("aria-describedby") || "").split(" ").some((id) => shown.includes(id)));
     if (!field) return;
+    const error = (field.getAttribute("aria-describedby") || "").split(" ").find((id) => shown.includes(id));
     field.focus({ preventScroll: true });
-    document.getElementById(field.getAttribute("aria-describedby")).scrollIntoView({ block: "center" });
+    document.getElementById(error).scrollIntoView({ block: "center" });
     field.scrollIntoView({ block: "nearest" });
   }
 
