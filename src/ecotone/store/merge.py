@@ -61,42 +61,34 @@ def _scan_keys(entity: str, columns: dict[str, list], existing_keys: dict[tuple,
     order. One pass that keeps one key per distinct record (800,000 ties are one set, not four)."""
     names = NATURAL_KEYS[entity]
     keys = zip(*(_folded(columns[c]) for c in names))
-    if entity != "tie":
-        seen: set[tuple] = set()
-        matched = []
-        for i, key in enumerate(keys):
-            if key in existing_keys:
-                matched.append(i)
-            seen.add(key)
-        return matched, len(seen) < len(columns[names[0]])
-    s, t = names.index("source_id"), names.index("target_id")
+    directed = columns["directed"] if entity == "tie" else itertools.repeat(True)
+    s, t = (names.index("source_id"), names.index("target_id")) if entity == "tie" else (0, 0)
 
     def swapped(key: tuple) -> tuple:
         other = list(key)
         other[s], other[t] = key[t], key[s]
         return tuple(other)
 
-    one_way: set[tuple] = set()    # the directed ties' keys
+    one_way: set[tuple] = set()    # the keys of records that have one way (all but undirected ties)
     both_ways: set[tuple] = set()  # the undirected ties' keys, their ends in order
     matched, count = [], 0
-    for i, (key, directed) in enumerate(zip(keys, columns["directed"])):
+    for i, (key, one) in enumerate(zip(keys, directed)):
         count += 1
-        other = None if directed else swapped(key)
+        other = None if one else swapped(key)
         if key in existing_keys or (other is not None and other in existing_keys):
             matched.append(i)
-        if directed:
+        if one:
             one_way.add(key)
         else:
             both_ways.add(key if key[s] <= key[t] else other)
     twice = len(one_way) + len(both_ways) < count or \
-        any((k if k[s] <= k[t] else swapped(k)) in both_ways for k in one_way)
+        bool(both_ways) and any((k if k[s] <= k[t] else swapped(k)) in both_ways for k in one_way)
     return matched, twice
 
 
 def _turned(row: dict[str, Any], tie: dict[str, Any]) -> bool:
-    """Whether ``row`` is an undirected tie that is ``tie`` read the other way round: then ``tie`` keeps its ends."""
-    return "directed" in row and not row["directed"] and row.get("source_id") == tie.get("target_id") \
-        and row.get("target_id") == tie.get("source_id")
+    """Whether the tie ``row`` has the ends of ``tie`` the other way round."""
+    return (row["source_id"], row["target_id"]) == (tie["target_id"], tie["source_id"])
 
 
 def _key(entity: str, row: dict[str, Any]) -> tuple:
@@ -316,8 +308,8 @@ class _Merger:
                 match = by_key.get(reverse)
             if match is not None and _conflict(existing[match]["external_ids"], row["external_ids"]):
                 match = None  # same name, but another identity in a scheme both use: a different record
-            if match is not None and _turned(row, existing[match]):
-                provided = provided - {"source_id", "target_id"}
+            if match is not None and reverse is not None and _turned(row, existing[match]):
+                provided = provided - {"source_id", "target_id"}  # the same undirected tie: it keeps its ends
             if match is not None:
                 current = changed.get(match, existing[match])
                 merged = _sourced(existing[match], current, _overlay(entity, current, row, provided),
@@ -338,7 +330,7 @@ class _Merger:
                     slot = pending.get(reverse)
                 if slot is not None and _conflict(inserts[slot]["external_ids"], row["external_ids"]):
                     slot = None
-            if slot is not None and _turned(row, inserts[slot]):
+            if slot is not None and reverse is not None and _turned(row, inserts[slot]):
                 provided = provided - {"source_id", "target_id"}
             if slot is not None:
                 inserts[slot] = _overlay(entity, inserts[slot], row, provided)

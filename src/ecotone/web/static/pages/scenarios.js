@@ -135,13 +135,12 @@
   // The first field whose error is shown gets the focus, scrolled into sight with its error: the button may be a
   // screen below the field that is wrong.
   function toFirstError(form) {
-    const shown = [...form.querySelectorAll(".field-error")].filter((el) => !el.hidden).map((el) => el.id);
-    const field = [...form.querySelectorAll("input, select")].find((el) =>
-      (el.getAttribute("aria-describedby") || "").split(" ").some((id) => shown.includes(id)));
+    const shown = new Set([...form.querySelectorAll(".field-error")].filter((el) => !el.hidden).map((el) => el.id));
+    const errorOf = (el) => (el.getAttribute("aria-describedby") || "").split(" ").find((id) => shown.has(id));
+    const field = [...form.querySelectorAll("input, select")].find(errorOf);
     if (!field) return;
-    const error = (field.getAttribute("aria-describedby") || "").split(" ").find((id) => shown.includes(id));
     field.focus({ preventScroll: true });
-    document.getElementById(error).scrollIntoView({ block: "center" });
+    document.getElementById(errorOf(field)).scrollIntoView({ block: "center" });
     field.scrollIntoView({ block: "nearest" });
   }
 
